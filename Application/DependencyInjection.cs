@@ -1,0 +1,28 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using TradingBot.Application.Funding;
+using TradingBot.Application.Orders;
+using TradingBot.Application.Queries;
+using TradingBot.Application.Reconciliation;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the ledger's use cases.</summary>
+public static class TradingBotApplicationServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the use cases (transient). The ports they need — <c>IUnitOfWork</c>, <c>IExchange</c>, <c>IClock</c> —
+    /// come from the infrastructure registrations. Uses TryAdd so a host can replace any of them.
+    /// </summary>
+    public static IServiceCollection AddTradingBotApplication(this IServiceCollection services)
+    {
+        services.TryAddTransient<PlaceOrder>();
+        services.TryAddTransient<ResolvePendingOrders>();
+        services.TryAddTransient<RecordFill>();
+        services.TryAddTransient<IngestTrades>();
+        services.TryAddTransient<RecordFundingSnapshot>();
+        services.TryAddTransient<RecordFundingPayment>();
+        services.TryAddTransient<Reconcile>();
+        services.TryAddTransient<LedgerQueries>();
+        return services;
+    }
+}

@@ -1,0 +1,31 @@
+using TradingBot.Application.Ports;
+using TradingBot.Domain.Orders;
+
+namespace TradingBot.Application.Orders;
+
+/// <summary>
+/// Brings a ledger order in line with what the exchange reports, as far as the ledger's own records allow:
+/// the exchange id is recorded, PENDING becomes OPEN once the exchange has the order, and CANCELLED or
+/// REJECTED are taken over. PARTIALLY_FILLED and FILLED come only from recorded fills, so the ledger's
+/// status always agrees with its fills.
+/// </summary>
+internal static class ExchangeOrderSync
+{
+    /// <summary>Applies the state; returns the status before, so callers can audit a change.</summary>
+    public static OrderStatus Apply(Order order, ExchangeOrderState state, DateTimeOffset now)
+    {
+        var before = order.Status;
+        order.AssignExchangeOrderId(state.ExchangeOrderId, now);
+        var target = state.Status switch
+        {
+            OrderStatus.Rejected when order.FilledQuantity.IsZero => OrderStatus.Rejected,
+            OrderStatus.Rejected or OrderStatus.Cancelled => OrderStatus.Cancelled,
+            _ when order.Status == OrderStatus.Pending => OrderStatus.Open,
+            _ => order.Status,
+        };
+
+        // A terminal ledger status (e.g. FILLED from fills) is not undone by a stale exchange answer.
+        order.TryTransitionTo(target, now);
+        return before;
+    }
+}

@@ -1,0 +1,163 @@
+using TradingBot.Domain.Audit;
+using TradingBot.Domain.Funding;
+using TradingBot.Domain.Instruments;
+using TradingBot.Domain.Orders;
+using TradingBot.Domain.Positions;
+using TradingBot.Domain.Reconciliation;
+
+namespace TradingBot.Application.Ports;
+
+/// <summary>The result of creating an order: the row that holds the key, and whether this call wrote it.</summary>
+/// <param name="Order">The order stored under the idempotency key (this call's, or the one that was there).</param>
+/// <param name="Created">True when this call inserted it; false when the key already existed.</param>
+public sealed record OrderCreation(Order Order, bool Created);
+
+/// <summary>Orders, keyed by id, idempotency key and exchange order id.</summary>
+public interface IOrderRepository
+{
+    /// <summary>
+    /// Inserts a PENDING order. When its idempotency key already exists (even when another writer inserts it
+    /// at the same moment) nothing is inserted and the existing order is returned: the database's UNIQUE
+    /// constraint decides, not a read before the write.
+    /// </summary>
+    Task<OrderCreation> CreateAsync(Order order, CancellationToken cancellationToken);
+
+    /// <summary>Saves a changed order (status, exchange id, filled quantity).</summary>
+    Task UpdateAsync(Order order, CancellationToken cancellationToken);
+
+    /// <summary>The order with this id, or null.</summary>
+    Task<Order?> FindByIdAsync(OrderId id, CancellationToken cancellationToken);
+
+    /// <summary>The order holding this key, or null.</summary>
+    Task<Order?> FindByIdempotencyKeyAsync(IdempotencyKey key, CancellationToken cancellationToken);
+
+    /// <summary>The order with this exchange order id, or null.</summary>
+    Task<Order?> FindByExchangeOrderIdAsync(string exchangeOrderId, CancellationToken cancellationToken);
+
+    /// <summary>OPEN and PARTIALLY_FILLED orders, oldest first.</summary>
+    Task<IReadOnlyList<Order>> GetOpenOrdersAsync(CancellationToken cancellationToken);
+
+    /// <summary>PENDING orders, oldest first.</summary>
+    Task<IReadOnlyList<Order>> GetPendingOrdersAsync(CancellationToken cancellationToken);
+
+    /// <summary>Every order, oldest first (for verification and reports).</summary>
+    Task<IReadOnlyList<Order>> GetAllAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>A fill as stored: with its order's side and its place in the position's sequence.</summary>
+/// <param name="Fill">The execution.</param>
+/// <param name="Side">Its order's side.</param>
+/// <param name="Sequence">1 for the position's first fill, 2 for the next...; replay order.</param>
+public sealed record RecordedFill(Fill Fill, Side Side, long Sequence);
+
+/// <summary>Fills, unique by exchange fill id.</summary>
+public interface IFillRepository
+{
+    /// <summary>
+    /// Inserts the fill as the position's <paramref name="sequence"/>-th. Returns false, inserting nothing, when
+    /// its exchange fill id is already stored (detected by the UNIQUE constraint).
+    /// </summary>
+    Task<bool> TryAddAsync(Fill fill, long sequence, CancellationToken cancellationToken);
+
+    /// <summary>The fills of one order, oldest first.</summary>
+    Task<IReadOnlyList<Fill>> GetByOrderAsync(OrderId orderId, CancellationToken cancellationToken);
+
+    /// <summary>The fills of one position in replay order (by sequence).</summary>
+    Task<IReadOnlyList<RecordedFill>> GetByPositionAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken);
+
+    /// <summary>The latest fill time on this symbol, or null when none: the cursor for backfilling trades.</summary>
+    Task<DateTimeOffset?> GetLatestFillTimeAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken);
+}
+
+/// <summary>Current positions, one per exchange and symbol.</summary>
+public interface IPositionRepository
+{
+    /// <summary>The position, or null when none was ever recorded.</summary>
+    Task<Position?> GetAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken);
+
+    /// <summary>Inserts or updates the position; a concurrent change of the same row fails the unit of work.</summary>
+    Task SaveAsync(Position position, CancellationToken cancellationToken);
+
+    /// <summary>All positions.</summary>
+    Task<IReadOnlyList<Position>> GetAllAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>The funding rate time series.</summary>
+public interface IFundingSnapshotRepository
+{
+    /// <summary>Appends one observation.</summary>
+    Task AppendAsync(FundingSnapshot snapshot, CancellationToken cancellationToken);
+
+    /// <summary>Observations with <paramref name="fromTime"/> ≤ time &lt; <paramref name="untilTime"/>, newest first.</summary>
+    Task<IReadOnlyList<FundingSnapshot>> GetRangeAsync(ExchangeName exchange, Symbol symbol, DateTimeOffset fromTime, DateTimeOffset untilTime, CancellationToken cancellationToken);
+}
+
+/// <summary>Funding income and expense, unique by the exchange's id.</summary>
+public interface IFundingPaymentRepository
+{
+    /// <summary>Inserts the payment; false, inserting nothing, when its exchange id is already stored.</summary>
+    Task<bool> TryAddAsync(FundingPayment payment, CancellationToken cancellationToken);
+
+    /// <summary>Payments with <paramref name="fromTime"/> ≤ time &lt; <paramref name="untilTime"/>, oldest first.</summary>
+    Task<IReadOnlyList<FundingPayment>> GetRangeAsync(ExchangeName exchange, DateTimeOffset fromTime, DateTimeOffset untilTime, CancellationToken cancellationToken);
+
+    /// <summary>The latest payment time on this exchange, or null: the cursor for backfilling payments.</summary>
+    Task<DateTimeOffset?> GetLatestPaidAtAsync(ExchangeName exchange, CancellationToken cancellationToken);
+}
+
+/// <summary>Reconciled state snapshots.</summary>
+public interface IStateSnapshotRepository
+{
+    /// <summary>Appends a snapshot.</summary>
+    Task AddAsync(StateSnapshot snapshot, CancellationToken cancellationToken);
+
+    /// <summary>The newest snapshot for the exchange, or null.</summary>
+    Task<StateSnapshot?> GetLatestAsync(ExchangeName exchange, CancellationToken cancellationToken);
+}
+
+/// <summary>The append-only audit log.</summary>
+public interface IAuditLog
+{
+    /// <summary>Appends an event.</summary>
+    Task AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken);
+
+    /// <summary>The newest events, optionally of one type, newest first.</summary>
+    Task<IReadOnlyList<AuditEvent>> GetRecentAsync(AuditEventType? type, int limit, CancellationToken cancellationToken);
+}
+
+/// <summary>The ledger as one transaction sees it.</summary>
+public interface ILedgerSession
+{
+    /// <summary>Orders.</summary>
+    IOrderRepository Orders { get; }
+
+    /// <summary>Fills.</summary>
+    IFillRepository Fills { get; }
+
+    /// <summary>Positions.</summary>
+    IPositionRepository Positions { get; }
+
+    /// <summary>Funding snapshots.</summary>
+    IFundingSnapshotRepository FundingSnapshots { get; }
+
+    /// <summary>Funding payments.</summary>
+    IFundingPaymentRepository FundingPayments { get; }
+
+    /// <summary>State snapshots.</summary>
+    IStateSnapshotRepository StateSnapshots { get; }
+
+    /// <summary>The audit log.</summary>
+    IAuditLog Audit { get; }
+}
+
+/// <summary>
+/// Makes several ledger reads and writes one transaction: the work commits when it returns
+/// and rolls back, leaving nothing written, when it throws. An adapter may run the work
+/// again from the start on a transient database failure, so work must not call the exchange or have any
+/// effect outside the session.
+/// </summary>
+public interface IUnitOfWork
+{
+    /// <summary>Runs <paramref name="work"/> in one transaction and returns its result.</summary>
+    Task<T> ExecuteAsync<T>(Func<ILedgerSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken);
+}

@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using TradingBot.Domain.Instruments;
+
+namespace TradingBot.Domain.Orders;
+
+/// <summary>
+/// What a strategy decided to do, identified by who decided (strategy), where (exchange, symbol), when
+/// (the decision's time slot) and which part of the decision (leg). Deciding the same thing again in the
+/// same slot is the same intent, and so gets the same <see cref="IdempotencyKey"/>.
+/// </summary>
+public sealed record TradingIntent
+{
+    /// <summary>Creates an intent; the strategy id and leg are lower-case letters, digits and '-', 1 to 32 long.</summary>
+    public TradingIntent(string strategyId, ExchangeName exchange, Symbol symbol, DateTimeOffset decisionSlot, string leg)
+    {
+        StrategyId = RequireToken(strategyId, nameof(strategyId));
+        Leg = RequireToken(leg, nameof(leg));
+        Exchange = exchange;
+        Symbol = symbol;
+        DecisionSlot = decisionSlot.ToUniversalTime();
+    }
+
+    /// <summary>The strategy that decided.</summary>
+    public string StrategyId { get; }
+
+    /// <summary>The exchange traded on.</summary>
+    public ExchangeName Exchange { get; }
+
+    /// <summary>The symbol traded.</summary>
+    public Symbol Symbol { get; }
+
+    /// <summary>The start of the time slot in which the decision was made (UTC).</summary>
+    public DateTimeOffset DecisionSlot { get; }
+
+    /// <summary>Which part of the decision: "open", "close", "hedge"...</summary>
+    public string Leg { get; }
+
+    private static string RequireToken(string value, string name)
+    {
+        if (string.IsNullOrEmpty(value) || value.Length > 32 ||
+            !value.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-'))
+        {
+            throw new ArgumentException($"{name} '{value}' must be 1 to 32 lower-case letters, digits or '-'", name);
+        }
+
+        return value;
+    }
+}
+
+/// <summary>
+/// The key that makes an order creation idempotent. It is derived from the <see cref="TradingIntent"/>,
+/// never random per attempt, so a retry of the same decision finds the order the first attempt wrote.
+/// It is also a valid Binance client order id (<c>^[.A-Z:/a-z0-9_-]{1,36}$</c>): the exchange adapter
+/// sends it as <c>newClientOrderId</c>.
+/// </summary>
+public readonly record struct IdempotencyKey
+{
+    /// <summary>The longest key Binance accepts as a client order id.</summary>
+    public const int MaxLength = 36;
+
+    /// <summary>Wraps an existing key (read back from the ledger or the exchange), refusing invalid text.</summary>
+    public IdempotencyKey(string value)
+    {
+        if (!IsValid(value, out var error))
+        {
+            throw new ArgumentException(error, nameof(value));
+        }
+
+        Value = value;
+    }
+
+    /// <summary>The key text.</summary>
+    public string Value { get; }
+
+    /// <summary>
+    /// "tb-" followed by the first 32 hex digits of SHA-256 over the intent's canonical text
+    /// (strategy, exchange, symbol, slot in Unix milliseconds, leg): 35 characters, deterministic.
+    /// </summary>
+    public static IdempotencyKey For(TradingIntent intent)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        var canonical = string.Join(
+            '|',
+            "v1",
+            intent.StrategyId,
+            intent.Exchange.Value,
+            intent.Symbol.Value,
+            intent.DecisionSlot.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
+            intent.Leg);
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(canonical));
+        return new IdempotencyKey("tb-" + Convert.ToHexStringLower(hash)[..32]);
+    }
+
+    /// <summary>Checks the Binance client order id rule.</summary>
+    public static bool IsValid(string? value, out string error)
+    {
+        if (string.IsNullOrEmpty(value) || value.Length > MaxLength)
+        {
+            error = $"idempotency key '{value}' must be 1 to {MaxLength} characters";
+            return false;
+        }
+
+        foreach (var c in value)
+        {
+            if (c is not ((>= 'A' and <= 'Z') or (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or ':' or '/' or '_' or '-'))
+            {
+                error = $"idempotency key '{value}' may contain only letters, digits and . : / _ -";
+                return false;
+            }
+        }
+
+        error = string.Empty;
+        return true;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => Value ?? string.Empty;
+}

@@ -1,0 +1,11 @@
+using TradingBot.Application.Ports;
+
+namespace TradingBot.Application.Tests.Fakes;
+
+/// <summary>A clock that moves only when told.</summary>
+public sealed class FixedClock(DateTimeOffset start) : IClock
+{
+    public DateTimeOffset UtcNow { get; private set; } = start;
+
+    public void Advance(TimeSpan by) => UtcNow += by;
+}

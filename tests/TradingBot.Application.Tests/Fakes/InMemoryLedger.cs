@@ -1,0 +1,261 @@
+using TradingBot.Application.Ports;
+using TradingBot.Domain.Audit;
+using TradingBot.Domain.Funding;
+using TradingBot.Domain.Instruments;
+using TradingBot.Domain.Orders;
+using TradingBot.Domain.Positions;
+using TradingBot.Domain.Reconciliation;
+
+namespace TradingBot.Application.Tests.Fakes;
+
+/// <summary>
+/// A transactional in-memory ledger for use-case tests: each unit of work runs on a copy of the state and
+/// the copy replaces the state only when the work returns, so a throw leaves nothing written. A step can
+/// be made to fail (<see cref="FailAt"/>) to prove all-or-nothing behaviour. Integration tests run the
+/// same rules on real SQLite and Postgres databases.
+/// </summary>
+public sealed class InMemoryLedger : IUnitOfWork, IDisposable
+{
+    private State _state = new();
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>A step name ("Orders.Create", "Orders.Update", "Fills.TryAdd", "Positions.Save", "FundingPayments.TryAdd", "FundingSnapshots.Append", "StateSnapshots.Add", "Audit.Append") that throws when reached.</summary>
+    public string? FailAt { get; set; }
+
+    /// <summary>How many units of work committed.</summary>
+    public int Commits { get; private set; }
+
+    public IReadOnlyList<Order> Orders => [.. _state.Orders.Values.Select(Clone)];
+
+    public IReadOnlyList<(Fill Fill, long Sequence)> Fills => [.. _state.Fills.Values];
+
+    public IReadOnlyList<Position> Positions => [.. _state.Positions.Values.Select(Clone)];
+
+    public IReadOnlyList<AuditEvent> AuditEvents => [.. _state.Audit];
+
+    public IReadOnlyList<FundingPayment> FundingPayments => [.. _state.Payments.Values];
+
+    public IReadOnlyList<FundingSnapshot> FundingSnapshots => [.. _state.Snapshots];
+
+    public IReadOnlyList<StateSnapshot> StateSnapshots => [.. _state.StateSnapshots];
+
+    /// <summary>Writes an order directly, as if an earlier process had (e.g. crashed after the intent).</summary>
+    public void Seed(Order order) => _state.Orders[order.Id] = Clone(order);
+
+    public async Task<T> ExecuteAsync<T>(Func<ILedgerSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var copy = _state.Copy();
+            var result = await work(new Session(copy, this), cancellationToken);
+            _state = copy;
+            Commits++;
+            return result;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    private void Step(string name)
+    {
+        if (FailAt == name)
+        {
+            throw new InvalidOperationException($"injected failure at {name}");
+        }
+    }
+
+    internal static Order Clone(Order o) => Order.Rehydrate(
+        o.Id, o.Exchange, o.Symbol, o.Side, o.Type, o.Quantity, o.LimitPrice, o.IdempotencyKey, o.Status,
+        o.ExchangeOrderId, o.FilledQuantity, o.CreatedAt, o.UpdatedAt);
+
+    internal static Position Clone(Position p) => Position.Rehydrate(
+        p.Exchange, p.Symbol, p.NetQuantity, p.EntryNotional, p.RealizedPnl, p.FeesPaid, p.FundingReceived, p.FillCount, p.UpdatedAt);
+
+    private sealed class State
+    {
+        public Dictionary<OrderId, Order> Orders { get; init; } = [];
+
+        public Dictionary<ExchangeFillId, (Fill Fill, long Sequence)> Fills { get; init; } = [];
+
+        public Dictionary<(ExchangeName, Symbol), Position> Positions { get; init; } = [];
+
+        public Dictionary<string, FundingPayment> Payments { get; init; } = [];
+
+        public List<FundingSnapshot> Snapshots { get; init; } = [];
+
+        public List<StateSnapshot> StateSnapshots { get; init; } = [];
+
+        public List<AuditEvent> Audit { get; init; } = [];
+
+        public State Copy() => new()
+        {
+            Orders = Orders.ToDictionary(kv => kv.Key, kv => Clone(kv.Value)),
+            Fills = new(Fills),
+            Positions = Positions.ToDictionary(kv => kv.Key, kv => Clone(kv.Value)),
+            Payments = new(Payments),
+            Snapshots = [.. Snapshots],
+            StateSnapshots = [.. StateSnapshots],
+            Audit = [.. Audit],
+        };
+    }
+
+    private sealed class Session(State state, InMemoryLedger owner) :
+        ILedgerSession, IOrderRepository, IFillRepository, IPositionRepository, IFundingSnapshotRepository,
+        IFundingPaymentRepository, IStateSnapshotRepository, IAuditLog
+    {
+        public IOrderRepository Orders => this;
+
+        public IFillRepository Fills => this;
+
+        public IPositionRepository Positions => this;
+
+        public IFundingSnapshotRepository FundingSnapshots => this;
+
+        public IFundingPaymentRepository FundingPayments => this;
+
+        public IStateSnapshotRepository StateSnapshots => this;
+
+        public IAuditLog Audit => this;
+
+        public Task<OrderCreation> CreateAsync(Order order, CancellationToken cancellationToken)
+        {
+            owner.Step("Orders.Create");
+            var existing = state.Orders.Values.FirstOrDefault(o => o.IdempotencyKey == order.IdempotencyKey);
+            if (existing is not null)
+            {
+                return Task.FromResult(new OrderCreation(Clone(existing), false));
+            }
+
+            state.Orders[order.Id] = Clone(order);
+            return Task.FromResult(new OrderCreation(Clone(order), true));
+        }
+
+        public Task UpdateAsync(Order order, CancellationToken cancellationToken)
+        {
+            owner.Step("Orders.Update");
+            if (!state.Orders.ContainsKey(order.Id))
+            {
+                throw new InvalidOperationException($"no order {order.Id} to update");
+            }
+
+            state.Orders[order.Id] = Clone(order);
+            return Task.CompletedTask;
+        }
+
+        public Task<Order?> FindByIdAsync(OrderId id, CancellationToken cancellationToken) =>
+            Task.FromResult(state.Orders.TryGetValue(id, out var o) ? WithFillIds(o) : null);
+
+        public Task<Order?> FindByIdempotencyKeyAsync(IdempotencyKey key, CancellationToken cancellationToken) =>
+            Task.FromResult(state.Orders.Values.Where(o => o.IdempotencyKey == key).Select(WithFillIds).FirstOrDefault());
+
+        public Task<Order?> FindByExchangeOrderIdAsync(string exchangeOrderId, CancellationToken cancellationToken) =>
+            Task.FromResult(state.Orders.Values.Where(o => o.ExchangeOrderId == exchangeOrderId).Select(WithFillIds).FirstOrDefault());
+
+        public Task<IReadOnlyList<Order>> GetOpenOrdersAsync(CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<Order>>([.. state.Orders.Values.Where(o => o.Status.IsOpen()).OrderBy(o => o.CreatedAt).Select(Clone)]);
+
+        public Task<IReadOnlyList<Order>> GetPendingOrdersAsync(CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<Order>>([.. state.Orders.Values.Where(o => o.Status == OrderStatus.Pending).OrderBy(o => o.CreatedAt).Select(Clone)]);
+
+        public Task<IReadOnlyList<Order>> GetAllAsync(CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<Order>>([.. state.Orders.Values.OrderBy(o => o.CreatedAt).Select(Clone)]);
+
+        public Task<bool> TryAddAsync(Fill fill, long sequence, CancellationToken cancellationToken)
+        {
+            owner.Step("Fills.TryAdd");
+            if (state.Fills.ContainsKey(fill.ExchangeFillId))
+            {
+                return Task.FromResult(false);
+            }
+
+            state.Fills[fill.ExchangeFillId] = (fill, sequence);
+            return Task.FromResult(true);
+        }
+
+        public Task<IReadOnlyList<Fill>> GetByOrderAsync(OrderId orderId, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<Fill>>([.. state.Fills.Values.Where(f => f.Fill.OrderId == orderId).OrderBy(f => f.Sequence).Select(f => f.Fill)]);
+
+        public Task<IReadOnlyList<RecordedFill>> GetByPositionAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<RecordedFill>>([.. state.Fills.Values
+                .Select(f => (f.Fill, f.Sequence, Order: state.Orders[f.Fill.OrderId]))
+                .Where(f => f.Order.Exchange == exchange && f.Order.Symbol == symbol)
+                .OrderBy(f => f.Sequence)
+                .Select(f => new RecordedFill(f.Fill, f.Order.Side, f.Sequence))]);
+
+        public Task<DateTimeOffset?> GetLatestFillTimeAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken) =>
+            Task.FromResult(state.Fills.Values
+                .Where(f => state.Orders[f.Fill.OrderId].Exchange == exchange && state.Orders[f.Fill.OrderId].Symbol == symbol)
+                .Select(f => (DateTimeOffset?)f.Fill.FilledAt)
+                .Max());
+
+        public Task<Position?> GetAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken) =>
+            Task.FromResult(state.Positions.TryGetValue((exchange, symbol), out var p) ? Clone(p) : null);
+
+        public Task SaveAsync(Position position, CancellationToken cancellationToken)
+        {
+            owner.Step("Positions.Save");
+            state.Positions[(position.Exchange, position.Symbol)] = Clone(position);
+            return Task.CompletedTask;
+        }
+
+        Task<IReadOnlyList<Position>> IPositionRepository.GetAllAsync(CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<Position>>([.. state.Positions.Values.Select(Clone)]);
+
+        public Task AppendAsync(FundingSnapshot snapshot, CancellationToken cancellationToken)
+        {
+            owner.Step("FundingSnapshots.Append");
+            state.Snapshots.Add(snapshot);
+            return Task.CompletedTask;
+        }
+
+        public Task<IReadOnlyList<FundingSnapshot>> GetRangeAsync(ExchangeName exchange, Symbol symbol, DateTimeOffset fromTime, DateTimeOffset untilTime, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<FundingSnapshot>>([.. state.Snapshots
+                .Where(s => s.Exchange == exchange && s.Symbol == symbol && s.SnapshotAt >= fromTime && s.SnapshotAt < untilTime)
+                .OrderByDescending(s => s.SnapshotAt)]);
+
+        public Task<bool> TryAddAsync(FundingPayment payment, CancellationToken cancellationToken)
+        {
+            owner.Step("FundingPayments.TryAdd");
+            return Task.FromResult(state.Payments.TryAdd(payment.ExchangePaymentId, payment));
+        }
+
+        public Task<IReadOnlyList<FundingPayment>> GetRangeAsync(ExchangeName exchange, DateTimeOffset fromTime, DateTimeOffset untilTime, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<FundingPayment>>([.. state.Payments.Values
+                .Where(p => p.Exchange == exchange && p.PaidAt >= fromTime && p.PaidAt < untilTime)
+                .OrderBy(p => p.PaidAt)]);
+
+        public Task<DateTimeOffset?> GetLatestPaidAtAsync(ExchangeName exchange, CancellationToken cancellationToken) =>
+            Task.FromResult(state.Payments.Values.Where(p => p.Exchange == exchange).Select(p => (DateTimeOffset?)p.PaidAt).Max());
+
+        public Task AddAsync(StateSnapshot snapshot, CancellationToken cancellationToken)
+        {
+            owner.Step("StateSnapshots.Add");
+            state.StateSnapshots.Add(snapshot);
+            return Task.CompletedTask;
+        }
+
+        public Task<StateSnapshot?> GetLatestAsync(ExchangeName exchange, CancellationToken cancellationToken) =>
+            Task.FromResult(state.StateSnapshots.Where(s => s.Exchange == exchange).OrderByDescending(s => s.ReconciledAt).FirstOrDefault());
+
+        public Task AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
+        {
+            owner.Step("Audit.Append");
+            state.Audit.Add(auditEvent);
+            return Task.CompletedTask;
+        }
+
+        public Task<IReadOnlyList<AuditEvent>> GetRecentAsync(AuditEventType? type, int limit, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<AuditEvent>>([.. state.Audit.Where(a => type is null || a.Type == type).Reverse().Take(limit)]);
+
+        private Order WithFillIds(Order o) => Order.Rehydrate(
+            o.Id, o.Exchange, o.Symbol, o.Side, o.Type, o.Quantity, o.LimitPrice, o.IdempotencyKey, o.Status,
+            o.ExchangeOrderId, o.FilledQuantity, o.CreatedAt, o.UpdatedAt,
+            state.Fills.Values.Where(f => f.Fill.OrderId == o.Id).Select(f => f.Fill.ExchangeFillId));
+    }
+}

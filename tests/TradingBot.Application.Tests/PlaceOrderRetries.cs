@@ -1,0 +1,176 @@
+using Moq;
+using TradingBot.Application.Orders;
+using TradingBot.Application.Ports;
+using TradingBot.Application.Tests.Support;
+using TradingBot.Domain.Audit;
+using TradingBot.Domain.Instruments;
+using TradingBot.Domain.Orders;
+
+namespace TradingBot.Application.Tests;
+
+public class PlaceOrderRetries : LedgerTestBase
+{
+    private PlaceOrderCommand _command = null!;
+    private IdempotencyKey _key;
+    private readonly List<IdempotencyKey> _sentClientOrderIds = [];
+
+    [SetUp]
+    public void CreateCommand()
+    {
+        _command = BuyLimit(Intent());
+        _key = IdempotencyKey.For(_command.Intent);
+        _sentClientOrderIds.Clear();
+    }
+
+    private void ExchangeAnswersInTurn(params PlaceOrderResult[] results)
+    {
+        var queue = new Queue<PlaceOrderResult>(results);
+        Exchange
+            .Setup(e => e.PlaceOrderAsync(It.IsAny<OrderRequest>(), It.IsAny<CancellationToken>()))
+            .Callback((OrderRequest request, CancellationToken _) => _sentClientOrderIds.Add(request.ClientOrderId))
+            .ReturnsAsync(() => queue.Dequeue());
+    }
+
+    private void LookupByKeyAnswers(OrderLookupResult result) =>
+        Exchange
+            .Setup(e => e.GetOrderAsync(BtcUsdt, _key, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(result);
+
+    [Test]
+    public async Task A_retry_after_a_timeout_finds_the_order_by_its_key_and_does_not_send_it_again()
+    {
+        ExchangeAnswersInTurn(new PlaceOrderResult.Unknown("timeout after 10s"));
+        LookupByKeyAnswers(new OrderLookupResult.Found(AtExchange(_key.Value, "8801", OrderStatus.Open)));
+        var placeOrder = NewPlaceOrder();
+        var first = await placeOrder.ExecuteAsync(_command, CancellationToken.None);
+
+        var retry = await placeOrder.ExecuteAsync(_command, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(first, Is.TypeOf<PlaceOrderOutcome.Unknown>());
+            Assert.That(retry, Is.TypeOf<PlaceOrderOutcome.Placed>());
+            Assert.That(Ledger.Orders, Has.Count.EqualTo(1));
+            Assert.That(Ledger.Orders[0].Status, Is.EqualTo(OrderStatus.Open));
+            Assert.That(Ledger.Orders[0].ExchangeOrderId, Is.EqualTo("8801"));
+            Assert.That(AuditOf(AuditEventType.Decision), Has.Count.EqualTo(1));
+            Exchange.Verify(e => e.GetOrderAsync(BtcUsdt, _key, It.IsAny<CancellationToken>()), Times.Once);
+            Exchange.Verify(e => e.PlaceOrderAsync(It.IsAny<OrderRequest>(), It.IsAny<CancellationToken>()), Times.Once);
+        }
+    }
+
+    [Test]
+    public async Task A_retry_sends_again_under_the_same_key_when_the_exchange_never_saw_the_order()
+    {
+        ExchangeAnswersInTurn(
+            new PlaceOrderResult.Unknown("timeout after 10s"),
+            new PlaceOrderResult.Accepted(AtExchange(_key.Value, "8802", OrderStatus.Open)));
+        LookupByKeyAnswers(new OrderLookupResult.NotFound());
+        var placeOrder = NewPlaceOrder();
+        await placeOrder.ExecuteAsync(_command, CancellationToken.None);
+
+        var retry = await placeOrder.ExecuteAsync(_command, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(retry, Is.TypeOf<PlaceOrderOutcome.Placed>());
+            Assert.That(_sentClientOrderIds, Is.EqualTo(new[] { _key, _key }));
+            Assert.That(Ledger.Orders, Has.Count.EqualTo(1));
+            Assert.That(Ledger.Orders[0].Status, Is.EqualTo(OrderStatus.Open));
+            Assert.That(Ledger.Orders[0].ExchangeOrderId, Is.EqualTo("8802"));
+        }
+    }
+
+    [Test]
+    public async Task A_retry_does_not_send_when_the_exchange_cannot_say_whether_it_has_the_order()
+    {
+        ExchangeAnswersInTurn(new PlaceOrderResult.Unknown("timeout after 10s"));
+        LookupByKeyAnswers(new OrderLookupResult.Unknown("503 Service Unavailable"));
+        var placeOrder = NewPlaceOrder();
+        await placeOrder.ExecuteAsync(_command, CancellationToken.None);
+
+        var retry = await placeOrder.ExecuteAsync(_command, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(retry, Is.TypeOf<PlaceOrderOutcome.Unknown>());
+            Assert.That(((PlaceOrderOutcome.Unknown)retry).Reason, Is.EqualTo("503 Service Unavailable"));
+            Assert.That(Ledger.Orders.Single().Status, Is.EqualTo(OrderStatus.Pending));
+            Exchange.Verify(e => e.PlaceOrderAsync(It.IsAny<OrderRequest>(), It.IsAny<CancellationToken>()), Times.Once);
+        }
+    }
+
+    [Test]
+    public async Task A_retry_of_an_accepted_intent_returns_AlreadyResolved_without_calling_the_exchange()
+    {
+        ExchangeAnswersInTurn(new PlaceOrderResult.Accepted(AtExchange(_key.Value, "8801", OrderStatus.Open)));
+        var placeOrder = NewPlaceOrder();
+        await placeOrder.ExecuteAsync(_command, CancellationToken.None);
+        Exchange.Invocations.Clear();
+
+        var retry = await placeOrder.ExecuteAsync(_command, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(retry, Is.TypeOf<PlaceOrderOutcome.AlreadyResolved>());
+            Assert.That(retry.Order.Status, Is.EqualTo(OrderStatus.Open));
+            Assert.That(retry.Order.ExchangeOrderId, Is.EqualTo("8801"));
+            Assert.That(Ledger.Orders, Has.Count.EqualTo(1));
+            Exchange.Verify(e => e.PlaceOrderAsync(It.IsAny<OrderRequest>(), It.IsAny<CancellationToken>()), Times.Never);
+            Exchange.Verify(e => e.GetOrderAsync(It.IsAny<Symbol>(), It.IsAny<IdempotencyKey>(), It.IsAny<CancellationToken>()), Times.Never);
+        }
+    }
+
+    [Test]
+    public async Task A_retry_of_a_rejected_intent_returns_AlreadyResolved_without_calling_the_exchange()
+    {
+        ExchangeAnswersInTurn(new PlaceOrderResult.Rejected("-1013 Filter failure: LOT_SIZE"));
+        var placeOrder = NewPlaceOrder();
+        await placeOrder.ExecuteAsync(_command, CancellationToken.None);
+        Exchange.Invocations.Clear();
+
+        var retry = await placeOrder.ExecuteAsync(_command, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(retry, Is.TypeOf<PlaceOrderOutcome.AlreadyResolved>());
+            Assert.That(retry.Order.Status, Is.EqualTo(OrderStatus.Rejected));
+            Assert.That(Ledger.Orders, Has.Count.EqualTo(1));
+            Exchange.Verify(e => e.PlaceOrderAsync(It.IsAny<OrderRequest>(), It.IsAny<CancellationToken>()), Times.Never);
+            Exchange.Verify(e => e.GetOrderAsync(It.IsAny<Symbol>(), It.IsAny<IdempotencyKey>(), It.IsAny<CancellationToken>()), Times.Never);
+        }
+    }
+
+    [Test]
+    public async Task Concurrent_placements_of_the_same_intent_make_one_ledger_order()
+    {
+        Exchange
+            .Setup(e => e.PlaceOrderAsync(It.IsAny<OrderRequest>(), It.IsAny<CancellationToken>()))
+            .Returns(async (OrderRequest request, CancellationToken ct) =>
+            {
+                lock (_sentClientOrderIds)
+                {
+                    _sentClientOrderIds.Add(request.ClientOrderId);
+                }
+
+                // Stay in flight long enough for the other placement to find the PENDING order.
+                await Task.Delay(TimeSpan.FromMilliseconds(50), ct);
+                return new PlaceOrderResult.Accepted(AtExchange(request.ClientOrderId.Value, "8801", OrderStatus.Open));
+            });
+        LookupByKeyAnswers(new OrderLookupResult.Found(AtExchange(_key.Value, "8801", OrderStatus.Open)));
+        var placeOrder = NewPlaceOrder();
+
+        var outcomes = await Task.WhenAll(
+            Task.Run(() => placeOrder.ExecuteAsync(_command, CancellationToken.None)),
+            Task.Run(() => placeOrder.ExecuteAsync(_command, CancellationToken.None)));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Ledger.Orders, Has.Count.EqualTo(1));
+            Assert.That(outcomes.Select(o => o.Order.Id), Has.All.EqualTo(Ledger.Orders[0].Id));
+            Assert.That(Ledger.Orders[0].Status, Is.EqualTo(OrderStatus.Open));
+            Assert.That(AuditOf(AuditEventType.Decision), Has.Count.EqualTo(1));
+            Assert.That(_sentClientOrderIds, Has.All.EqualTo(_key));
+        }
+    }
+}
