@@ -1,0 +1,46 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using TradingBot.Infrastructure.Persistence.Rows;
+
+namespace TradingBot.Infrastructure.Persistence.Configurations;
+
+/// <summary>The ADR's <c>orders</c> table, plus <c>filled_quantity_base</c>.</summary>
+public sealed class OrderConfiguration(LedgerDialect dialect) : IEntityTypeConfiguration<OrderRow>
+{
+    /// <inheritdoc />
+    public void Configure(EntityTypeBuilder<OrderRow> builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.ToTable("orders", t =>
+        {
+            t.HasCheckConstraint("orders_side_check", "side IN ('BUY', 'SELL')");
+            t.HasCheckConstraint("orders_type_check", "type IN ('MARKET', 'LIMIT', 'IOC', 'FOK')");
+            t.HasCheckConstraint("orders_status_check", "status IN ('PENDING', 'OPEN', 'FILLED', 'PARTIALLY_FILLED', 'CANCELLED', 'REJECTED')");
+            t.HasCheckConstraint("orders_quantity_base_check", "quantity_base > 0");
+            t.HasCheckConstraint("orders_price_quote_check", "price_quote IS NULL OR price_quote > 0");
+            t.HasCheckConstraint("orders_filled_quantity_base_check", "filled_quantity_base >= 0 AND filled_quantity_base <= quantity_base");
+        });
+        builder.HasKey(o => o.Id).HasName("orders_pkey");
+        dialect.Key(builder.Property(o => o.Id));
+        builder.Property(o => o.Exchange).HasColumnName("exchange").IsRequired();
+        builder.Property(o => o.Symbol).HasColumnName("symbol").IsRequired();
+        builder.Property(o => o.Side).HasColumnName("side").IsRequired();
+        builder.Property(o => o.Type).HasColumnName("type").IsRequired();
+        builder.Property(o => o.QuantityBase).HasColumnName("quantity_base");
+        builder.Property(o => o.PriceQuote).HasColumnName("price_quote");
+        builder.Property(o => o.Status).HasColumnName("status").IsRequired();
+        builder.Property(o => o.ExchangeOrderId).HasColumnName("exchange_order_id");
+        builder.Property(o => o.IdempotencyKey).HasColumnName("idempotency_key");
+        builder.Property(o => o.FilledQuantityBase).HasColumnName("filled_quantity_base").HasDefaultValue(0L);
+        dialect.Now(builder.Property(o => o.CreatedAt).HasColumnName("created_at"));
+        dialect.Now(builder.Property(o => o.UpdatedAt).HasColumnName("updated_at"));
+
+        builder.HasIndex(o => o.ExchangeOrderId, "orders_exchange_order_id_key").IsUnique();
+        builder.HasIndex(o => o.IdempotencyKey, "orders_idempotency_key_key").IsUnique();
+        builder.HasIndex(o => o.CreatedAt, "idx_orders_created_at").IsDescending();
+        builder.HasIndex(o => o.Status, "idx_orders_status").HasFilter("status IN ('OPEN', 'PENDING')");
+        builder.HasIndex(o => o.Status, "idx_orders_status_partially_filled").HasFilter("status = 'PARTIALLY_FILLED'");
+        builder.HasIndex(o => o.ExchangeOrderId, "idx_orders_exchange_order_id").HasFilter("exchange_order_id IS NOT NULL");
+        builder.HasIndex(o => o.IdempotencyKey, "idx_orders_idempotency_key").HasFilter("idempotency_key IS NOT NULL");
+    }
+}

@@ -1,0 +1,49 @@
+using Microsoft.EntityFrameworkCore;
+using TradingBot.Infrastructure.Persistence.Configurations;
+using TradingBot.Infrastructure.Persistence.Rows;
+
+namespace TradingBot.Infrastructure.Persistence;
+
+/// <summary>
+/// The ledger's one EF Core model (ADR-0005): orders, fills, positions, funding snapshots and payments,
+/// state snapshots and the audit log. Provider differences are confined to <see cref="LedgerDialect"/>;
+/// each provider project holds its own migrations.
+/// </summary>
+public sealed class LedgerDbContext(DbContextOptions<LedgerDbContext> options) : DbContext(options)
+{
+    /// <summary>orders.</summary>
+    public DbSet<OrderRow> Orders => Set<OrderRow>();
+
+    /// <summary>fills.</summary>
+    public DbSet<FillRow> Fills => Set<FillRow>();
+
+    /// <summary>positions.</summary>
+    public DbSet<PositionRow> Positions => Set<PositionRow>();
+
+    /// <summary>funding_snapshots.</summary>
+    public DbSet<FundingSnapshotRow> FundingSnapshots => Set<FundingSnapshotRow>();
+
+    /// <summary>funding_payments.</summary>
+    public DbSet<FundingPaymentRow> FundingPayments => Set<FundingPaymentRow>();
+
+    /// <summary>state_snapshots.</summary>
+    public DbSet<StateSnapshotRow> StateSnapshots => Set<StateSnapshotRow>();
+
+    /// <summary>audit_log.</summary>
+    public DbSet<AuditLogRow> AuditLog => Set<AuditLogRow>();
+
+    /// <inheritdoc />
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+        var dialect = LedgerDialect.For(Database.ProviderName);
+        modelBuilder.ApplyConfiguration(new OrderConfiguration(dialect));
+        modelBuilder.ApplyConfiguration(new FillConfiguration(dialect));
+        modelBuilder.ApplyConfiguration(new PositionConfiguration(dialect));
+        modelBuilder.ApplyConfiguration(new FundingSnapshotConfiguration(dialect));
+        modelBuilder.ApplyConfiguration(new FundingPaymentConfiguration(dialect));
+        modelBuilder.ApplyConfiguration(new StateSnapshotConfiguration(dialect));
+        modelBuilder.ApplyConfiguration(new AuditLogConfiguration(dialect));
+        dialect.ApplyStorageConventions(modelBuilder);
+    }
+}

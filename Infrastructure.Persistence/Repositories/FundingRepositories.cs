@@ -1,0 +1,67 @@
+using Microsoft.EntityFrameworkCore;
+using TradingBot.Application.Ports;
+using TradingBot.Domain.Funding;
+using TradingBot.Domain.Instruments;
+
+namespace TradingBot.Infrastructure.Persistence.Repositories;
+
+/// <summary>The funding rate time series; range queries filter and order in SQL on both providers.</summary>
+internal sealed class FundingSnapshotRepository(LedgerSession session) : IFundingSnapshotRepository
+{
+    public async Task AppendAsync(FundingSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
+
+        // The id is the client's: a unit of work re-run after a lost commit finds it and stores nothing twice.
+        if (!await db.FundingSnapshots.AnyAsync(s => s.Id == snapshot.Id, cancellationToken).ConfigureAwait(false))
+        {
+            session.Stage(RowMapping.ToRow(snapshot));
+        }
+    }
+
+    public async Task<IReadOnlyList<FundingSnapshot>> GetRangeAsync(ExchangeName exchange, Symbol symbol, DateTimeOffset fromTime, DateTimeOffset untilTime, CancellationToken cancellationToken)
+    {
+        var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await db.FundingSnapshots.AsNoTracking()
+            .Where(s => s.Exchange == exchange.Value && s.Symbol == symbol.Value && s.SnapshotAt >= fromTime && s.SnapshotAt < untilTime)
+            .OrderByDescending(s => s.SnapshotAt)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. rows.Select(RowMapping.ToDomain)];
+    }
+}
+
+/// <summary>Funding payments, unique by the exchange's id.</summary>
+internal sealed class FundingPaymentRepository(LedgerSession session) : IFundingPaymentRepository
+{
+    public async Task<bool> TryAddAsync(FundingPayment payment, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(payment);
+        var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
+        if (await db.FundingPayments.AnyAsync(p => p.ExchangePaymentId == payment.ExchangePaymentId, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        session.Stage(RowMapping.ToRow(payment));
+        return true;
+    }
+
+    public async Task<IReadOnlyList<FundingPayment>> GetRangeAsync(ExchangeName exchange, DateTimeOffset fromTime, DateTimeOffset untilTime, CancellationToken cancellationToken)
+    {
+        var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await db.FundingPayments.AsNoTracking()
+            .Where(p => p.Exchange == exchange.Value && p.PaidAt >= fromTime && p.PaidAt < untilTime)
+            .OrderBy(p => p.PaidAt).ThenBy(p => p.ExchangePaymentId)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. rows.Select(RowMapping.ToDomain)];
+    }
+
+    public async Task<DateTimeOffset?> GetLatestPaidAtAsync(ExchangeName exchange, CancellationToken cancellationToken)
+    {
+        var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
+        return await db.FundingPayments.AsNoTracking().Where(p => p.Exchange == exchange.Value)
+            .OrderByDescending(p => p.PaidAt).Select(p => (DateTimeOffset?)p.PaidAt)
+            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

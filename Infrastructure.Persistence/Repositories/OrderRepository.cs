@@ -1,0 +1,104 @@
+using Microsoft.EntityFrameworkCore;
+using TradingBot.Application.Ports;
+using TradingBot.Domain.Orders;
+using TradingBot.Infrastructure.Persistence.Rows;
+
+namespace TradingBot.Infrastructure.Persistence.Repositories;
+
+/// <summary>Orders. A duplicate idempotency key is stopped by the UNIQUE index; the unit of work then re-runs and finds the winner.</summary>
+internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
+{
+    private const string Pending = "PENDING";
+    private const string Open = "OPEN";
+    private const string PartiallyFilled = "PARTIALLY_FILLED";
+
+    public async Task<OrderCreation> CreateAsync(Order order, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        var existing = await FindByIdempotencyKeyAsync(order.IdempotencyKey, cancellationToken).ConfigureAwait(false);
+        if (existing is not null)
+        {
+            return new OrderCreation(existing, false);
+        }
+
+        session.Stage(RowMapping.ToRow(order));
+        return new OrderCreation(order, true);
+    }
+
+    public Task UpdateAsync(Order order, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        var row = RowMapping.ToRow(order);
+        var tracked = session.Db.Orders.Local.FirstOrDefault(r => r.Id == row.Id);
+        if (tracked is null)
+        {
+            var entry = session.Db.Orders.Attach(row);
+            foreach (var property in new[] { nameof(OrderRow.Status), nameof(OrderRow.ExchangeOrderId), nameof(OrderRow.FilledQuantityBase), nameof(OrderRow.UpdatedAt) })
+            {
+                entry.Property(property).IsModified = true;
+            }
+        }
+        else
+        {
+            session.Db.Entry(tracked).CurrentValues.SetValues(row);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task<Order?> FindByIdAsync(OrderId id, CancellationToken cancellationToken)
+    {
+        var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
+        var row = await db.Orders.AsNoTracking().FirstOrDefaultAsync(o => o.Id == id.Value, cancellationToken).ConfigureAwait(false);
+        return row is null ? null : await WithFillIdsAsync(db, row, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<Order?> FindByIdempotencyKeyAsync(IdempotencyKey key, CancellationToken cancellationToken)
+    {
+        var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
+        var row = await db.Orders.AsNoTracking().FirstOrDefaultAsync(o => o.IdempotencyKey == key.Value, cancellationToken).ConfigureAwait(false);
+        return row is null ? null : await WithFillIdsAsync(db, row, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<Order?> FindByExchangeOrderIdAsync(string exchangeOrderId, CancellationToken cancellationToken)
+    {
+        var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
+        var row = await db.Orders.AsNoTracking().FirstOrDefaultAsync(o => o.ExchangeOrderId == exchangeOrderId, cancellationToken).ConfigureAwait(false);
+        return row is null ? null : await WithFillIdsAsync(db, row, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(CancellationToken cancellationToken)
+    {
+        var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
+
+        // Two branches so each can use its partial index (the ADR's idx_orders_status covers OPEN and PENDING).
+        var rows = await db.Orders.AsNoTracking().Where(o => o.Status == Open)
+            .Concat(db.Orders.AsNoTracking().Where(o => o.Status == PartiallyFilled))
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. rows.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id).Select(r => RowMapping.ToDomain(r))];
+    }
+
+    public async Task<IReadOnlyList<Order>> GetPendingOrdersAsync(CancellationToken cancellationToken)
+    {
+        var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await db.Orders.AsNoTracking().Where(o => o.Status == Pending)
+            .OrderBy(o => o.CreatedAt).ThenBy(o => o.Id)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. rows.Select(r => RowMapping.ToDomain(r))];
+    }
+
+    public async Task<IReadOnlyList<Order>> GetAllAsync(CancellationToken cancellationToken)
+    {
+        var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await db.Orders.AsNoTracking().OrderBy(o => o.CreatedAt).ThenBy(o => o.Id)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. rows.Select(r => RowMapping.ToDomain(r))];
+    }
+
+    private static async Task<Order> WithFillIdsAsync(LedgerDbContext db, OrderRow row, CancellationToken cancellationToken)
+    {
+        var fillIds = await db.Fills.AsNoTracking().Where(f => f.OrderId == row.Id).Select(f => f.ExchangeFillId)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return RowMapping.ToDomain(row, fillIds);
+    }
+}

@@ -1,0 +1,65 @@
+using Microsoft.EntityFrameworkCore;
+using TradingBot.Application.Ports;
+using TradingBot.Domain.Audit;
+using TradingBot.Domain.Instruments;
+using TradingBot.Domain.Reconciliation;
+using TradingBot.Infrastructure.Persistence.Rows;
+
+namespace TradingBot.Infrastructure.Persistence.Repositories;
+
+/// <summary>State snapshots, stored as JSON (jsonb on Postgres).</summary>
+internal sealed class StateSnapshotRepository(LedgerSession session) : IStateSnapshotRepository
+{
+    public async Task AddAsync(StateSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
+        if (!await db.StateSnapshots.AnyAsync(s => s.Id == snapshot.Id, cancellationToken).ConfigureAwait(false))
+        {
+            session.Stage(new StateSnapshotRow { Id = snapshot.Id, Snapshot = LedgerJson.Serialize(snapshot), ReconciledAt = snapshot.ReconciledAt });
+        }
+    }
+
+    public async Task<StateSnapshot?> GetLatestAsync(ExchangeName exchange, CancellationToken cancellationToken)
+    {
+        var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
+
+        // The exchange lives inside the JSON; a bot reconciles with one exchange, so the newest few suffice.
+        var rows = await db.StateSnapshots.AsNoTracking().OrderByDescending(s => s.ReconciledAt).Take(16)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return rows.Select(r => LedgerJson.DeserializeSnapshot(r.Id, r.ReconciledAt, r.Snapshot))
+            .FirstOrDefault(s => s.Exchange == exchange);
+    }
+}
+
+/// <summary>The audit log, stored as JSON objects (jsonb on Postgres).</summary>
+internal sealed class AuditLog(LedgerSession session) : IAuditLog
+{
+    public Task AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(auditEvent);
+        session.Stage(new AuditLogRow
+        {
+            Id = auditEvent.Id,
+            EventType = auditEvent.Type.ToCode(),
+            EventData = LedgerJson.Serialize(auditEvent.Data),
+            CreatedAt = auditEvent.CreatedAt,
+        });
+        return Task.CompletedTask;
+    }
+
+    public async Task<IReadOnlyList<AuditEvent>> GetRecentAsync(AuditEventType? type, int limit, CancellationToken cancellationToken)
+    {
+        var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
+        var query = db.AuditLog.AsNoTracking();
+        if (type is { } t)
+        {
+            var code = t.ToCode();
+            query = query.Where(a => a.EventType == code);
+        }
+
+        var rows = await query.OrderByDescending(a => a.CreatedAt).ThenByDescending(a => a.Id).Take(limit)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. rows.Select(r => LedgerJson.DeserializeAudit(r.Id, r.EventType, r.EventData, r.CreatedAt ?? DateTimeOffset.UnixEpoch))];
+    }
+}

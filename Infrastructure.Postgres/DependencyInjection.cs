@@ -1,0 +1,18 @@
+using TradingBot.Infrastructure.Postgres;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the ledger on PostgreSQL.</summary>
+public static class PostgresLedgerServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the ledger (EF Core model, unit of work, clock) on the Postgres database named by
+    /// <paramref name="connectionString"/>. A malformed connection string throws <see cref="ArgumentException"/>
+    /// here, naming the problem.
+    /// </summary>
+    public static IServiceCollection AddPostgresLedger(this IServiceCollection services, string connectionString)
+    {
+        PostgresLedger.PrepareConnectionString(connectionString);
+        return services.AddLedgerPersistence(options => PostgresLedger.Configure(options, connectionString));
+    }
+}

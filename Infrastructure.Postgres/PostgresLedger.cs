@@ -1,0 +1,86 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+using Npgsql;
+using TradingBot.Infrastructure.Persistence;
+
+namespace TradingBot.Infrastructure.Postgres;
+
+/// <summary>The ledger on PostgreSQL: options and error classification.</summary>
+public static class PostgresLedger
+{
+    /// <summary>Checks a Postgres connection string; throws <see cref="ArgumentException"/> naming the problem.</summary>
+    public static string PrepareConnectionString(string connectionString)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new ArgumentException("the Postgres connection string is empty; expected e.g. 'Host=localhost;Database=tradingbot;Username=bot;Password=...'", nameof(connectionString));
+        }
+
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (Exception exception) when (exception is ArgumentException or FormatException or KeyNotFoundException or InvalidCastException)
+        {
+            throw new ArgumentException($"the Postgres connection string is malformed: {exception.Message}", nameof(connectionString), exception);
+        }
+
+        if (string.IsNullOrWhiteSpace(builder.Host))
+        {
+            throw new ArgumentException("the Postgres connection string names no server ('Host=...')", nameof(connectionString));
+        }
+
+        return builder.ConnectionString;
+    }
+
+    /// <summary>Configures EF Core for the Postgres ledger; the migrations live in this assembly.</summary>
+    public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.UseNpgsql(PrepareConnectionString(connectionString), npgsql => npgsql
+            .MigrationsAssembly(typeof(PostgresLedger).Assembly.FullName)
+            .ExecutionStrategy(dependencies => new LedgerExecutionStrategy(dependencies, PostgresLedgerErrors.Instance, 6, TimeSpan.FromSeconds(5))));
+    }
+}
+
+/// <summary>Postgres error classification: SQLSTATE 23505 is a unique violation; connection loss, 40001 and 40P01 are transient.</summary>
+public sealed class PostgresLedgerErrors : ILedgerDatabaseErrors
+{
+    /// <summary>The one instance.</summary>
+    public static readonly PostgresLedgerErrors Instance = new();
+
+    /// <inheritdoc />
+    public bool IsUniqueViolation(Exception exception) =>
+        Find<PostgresException>(exception) is { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    /// <inheritdoc />
+    public bool IsTransient(Exception exception) =>
+        Find<PostgresException>(exception) is { SqlState: PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected }
+        || Find<NpgsqlException>(exception) is { IsTransient: true }
+        || (exception is InvalidOperationException && Find<NpgsqlException>(exception.InnerException) is { IsTransient: true });
+
+    private static T? Find<T>(Exception? exception)
+        where T : Exception
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is T match)
+            {
+                return match;
+            }
+        }
+
+        return null;
+    }
+}
+
+/// <summary>Lets <c>dotnet ef</c> build the Postgres model and migrations (no server is contacted).</summary>
+public sealed class PostgresDesignTimeFactory : IDesignTimeDbContextFactory<LedgerDbContext>
+{
+    /// <inheritdoc />
+    public LedgerDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<LedgerDbContext>()
+            .UseNpgsql("Host=localhost;Database=tradingbot_design", npgsql => npgsql.MigrationsAssembly(typeof(PostgresLedger).Assembly.FullName))
+            .Options);
+}

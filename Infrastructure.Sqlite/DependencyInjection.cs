@@ -1,0 +1,18 @@
+using TradingBot.Infrastructure.Sqlite;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the ledger on SQLite.</summary>
+public static class SqliteLedgerServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the ledger (EF Core model, unit of work, clock) on the SQLite file named by
+    /// <paramref name="connectionString"/> (e.g. <c>Data Source=data/ledger.db</c>). A malformed connection
+    /// string throws <see cref="ArgumentException"/> here, naming the problem.
+    /// </summary>
+    public static IServiceCollection AddSqliteLedger(this IServiceCollection services, string connectionString)
+    {
+        SqliteLedger.PrepareConnectionString(connectionString);
+        return services.AddLedgerPersistence(options => SqliteLedger.Configure(options, connectionString));
+    }
+}

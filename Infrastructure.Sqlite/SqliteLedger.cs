@@ -1,0 +1,144 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using TradingBot.Infrastructure.Persistence;
+
+namespace TradingBot.Infrastructure.Sqlite;
+
+/// <summary>The ledger on SQLite: options, error classification, pragmas.</summary>
+public static class SqliteLedger
+{
+    /// <summary>How long a writer waits for the write lock before SQLITE_BUSY.</summary>
+    public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Checks a SQLite connection string and returns it normalised (shared cache off, foreign keys on),
+    /// creating the database file's folder. Throws <see cref="ArgumentException"/> naming the problem.
+    /// </summary>
+    public static string PrepareConnectionString(string connectionString)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new ArgumentException("the SQLite connection string is empty; expected e.g. 'Data Source=data/ledger.db'", nameof(connectionString));
+        }
+
+        SqliteConnectionStringBuilder builder;
+        try
+        {
+            builder = new SqliteConnectionStringBuilder(connectionString);
+        }
+        catch (Exception exception) when (exception is ArgumentException or FormatException or KeyNotFoundException)
+        {
+            throw new ArgumentException($"the SQLite connection string is malformed: {exception.Message}", nameof(connectionString), exception);
+        }
+
+        if (string.IsNullOrWhiteSpace(builder.DataSource))
+        {
+            throw new ArgumentException("the SQLite connection string names no database file ('Data Source=...')", nameof(connectionString));
+        }
+
+        builder.ForeignKeys = true;
+        builder.DefaultTimeout = (int)BusyTimeout.TotalSeconds;
+        if (builder.Mode != SqliteOpenMode.Memory && builder.DataSource != ":memory:")
+        {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
+            if (!string.IsNullOrEmpty(folder))
+            {
+                Directory.CreateDirectory(folder);
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>Configures EF Core for the SQLite ledger; the migrations live in this assembly.</summary>
+    public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var prepared = PrepareConnectionString(connectionString);
+        return options
+            .UseSqlite(prepared, sqlite => sqlite
+                .MigrationsAssembly(typeof(SqliteLedger).Assembly.FullName)
+                .ExecutionStrategy(dependencies => new LedgerExecutionStrategy(dependencies, SqliteLedgerErrors.Instance, 6, TimeSpan.FromSeconds(2))))
+            .AddInterceptors(SqlitePragmas.Instance);
+    }
+}
+
+/// <summary>SQLite's error codes, as the ledger needs them.</summary>
+public sealed class SqliteLedgerErrors : ILedgerDatabaseErrors
+{
+    /// <summary>The one instance.</summary>
+    public static readonly SqliteLedgerErrors Instance = new();
+
+    private const int Busy = 5;
+    private const int Locked = 6;
+    private const int Constraint = 19;
+    private const int ConstraintPrimaryKey = 1555;
+    private const int ConstraintUnique = 2067;
+
+    /// <inheritdoc />
+    public bool IsUniqueViolation(Exception exception) =>
+        Find(exception) is { SqliteErrorCode: Constraint, SqliteExtendedErrorCode: ConstraintUnique or ConstraintPrimaryKey };
+
+    /// <inheritdoc />
+    public bool IsTransient(Exception exception) => Find(exception) is { SqliteErrorCode: Busy or Locked };
+
+    private static SqliteException? Find(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is SqliteException sqlite)
+            {
+                return sqlite;
+            }
+        }
+
+        return null;
+    }
+}
+
+/// <summary>
+/// Sets the ledger's pragmas on every connection: WAL (readers never block the writer), synchronous=FULL
+/// (a committed fill survives power loss), foreign keys, and a busy timeout.
+/// </summary>
+public sealed class SqlitePragmas : DbConnectionInterceptor
+{
+    /// <summary>The one instance.</summary>
+    public static readonly SqlitePragmas Instance = new();
+
+    private static readonly string Sql =
+        $"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout={(int)SqliteLedger.BusyTimeout.TotalMilliseconds};";
+
+    /// <inheritdoc />
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        using var command = connection.CreateCommand();
+        command.CommandText = Sql;
+        command.ExecuteNonQuery();
+    }
+
+    /// <inheritdoc />
+    public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var command = connection.CreateCommand();
+        await using (command.ConfigureAwait(false))
+        {
+            command.CommandText = Sql;
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>Lets <c>dotnet ef</c> build the SQLite model and migrations.</summary>
+public sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<LedgerDbContext>
+{
+    /// <inheritdoc />
+    public LedgerDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<LedgerDbContext>()
+            .UseSqlite("Data Source=design-time.db", sqlite => sqlite.MigrationsAssembly(typeof(SqliteLedger).Assembly.FullName))
+            .Options);
+}

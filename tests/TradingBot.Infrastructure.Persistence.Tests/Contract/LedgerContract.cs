@@ -1,0 +1,494 @@
+using TradingBot.Application.Orders;
+using TradingBot.Application.Ports;
+using TradingBot.Domain.Amounts;
+using TradingBot.Domain.Audit;
+using TradingBot.Domain.Funding;
+using TradingBot.Domain.Instruments;
+using TradingBot.Domain.Orders;
+using TradingBot.Domain.Positions;
+using TradingBot.Domain.Reconciliation;
+using TradingBot.Infrastructure.Persistence.Tests.Support;
+
+namespace TradingBot.Infrastructure.Persistence.Tests.Contract;
+
+/// <summary>
+/// The ledger's repository and unit-of-work contract, written once and run on every provider
+/// (the efcore.pg specification-test pattern): a subclass only says how to get a clean database.
+/// </summary>
+public abstract class LedgerContract
+{
+    protected static readonly ExchangeName Binance = new("BINANCE");
+    protected static readonly Symbol BtcUsdt = new("BTCUSDT");
+    protected static readonly Symbol EthUsdt = new("ETHUSDT");
+    protected static readonly Asset Usdt = new("USDT");
+    protected static readonly DateTimeOffset T0 = new(2026, 11, 20, 8, 0, 0, TimeSpan.Zero);
+
+    protected LedgerTestDatabase Db { get; private set; } = null!;
+
+    protected IUnitOfWork Ledger => Db.Ledger;
+
+    protected abstract Task<LedgerTestDatabase> CreateDatabaseAsync();
+
+    [SetUp]
+    public async Task CreateLedgerAsync() => Db = await CreateDatabaseAsync();
+
+    [TearDown]
+    public async Task DropLedgerAsync() => await Db.DisposeAsync();
+
+    protected static Order PendingOrder(string leg = "open", Side side = Side.Sell, string quantity = "0.5", Symbol? symbol = null, DateTimeOffset? at = null, OrderType type = OrderType.Market, string? price = null)
+    {
+        var s = symbol ?? BtcUsdt;
+        var time = at ?? T0;
+        var key = IdempotencyKey.For(new TradingIntent("funding-harvest", Binance, s, time, leg));
+        return Order.CreatePending(OrderId.New(), Binance, s, side, type, Quantity.Parse(quantity), price is null ? null : Price.Parse(price), key, time);
+    }
+
+    protected async Task<Order> CreateAsync(Order order) =>
+        (await Ledger.ExecuteAsync((s, ct) => s.Orders.CreateAsync(order, ct), CancellationToken.None)).Order;
+
+    protected async Task<Order> CreateOpenAsync(Order order, string exchangeOrderId)
+    {
+        await CreateAsync(order);
+        return await Ledger.ExecuteAsync(
+            async (s, ct) =>
+            {
+                var current = (await s.Orders.FindByIdAsync(order.Id, ct))!;
+                current.AssignExchangeOrderId(exchangeOrderId, T0);
+                current.TransitionTo(OrderStatus.Open, T0);
+                await s.Orders.UpdateAsync(current, ct);
+                return current;
+            },
+            CancellationToken.None);
+    }
+
+    protected static Fill FillOf(Order order, string id, string price, string quantity, string fee = "0.01", string feeAsset = "USDT", DateTimeOffset? at = null) =>
+        new(new ExchangeFillId(id), order.Id, Price.Parse(price), Quantity.Parse(quantity), new Money(new Asset(feeAsset), Amount.Parse(fee)), at ?? T0.AddSeconds(1));
+
+    protected Task<T> Read<T>(Func<ILedgerSession, CancellationToken, Task<T>> read) => Ledger.ExecuteAsync(read, CancellationToken.None);
+
+    protected RecordFill NewRecordFill() => new(Ledger, new TestClock(T0.AddMinutes(1)));
+
+    protected sealed class TestClock(DateTimeOffset now) : IClock
+    {
+        public DateTimeOffset UtcNow => now;
+    }
+
+    // ---------------------------------------------------------------- orders
+
+    [Test]
+    public async Task An_order_round_trips_every_field()
+    {
+        var order = PendingOrder(type: OrderType.Limit, price: "64000.1", side: Side.Buy, quantity: "0.00012345");
+        await CreateOpenAsync(order, "8389765537");
+
+        var stored = await Read((s, ct) => s.Orders.FindByIdAsync(order.Id, ct));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(stored, Is.Not.Null);
+            Assert.That(stored!.IdempotencyKey, Is.EqualTo(order.IdempotencyKey));
+            Assert.That(stored.Exchange, Is.EqualTo(Binance));
+            Assert.That(stored.Symbol, Is.EqualTo(BtcUsdt));
+            Assert.That(stored.Side, Is.EqualTo(Side.Buy));
+            Assert.That(stored.Type, Is.EqualTo(OrderType.Limit));
+            Assert.That(stored.Quantity, Is.EqualTo(Quantity.Parse("0.00012345")));
+            Assert.That(stored.LimitPrice, Is.EqualTo(Price.Parse("64000.1")));
+            Assert.That(stored.Status, Is.EqualTo(OrderStatus.Open));
+            Assert.That(stored.ExchangeOrderId, Is.EqualTo("8389765537"));
+            Assert.That(stored.CreatedAt, Is.EqualTo(T0));
+        }
+    }
+
+    [Test]
+    public async Task Creating_the_same_idempotency_key_concurrently_stores_one_order_and_every_caller_gets_it()
+    {
+        var first = PendingOrder();
+        var attempts = Enumerable.Range(0, 8)
+            .Select(_ => Order.CreatePending(OrderId.New(), Binance, BtcUsdt, Side.Sell, OrderType.Market, Quantity.Parse("0.5"), null, first.IdempotencyKey, T0))
+            .ToList();
+
+        var results = await Task.WhenAll(attempts.Select(o => Task.Run(() => Ledger.ExecuteAsync((s, ct) => s.Orders.CreateAsync(o, ct), CancellationToken.None))));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM orders"), Is.EqualTo(1));
+            Assert.That(results.Count(r => r.Created), Is.EqualTo(1));
+            Assert.That(results.Select(r => r.Order.Id).Distinct().Count(), Is.EqualTo(1));
+        }
+    }
+
+    [Test]
+    public async Task Orders_are_found_by_idempotency_key_and_by_exchange_order_id()
+    {
+        var order = await CreateOpenAsync(PendingOrder(), "42");
+
+        var byKey = await Read((s, ct) => s.Orders.FindByIdempotencyKeyAsync(order.IdempotencyKey, ct));
+        var byExchangeId = await Read((s, ct) => s.Orders.FindByExchangeOrderIdAsync("42", ct));
+        var missing = await Read((s, ct) => s.Orders.FindByExchangeOrderIdAsync("43", ct));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(byKey?.Id, Is.EqualTo(order.Id));
+            Assert.That(byExchangeId?.Id, Is.EqualTo(order.Id));
+            Assert.That(missing, Is.Null);
+        }
+    }
+
+    [Test]
+    public async Task Open_and_pending_queries_return_exactly_those_orders_oldest_first()
+    {
+        var pendingLate = await CreateAsync(PendingOrder("a", at: T0.AddMinutes(5)));
+        var pendingEarly = await CreateAsync(PendingOrder("b", at: T0.AddMinutes(1)));
+        var open = await CreateOpenAsync(PendingOrder("c", at: T0.AddMinutes(2)), "1");
+        var partial = await CreateOpenAsync(PendingOrder("d", at: T0.AddMinutes(3), quantity: "1"), "2");
+        await NewRecordFill().ExecuteAsync(FillOf(partial, "f-d-1", "100", "0.4"), CancellationToken.None);
+        var filled = await CreateOpenAsync(PendingOrder("e", at: T0.AddMinutes(4), quantity: "1"), "3");
+        await NewRecordFill().ExecuteAsync(FillOf(filled, "f-e-1", "100", "1"), CancellationToken.None);
+        var rejected = await CreateAsync(PendingOrder("f"));
+        await Ledger.ExecuteAsync(
+            async (s, ct) =>
+            {
+                var o = (await s.Orders.FindByIdAsync(rejected.Id, ct))!;
+                o.TransitionTo(OrderStatus.Rejected, T0);
+                await s.Orders.UpdateAsync(o, ct);
+                return o;
+            },
+            CancellationToken.None);
+
+        var pendingIds = (await Read((s, ct) => s.Orders.GetPendingOrdersAsync(ct))).Select(o => o.Id);
+        var openIds = (await Read((s, ct) => s.Orders.GetOpenOrdersAsync(ct))).Select(o => o.Id);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(pendingIds, Is.EqualTo(new[] { pendingEarly.Id, pendingLate.Id }));
+            Assert.That(openIds, Is.EqualTo(new[] { open.Id, partial.Id }));
+        }
+    }
+
+    [Test]
+    public async Task Amounts_near_the_limits_of_long_round_trip_exactly()
+    {
+        var huge = Order.CreatePending(OrderId.New(), Binance, BtcUsdt, Side.Buy, OrderType.Limit, new Quantity(long.MaxValue), new Price(long.MaxValue - 1), PendingOrder().IdempotencyKey, T0);
+        await CreateAsync(huge);
+        var order = await CreateOpenAsync(PendingOrder("small", quantity: "1"), "7");
+        var rebate = new Fill(new ExchangeFillId("rebate"), order.Id, new Price(long.MaxValue), new Quantity(1), new Money(Usdt, new Amount(long.MinValue + 1)), T0);
+        await Ledger.ExecuteAsync((s, ct) => s.Fills.TryAddAsync(rebate, 1, ct), CancellationToken.None);
+        var payment = new FundingPayment("p-max", Binance, BtcUsdt, new Money(Usdt, new Amount(long.MaxValue)), T0);
+        await Ledger.ExecuteAsync((s, ct) => s.FundingPayments.TryAddAsync(payment, ct), CancellationToken.None);
+
+        var storedOrder = await Read((s, ct) => s.Orders.FindByIdAsync(huge.Id, ct));
+        var storedFill = (await Read((s, ct) => s.Fills.GetByOrderAsync(order.Id, ct))).Single();
+        var storedPayment = (await Read((s, ct) => s.FundingPayments.GetRangeAsync(Binance, T0, T0.AddSeconds(1), ct))).Single();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(storedOrder!.Quantity.Units, Is.EqualTo(long.MaxValue));
+            Assert.That(storedOrder.LimitPrice!.Value.Units, Is.EqualTo(long.MaxValue - 1));
+            Assert.That(storedFill.Price.Units, Is.EqualTo(long.MaxValue));
+            Assert.That(storedFill.Fee.Amount.Units, Is.EqualTo(long.MinValue + 1));
+            Assert.That(storedPayment.Amount.Amount.Units, Is.EqualTo(long.MaxValue));
+        }
+    }
+
+    [Test]
+    public async Task Timestamps_are_stored_as_utc_instants_to_the_microsecond()
+    {
+        var local = new DateTimeOffset(2026, 11, 20, 10, 30, 15, TimeSpan.FromHours(2)).AddTicks(1234567);
+        var order = await CreateOpenAsync(PendingOrder(at: local), "9");
+        await NewRecordFill().ExecuteAsync(FillOf(order, "f-utc", "100", "0.1", at: local), CancellationToken.None);
+
+        var stored = await Read((s, ct) => s.Orders.FindByIdAsync(order.Id, ct));
+        var fill = (await Read((s, ct) => s.Fills.GetByOrderAsync(order.Id, ct))).Single();
+        var expected = new DateTimeOffset(2026, 11, 20, 8, 30, 15, TimeSpan.Zero).AddTicks(1234560);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(stored!.CreatedAt, Is.EqualTo(expected));
+            Assert.That(stored.CreatedAt.Offset, Is.EqualTo(TimeSpan.Zero));
+            Assert.That(fill.FilledAt, Is.EqualTo(expected));
+            Assert.That(fill.FilledAt.Offset, Is.EqualTo(TimeSpan.Zero));
+        }
+    }
+
+    // ---------------------------------------------------------------- fills
+
+    [Test]
+    public async Task Recording_a_fill_writes_fill_order_status_position_and_audit_together()
+    {
+        var order = await CreateOpenAsync(PendingOrder(quantity: "1"), "11");
+
+        var result = await NewRecordFill().ExecuteAsync(FillOf(order, "f-1", "64000", "0.25", fee: "6.4"), CancellationToken.None);
+
+        var stored = await Read((s, ct) => s.Orders.FindByIdAsync(order.Id, ct));
+        var position = await Read((s, ct) => s.Positions.GetAsync(Binance, BtcUsdt, ct));
+        var audit = await Read((s, ct) => s.Audit.GetRecentAsync(AuditEventType.Fill, 10, ct));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result.Status, Is.EqualTo(RecordFillStatus.Recorded));
+            Assert.That(stored!.Status, Is.EqualTo(OrderStatus.PartiallyFilled));
+            Assert.That(stored.FilledQuantity, Is.EqualTo(Quantity.Parse("0.25")));
+            Assert.That(position!.NetQuantity, Is.EqualTo(Amount.Parse("-0.25")));
+            Assert.That(position.EntryNotional, Is.EqualTo(Amount.Parse("16000")));
+            Assert.That(position.FeesPaid, Is.EqualTo(Amount.Parse("6.4")));
+            Assert.That(audit.Single().Data["exchange_fill_id"], Is.EqualTo("f-1"));
+        }
+    }
+
+    [Test]
+    public async Task The_same_exchange_fill_id_is_recorded_once()
+    {
+        var order = await CreateOpenAsync(PendingOrder(quantity: "1"), "12");
+        var fill = FillOf(order, "f-dup", "100", "0.5");
+
+        var first = await NewRecordFill().ExecuteAsync(fill, CancellationToken.None);
+        var second = await NewRecordFill().ExecuteAsync(fill, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(first.Status, Is.EqualTo(RecordFillStatus.Recorded));
+            Assert.That(second.Status, Is.EqualTo(RecordFillStatus.Duplicate));
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM fills"), Is.EqualTo(1));
+            Assert.That((await Read((s, ct) => s.Positions.GetAsync(Binance, BtcUsdt, ct)))!.NetQuantity, Is.EqualTo(Amount.Parse("-0.5")));
+        }
+    }
+
+    [Test]
+    public async Task The_same_fill_recorded_concurrently_is_stored_once()
+    {
+        var order = await CreateOpenAsync(PendingOrder(quantity: "1"), "13");
+        var fill = FillOf(order, "f-race", "100", "0.5");
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(() => NewRecordFill().ExecuteAsync(fill, CancellationToken.None))));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(results.Count(r => r.Status == RecordFillStatus.Recorded), Is.EqualTo(1));
+            Assert.That(results.Count(r => r.Status == RecordFillStatus.Duplicate), Is.EqualTo(5));
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM fills"), Is.EqualTo(1));
+            Assert.That((await Read((s, ct) => s.Positions.GetAsync(Binance, BtcUsdt, ct)))!.FillCount, Is.EqualTo(1));
+        }
+    }
+
+    [Test]
+    public async Task Concurrent_fills_of_one_position_are_all_applied()
+    {
+        var orders = new List<Order>();
+        for (var i = 0; i < 6; i++)
+        {
+            orders.Add(await CreateOpenAsync(PendingOrder($"leg-{i}", quantity: "1"), $"c-{i}"));
+        }
+
+        await Task.WhenAll(orders.Select((o, i) => Task.Run(() => NewRecordFill().ExecuteAsync(FillOf(o, $"f-c-{i}", "100", "1"), CancellationToken.None))));
+
+        var position = await Read((s, ct) => s.Positions.GetAsync(Binance, BtcUsdt, ct));
+        var fills = await Read((s, ct) => s.Fills.GetByPositionAsync(Binance, BtcUsdt, ct));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(position!.NetQuantity, Is.EqualTo(Amount.Parse("-6")));
+            Assert.That(position.FillCount, Is.EqualTo(6));
+            Assert.That(fills.Select(f => f.Sequence), Is.EqualTo(new long[] { 1, 2, 3, 4, 5, 6 }));
+        }
+    }
+
+    [Test]
+    public async Task A_failure_in_the_last_step_of_record_fill_leaves_nothing_written()
+    {
+        var order = await CreateOpenAsync(PendingOrder(quantity: "1"), "14");
+        await NewRecordFill().ExecuteAsync(FillOf(order, "f-before", "100", "0.25"), CancellationToken.None);
+        var positionBefore = await Read((s, ct) => s.Positions.GetAsync(Binance, BtcUsdt, ct));
+        Db.Faults.FailAfterCommandContaining("audit_log");
+
+        var failure = Assert.CatchAsync(() => NewRecordFill().ExecuteAsync(FillOf(order, "f-fails", "200", "0.5"), CancellationToken.None));
+        Assert.That(failure!.GetBaseException().Message, Does.Contain("injected failure"));
+
+        Db.Faults.Clear();
+        var stored = await Read((s, ct) => s.Orders.FindByIdAsync(order.Id, ct));
+        var positionAfter = await Read((s, ct) => s.Positions.GetAsync(Binance, BtcUsdt, ct));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM fills WHERE exchange_fill_id = 'f-fails'"), Is.Zero);
+            Assert.That(stored!.FilledQuantity, Is.EqualTo(Quantity.Parse("0.25")));
+            Assert.That(stored.Status, Is.EqualTo(OrderStatus.PartiallyFilled));
+            Assert.That(positionAfter!.SameBalancesAs(positionBefore!), Is.True);
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM audit_log"), Is.EqualTo(2));
+        }
+    }
+
+    [Test]
+    public async Task An_over_fill_is_refused_and_writes_nothing()
+    {
+        var order = await CreateOpenAsync(PendingOrder(quantity: "1"), "15");
+
+        var result = await NewRecordFill().ExecuteAsync(FillOf(order, "f-over", "100", "1.5"), CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result.Status, Is.EqualTo(RecordFillStatus.Refused));
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM fills"), Is.Zero);
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM positions"), Is.Zero);
+        }
+    }
+
+    [Test]
+    public async Task A_position_equals_a_replay_of_its_recorded_fills()
+    {
+        var random = new Random(20261125);
+        for (var i = 0; i < 12; i++)
+        {
+            var side = random.Next(2) == 0 ? Side.Buy : Side.Sell;
+            var order = await CreateOpenAsync(PendingOrder($"r{i}", side: side, quantity: "2"), $"r-{i}");
+            await NewRecordFill().ExecuteAsync(FillOf(order, $"f-r-{i}", (60000 + random.Next(5000)).ToString(System.Globalization.CultureInfo.InvariantCulture) + ".123", "1.5", at: T0.AddMinutes(i)), CancellationToken.None);
+        }
+
+        var stored = await Read((s, ct) => s.Positions.GetAsync(Binance, BtcUsdt, ct));
+        var fills = await Read((s, ct) => s.Fills.GetByPositionAsync(Binance, BtcUsdt, ct));
+        var replay = Position.Replay(Binance, BtcUsdt, fills.Select(f => (f.Side, f.Fill)));
+
+        Assert.That(stored!.SameBalancesAs(replay), Is.True);
+    }
+
+    // ---------------------------------------------------------------- funding
+
+    [Test]
+    public async Task Funding_history_returns_the_range_newest_first_with_exact_values()
+    {
+        for (var i = 0; i < 30; i++)
+        {
+            var snapshot = new FundingSnapshot(Binance, BtcUsdt, FundingRate.Parse("0.000" + (10000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture)), Price.Parse("64000.12345678"), Price.Parse("63990.5"), T0.AddHours(i));
+            await Ledger.ExecuteAsync(async (s, ct) => { await s.FundingSnapshots.AppendAsync(snapshot, ct); return 0; }, CancellationToken.None);
+        }
+
+        await Ledger.ExecuteAsync(async (s, ct) => { await s.FundingSnapshots.AppendAsync(new FundingSnapshot(Binance, EthUsdt, FundingRate.Parse("0.0001"), Price.Parse("3000"), Price.Parse("3000"), T0.AddHours(5)), ct); return 0; }, CancellationToken.None);
+
+        var range = await Read((s, ct) => s.FundingSnapshots.GetRangeAsync(Binance, BtcUsdt, T0.AddHours(5), T0.AddHours(29), ct));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(range, Has.Count.EqualTo(24));
+            Assert.That(range[0].SnapshotAt, Is.EqualTo(T0.AddHours(28)));
+            Assert.That(range[^1].SnapshotAt, Is.EqualTo(T0.AddHours(5)));
+            Assert.That(range.Select(r => r.SnapshotAt), Is.Ordered.Descending);
+            Assert.That(range[0].Rate.Units, Is.EqualTo(10028));
+            Assert.That(range[0].MarkPrice, Is.EqualTo(Price.Parse("64000.12345678")));
+            Assert.That(range.All(r => r.Symbol == BtcUsdt), Is.True);
+        }
+    }
+
+    [Test]
+    public async Task A_funding_payment_is_recorded_once_and_counted_in_the_position()
+    {
+        var payment = new FundingPayment("BINANCE:income:123", Binance, BtcUsdt, new Money(Usdt, Amount.Parse("1.2345")), T0);
+        var record = new TradingBot.Application.Funding.RecordFundingPayment(Ledger, new TestClock(T0));
+
+        var first = await record.ExecuteAsync(payment, CancellationToken.None);
+        var second = await record.ExecuteAsync(payment, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(first, Is.True);
+            Assert.That(second, Is.False);
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM funding_payments"), Is.EqualTo(1));
+            Assert.That((await Read((s, ct) => s.Positions.GetAsync(Binance, BtcUsdt, ct)))!.FundingReceived, Is.EqualTo(Amount.Parse("1.2345")));
+            Assert.That(await Read((s, ct) => s.FundingPayments.GetLatestPaidAtAsync(Binance, ct)), Is.EqualTo(T0));
+        }
+    }
+
+    // ---------------------------------------------------------------- snapshots and audit
+
+    [Test]
+    public async Task A_state_snapshot_round_trips_through_json()
+    {
+        var snapshot = new StateSnapshot(
+            Guid.CreateVersion7(),
+            Binance,
+            T0,
+            [new BalanceView(Usdt, Amount.Parse("10000.12345678"), Amount.Parse("-0.5"))],
+            [new PositionView(BtcUsdt, Amount.Parse("-0.25"), Price.Parse("64000.1")), new PositionView(EthUsdt, Amount.Zero, null)],
+            [new OpenOrderView(BtcUsdt, "tb-abc", "123", Side.Buy, OrderType.Limit, Quantity.Parse("1"), Price.Parse("60000"), Quantity.Parse("0.1"), OrderStatus.PartiallyFilled)]);
+        await Ledger.ExecuteAsync(async (s, ct) => { await s.StateSnapshots.AddAsync(snapshot, ct); return 0; }, CancellationToken.None);
+
+        var stored = await Read((s, ct) => s.StateSnapshots.GetLatestAsync(Binance, ct));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(stored, Is.Not.Null);
+            Assert.That(stored!.Id, Is.EqualTo(snapshot.Id));
+            Assert.That(stored.ReconciledAt, Is.EqualTo(T0));
+            Assert.That(stored.Balances, Is.EqualTo(snapshot.Balances));
+            Assert.That(stored.Positions, Is.EqualTo(snapshot.Positions));
+            Assert.That(stored.OpenOrders, Is.EqualTo(snapshot.OpenOrders));
+        }
+    }
+
+    [Test]
+    public async Task Audit_events_round_trip_newest_first()
+    {
+        await Ledger.ExecuteAsync(
+            async (s, ct) =>
+            {
+                await s.Audit.AppendAsync(AuditEvent.Create(AuditEventType.Decision, T0, ("reason", "rate 3.8246 bps ≥ entry"), ("quote", "it's \"quoted\"")), ct);
+                await s.Audit.AppendAsync(AuditEvent.Create(AuditEventType.Error, T0.AddSeconds(1), ("error", "timeout")), ct);
+                return 0;
+            },
+            CancellationToken.None);
+
+        var all = await Read((s, ct) => s.Audit.GetRecentAsync(null, 10, ct));
+        var decisions = await Read((s, ct) => s.Audit.GetRecentAsync(AuditEventType.Decision, 10, ct));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(all.Select(a => a.Type), Is.EqualTo(new[] { AuditEventType.Error, AuditEventType.Decision }));
+            Assert.That(decisions.Single().Data["reason"], Is.EqualTo("rate 3.8246 bps ≥ entry"));
+            Assert.That(decisions.Single().Data["quote"], Is.EqualTo("it's \"quoted\""));
+        }
+    }
+
+    // ---------------------------------------------------------------- constraints at the database
+
+    [TestCase("side", "'HOLD'")]
+    [TestCase("type", "'STOP'")]
+    [TestCase("status", "'DONE'")]
+    [TestCase("quantity_base", "0")]
+    public void The_database_rejects_an_order_that_breaks_a_check(string column, string value)
+    {
+        var values = new Dictionary<string, string>
+        {
+            ["side"] = "'BUY'",
+            ["type"] = "'MARKET'",
+            ["status"] = "'PENDING'",
+            ["quantity_base"] = "1",
+        };
+        values[column] = value;
+        var sql = $"INSERT INTO orders (id, exchange, symbol, side, type, quantity_base, status, filled_quantity_base) " +
+                  $"VALUES ('{Guid.NewGuid()}', 'BINANCE', 'BTCUSDT', {values["side"]}, {values["type"]}, {values["quantity_base"]}, {values["status"]}, 0)";
+
+        var exception = Assert.CatchAsync(() => Db.ExecuteAsync(sql));
+
+        Assert.That(exception!.Message, Does.Contain("check").IgnoreCase.Or.Contain("constraint").IgnoreCase);
+    }
+
+    [Test]
+    public async Task The_database_accepts_a_valid_raw_order_and_rejects_a_duplicate_fill_id()
+    {
+        var id = Guid.NewGuid();
+        await Db.ExecuteAsync($"INSERT INTO orders (id, exchange, symbol, side, type, quantity_base, status, filled_quantity_base) VALUES ('{id}', 'BINANCE', 'BTCUSDT', 'BUY', 'MARKET', 1, 'OPEN', 0)");
+        var insertFill = $"INSERT INTO fills (id, order_id, exchange_fill_id, price_quote, quantity_base, fee_quote, fee_asset, filled_at, position_sequence) " +
+                         $"VALUES ('{{0}}', '{id}', 'dup', 1, 1, 0, 'USDT', '2026-11-20 08:00:00', 1)";
+        await Db.ExecuteAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, insertFill, Guid.NewGuid()));
+
+        var exception = Assert.CatchAsync(() => Db.ExecuteAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, insertFill, Guid.NewGuid())));
+
+        Assert.That(exception!.Message, Does.Contain("unique").IgnoreCase.Or.Contain("duplicate").IgnoreCase);
+    }
+
+    [Test]
+    public async Task Deleting_an_order_cascades_to_its_fills()
+    {
+        var order = await CreateOpenAsync(PendingOrder(quantity: "1"), "16");
+        await NewRecordFill().ExecuteAsync(FillOf(order, "f-cascade", "100", "1"), CancellationToken.None);
+
+        await Db.ExecuteAsync($"DELETE FROM orders WHERE exchange_order_id = '16'");
+
+        Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM fills"), Is.Zero);
+    }
+}

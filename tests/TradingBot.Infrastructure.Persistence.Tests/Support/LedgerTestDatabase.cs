@@ -1,0 +1,59 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using TradingBot.Application.Ports;
+
+namespace TradingBot.Infrastructure.Persistence.Tests.Support;
+
+/// <summary>One clean, migrated ledger database for one test, on a real SQLite file or a real Postgres database.</summary>
+public sealed class LedgerTestDatabase : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+    private readonly Func<DbConnection> _openConnection;
+    private readonly Func<ValueTask> _drop;
+
+    public LedgerTestDatabase(string connectionString, Action<IServiceCollection, string> addLedger, Func<DbConnection> openConnection, Func<ValueTask> drop)
+    {
+        ConnectionString = connectionString;
+        var services = new ServiceCollection();
+        services.AddSingleton<IInterceptor>(Faults);
+        addLedger(services, connectionString);
+        _services = services.BuildServiceProvider();
+        _openConnection = openConnection;
+        _drop = drop;
+    }
+
+    public string ConnectionString { get; }
+
+    public LedgerFaults Faults { get; } = new();
+
+    public IUnitOfWork Ledger => _services.GetRequiredService<IUnitOfWork>();
+
+    public IDbContextFactory<LedgerDbContext> Contexts => _services.GetRequiredService<IDbContextFactory<LedgerDbContext>>();
+
+    /// <summary>A plain ADO.NET connection (no EF), opened, for checks at the database itself.</summary>
+    public DbConnection OpenConnection() => _openConnection();
+
+    public async Task<long> ScalarAsync(string sql)
+    {
+        await using var connection = OpenConnection();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public async Task<int> ExecuteAsync(string sql)
+    {
+        await using var connection = OpenConnection();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteNonQueryAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        await _drop();
+    }
+}

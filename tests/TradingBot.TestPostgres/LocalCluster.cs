@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using Npgsql;
+
+namespace TradingBot.TestPostgres;
+
+/// <summary>
+/// A throwaway PostgreSQL cluster in a temporary folder on a free loopback port, started from the local
+/// binaries. PostgreSQL refuses to run as root, so under root it runs as the 'postgres' user via runuser.
+/// </summary>
+internal sealed class LocalCluster : IAsyncDisposable
+{
+    private const string ServiceUser = "postgres";
+
+    private readonly string _binDirectory;
+    private readonly string _folder;
+    private readonly int _port;
+    private readonly bool _asServiceUser;
+
+    private LocalCluster(string binDirectory, string folder, int port, bool asServiceUser)
+    {
+        _binDirectory = binDirectory;
+        _folder = folder;
+        _port = port;
+        _asServiceUser = asServiceUser;
+    }
+
+    public string AdminConnectionString =>
+        $"Host=127.0.0.1;Port={_port};Username=postgres;Database=postgres;Timeout=15;Include Error Detail=true";
+
+    private string DataDirectory => Path.Combine(_folder, "data");
+
+    public static async Task<LocalCluster> StartAsync(CancellationToken cancellationToken)
+    {
+        var bin = FindBinDirectory()
+            ?? throw new InvalidOperationException("initdb and pg_ctl are neither on PATH nor in the folder 'pg_config --bindir' names");
+        var asServiceUser = Environment.UserName == "root" || geteuid() == 0;
+        var folder = Directory.CreateTempSubdirectory("tradingbot-pg-").FullName;
+        var cluster = new LocalCluster(bin, folder, PostgresServer.FreeLoopbackPort(), asServiceUser);
+        try
+        {
+            if (asServiceUser)
+            {
+                await RunAsync("chown", ["-R", $"{ServiceUser}:", folder], cancellationToken).ConfigureAwait(false);
+            }
+
+            await cluster.RunPgAsync("initdb", ["-D", cluster.DataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"], cancellationToken).ConfigureAwait(false);
+            await cluster.StartAgainAsync(cancellationToken).ConfigureAwait(false);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async Task StartAgainAsync(CancellationToken cancellationToken)
+    {
+        var options = $"-p {_port} -k {_folder} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=256MB";
+        await RunPgAsync("pg_ctl", ["-D", DataDirectory, "-l", Path.Combine(_folder, "server.log"), "-o", options, "-w", "-t", "60", "start"], cancellationToken).ConfigureAwait(false);
+        await PostgresServer.WaitUntilReadyAsync(AdminConnectionString, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task StopAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await RunPgAsync("pg_ctl", ["-D", DataDirectory, "-m", "fast", "-w", "-t", "60", "stop"], CancellationToken.None).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (File.Exists(Path.Combine(DataDirectory, "postmaster.pid")))
+            {
+                NpgsqlConnection.ClearAllPools();
+                await RunPgAsync("pg_ctl", ["-D", DataDirectory, "-m", "immediate", "-w", "stop"], CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already stopped; the folder is removed below either way.
+        }
+
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private Task RunPgAsync(string tool, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(_binDirectory, tool);
+        return _asServiceUser
+            ? RunAsync("runuser", ["-u", ServiceUser, "--", path, .. arguments], cancellationToken)
+            : RunAsync(path, arguments, cancellationToken);
+    }
+
+    private static async Task RunAsync(string file, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var error = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{Path.GetFileName(file)} {string.Join(' ', arguments)} failed ({process.ExitCode}): {await error.ConfigureAwait(false)}{await output.ConfigureAwait(false)}");
+        }
+    }
+
+    private static string? FindBinDirectory()
+    {
+        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator))
+        {
+            if (directory.Length > 0 && File.Exists(Path.Combine(directory, "initdb")) && File.Exists(Path.Combine(directory, "pg_ctl")))
+            {
+                return directory;
+            }
+        }
+
+        try
+        {
+            var start = new ProcessStartInfo("pg_config", "--bindir") { RedirectStandardOutput = true, UseShellExecute = false };
+            using var process = Process.Start(start);
+            var bin = process?.StandardOutput.ReadToEnd().Trim();
+            process?.WaitForExit();
+            return !string.IsNullOrEmpty(bin) && File.Exists(Path.Combine(bin, "initdb")) ? bin : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = false)]
+    private static extern uint geteuid();
+}

@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+using Testcontainers.PostgreSql;
+
+namespace TradingBot.TestPostgres;
+
+/// <summary>Where the test server came from.</summary>
+public enum PostgresServerKind
+{
+    /// <summary>A server named by TRADINGBOT_TEST_POSTGRES.</summary>
+    Existing,
+
+    /// <summary>A Testcontainers container (a Docker daemon answered).</summary>
+    Container,
+
+    /// <summary>A throwaway cluster started from the local PostgreSQL binaries.</summary>
+    LocalCluster,
+}
+
+/// <summary>
+/// A real PostgreSQL server for a test run, found in this order: the connection string in the environment
+/// variable <c>TRADINGBOT_TEST_POSTGRES</c>; a Testcontainers container when a Docker daemon answers; a
+/// throwaway cluster from the local binaries (initdb/pg_ctl on PATH or in <c>pg_config --bindir</c>),
+/// run as a non-root user on a free loopback port and removed afterwards. When none is possible,
+/// <see cref="StartAsync"/> throws with a message saying how to provide one: tests never skip.
+/// </summary>
+public sealed class PostgresServer : IAsyncDisposable
+{
+    /// <summary>The environment variable naming an existing server.</summary>
+    public const string EnvironmentVariable = "TRADINGBOT_TEST_POSTGRES";
+
+    private readonly PostgreSqlContainer? _container;
+    private readonly LocalCluster? _cluster;
+
+    private PostgresServer(PostgresServerKind kind, string adminConnectionString, PostgreSqlContainer? container, LocalCluster? cluster)
+    {
+        Kind = kind;
+        AdminConnectionString = adminConnectionString;
+        _container = container;
+        _cluster = cluster;
+    }
+
+    /// <summary>Where the server came from.</summary>
+    public PostgresServerKind Kind { get; }
+
+    /// <summary>A superuser connection to the maintenance database.</summary>
+    public string AdminConnectionString { get; }
+
+    /// <summary>True when this run can stop and start the server (a local cluster).</summary>
+    public bool CanRestart => _cluster is not null;
+
+    /// <summary>Finds or starts a server, or throws explaining how to provide one.</summary>
+    public static async Task<PostgresServer> StartAsync(CancellationToken cancellationToken = default)
+    {
+        var problems = new List<string>();
+        var existing = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(existing))
+        {
+            await WaitUntilReadyAsync(existing, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            return new PostgresServer(PostgresServerKind.Existing, existing, null, null);
+        }
+
+        problems.Add($"{EnvironmentVariable} is not set");
+
+        if (DockerMayAnswer())
+        {
+            try
+            {
+                var container = new PostgreSqlBuilder("postgres:15").Build();
+                await container.StartAsync(cancellationToken).ConfigureAwait(false);
+                return new PostgresServer(PostgresServerKind.Container, container.GetConnectionString(), container, null);
+            }
+            catch (Exception exception)
+            {
+                problems.Add($"Testcontainers could not start PostgreSQL: {exception.GetBaseException().Message}");
+            }
+        }
+        else
+        {
+            problems.Add("no Docker daemon answers");
+        }
+
+        try
+        {
+            var cluster = await LocalCluster.StartAsync(cancellationToken).ConfigureAwait(false);
+            return new PostgresServer(PostgresServerKind.LocalCluster, cluster.AdminConnectionString, null, cluster);
+        }
+        catch (Exception exception)
+        {
+            problems.Add($"no local cluster: {exception.Message}");
+        }
+
+        throw new InvalidOperationException(
+            "The Postgres tests need a real PostgreSQL server and none could be found or started (" + string.Join("; ", problems) + "). " +
+            $"Provide one by setting {EnvironmentVariable} to a superuser connection string (e.g. 'Host=127.0.0.1;Port=5432;Username=postgres;Password=...'), " +
+            "by running a Docker daemon, or by installing the PostgreSQL server binaries (Debian: apt-get install postgresql).");
+    }
+
+    /// <summary>A connection string for <paramref name="database"/> on this server.</summary>
+    public string ConnectionStringFor(string database) =>
+        new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = database, Pooling = true }.ConnectionString;
+
+    /// <summary>Creates a database (optionally from a template) and returns its connection string.</summary>
+    public async Task<string> CreateDatabaseAsync(string name, string? template = null, CancellationToken cancellationToken = default)
+    {
+        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = template is null
+            ? $"CREATE DATABASE \"{name}\""
+            : $"CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"";
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return ConnectionStringFor(name);
+    }
+
+    /// <summary>Drops a database, closing its connections.</summary>
+    public async Task DropDatabaseAsync(string name, CancellationToken cancellationToken = default)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)";
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the local cluster (fast shutdown), for outage tests.</summary>
+    public Task StopServerAsync() =>
+        (_cluster ?? throw new InvalidOperationException("only a local cluster can be stopped by the tests")).StopAsync();
+
+    /// <summary>Starts the local cluster again after <see cref="StopServerAsync"/>.</summary>
+    public Task StartServerAsync(CancellationToken cancellationToken = default) =>
+        (_cluster ?? throw new InvalidOperationException("only a local cluster can be started by the tests")).StartAgainAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        if (_container is not null)
+        {
+            await _container.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static bool DockerMayAnswer()
+    {
+        var host = Environment.GetEnvironmentVariable("DOCKER_HOST");
+        if (!string.IsNullOrEmpty(host))
+        {
+            return true;
+        }
+
+        const string socket = "/var/run/docker.sock";
+        if (!File.Exists(socket))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            probe.Connect(new UnixDomainSocketEndPoint(socket));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    internal static async Task WaitUntilReadyAsync(string connectionString, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+                await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception exception) when (exception is NpgsqlException or SocketException && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    internal static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
