@@ -26,6 +26,7 @@ public static class LedgerPersistenceServiceCollectionExtensions
             options.AddInterceptors(provider.GetServices<IInterceptor>());
         });
         services.TryAddSingleton<IUnitOfWork, LedgerUnitOfWork>();
+        services.TryAddSingleton<LedgerMigrator>();
         services.TryAddSingleton<IClock, SystemClock>();
         return services;
     }

@@ -71,19 +71,14 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
     {
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
 
-        // Two branches so each can use its partial index (the ADR's idx_orders_status covers OPEN and PENDING).
-        var rows = await db.Orders.AsNoTracking().Where(o => o.Status == Open)
-            .Concat(db.Orders.AsNoTracking().Where(o => o.Status == PartiallyFilled))
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await OpenOrdersQuery(db).ToListAsync(cancellationToken).ConfigureAwait(false);
         return [.. rows.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id).Select(r => RowMapping.ToDomain(r))];
     }
 
     public async Task<IReadOnlyList<Order>> GetPendingOrdersAsync(CancellationToken cancellationToken)
     {
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await db.Orders.AsNoTracking().Where(o => o.Status == Pending)
-            .OrderBy(o => o.CreatedAt).ThenBy(o => o.Id)
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await PendingOrdersQuery(db).ToListAsync(cancellationToken).ConfigureAwait(false);
         return [.. rows.Select(r => RowMapping.ToDomain(r))];
     }
 
@@ -94,6 +89,15 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         return [.. rows.Select(r => RowMapping.ToDomain(r))];
     }
+
+    /// <summary>OPEN and PARTIALLY_FILLED orders: two branches, so each can use a partial index (the ADR's idx_orders_status covers OPEN and PENDING).</summary>
+    internal static IQueryable<OrderRow> OpenOrdersQuery(LedgerDbContext db) =>
+        db.Orders.AsNoTracking().Where(o => o.Status == Open)
+            .Concat(db.Orders.AsNoTracking().Where(o => o.Status == PartiallyFilled));
+
+    /// <summary>PENDING orders, oldest first (served by idx_orders_status).</summary>
+    internal static IQueryable<OrderRow> PendingOrdersQuery(LedgerDbContext db) =>
+        db.Orders.AsNoTracking().Where(o => o.Status == Pending).OrderBy(o => o.CreatedAt).ThenBy(o => o.Id);
 
     private static async Task<Order> WithFillIdsAsync(LedgerDbContext db, OrderRow row, CancellationToken cancellationToken)
     {

@@ -1,0 +1,142 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using TradingBot.Domain.Audit;
+using TradingBot.Domain.Instruments;
+using TradingBot.Domain.Orders;
+using TradingBot.Domain.Amounts;
+using TradingBot.Infrastructure.Persistence.Repositories;
+using TradingBot.Infrastructure.Persistence.Tests.Support;
+
+namespace TradingBot.Infrastructure.Persistence.Tests.Providers;
+
+/// <summary>Postgres only: whole units of work are retried without duplicates, and the ADR's indexes serve its queries.</summary>
+[TestFixture]
+public sealed class PostgresRetriesAndPlans
+{
+    private static readonly ExchangeName Binance = new("BINANCE");
+    private static readonly Symbol BtcUsdt = new("BTCUSDT");
+    private LedgerTestDatabase _db = null!;
+
+    [SetUp]
+    public async Task CreateAsync() => _db = await TestServers.NewPostgresLedgerAsync();
+
+    [TearDown]
+    public async Task DropAsync() => await _db.DisposeAsync();
+
+    public static IEnumerable<TestCaseData> TransientFailures()
+    {
+        yield return new TestCaseData(new Func<Exception>(() => new PostgresException("could not serialize access", "ERROR", "ERROR", PostgresErrorCodes.SerializationFailure))).SetName("serialization failure 40001");
+        yield return new TestCaseData(new Func<Exception>(() => new PostgresException("deadlock detected", "ERROR", "ERROR", PostgresErrorCodes.DeadlockDetected))).SetName("deadlock 40P01");
+        yield return new TestCaseData(new Func<Exception>(() => new NpgsqlException("Exception while reading from stream", new IOException("connection reset")))).SetName("connection loss");
+    }
+
+    [TestCaseSource(nameof(TransientFailures))]
+    public async Task A_transient_failure_before_commit_reruns_the_whole_unit_of_work(Func<Exception> failure)
+    {
+        _db.Faults.FailCommits(failure, afterCommit: false);
+
+        var created = await CreateWithDecisionAsync(NewOrder());
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(_db.Faults.CommitsFaulted, Is.EqualTo(1));
+            Assert.That(created, Is.True);
+            Assert.That(await _db.ScalarAsync("SELECT COUNT(*) FROM orders"), Is.EqualTo(1));
+            Assert.That(await _db.ScalarAsync("SELECT COUNT(*) FROM audit_log"), Is.EqualTo(1));
+        }
+    }
+
+    [TestCaseSource(nameof(TransientFailures))]
+    public async Task A_commit_whose_outcome_was_lost_is_rerun_without_writing_twice(Func<Exception> failure)
+    {
+        _db.Faults.FailCommits(failure, afterCommit: true);
+
+        var createdByRerun = await CreateWithDecisionAsync(NewOrder());
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(_db.Faults.CommitsFaulted, Is.EqualTo(1));
+            Assert.That(createdByRerun, Is.False, "the re-run finds the order the lost commit wrote");
+            Assert.That(await _db.ScalarAsync("SELECT COUNT(*) FROM orders"), Is.EqualTo(1));
+            Assert.That(await _db.ScalarAsync("SELECT COUNT(*) FROM audit_log"), Is.EqualTo(1));
+        }
+    }
+
+    [Test]
+    public async Task The_adr_funding_query_over_the_last_24_hours_uses_its_index()
+    {
+        await _db.ExecuteAsync("""
+            INSERT INTO funding_snapshots (id, exchange, symbol, funding_rate_bps, mark_price_quote, index_price_quote, snapshot_at)
+            SELECT gen_random_uuid(), 'BINANCE', s, (g % 2000) - 1000, 6400000000000 + g, 6400000000000, NOW() - (g || ' seconds')::interval
+            FROM generate_series(1, 60000) g, unnest(ARRAY['BTCUSDT','ETHUSDT','SOLUSDT','BNBUSDT','XRPUSDT']) s;
+            ANALYZE funding_snapshots;
+            """);
+
+        var plan = await ExplainAsync("""
+            SELECT snapshot_at, funding_rate_bps, mark_price_quote
+            FROM funding_snapshots
+            WHERE exchange = 'BINANCE' AND symbol = 'BTCUSDT' AND snapshot_at >= NOW() - INTERVAL '24 hours'
+            ORDER BY snapshot_at DESC
+            """);
+
+        Assert.That(plan, Does.Contain("idx_funding_snapshots_symbol_snapshot_at"), plan);
+    }
+
+    [Test]
+    public async Task The_repository_open_and_pending_order_queries_use_the_partial_status_index()
+    {
+        await _db.ExecuteAsync("""
+            INSERT INTO orders (id, exchange, symbol, side, type, quantity_base, status, idempotency_key, filled_quantity_base, created_at)
+            SELECT gen_random_uuid(), 'BINANCE', 'BTCUSDT', 'SELL', 'MARKET', 100000000,
+                   CASE WHEN g % 5000 = 0 THEN 'OPEN' WHEN g % 5000 = 1 THEN 'PENDING' ELSE 'FILLED' END,
+                   'tb-' || g, CASE WHEN g % 5000 IN (0, 1) THEN 0 ELSE 100000000 END, NOW() - (g || ' seconds')::interval
+            FROM generate_series(1, 100000) g;
+            ANALYZE orders;
+            """);
+        await using var context = await _db.Contexts.CreateDbContextAsync();
+
+        var openPlan = await ExplainAsync(OrderRepository.OpenOrdersQuery(context).ToQueryString());
+        var pendingPlan = await ExplainAsync(OrderRepository.PendingOrdersQuery(context).ToQueryString());
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(openPlan, Does.Contain("idx_orders_status"), openPlan);
+            Assert.That(openPlan, Does.Not.Contain("Seq Scan on orders"), openPlan);
+            Assert.That(pendingPlan, Does.Contain("idx_orders_status"), pendingPlan);
+        }
+    }
+
+    private static Order NewOrder() => Order.CreatePending(
+        OrderId.New(), Binance, BtcUsdt, Side.Sell, OrderType.Market, Quantity.Parse("1"), null,
+        IdempotencyKey.For(new TradingIntent("retry-test", Binance, BtcUsdt, DateTimeOffset.UnixEpoch, "open")), DateTimeOffset.UtcNow);
+
+    // The shape of PlaceOrder's intent transaction: the order, and its DECISION event only when this run created it.
+    private Task<bool> CreateWithDecisionAsync(Order order) => _db.Ledger.ExecuteAsync(
+        async (session, ct) =>
+        {
+            var creation = await session.Orders.CreateAsync(order, ct);
+            if (creation.Created)
+            {
+                await session.Audit.AppendAsync(AuditEvent.Create(AuditEventType.Decision, DateTimeOffset.UtcNow, ("key", order.IdempotencyKey.Value)), ct);
+            }
+
+            return creation.Created;
+        },
+        CancellationToken.None);
+
+    private async Task<string> ExplainAsync(string sql)
+    {
+        await using var connection = _db.OpenConnection();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN " + sql;
+        await using var reader = await command.ExecuteReaderAsync();
+        var lines = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(reader.GetString(0));
+        }
+
+        return string.Join('\n', lines);
+    }
+}
