@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace TradingBot.Host.Worker.Composition;
+
+/// <summary>The ledger providers the host can run on.</summary>
+internal enum LedgerProvider
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>The <c>Ledger</c> section and <c>ConnectionStrings:Ledger</c>, read and checked.</summary>
+internal sealed record LedgerSettings(LedgerProvider Provider, string ConnectionString, bool MigrateOnStart)
+{
+    public const string DefaultSqlite = "Data Source=data/ledger.db";
+
+    /// <summary>Reads the settings; a wrong value throws <see cref="HostConfigurationException"/> naming it.</summary>
+    public static LedgerSettings From(IConfiguration configuration)
+    {
+        var providerText = configuration["Ledger:Provider"];
+        LedgerProvider provider;
+        if (string.IsNullOrWhiteSpace(providerText))
+        {
+            provider = LedgerProvider.Sqlite;
+        }
+        else if (!Enum.TryParse(providerText.Trim(), ignoreCase: true, out provider) || !Enum.IsDefined(provider))
+        {
+            throw new HostConfigurationException($"Ledger:Provider is '{providerText}'; expected Sqlite or Postgres.");
+        }
+
+        var migrateText = configuration["Ledger:MigrateOnStart"];
+        var migrateOnStart = true;
+        if (!string.IsNullOrWhiteSpace(migrateText) && !bool.TryParse(migrateText, out migrateOnStart))
+        {
+            throw new HostConfigurationException($"Ledger:MigrateOnStart is '{migrateText}'; expected true or false.");
+        }
+
+        var connectionString = configuration.GetConnectionString("Ledger");
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            if (provider == LedgerProvider.Postgres)
+            {
+                throw new HostConfigurationException("ConnectionStrings:Ledger is required when Ledger:Provider is Postgres (e.g. 'Host=db.example.com;Database=tradingbot;Username=bot;Password=...').");
+            }
+
+            connectionString = DefaultSqlite;
+        }
+
+        return new LedgerSettings(provider, connectionString, migrateOnStart);
+    }
+
+    /// <summary>Registers the configured provider; a malformed connection string throws naming the setting.</summary>
+    public void AddTo(IServiceCollection services)
+    {
+        try
+        {
+            _ = Provider == LedgerProvider.Postgres
+                ? services.AddPostgresLedger(ConnectionString)
+                : services.AddSqliteLedger(ConnectionString);
+        }
+        catch (ArgumentException exception)
+        {
+            throw new HostConfigurationException($"ConnectionStrings:Ledger is not usable for {Provider}: {exception.Message}", exception);
+        }
+    }
+
+    /// <summary>What to log about the ledger: never the password.</summary>
+    public string Describe() => Provider == LedgerProvider.Postgres
+        ? $"Postgres ({Redacted(ConnectionString)})"
+        : $"SQLite ({ConnectionString})";
+
+    private static string Redacted(string connectionString) =>
+        string.Join(';', connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Where(part => !part.TrimStart().StartsWith("password", StringComparison.OrdinalIgnoreCase)));
+}
