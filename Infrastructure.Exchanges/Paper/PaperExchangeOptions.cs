@@ -1,0 +1,45 @@
+namespace TradingBot.Infrastructure.Exchanges.Paper;
+
+/// <summary>
+/// The paper exchange: a simulated USDⓈ-M perpetual market, deterministic for a seed, whose clock can run
+/// faster than real time and whose state is kept in a file so a restarted worker talks to the same exchange.
+/// </summary>
+public sealed class PaperExchangeOptions
+{
+    /// <summary>Where the exchange keeps its state (orders, trades, positions, balances, funding).</summary>
+    public string StatePath { get; set; } = "data/paper-exchange.json";
+
+    /// <summary>The seed of the simulated market; the same seed gives the same prices and funding rates.</summary>
+    public int Seed { get; set; } = 42;
+
+    /// <summary>Simulated seconds per real second (600: a funding period of 8 hours passes in 48 s).</summary>
+    public int Speed { get; set; } = 600;
+
+    /// <summary>The symbols traded (each needs a known starting price: BTCUSDT, ETHUSDT, SOLUSDT, BNBUSDT).</summary>
+    public IList<string> Symbols { get; } = ["BTCUSDT", "ETHUSDT"];
+
+    /// <summary>The USDT wallet balance the account starts with.</summary>
+    public string StartingBalance { get; set; } = "10000";
+
+    /// <summary>Fault injection for tests (all off by default).</summary>
+    public PaperFaults Faults { get; set; } = new();
+}
+
+/// <summary>Faults the paper exchange can inject, each as a percentage of calls (0 = never).</summary>
+public sealed class PaperFaults
+{
+    /// <summary>The order is accepted and executed, but its answer is lost (the caller sees an unknown outcome).</summary>
+    public int AnswerLostPercent { get; set; }
+
+    /// <summary>A 503 "Unknown error": the order may or may not have been accepted (half the time it was).</summary>
+    public int UnknownPercent { get; set; }
+
+    /// <summary>A 429: the request was refused before it was processed.</summary>
+    public int RateLimitPercent { get; set; }
+
+    /// <summary>A trades answer that repeats some trades.</summary>
+    public int DuplicateTradesPercent { get; set; }
+
+    /// <summary>A trades answer in shuffled order.</summary>
+    public int OutOfOrderTradesPercent { get; set; }
+}

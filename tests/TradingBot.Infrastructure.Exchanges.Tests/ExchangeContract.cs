@@ -1,0 +1,192 @@
+using TradingBot.Application.Ports;
+using TradingBot.Domain.Amounts;
+using TradingBot.Domain.Instruments;
+using TradingBot.Domain.Orders;
+
+namespace TradingBot.Infrastructure.Exchanges.Tests;
+
+/// <summary>
+/// What every <see cref="IExchange"/> adapter must do (the QuantConnect/Lean BrokerageTests pattern): a
+/// subclass supplies the exchange and a way to let simulated time pass.
+/// </summary>
+public abstract class ExchangeContract
+{
+    protected static readonly Symbol BtcUsdt = new("BTCUSDT");
+    private int _keys;
+
+    protected IExchange Exchange { get; private set; } = null!;
+
+    protected abstract Task<IExchange> CreateExchangeAsync();
+
+    protected abstract Task DisposeExchangeAsync();
+
+    /// <summary>Lets this much exchange time pass (prices move, funding is paid, resting orders may fill).</summary>
+    protected abstract Task LetTimePassAsync(TimeSpan exchangeTime);
+
+    [SetUp]
+    public async Task CreateAsync() => Exchange = await CreateExchangeAsync();
+
+    [TearDown]
+    public Task DisposeAsync() => DisposeExchangeAsync();
+
+    protected IdempotencyKey NextKey() =>
+        IdempotencyKey.For(new TradingIntent("contract", Exchange.Name, BtcUsdt, DateTimeOffset.UnixEpoch.AddMinutes(Interlocked.Increment(ref _keys)), "open"));
+
+    private async Task<Price> MarkAsync() => (await Exchange.GetFundingQuoteAsync(BtcUsdt, CancellationToken.None)).MarkPrice;
+
+    private Task<PlaceOrderResult> PlaceAsync(IdempotencyKey key, Side side, OrderType type, string quantity, Price? price = null) =>
+        Exchange.PlaceOrderAsync(new OrderRequest(key, BtcUsdt, side, type, Quantity.Parse(quantity), price), CancellationToken.None);
+
+    [Test]
+    public async Task Funding_rate_mark_and_index_prices_are_present()
+    {
+        var quote = await Exchange.GetFundingQuoteAsync(BtcUsdt, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(quote.Symbol, Is.EqualTo(BtcUsdt));
+            Assert.That(quote.MarkPrice.Units, Is.Positive);
+            Assert.That(quote.IndexPrice.Units, Is.Positive);
+            Assert.That(quote.NextFundingTime, Is.GreaterThan(quote.Time));
+        }
+    }
+
+    [Test]
+    public async Task A_market_order_is_placed_found_by_its_client_order_id_and_its_trades_add_up()
+    {
+        var key = NextKey();
+        var since = DateTimeOffset.UnixEpoch;
+
+        var placed = await PlaceAsync(key, Side.Sell, OrderType.Market, "0.01");
+        var found = await Exchange.GetOrderAsync(BtcUsdt, key, CancellationToken.None);
+        var trades = (await Exchange.GetTradesAsync(BtcUsdt, since, CancellationToken.None)).Where(t => t.ClientOrderId == key.Value).ToList();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(placed, Is.TypeOf<PlaceOrderResult.Accepted>());
+            Assert.That(found, Is.TypeOf<OrderLookupResult.Found>());
+            var state = ((OrderLookupResult.Found)found).State;
+            Assert.That(state.ClientOrderId, Is.EqualTo(key.Value));
+            Assert.That(state.ExchangeOrderId, Is.EqualTo(((PlaceOrderResult.Accepted)placed).State.ExchangeOrderId));
+            Assert.That(state.Status, Is.EqualTo(OrderStatus.Filled));
+            Assert.That(trades.Select(t => t.Quantity).Aggregate(Quantity.Zero, (a, b) => a + b), Is.EqualTo(Quantity.Parse("0.01")));
+            Assert.That(trades.Select(t => t.ExchangeFillId).Distinct().Count(), Is.EqualTo(trades.Count));
+            Assert.That(trades, Has.All.Matches<ExchangeTrade>(t => t.ExchangeOrderId == state.ExchangeOrderId && t.Side == Side.Sell && t.Fee.Amount.Units > 0));
+        }
+    }
+
+    [Test]
+    public async Task A_limit_order_away_from_the_market_rests_and_can_be_cancelled()
+    {
+        var key = NextKey();
+        var farBelow = new Price((await MarkAsync()).Units / 2);
+
+        var placed = await PlaceAsync(key, Side.Buy, OrderType.Limit, "0.01", farBelow);
+        var openBefore = await Exchange.GetOpenOrdersAsync(BtcUsdt, CancellationToken.None);
+        var cancelled = await Exchange.CancelOrderAsync(BtcUsdt, key, CancellationToken.None);
+        var openAfter = await Exchange.GetOpenOrdersAsync(BtcUsdt, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(((PlaceOrderResult.Accepted)placed).State.Status, Is.EqualTo(OrderStatus.Open));
+            Assert.That(openBefore.Select(o => o.ClientOrderId), Does.Contain(key.Value));
+            Assert.That(cancelled, Is.TypeOf<CancelOrderResult.Done>());
+            Assert.That(((CancelOrderResult.Done)cancelled).State.Status, Is.EqualTo(OrderStatus.Cancelled));
+            Assert.That(openAfter.Select(o => o.ClientOrderId), Does.Not.Contain(key.Value));
+        }
+    }
+
+    [Test]
+    public async Task A_limit_order_through_the_market_fills()
+    {
+        var key = NextKey();
+        var farAbove = new Price((await MarkAsync()).Units * 2);
+
+        var placed = await PlaceAsync(key, Side.Buy, OrderType.Limit, "0.01", farAbove);
+
+        Assert.That(((PlaceOrderResult.Accepted)placed).State.Status, Is.EqualTo(OrderStatus.Filled));
+    }
+
+    [Test]
+    public async Task The_same_client_order_id_never_makes_a_second_order()
+    {
+        var key = NextKey();
+
+        var first = (PlaceOrderResult.Accepted)await PlaceAsync(key, Side.Sell, OrderType.Market, "0.01");
+        var second = await PlaceAsync(key, Side.Sell, OrderType.Market, "0.01");
+        var trades = (await Exchange.GetTradesAsync(BtcUsdt, DateTimeOffset.UnixEpoch, CancellationToken.None)).Where(t => t.ClientOrderId == key.Value);
+        var positions = await Exchange.GetPositionsAsync(CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(second, Is.TypeOf<PlaceOrderResult.Accepted>());
+            Assert.That(((PlaceOrderResult.Accepted)second).State.ExchangeOrderId, Is.EqualTo(first.State.ExchangeOrderId));
+            Assert.That(trades.Select(t => t.Quantity.Units).Sum(), Is.EqualTo(Quantity.Parse("0.01").Units));
+            Assert.That(positions.Single(p => p.Symbol == BtcUsdt).NetQuantity, Is.EqualTo(Amount.Parse("-0.01")));
+        }
+    }
+
+    [Test]
+    public async Task Positions_follow_the_trades()
+    {
+        await PlaceAsync(NextKey(), Side.Sell, OrderType.Market, "0.03");
+        await PlaceAsync(NextKey(), Side.Buy, OrderType.Market, "0.01");
+
+        var positions = await Exchange.GetPositionsAsync(CancellationToken.None);
+
+        Assert.That(positions.Single(p => p.Symbol == BtcUsdt).NetQuantity, Is.EqualTo(Amount.Parse("-0.02")));
+    }
+
+    [Test]
+    public async Task Funding_payments_appear_for_an_open_position()
+    {
+        await PlaceAsync(NextKey(), Side.Sell, OrderType.Market, "0.05");
+        var quote = await Exchange.GetFundingQuoteAsync(BtcUsdt, CancellationToken.None);
+
+        await LetTimePassAsync(quote.NextFundingTime - quote.Time + TimeSpan.FromMinutes(2));
+        var payments = await Exchange.GetFundingPaymentsAsync(quote.Time, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(payments, Is.Not.Empty);
+            Assert.That(payments, Has.All.Matches<TradingBot.Domain.Funding.FundingPayment>(p => p.Symbol == BtcUsdt && p.Amount.Asset == new Asset("USDT")));
+            Assert.That(payments.Select(p => p.ExchangePaymentId).Distinct().Count(), Is.EqualTo(payments.Count));
+        }
+    }
+
+    [Test]
+    public async Task Quantities_and_prices_off_step_and_tick_are_rounded_down_before_they_leave()
+    {
+        var rules = await Exchange.GetInstrumentAsync(BtcUsdt, CancellationToken.None);
+        var key = NextKey();
+        var offTickBelow = new Price(((await MarkAsync()).Units / 2) + (rules.TickSize.Units / 2) + 1);
+        var offStep = new Quantity(rules.StepSize.Units * 3 + (rules.StepSize.Units / 2));
+
+        var placed = (PlaceOrderResult.Accepted)await Exchange.PlaceOrderAsync(new OrderRequest(key, BtcUsdt, Side.Buy, OrderType.Limit, offStep, offTickBelow), CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(placed.State.Quantity, Is.EqualTo(new Quantity(rules.StepSize.Units * 3)));
+            Assert.That(placed.State.LimitPrice!.Value.Units % rules.TickSize.Units, Is.Zero);
+            Assert.That(placed.State.LimitPrice!.Value, Is.LessThanOrEqualTo(offTickBelow));
+        }
+    }
+
+    [Test]
+    public async Task A_quantity_below_the_minimum_is_refused()
+    {
+        var rules = await Exchange.GetInstrumentAsync(BtcUsdt, CancellationToken.None);
+
+        var placed = await Exchange.PlaceOrderAsync(new OrderRequest(NextKey(), BtcUsdt, Side.Buy, OrderType.Market, new Quantity(rules.MinQuantity.Units - 1), null), CancellationToken.None);
+
+        Assert.That(placed, Is.TypeOf<PlaceOrderResult.Rejected>());
+    }
+
+    [Test]
+    public async Task An_order_the_exchange_never_saw_is_not_found()
+    {
+        var lookup = await Exchange.GetOrderAsync(BtcUsdt, NextKey(), CancellationToken.None);
+
+        Assert.That(lookup, Is.TypeOf<OrderLookupResult.NotFound>());
+    }
+}

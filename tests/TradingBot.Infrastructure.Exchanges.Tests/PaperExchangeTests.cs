@@ -1,0 +1,216 @@
+using Microsoft.Extensions.Time.Testing;
+using TradingBot.Application.Ports;
+using TradingBot.Domain.Amounts;
+using TradingBot.Domain.Instruments;
+using TradingBot.Domain.Orders;
+using TradingBot.Infrastructure.Exchanges.Paper;
+
+namespace TradingBot.Infrastructure.Exchanges.Tests;
+
+/// <summary>The paper exchange passes the exchange contract.</summary>
+[TestFixture]
+public sealed class PaperExchangeContract : ExchangeContract
+{
+    private string _folder = null!;
+    private FakeTimeProvider _time = null!;
+#pragma warning disable NUnit1032 // disposed in DisposeExchangeAsync, which the base fixture's [TearDown] calls
+    private PaperExchange _paper = null!;
+#pragma warning restore NUnit1032
+
+    protected override Task<IExchange> CreateExchangeAsync()
+    {
+        _folder = Directory.CreateTempSubdirectory("tradingbot-paper-").FullName;
+        _time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 20, 7, 0, 0, TimeSpan.Zero));
+        _paper = new PaperExchange(new PaperExchangeOptions { StatePath = Path.Combine(_folder, "paper.json"), Speed = 60 }, _time);
+        return Task.FromResult<IExchange>(_paper);
+    }
+
+    protected override Task DisposeExchangeAsync()
+    {
+        _paper.Dispose();
+        Directory.Delete(_folder, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    protected override Task LetTimePassAsync(TimeSpan exchangeTime)
+    {
+        _time.Advance(exchangeTime / 60);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>What only the paper exchange promises: determinism, persistence, speed and fault injection.</summary>
+[TestFixture]
+public sealed class PaperExchangeBehaviour
+{
+    private static readonly Symbol BtcUsdt = new("BTCUSDT");
+    private static readonly DateTimeOffset Start = new(2026, 11, 20, 7, 0, 0, TimeSpan.Zero);
+    private string _folder = null!;
+
+    [SetUp]
+    public void CreateFolder() => _folder = Directory.CreateTempSubdirectory("tradingbot-paper-").FullName;
+
+    [TearDown]
+    public void RemoveFolder() => Directory.Delete(_folder, recursive: true);
+
+    private PaperExchange Open(FakeTimeProvider time, string name = "paper.json", int seed = 42, PaperFaults? faults = null) =>
+        new(new PaperExchangeOptions { StatePath = Path.Combine(_folder, name), Seed = seed, Speed = 600, Faults = faults ?? new PaperFaults() }, time);
+
+    private static IdempotencyKey Key(int n) => IdempotencyKey.For(new TradingIntent("paper", PaperExchange.PaperName, BtcUsdt, Start.AddMinutes(n), "open"));
+
+    private static async Task<List<long>> MarksAsync(PaperExchange paper, FakeTimeProvider time)
+    {
+        var marks = new List<long>();
+        for (var i = 0; i < 20; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            marks.Add((await paper.GetFundingQuoteAsync(BtcUsdt, CancellationToken.None)).MarkPrice.Units);
+        }
+
+        return marks;
+    }
+
+    [Test]
+    public async Task The_same_seed_gives_the_same_market_and_another_seed_another()
+    {
+        var timeA = new FakeTimeProvider(Start);
+        var timeB = new FakeTimeProvider(Start);
+        var timeC = new FakeTimeProvider(Start);
+        using var a = Open(timeA, "a.json");
+        using var b = Open(timeB, "b.json");
+        using var c = Open(timeC, "c.json", seed: 7);
+
+        var marksA = await MarksAsync(a, timeA);
+        var marksB = await MarksAsync(b, timeB);
+        var marksC = await MarksAsync(c, timeC);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(marksA, Is.EqualTo(marksB));
+            Assert.That(marksA, Is.Not.EqualTo(marksC));
+            Assert.That(marksA.Distinct().Count(), Is.GreaterThan(1), "prices move");
+        }
+    }
+
+    [Test]
+    public async Task The_funding_rate_crosses_typical_entry_and_exit_thresholds_within_a_simulated_day()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var paper = Open(time);
+        var rates = new List<FundingRate>();
+        for (var i = 0; i < 24 * 6; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1)); // 10 simulated minutes
+            rates.Add((await paper.GetFundingQuoteAsync(BtcUsdt, CancellationToken.None)).Rate);
+        }
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(rates.Max(), Is.GreaterThanOrEqualTo(FundingRate.ParseBasisPoints("3")));
+            Assert.That(rates.Min(), Is.LessThanOrEqualTo(FundingRate.ParseBasisPoints("1")));
+        }
+    }
+
+    [Test]
+    public async Task A_reopened_exchange_continues_from_its_state_file()
+    {
+        var time = new FakeTimeProvider(Start);
+        string exchangeOrderId;
+        using (var first = Open(time))
+        {
+            var placed = (PlaceOrderResult.Accepted)await first.PlaceOrderAsync(new OrderRequest(Key(1), BtcUsdt, Side.Sell, OrderType.Market, Quantity.Parse("0.01"), null), CancellationToken.None);
+            exchangeOrderId = placed.State.ExchangeOrderId;
+        }
+
+        using var reopened = Open(time);
+        var found = await reopened.GetOrderAsync(BtcUsdt, Key(1), CancellationToken.None);
+        var positions = await reopened.GetPositionsAsync(CancellationToken.None);
+        var again = (PlaceOrderResult.Accepted)await reopened.PlaceOrderAsync(new OrderRequest(Key(1), BtcUsdt, Side.Sell, OrderType.Market, Quantity.Parse("0.01"), null), CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(((OrderLookupResult.Found)found).State.ExchangeOrderId, Is.EqualTo(exchangeOrderId));
+            Assert.That(positions.Single().NetQuantity, Is.EqualTo(Amount.Parse("-0.01")));
+            Assert.That(again.State.ExchangeOrderId, Is.EqualTo(exchangeOrderId));
+        }
+    }
+
+    [Test]
+    public async Task Simulated_time_runs_at_the_configured_speed()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var paper = Open(time);
+        var before = paper.SimulatedNow;
+
+        time.Advance(TimeSpan.FromSeconds(48));
+
+        Assert.That(paper.SimulatedNow - before, Is.EqualTo(TimeSpan.FromHours(8)));
+        await Task.CompletedTask;
+    }
+
+    [Test]
+    public async Task With_answers_lost_the_order_exists_though_the_caller_hears_unknown()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var paper = Open(time, faults: new PaperFaults { AnswerLostPercent = 100 });
+
+        var placed = await paper.PlaceOrderAsync(new OrderRequest(Key(2), BtcUsdt, Side.Sell, OrderType.Market, Quantity.Parse("0.01"), null), CancellationToken.None);
+        var found = await paper.GetOrderAsync(BtcUsdt, Key(2), CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(placed, Is.TypeOf<PlaceOrderResult.Unknown>());
+            Assert.That(found, Is.TypeOf<OrderLookupResult.Found>());
+        }
+    }
+
+    [Test]
+    public async Task With_rate_limiting_nothing_is_placed_and_the_refusal_is_definite()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var paper = Open(time, faults: new PaperFaults { RateLimitPercent = 100 });
+
+        var placed = await paper.PlaceOrderAsync(new OrderRequest(Key(3), BtcUsdt, Side.Sell, OrderType.Market, Quantity.Parse("0.01"), null), CancellationToken.None);
+        var found = await paper.GetOrderAsync(BtcUsdt, Key(3), CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(placed, Is.TypeOf<PlaceOrderResult.Rejected>());
+            Assert.That(found, Is.TypeOf<OrderLookupResult.NotFound>());
+        }
+    }
+
+    [Test]
+    public async Task With_duplicate_and_shuffled_trades_each_trade_still_has_one_id()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var paper = Open(time, faults: new PaperFaults { DuplicateTradesPercent = 100, OutOfOrderTradesPercent = 100 });
+        for (var i = 0; i < 5; i++)
+        {
+            await paper.PlaceOrderAsync(new OrderRequest(Key(10 + i), BtcUsdt, Side.Sell, OrderType.Market, Quantity.Parse("0.01"), null), CancellationToken.None);
+        }
+
+        var trades = await paper.GetTradesAsync(BtcUsdt, DateTimeOffset.UnixEpoch, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(trades.Count, Is.GreaterThan(trades.Select(t => t.ExchangeFillId).Distinct().Count()), "some trades are delivered twice");
+            var ids = trades.Select(t => long.Parse(t.ExchangeFillId.Value.Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            Assert.That(ids, Is.Not.Ordered, "trades arrive out of order");
+        }
+    }
+
+    [Test]
+    public void An_unknown_symbol_or_speed_is_refused_with_a_clear_message()
+    {
+        var time = new FakeTimeProvider(Start);
+        var badSymbol = new PaperExchangeOptions { StatePath = Path.Combine(_folder, "x.json") };
+        badSymbol.Symbols.Add("DOGEUSDT");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(() => new PaperExchange(badSymbol, time), Throws.ArgumentException.With.Message.Contains("DOGEUSDT"));
+            Assert.That(() => new PaperExchange(new PaperExchangeOptions { Speed = 0 }, time), Throws.ArgumentException.With.Message.Contains("Speed"));
+        }
+    }
+}
