@@ -3,6 +3,8 @@ using TradingBot.Application.Funding;
 using TradingBot.Application.Orders;
 using TradingBot.Application.Queries;
 using TradingBot.Application.Reconciliation;
+using TradingBot.Application.Trading;
+using TradingBot.Application.Verification;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -23,6 +25,8 @@ public static class TradingBotApplicationServiceCollectionExtensions
         services.TryAddTransient<RecordFundingPayment>();
         services.TryAddTransient<Reconcile>();
         services.TryAddTransient<LedgerQueries>();
+        services.TryAddTransient<TradingCycle>();
+        services.TryAddTransient<VerifyLedger>();
         return services;
     }
 }

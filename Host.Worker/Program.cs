@@ -1,3 +1,3 @@
 using TradingBot.Host.Worker.Verbs;
 
-return await WorkerCommandLine.Build().Parse(args).InvokeAsync().ConfigureAwait(false);
+return await WorkerCommandLine.InvokeAsync(args).ConfigureAwait(false);

@@ -27,6 +27,7 @@ public static class LedgerPersistenceServiceCollectionExtensions
         });
         services.TryAddSingleton<IUnitOfWork, LedgerUnitOfWork>();
         services.TryAddSingleton<LedgerMigrator>();
+        services.TryAddSingleton<ILedgerIntegrity, LedgerIntegrity>();
         services.TryAddSingleton<IClock, SystemClock>();
         return services;
     }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using TradingBot.Application.Ports;
 using TradingBot.Infrastructure.Postgres;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -13,6 +15,7 @@ public static class PostgresLedgerServiceCollectionExtensions
     public static IServiceCollection AddPostgresLedger(this IServiceCollection services, string connectionString)
     {
         PostgresLedger.PrepareConnectionString(connectionString);
+        services.TryAddSingleton<ILedgerLease>(_ => new PostgresLedgerLease(connectionString));
         return services.AddLedgerPersistence(options => PostgresLedger.Configure(options, connectionString));
     }
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using TradingBot.Application.Ports;
 using TradingBot.Infrastructure.Sqlite;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -13,6 +15,7 @@ public static class SqliteLedgerServiceCollectionExtensions
     public static IServiceCollection AddSqliteLedger(this IServiceCollection services, string connectionString)
     {
         SqliteLedger.PrepareConnectionString(connectionString);
+        services.TryAddSingleton<ILedgerLease>(_ => new SqliteLedgerLease(connectionString));
         return services.AddLedgerPersistence(options => SqliteLedger.Configure(options, connectionString));
     }
 }

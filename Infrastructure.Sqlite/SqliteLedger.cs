@@ -14,8 +14,8 @@ public static class SqliteLedger
     public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Checks a SQLite connection string and returns it normalised (shared cache off, foreign keys on),
-    /// creating the database file's folder. Throws <see cref="ArgumentException"/> naming the problem.
+    /// Checks a SQLite connection string and returns it normalised (foreign keys on, busy timeout).
+    /// Throws <see cref="ArgumentException"/> naming the problem. Writes nothing.
     /// </summary>
     public static string PrepareConnectionString(string connectionString)
     {
@@ -41,6 +41,13 @@ public static class SqliteLedger
 
         builder.ForeignKeys = true;
         builder.DefaultTimeout = (int)BusyTimeout.TotalSeconds;
+        return builder.ToString();
+    }
+
+    /// <summary>Creates the database file's folder, at the ledger's first use.</summary>
+    private static string EnsureFolder(string preparedConnectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(preparedConnectionString);
         if (builder.Mode != SqliteOpenMode.Memory && builder.DataSource != ":memory:")
         {
             var folder = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
@@ -50,14 +57,14 @@ public static class SqliteLedger
             }
         }
 
-        return builder.ToString();
+        return preparedConnectionString;
     }
 
     /// <summary>Configures EF Core for the SQLite ledger; the migrations live in this assembly.</summary>
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, string connectionString)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var prepared = PrepareConnectionString(connectionString);
+        var prepared = EnsureFolder(PrepareConnectionString(connectionString));
         return options
             .UseSqlite(prepared, sqlite => sqlite
                 .MigrationsAssembly(typeof(SqliteLedger).Assembly.FullName)

@@ -13,7 +13,11 @@ namespace TradingBot.Application.Orders;
 /// <param name="Quantity">The base quantity.</param>
 /// <param name="LimitPrice">The limit price; null for MARKET.</param>
 /// <param name="Reason">Why the strategy decided it, for the audit log.</param>
-public sealed record PlaceOrderCommand(TradingIntent Intent, Side Side, OrderType Type, Quantity Quantity, Price? LimitPrice, string Reason);
+public sealed record PlaceOrderCommand(TradingIntent Intent, Side Side, OrderType Type, Quantity Quantity, Price? LimitPrice, string Reason)
+{
+    /// <summary>Who decided (e.g. the worker's host and process id), recorded in the DECISION event when set.</summary>
+    public string? Actor { get; init; }
+}
 
 /// <summary>What placing an order came to.</summary>
 public abstract record PlaceOrderOutcome(Order Order)
@@ -76,7 +80,8 @@ public sealed class PlaceOrder(IUnitOfWork ledger, IExchange exchange, IClock cl
                             ("side", command.Side.ToCode()),
                             ("type", command.Type.ToCode()),
                             ("quantity", command.Quantity.ToString()),
-                            ("reason", command.Reason)),
+                            ("reason", command.Reason),
+                            ("actor", command.Actor ?? string.Empty)),
                         ct).ConfigureAwait(false);
                 }
 

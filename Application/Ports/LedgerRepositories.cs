@@ -65,6 +65,9 @@ public interface IFillRepository
     /// <summary>The fills of one position in replay order (by sequence).</summary>
     Task<IReadOnlyList<RecordedFill>> GetByPositionAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken);
 
+    /// <summary>Every fill with its order's side, in replay order per position (for verification).</summary>
+    Task<IReadOnlyList<RecordedFill>> GetAllAsync(CancellationToken cancellationToken);
+
     /// <summary>The latest fill time on this symbol, or null when none: the cursor for backfilling trades.</summary>
     Task<DateTimeOffset?> GetLatestFillTimeAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken);
 }
@@ -90,6 +93,9 @@ public interface IFundingSnapshotRepository
 
     /// <summary>Observations with <paramref name="fromTime"/> ≤ time &lt; <paramref name="untilTime"/>, newest first.</summary>
     Task<IReadOnlyList<FundingSnapshot>> GetRangeAsync(ExchangeName exchange, Symbol symbol, DateTimeOffset fromTime, DateTimeOffset untilTime, CancellationToken cancellationToken);
+
+    /// <summary>The newest observation's time for the symbol (the exchange's clock), or null when none.</summary>
+    Task<DateTimeOffset?> GetLatestTimeAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken);
 }
 
 /// <summary>Funding income and expense, unique by the exchange's id.</summary>
@@ -123,6 +129,29 @@ public interface IAuditLog
 
     /// <summary>The newest events, optionally of one type, newest first.</summary>
     Task<IReadOnlyList<AuditEvent>> GetRecentAsync(AuditEventType? type, int limit, CancellationToken cancellationToken);
+}
+
+/// <summary>Checks of the stored data itself, beyond what the repositories can see: duplicates, orphans, file integrity.</summary>
+public interface ILedgerIntegrity
+{
+    /// <summary>One line per problem found in storage; empty when none.</summary>
+    Task<IReadOnlyList<string>> CheckStorageAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Makes this process the one active worker of a ledger: on Postgres a session advisory lock held on a
+/// dedicated connection, on SQLite an exclusive lock on the ledger. Two workers never trade at once.
+/// </summary>
+public interface ILedgerLease : IAsyncDisposable
+{
+    /// <summary>Tries to take the lease; false when another worker holds it.</summary>
+    Task<bool> TryAcquireAsync(CancellationToken cancellationToken);
+
+    /// <summary>True while this process still holds the lease (false once its connection or lock is gone).</summary>
+    Task<bool> IsHeldAsync(CancellationToken cancellationToken);
+
+    /// <summary>Gives the lease up.</summary>
+    Task ReleaseAsync();
 }
 
 /// <summary>The ledger as one transaction sees it.</summary>

@@ -65,6 +65,19 @@ internal sealed record LedgerSettings(LedgerProvider Provider, string Connection
         }
     }
 
+    /// <summary>A file beside the SQLite ledger (or under data/ when the ledger is on Postgres).</summary>
+    public string DefaultFileBeside(string fileName)
+    {
+        if (Provider == LedgerProvider.Sqlite)
+        {
+            var dataSource = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(ConnectionString).DataSource;
+            var folder = Path.GetDirectoryName(dataSource);
+            return string.IsNullOrEmpty(folder) ? fileName : Path.Combine(folder, fileName);
+        }
+
+        return Path.Combine("data", fileName);
+    }
+
     /// <summary>What to log about the ledger: never the password.</summary>
     public string Describe() => Provider == LedgerProvider.Postgres
         ? $"Postgres ({Redacted(ConnectionString)})"

@@ -13,4 +13,28 @@ internal static partial class WorkerLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied {Count} migration(s): {Migrations}")]
     public static partial void MigrationsApplied(this ILogger logger, int count, string migrations);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Actor} is active: it holds the ledger lease and trades {Symbols} on {Exchange}.")]
+    public static partial void Active(this ILogger logger, string actor, string symbols, string exchange);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Actor} is standby: another worker holds the ledger lease; retrying every {Interval}.")]
+    public static partial void Standby(this ILogger logger, string actor, TimeSpan interval);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Actor} lost the ledger lease; it stops trading until it holds it again.")]
+    public static partial void LeaseLost(this ILogger logger, string actor);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recovered: {Resolved} pending order(s) resolved, {Fills} fill(s) and {Payments} funding payment(s) backfilled.")]
+    public static partial void Recovered(this ILogger logger, int resolved, int fills, int payments);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cycle: {Placed} order(s) placed, {Fills} fill(s), {Payments} funding payment(s), {Resolved} pending resolved. {Decisions}")]
+    public static partial void Cycle(this ILogger logger, int placed, int fills, int payments, int resolved, string decisions);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reconciled with the exchange: {Differences} difference(s). {Details}")]
+    public static partial void Reconciled(this ILogger logger, int differences, string details);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The cycle failed; trading is paused and retried in {Delay}: {Problem}")]
+    public static partial void CycleFailed(this ILogger logger, TimeSpan delay, string problem, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: the step in progress is finished; nothing is left half-written.")]
+    public static partial void Stopping(this ILogger logger);
 }

@@ -48,23 +48,8 @@ public sealed class PaperExchange : IExchange, IDisposable
     /// <summary>Opens the paper exchange, continuing from its state file when there is one.</summary>
     public PaperExchange(PaperExchangeOptions options, TimeProvider time)
     {
-        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
-        if (options.Speed is < 1 or > 100_000)
-        {
-            throw new ArgumentException($"Exchange:Paper:Speed is {options.Speed}; expected 1 to 100000 simulated seconds per second", nameof(options));
-        }
-
-        foreach (var symbol in options.Symbols.Where(s => !Instruments.ContainsKey(s)))
-        {
-            throw new ArgumentException($"the paper exchange does not list {symbol}; it lists {string.Join(", ", Instruments.Keys)}", nameof(options));
-        }
-
-        if (!Amount.TryParse(options.StartingBalance, out var balance, out var error) || balance.Units <= 0)
-        {
-            throw new ArgumentException($"Exchange:Paper:StartingBalance '{options.StartingBalance}' is not a positive amount: {error}", nameof(options));
-        }
-
+        var balance = Validate(options);
         _options = options;
         _time = time;
         _symbols = [.. options.Symbols];
@@ -78,6 +63,42 @@ public sealed class PaperExchange : IExchange, IDisposable
 
     /// <inheritdoc />
     public ExchangeName Name => PaperName;
+
+    /// <summary>Checks the options without opening anything; throws <see cref="ArgumentException"/> naming the wrong setting.</summary>
+    /// <returns>The starting balance.</returns>
+    public static Amount Validate(PaperExchangeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Speed is < 1 or > 100_000)
+        {
+            throw new ArgumentException($"Exchange:Paper:Speed is {options.Speed}; expected 1 to 100000 simulated seconds per second", nameof(options));
+        }
+
+        foreach (var symbol in options.Symbols.Where(s => !Instruments.ContainsKey(s)))
+        {
+            throw new ArgumentException($"the paper exchange does not list {symbol}; it lists {string.Join(", ", Instruments.Keys)}", nameof(options));
+        }
+
+        if (!Amount.TryParse(options.StartingBalance, out var balance, out var error) || balance.Units <= 0)
+        {
+            throw new ArgumentException($"Exchange:Paper:StartingBalance '{options.StartingBalance}' is not a positive amount{(error.Length > 0 ? ": " + error : string.Empty)}", nameof(options));
+        }
+
+        foreach (var (name, percent) in new[]
+        {
+            ("AnswerLostPercent", options.Faults.AnswerLostPercent), ("UnknownPercent", options.Faults.UnknownPercent),
+            ("RateLimitPercent", options.Faults.RateLimitPercent), ("DuplicateTradesPercent", options.Faults.DuplicateTradesPercent),
+            ("OutOfOrderTradesPercent", options.Faults.OutOfOrderTradesPercent),
+        })
+        {
+            if (percent is < 0 or > 100)
+            {
+                throw new ArgumentException($"Exchange:Paper:Faults:{name} is {percent}; expected 0 to 100", nameof(options));
+            }
+        }
+
+        return balance;
+    }
 
     /// <summary>The simulated time now.</summary>
     public DateTimeOffset SimulatedNow => _state.VirtualOrigin + ((_time.GetUtcNow() - _state.RealOrigin) * _options.Speed);

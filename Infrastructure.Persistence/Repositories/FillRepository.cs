@@ -40,6 +40,16 @@ internal sealed class FillRepository(LedgerSession session) : IFillRepository
         return [.. rows.Select(x => new RecordedFill(RowMapping.ToDomain(x.Fill), LedgerCodes.ParseSide(x.Side), x.Fill.PositionSequence))];
     }
 
+    public async Task<IReadOnlyList<RecordedFill>> GetAllAsync(CancellationToken cancellationToken)
+    {
+        var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await db.Fills.AsNoTracking()
+            .Join(db.Orders.AsNoTracking(), f => f.OrderId, o => o.Id, (f, o) => new { Fill = f, o.Side })
+            .OrderBy(x => x.Fill.PositionSequence).ThenBy(x => x.Fill.FilledAt)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. rows.Select(x => new RecordedFill(RowMapping.ToDomain(x.Fill), LedgerCodes.ParseSide(x.Side), x.Fill.PositionSequence))];
+    }
+
     public async Task<DateTimeOffset?> GetLatestFillTimeAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken)
     {
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);

@@ -29,6 +29,15 @@ internal sealed class FundingSnapshotRepository(LedgerSession session) : IFundin
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         return [.. rows.Select(RowMapping.ToDomain)];
     }
+
+    public async Task<DateTimeOffset?> GetLatestTimeAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken)
+    {
+        var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
+        return await db.FundingSnapshots.AsNoTracking()
+            .Where(s => s.Exchange == exchange.Value && s.Symbol == symbol.Value)
+            .OrderByDescending(s => s.SnapshotAt).Select(s => (DateTimeOffset?)s.SnapshotAt)
+            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+    }
 }
 
 /// <summary>Funding payments, unique by the exchange's id.</summary>

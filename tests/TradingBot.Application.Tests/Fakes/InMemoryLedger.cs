@@ -188,6 +188,11 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
                 .OrderBy(f => f.Sequence)
                 .Select(f => new RecordedFill(f.Fill, f.Order.Side, f.Sequence))]);
 
+        Task<IReadOnlyList<RecordedFill>> IFillRepository.GetAllAsync(CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<RecordedFill>>([.. state.Fills.Values
+                .OrderBy(f => f.Sequence)
+                .Select(f => new RecordedFill(f.Fill, state.Orders[f.Fill.OrderId].Side, f.Sequence))]);
+
         public Task<DateTimeOffset?> GetLatestFillTimeAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken) =>
             Task.FromResult(state.Fills.Values
                 .Where(f => state.Orders[f.Fill.OrderId].Exchange == exchange && state.Orders[f.Fill.OrderId].Symbol == symbol)
@@ -218,6 +223,9 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
             Task.FromResult<IReadOnlyList<FundingSnapshot>>([.. state.Snapshots
                 .Where(s => s.Exchange == exchange && s.Symbol == symbol && s.SnapshotAt >= fromTime && s.SnapshotAt < untilTime)
                 .OrderByDescending(s => s.SnapshotAt)]);
+
+        public Task<DateTimeOffset?> GetLatestTimeAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken) =>
+            Task.FromResult(state.Snapshots.Where(s => s.Exchange == exchange && s.Symbol == symbol).Select(s => (DateTimeOffset?)s.SnapshotAt).Max());
 
         public Task<bool> TryAddAsync(FundingPayment payment, CancellationToken cancellationToken)
         {

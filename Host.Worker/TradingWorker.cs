@@ -1,0 +1,184 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TradingBot.Application.Ports;
+using TradingBot.Application.Reconciliation;
+using TradingBot.Application.Trading;
+using TradingBot.Domain.Audit;
+using TradingBot.Host.Worker.Composition;
+using TradingBot.Infrastructure.Persistence;
+
+namespace TradingBot.Host.Worker;
+
+/// <summary>
+/// The loop. It trades only while it holds the ledger lease; it migrates (unless disabled) and recovers
+/// before its first decision; each cycle runs to its end even when a stop is requested, so nothing is left
+/// half-done; any failure (the ledger or the exchange unreachable) pauses trading with capped exponential
+/// backoff until the next cycle succeeds.
+/// </summary>
+internal sealed partial class TradingWorker(
+    ILedgerLease lease,
+    LedgerMigrator migrator,
+    TradingCycle cycle,
+    TradingBot.Application.Orders.ResolvePendingOrders resolvePending,
+    Reconcile reconcile,
+    IUnitOfWork ledger,
+    IExchange exchange,
+    IClock clock,
+    IOptions<WorkerOptions> workerOptions,
+    IOptions<StrategyOptions> strategyOptions,
+    LedgerSettings ledgerSettings,
+    ILogger<TradingWorker> log) : BackgroundService
+{
+    private static readonly TimeSpan StandbyRetry = TimeSpan.FromSeconds(2);
+
+    /// <summary>The worker's identity in logs and DECISION events.</summary>
+    public static string Actor { get; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var options = workerOptions.Value;
+        var settings = new CycleSettings(strategyOptions.Value.ToSymbols(), options.PollInterval, strategyOptions.Value.ToSettings(), Actor);
+        var failures = 0;
+        var recovered = false;
+        var standbyLogged = false;
+        var nextReconcile = DateTimeOffset.MinValue;
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var delay = options.PollInterval;
+            try
+            {
+                if (!await lease.IsHeldAsync(CancellationToken.None).ConfigureAwait(false))
+                {
+                    if (recovered)
+                    {
+                        log.LeaseLost(Actor);
+                        recovered = false;
+                    }
+
+                    if (!await lease.TryAcquireAsync(CancellationToken.None).ConfigureAwait(false))
+                    {
+                        if (!standbyLogged)
+                        {
+                            log.Standby(Actor, StandbyRetry);
+                            standbyLogged = true;
+                        }
+
+                        await Task.Delay(StandbyRetry, stoppingToken).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    standbyLogged = false;
+                }
+
+                // Steps run to their end once started: a stop request is honoured between steps.
+                if (!recovered)
+                {
+                    await PrepareAsync(settings).ConfigureAwait(false);
+                    recovered = true;
+                    nextReconcile = DateTimeOffset.MinValue;
+                }
+
+                var report = await cycle.RunAsync(settings, CancellationToken.None).ConfigureAwait(false);
+                var decisions = string.Join(" | ", report.Decisions);
+                log.Cycle(report.OrdersPlaced, report.FillsRecorded, report.FundingPaymentsRecorded, report.PendingResolved, decisions);
+
+                if (clock.UtcNow >= nextReconcile)
+                {
+                    var reconciliation = await reconcile.ExecuteAsync(CancellationToken.None).ConfigureAwait(false);
+                    var details = string.Join(" | ", reconciliation.Differences);
+                    log.Reconciled(reconciliation.Differences.Count, details);
+                    nextReconcile = clock.UtcNow + options.ReconcileInterval;
+                }
+
+                failures = 0;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception exception)
+            {
+                failures++;
+                delay = Backoff(failures, options);
+                var problem = exception.GetBaseException().Message;
+                log.CycleFailed(delay, problem, exception);
+                await TryAuditErrorAsync(problem).ConfigureAwait(false);
+                recovered = recovered && failures < 2; // after repeated failures, recover again (resolve, backfill) before deciding
+            }
+
+            try
+            {
+                await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        log.Stopping();
+        if (recovered)
+        {
+            // A last look at orders whose answer was lost in the final cycle, so the ledger stops with nothing PENDING it could resolve.
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                await resolvePending.ExecuteAsync(null, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Left PENDING: the next start resolves it before any decision.
+            }
+        }
+
+        await lease.ReleaseAsync().ConfigureAwait(false);
+    }
+
+    internal static TimeSpan Backoff(int failures, WorkerOptions options)
+    {
+        var exponential = TimeSpan.FromSeconds(1L << Math.Clamp(failures - 1, 0, 16));
+        var capped = exponential < options.MaxBackoff ? exponential : options.MaxBackoff;
+        return capped > options.PollInterval ? capped : options.PollInterval;
+    }
+
+    private async Task PrepareAsync(CycleSettings settings)
+    {
+        var description = ledgerSettings.Describe();
+        log.LedgerIs(description);
+        if (ledgerSettings.MigrateOnStart)
+        {
+            var applied = await migrator.MigrateAsync(CancellationToken.None).ConfigureAwait(false);
+            if (applied.Count > 0)
+            {
+                var names = string.Join(", ", applied);
+                log.MigrationsApplied(applied.Count, names);
+            }
+        }
+
+        var symbols = string.Join(", ", settings.Symbols);
+        var exchangeName = exchange.Name.Value;
+        log.Active(Actor, symbols, exchangeName);
+        var recovery = await cycle.RecoverAsync(settings, CancellationToken.None).ConfigureAwait(false);
+        log.Recovered(recovery.PendingResolved, recovery.FillsRecorded, recovery.FundingPaymentsRecorded);
+    }
+
+    private async Task TryAuditErrorAsync(string problem)
+    {
+        try
+        {
+            await ledger.ExecuteAsync(
+                async (session, ct) =>
+                {
+                    await session.Audit.AppendAsync(AuditEvent.Create(AuditEventType.Error, clock.UtcNow, ("error", problem), ("actor", Actor)), ct).ConfigureAwait(false);
+                    return true;
+                },
+                CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The ledger itself may be what is down; the log line above already tells.
+        }
+    }
+}

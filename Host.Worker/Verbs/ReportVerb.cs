@@ -1,0 +1,84 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Spectre.Console;
+using TradingBot.Application.Ports;
+using TradingBot.Application.Queries;
+using TradingBot.Domain.Amounts;
+using TradingBot.Domain.Instruments;
+using TradingBot.Host.Worker.Composition;
+
+namespace TradingBot.Host.Worker.Verbs;
+
+/// <summary>The report verb: positions, realized PnL per day, and 24 hours of funding rates per symbol, as tables.</summary>
+internal static class ReportVerb
+{
+    public static async Task<int> RunAsync(string[] configurationArgs, CancellationToken cancellationToken)
+    {
+        var (builder, ledger) = WorkerHost.CreateBuilder(configurationArgs, withExchange: false);
+        using var host = builder.Build();
+        WorkerHost.ValidateOptions(host.Services);
+        var unitOfWork = host.Services.GetRequiredService<IUnitOfWork>();
+        var queries = host.Services.GetRequiredService<LedgerQueries>();
+        var symbols = host.Services.GetRequiredService<IOptions<StrategyOptions>>().Value.ToSymbols();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        if (Console.IsOutputRedirected)
+        {
+            console.Profile.Width = 160;
+        }
+
+        console.WriteLine($"Ledger: {ledger.Describe()}");
+        var positions = await unitOfWork.ExecuteAsync((s, ct) => s.Positions.GetAllAsync(ct), cancellationToken).ConfigureAwait(false);
+        var positionTable = new Table().Title("Positions").AddColumns("Exchange", "Symbol", "Net quantity", "Avg entry", "Realized PnL", "Fees", "Funding", "Net realized", "Fills");
+        foreach (var p in positions)
+        {
+            positionTable.AddRow(p.Exchange.Value, p.Symbol.Value, p.NetQuantity.ToString(), p.AverageEntryPrice?.ToString() ?? "-", p.RealizedPnl.ToString(), p.FeesPaid.ToString(), p.FundingReceived.ToString(), p.NetRealized.ToString(), p.FillCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        console.Write(positionTable);
+
+        var exchanges = positions.Select(p => p.Exchange).Distinct().ToList();
+        var pnlTable = new Table().Title("Realized PnL per UTC day").AddColumns("Day", "Exchange", "Symbol", "Trading", "Fees", "Funding", "Net");
+        foreach (var exchange in exchanges)
+        {
+            foreach (var day in await queries.PnlByDayAsync(exchange, DateTimeOffset.MinValue, DateTimeOffset.MaxValue, cancellationToken).ConfigureAwait(false))
+            {
+                pnlTable.AddRow(day.Day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), exchange.Value, day.Symbol.Value, day.TradingPnl.ToString(), day.Fees.ToString(), day.Funding.ToString(), day.Net.ToString());
+            }
+        }
+
+        console.Write(pnlTable);
+
+        foreach (var exchange in exchanges.DefaultIfEmpty(new ExchangeName("PAPER")))
+        {
+            foreach (var symbol in symbols)
+            {
+                await WriteFundingAsync(console, unitOfWork, queries, exchange, symbol, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return 0;
+    }
+
+    private static async Task WriteFundingAsync(IAnsiConsole console, IUnitOfWork unitOfWork, LedgerQueries queries, ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken)
+    {
+        // "The last 24 hours" on the exchange's clock: the paper exchange's clock runs faster than real time.
+        var latest = await unitOfWork.ExecuteAsync((s, ct) => s.FundingSnapshots.GetLatestTimeAsync(exchange, symbol, ct), cancellationToken).ConfigureAwait(false);
+        var table = new Table().Title($"Funding rate, last 24 hours: {exchange}/{symbol}").AddColumns("Snapshot at (UTC)", "Rate (bps)", "Mark price", "Index price");
+        if (latest is { } end)
+        {
+            var history = await queries.FundingHistoryAsync(exchange, symbol, end.AddHours(-24), end.AddTicks(1), cancellationToken).ConfigureAwait(false);
+            foreach (var snapshot in Thin(history, 48))
+            {
+                table.AddRow(snapshot.SnapshotAt.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture), snapshot.Rate.ToBasisPointsString(), snapshot.MarkPrice.ToString(), snapshot.IndexPrice.ToString());
+            }
+
+            table.Caption($"{history.Count} snapshot(s); up to 48 shown, evenly spaced");
+        }
+
+        console.Write(table);
+    }
+
+    private static IEnumerable<T> Thin<T>(IReadOnlyList<T> rows, int most) =>
+        rows.Count <= most ? rows : Enumerable.Range(0, most).Select(i => rows[i * (rows.Count - 1) / (most - 1)]);
+
+}

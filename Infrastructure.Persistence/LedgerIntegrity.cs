@@ -1,0 +1,49 @@
+using Microsoft.EntityFrameworkCore;
+using TradingBot.Application.Ports;
+using TradingBot.Infrastructure.Persistence.Configurations;
+
+namespace TradingBot.Infrastructure.Persistence;
+
+/// <summary>
+/// Checks the stored rows directly: duplicate idempotency keys, exchange order ids and fill ids (which the
+/// UNIQUE indexes should make impossible), fills without an order, and the provider's own integrity check.
+/// </summary>
+public sealed class LedgerIntegrity(IDbContextFactory<LedgerDbContext> contexts) : ILedgerIntegrity
+{
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> CheckStorageAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var problems = new List<string>();
+
+        problems.AddRange((await db.Orders.AsNoTracking().Where(o => o.IdempotencyKey != null)
+                .GroupBy(o => o.IdempotencyKey).Where(g => g.Count() > 1).Select(g => new { g.Key, Count = g.Count() })
+                .ToListAsync(cancellationToken).ConfigureAwait(false))
+            .Select(d => $"idempotency key {d.Key} is held by {d.Count} orders"));
+        problems.AddRange((await db.Orders.AsNoTracking().Where(o => o.ExchangeOrderId != null)
+                .GroupBy(o => o.ExchangeOrderId).Where(g => g.Count() > 1).Select(g => new { g.Key, Count = g.Count() })
+                .ToListAsync(cancellationToken).ConfigureAwait(false))
+            .Select(d => $"exchange order id {d.Key} is held by {d.Count} orders"));
+        problems.AddRange((await db.Fills.AsNoTracking()
+                .GroupBy(f => f.ExchangeFillId).Where(g => g.Count() > 1).Select(g => new { g.Key, Count = g.Count() })
+                .ToListAsync(cancellationToken).ConfigureAwait(false))
+            .Select(d => $"exchange fill id {d.Key} is recorded {d.Count} times"));
+        problems.AddRange((await db.Fills.AsNoTracking()
+                .Where(f => f.OrderId == null || !db.Orders.Any(o => o.Id == f.OrderId))
+                .Select(f => f.ExchangeFillId)
+                .ToListAsync(cancellationToken).ConfigureAwait(false))
+            .Select(id => $"fill {id} belongs to no order"));
+
+        if (LedgerDialect.For(db.Database.ProviderName).IsSqlite)
+        {
+            var results = await db.Database.SqlQueryRaw<string>("SELECT integrity_check AS \"Value\" FROM pragma_integrity_check")
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            if (results is not ["ok"])
+            {
+                problems.AddRange(results.Select(r => $"SQLite integrity_check: {r}"));
+            }
+        }
+
+        return problems;
+    }
+}
