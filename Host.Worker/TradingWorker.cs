@@ -20,7 +20,6 @@ internal sealed partial class TradingWorker(
     ILedgerLease lease,
     LedgerMigrator migrator,
     TradingCycle cycle,
-    TradingBot.Application.Orders.ResolvePendingOrders resolvePending,
     Reconcile reconcile,
     IUnitOfWork ledger,
     IExchange exchange,
@@ -121,11 +120,12 @@ internal sealed partial class TradingWorker(
         log.Stopping();
         if (recovered)
         {
-            // A last look at orders whose answer was lost in the final cycle, so the ledger stops with nothing PENDING it could resolve.
+            // A last look at orders whose answer was lost in the final cycle, and at their trades, so the ledger
+            // stops with nothing PENDING or unrecorded that it could have resolved.
             try
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-                await resolvePending.ExecuteAsync(null, timeout.Token).ConfigureAwait(false);
+                await cycle.RecoverAsync(settings, timeout.Token).ConfigureAwait(false);
             }
             catch (Exception)
             {

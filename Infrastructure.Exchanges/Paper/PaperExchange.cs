@@ -44,6 +44,7 @@ public sealed class PaperExchange : IExchange, IDisposable
     private readonly Random _faults;
     private readonly string[] _symbols;
     private PaperState _state;
+    private DateTime _stateWrittenAt;
 
     /// <summary>Opens the paper exchange, continuing from its state file when there is one.</summary>
     public PaperExchange(PaperExchangeOptions options, TimeProvider time)
@@ -55,10 +56,8 @@ public sealed class PaperExchange : IExchange, IDisposable
         _symbols = [.. options.Symbols];
         _faults = new Random(options.Seed + 1);
         _state = PaperStateFile.Load(options.StatePath) ?? NewState(balance);
-        foreach (var symbol in _symbols.Where(s => !_state.Symbols.ContainsKey(s)))
-        {
-            _state.Symbols[symbol] = NewSymbol(symbol);
-        }
+        _stateWrittenAt = File.Exists(options.StatePath) ? File.GetLastWriteTimeUtc(options.StatePath) : default;
+        EnsureSymbols();
     }
 
     /// <inheritdoc />
@@ -240,6 +239,14 @@ public sealed class PaperExchange : IExchange, IDisposable
     /// <inheritdoc />
     public void Dispose() => _gate.Dispose();
 
+    private void EnsureSymbols()
+    {
+        foreach (var symbol in _symbols.Where(s => !_state.Symbols.ContainsKey(s)))
+        {
+            _state.Symbols[symbol] = NewSymbol(symbol);
+        }
+    }
+
     private static InstrumentRules Rules(string symbol, string baseAsset, string tick, string step, string min) =>
         new(new Symbol(symbol), new Asset(baseAsset), Usdt, Price.Parse(tick), Quantity.Parse(step), Quantity.Parse(min));
 
@@ -261,9 +268,17 @@ public sealed class PaperExchange : IExchange, IDisposable
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
+            // Another process (a worker that held the ledger before this one) may have moved the exchange on.
+            if (File.Exists(_options.StatePath) && File.GetLastWriteTimeUtc(_options.StatePath) != _stateWrittenAt)
+            {
+                _state = PaperStateFile.Load(_options.StatePath) ?? _state;
+                EnsureSymbols();
+            }
+
             Advance();
             var result = action();
             PaperStateFile.Save(_options.StatePath, _state);
+            _stateWrittenAt = File.GetLastWriteTimeUtc(_options.StatePath);
             return result;
         }
         finally

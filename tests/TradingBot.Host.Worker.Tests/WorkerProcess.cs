@@ -10,7 +10,7 @@ public sealed class WorkerProcess
 
     public sealed record Result(int ExitCode, string Output, string Error);
 
-    public static async Task<Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, params string[] arguments)
+    public static ProcessStartInfo StartInfo(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -25,16 +25,23 @@ public sealed class WorkerProcess
             start.ArgumentList.Add(argument);
         }
 
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("Ledger__", StringComparison.Ordinal) || k.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || k.StartsWith("Exchange__", StringComparison.Ordinal)).ToList())
+        foreach (var key in start.Environment.Keys.Where(k => k.Contains("__", StringComparison.Ordinal) || k.StartsWith("DOTNET_ENVIRONMENT", StringComparison.Ordinal)).ToList())
         {
             start.Environment.Remove(key);
         }
 
+        start.Environment["Logging__Console__FormatterName"] = "simple";
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
         }
 
+        return start;
+    }
+
+    public static async Task<Result> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, params string[] arguments)
+    {
+        var start = StartInfo(workingDirectory, environment, arguments);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the worker");
         var output = new StringBuilder();
         var error = new StringBuilder();
