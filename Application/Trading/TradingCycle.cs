@@ -92,10 +92,15 @@ public sealed class TradingCycle(
             }
 
             var intent = new TradingIntent(FundingHarvestSettings.StrategyId, exchange.Name, symbol, slot, decision.Leg);
-            await placeOrder.ExecuteAsync(
+            var outcome = await placeOrder.ExecuteAsync(
                 new PlaceOrderCommand(intent, decision.Side!.Value, OrderType.Market, decision.Quantity, null, decision.Reason) { Actor = settings.Actor },
                 cancellationToken).ConfigureAwait(false);
-            placed++;
+
+            // The same intent already resolved earlier in this slot: the exchange was not called, nothing was placed.
+            if (outcome is not PlaceOrderOutcome.AlreadyResolved)
+            {
+                placed++;
+            }
         }
 
         return new CycleReport(resolution.Resolved.Count + resolution.Rejected.Count, fills, payments, placed, decisions);
