@@ -30,6 +30,8 @@ public sealed class PostgresLedgerLease(string connectionString) : ILedgerLease
         }
 
         await ReleaseAsync().ConfigureAwait(false);
+
+        // An unreachable server throws: that is an outage to back off from, not another worker holding the lease.
         var connection = new NpgsqlConnection(_connectionString);
         try
         {
@@ -42,9 +44,10 @@ public sealed class PostgresLedgerLease(string connectionString) : ILedgerLease
                 return true;
             }
         }
-        catch (NpgsqlException)
+        catch
         {
-            // The server is unreachable: not acquired; the caller tries again later.
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
 
         await connection.DisposeAsync().ConfigureAwait(false);

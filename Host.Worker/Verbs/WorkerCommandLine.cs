@@ -13,13 +13,14 @@ namespace TradingBot.Host.Worker.Verbs;
 /// The worker's verbs: run (the default), migrate, verify, report. Anything after the verb that is not one
 /// of its options is handed to the host's configuration, so <c>--Ledger:Provider=Postgres</c> works like
 /// <c>Ledger__Provider=Postgres</c>. Exit codes: 0 success, 1 verification failed, 2 configuration error,
-/// 3 another worker holds the ledger.
+/// 3 another worker holds the ledger, 4 the ledger database cannot be reached or failed.
 /// </summary>
 internal static class WorkerCommandLine
 {
     public const int VerificationFailed = 1;
     public const int ConfigurationError = 2;
     public const int LedgerBusy = 3;
+    public const int LedgerUnavailable = 4;
 
     public static async Task<int> InvokeAsync(string[] args)
     {
@@ -147,6 +148,11 @@ internal static class WorkerCommandLine
         {
             await Console.Error.WriteLineAsync($"Configuration error: {exception.Message}").ConfigureAwait(false);
             return ConfigurationError;
+        }
+        catch (Exception exception) when (exception.GetBaseException() is System.Data.Common.DbException or System.Net.Sockets.SocketException)
+        {
+            await Console.Error.WriteLineAsync($"Ledger error: {exception.GetBaseException().Message}").ConfigureAwait(false);
+            return LedgerUnavailable;
         }
     }
 }
