@@ -1,30 +1,36 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using TradingBot.Infrastructure.Exchanges.Binance;
 
 namespace TradingBot.Host.Worker.Composition;
 
-/// <summary>The Binance settings (<c>Exchange:Binance:*</c>).</summary>
+/// <summary>The Binance settings (<c>Exchange:Binance:*</c>): read, checked, registered.</summary>
 internal static class BinanceComposition
 {
     public static void Add(IServiceCollection services, IConfiguration configuration)
     {
         var section = configuration.GetSection("Exchange:Binance");
-        var problems = new List<string>();
-        if (string.IsNullOrWhiteSpace(section["ApiKey"]))
+        var options = new BinanceOptions
         {
-            problems.Add("Exchange:Binance:ApiKey is required when Exchange:Kind is Binance");
+            BaseUrl = string.IsNullOrWhiteSpace(section["BaseUrl"]) ? BinanceOptions.ProductionBaseUrl : section["BaseUrl"]!,
+            ApiKey = section["ApiKey"] ?? string.Empty,
+            ApiSecret = section["ApiSecret"] ?? string.Empty,
+        };
+
+        var recvWindow = section["RecvWindowMs"];
+        if (!string.IsNullOrWhiteSpace(recvWindow))
+        {
+            options.RecvWindowMs = int.TryParse(recvWindow, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var ms)
+                ? ms
+                : throw new HostConfigurationException($"Exchange:Binance:RecvWindowMs is '{recvWindow}'; expected a whole number of milliseconds (1 to {BinanceOptions.MaxRecvWindowMs}).");
         }
 
-        if (string.IsNullOrWhiteSpace(section["ApiSecret"]))
-        {
-            problems.Add("Exchange:Binance:ApiSecret is required when Exchange:Kind is Binance");
-        }
-
+        var problems = options.Validate();
         if (problems.Count > 0)
         {
             throw new HostConfigurationException(string.Join(Environment.NewLine, problems));
         }
 
-        throw new HostConfigurationException("Exchange:Kind is Binance, but this build does not include the Binance adapter yet; use Exchange:Kind=Paper.");
+        services.AddBinanceExchange(options);
     }
 }
