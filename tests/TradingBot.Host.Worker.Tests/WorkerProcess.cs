@@ -6,9 +6,26 @@ namespace TradingBot.Host.Worker.Tests;
 /// <summary>Runs the built worker as a real process, with its own working folder and environment.</summary>
 public sealed class WorkerProcess
 {
-    private static readonly string WorkerDll = Path.Combine(AppContext.BaseDirectory, "TradingBot.Host.Worker.dll");
+    // The worker's own build output (this test project's copy of it would run with the test project's
+    // dependency set, which differs: e.g. ASP.NET's shared framework replaces some package assemblies).
+    private static readonly string WorkerDll = FindWorkerDll();
 
     public sealed record Result(int ExitCode, string Output, string Error);
+
+    private static string FindWorkerDll()
+    {
+        var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var framework = testOutput.Name;                  // net10.0
+        var configuration = testOutput.Parent!.Name;      // Debug or Release
+        var directory = testOutput;
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "TradingBot.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        var dll = Path.Combine(directory?.FullName ?? throw new InvalidOperationException("TradingBot.sln not found above the tests"), "Host.Worker", "bin", configuration, framework, "TradingBot.Host.Worker.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException("the worker is not built", dll);
+    }
 
     public static ProcessStartInfo StartInfo(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
