@@ -1,6 +1,7 @@
 using TradingBot.Application.Funding;
 using TradingBot.Application.Orders;
 using TradingBot.Application.Ports;
+using TradingBot.Domain.Audit;
 using TradingBot.Domain.Funding;
 using TradingBot.Domain.Instruments;
 using TradingBot.Domain.Orders;
@@ -26,7 +27,8 @@ public sealed record CycleReport(int PendingResolved, int FillsRecorded, int Fun
 /// One cycle of the worker, in the order that keeps the ledger true: resolve PENDING orders first, ingest new
 /// trades as fills and new funding payments, take a funding snapshot per symbol, let the strategy decide,
 /// and place orders intent first. A symbol with an order still in flight (PENDING, OPEN or PARTIALLY_FILLED)
-/// gets no new decision. <see cref="RecoverAsync"/> is the startup part: resolve every PENDING order and
+/// gets no new decision. Every decision is audited: an order's with its intent, a hold when it differs from
+/// the symbol's previous hold. <see cref="RecoverAsync"/> is the startup part: resolve every PENDING order and
 /// backfill trades and funding payments since the last recorded ones.
 /// </summary>
 public sealed class TradingCycle(
@@ -42,6 +44,9 @@ public sealed class TradingCycle(
     // Cursors step back this far in exchange time: re-reading is free (fills and payments are deduplicated), missing is not.
     private static readonly TimeSpan CursorOverlap = TimeSpan.FromHours(1);
     private static readonly TimeSpan FirstBackfill = TimeSpan.FromDays(7);
+
+    // The last hold audited per symbol: a hold is a decision too, but only a change of it is worth a row.
+    private readonly Dictionary<Symbol, string> _lastHold = [];
 
     /// <summary>Startup recovery: resolve every PENDING order, then backfill trades and funding payments.</summary>
     public async Task<CycleReport> RecoverAsync(CycleSettings settings, CancellationToken cancellationToken)
@@ -80,16 +85,22 @@ public sealed class TradingCycle(
             if (inFlight.Contains(symbol))
             {
                 decisions.Add($"{symbol}: hold, an order is still in flight");
+                await AuditHoldAsync(symbol, "in-flight", "an order is still in flight", settings.Actor, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
             var position = await ledger.ExecuteAsync((session, ct) => session.Positions.GetAsync(exchange.Name, symbol, ct), cancellationToken).ConfigureAwait(false);
-            var decision = FundingHarvestStrategy.Decide(settings.Strategy, quote.Rate, position?.NetQuantity ?? default);
+            var net = position?.NetQuantity ?? default;
+            var decision = FundingHarvestStrategy.Decide(settings.Strategy, quote.Rate, net);
             decisions.Add($"{symbol}: {decision.Reason}");
             if (!decision.Trades)
             {
+                var kind = net.IsZero ? "flat" : net.Units < 0 ? "short" : "long";
+                await AuditHoldAsync(symbol, kind, decision.Reason, settings.Actor, cancellationToken).ConfigureAwait(false);
                 continue;
             }
+
+            _lastHold.Remove(symbol);
 
             var intent = new TradingIntent(FundingHarvestSettings.StrategyId, exchange.Name, symbol, slot, decision.Leg);
             var outcome = await placeOrder.ExecuteAsync(
@@ -112,6 +123,25 @@ public sealed class TradingCycle(
         var ticks = Math.Max(TimeSpan.TicksPerMillisecond, pollInterval.Ticks);
         var utc = now.ToUniversalTime();
         return new DateTimeOffset(utc.Ticks - (utc.Ticks % ticks), TimeSpan.Zero);
+    }
+
+    private async Task AuditHoldAsync(Symbol symbol, string kind, string reason, string actor, CancellationToken cancellationToken)
+    {
+        if (_lastHold.TryGetValue(symbol, out var last) && last == kind)
+        {
+            return;
+        }
+
+        await ledger.ExecuteAsync(
+            async (session, ct) =>
+            {
+                await session.Audit.AppendAsync(
+                    AuditEvent.Create(AuditEventType.Decision, clock.UtcNow, ("symbol", symbol.Value), ("decision", $"hold ({kind})"), ("reason", reason), ("actor", actor)),
+                    ct).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken).ConfigureAwait(false);
+        _lastHold[symbol] = kind;
     }
 
     private async Task<(int Fills, int Payments)> IngestAsync(CycleSettings settings, CancellationToken cancellationToken)

@@ -290,7 +290,27 @@ public class TradingCycleOrder : LedgerTestBase
             Assert.That((second.PendingResolved, second.FillsRecorded, second.OrdersPlaced), Is.EqualTo((1, 1, 0)));
             Assert.That(order.Status, Is.EqualTo(OrderStatus.Filled));
             Assert.That(StoredPosition()!.NetQuantity, Is.EqualTo(Amount.Parse("-0.01")));
-            Assert.That(AuditOf(AuditEventType.Decision), Has.Count.EqualTo(1));
+            Assert.That(AuditOf(AuditEventType.Decision).Where(d => d.Data.ContainsKey("idempotency_key")), Has.Exactly(1).Items, "one order decision");
+        }
+    }
+
+    [Test]
+    public async Task A_hold_is_audited_when_it_changes_not_every_cycle()
+    {
+        FundingIs(BtcUsdt, "0");
+        var cycle = NewCycle(); // the worker keeps one cycle for its lifetime
+
+        for (var i = 0; i < 3; i++)
+        {
+            await cycle.RunAsync(Settings([BtcUsdt]), CancellationToken.None);
+        }
+
+        var holds = AuditOf(AuditEventType.Decision).Where(d => d.Data.TryGetValue("decision", out var v) && v.StartsWith("hold", StringComparison.Ordinal)).ToList();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(holds, Has.Count.EqualTo(1));
+            Assert.That(holds[0].Data["decision"], Is.EqualTo("hold (flat)"));
+            Assert.That(holds[0].Data["symbol"], Is.EqualTo("BTCUSDT"));
         }
     }
 
