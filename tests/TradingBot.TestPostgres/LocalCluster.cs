@@ -15,13 +15,15 @@ internal sealed class LocalCluster : IAsyncDisposable
     private readonly string _folder;
     private readonly int _port;
     private readonly bool _asServiceUser;
+    private readonly bool _durable;
 
-    private LocalCluster(string binDirectory, string folder, int port, bool asServiceUser)
+    private LocalCluster(string binDirectory, string folder, int port, bool asServiceUser, bool durable)
     {
         _binDirectory = binDirectory;
         _folder = folder;
         _port = port;
         _asServiceUser = asServiceUser;
+        _durable = durable;
     }
 
     public string AdminConnectionString =>
@@ -29,13 +31,18 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     private string DataDirectory => Path.Combine(_folder, "data");
 
-    public static async Task<LocalCluster> StartAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts a cluster. Tests run it with fsync and full-page writes off (fast, nothing survives a crash);
+    /// <paramref name="durable"/> keeps PostgreSQL's durable defaults (fsync, full_page_writes,
+    /// synchronous_commit on), so a commit waits for its WAL flush — what benchmarks must measure.
+    /// </summary>
+    public static async Task<LocalCluster> StartAsync(bool durable, CancellationToken cancellationToken)
     {
         var bin = FindBinDirectory()
             ?? throw new InvalidOperationException("initdb and pg_ctl are neither on PATH nor in the folder 'pg_config --bindir' names");
         var asServiceUser = Environment.UserName == "root" || geteuid() == 0;
         var folder = Directory.CreateTempSubdirectory("tradingbot-pg-").FullName;
-        var cluster = new LocalCluster(bin, folder, PostgresServer.FreeLoopbackPort(), asServiceUser);
+        var cluster = new LocalCluster(bin, folder, PostgresServer.FreeLoopbackPort(), asServiceUser, durable);
         try
         {
             if (asServiceUser)
@@ -56,7 +63,10 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     public async Task StartAgainAsync(CancellationToken cancellationToken)
     {
-        var options = $"-p {_port} -k {_folder} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=256MB";
+        var durability = _durable
+            ? "-c fsync=on -c full_page_writes=on -c synchronous_commit=on"
+            : "-c fsync=off -c full_page_writes=off";
+        var options = $"-p {_port} -k {_folder} -c listen_addresses=127.0.0.1 {durability} -c max_connections=200 -c shared_buffers=256MB";
         await RunPgAsync("pg_ctl", ["-D", DataDirectory, "-l", Path.Combine(_folder, "server.log"), "-o", options, "-w", "-t", "60", "start"], cancellationToken).ConfigureAwait(false);
         await PostgresServer.WaitUntilReadyAsync(AdminConnectionString, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
     }

@@ -51,8 +51,32 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>True when this run can stop and start the server (a local cluster).</summary>
     public bool CanRestart => _cluster is not null;
 
-    /// <summary>Finds or starts a server, or throws explaining how to provide one.</summary>
-    public static async Task<PostgresServer> StartAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Finds or starts a server, or throws explaining how to provide one. Tests leave <paramref name="durable"/>
+    /// false: a local cluster then runs with fsync and full-page writes off. Benchmarks pass true: a local
+    /// cluster keeps fsync, full_page_writes and synchronous_commit on, and an existing server or container
+    /// is checked to have them on (an existing server that does not is refused, naming the setting).
+    /// </summary>
+    public static async Task<PostgresServer> StartAsync(bool durable = false, CancellationToken cancellationToken = default)
+    {
+        var server = await FindOrStartAsync(durable, cancellationToken).ConfigureAwait(false);
+        if (durable)
+        {
+            try
+            {
+                await RequireDurableAsync(server.AdminConnectionString, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await server.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        return server;
+    }
+
+    private static async Task<PostgresServer> FindOrStartAsync(bool durable, CancellationToken cancellationToken)
     {
         var problems = new List<string>();
         var existing = Environment.GetEnvironmentVariable(EnvironmentVariable);
@@ -84,7 +108,7 @@ public sealed class PostgresServer : IAsyncDisposable
 
         try
         {
-            var cluster = await LocalCluster.StartAsync(cancellationToken).ConfigureAwait(false);
+            var cluster = await LocalCluster.StartAsync(durable, cancellationToken).ConfigureAwait(false);
             return new PostgresServer(PostgresServerKind.LocalCluster, cluster.AdminConnectionString, null, cluster);
         }
         catch (Exception exception)
@@ -96,6 +120,30 @@ public sealed class PostgresServer : IAsyncDisposable
             "The Postgres tests need a real PostgreSQL server and none could be found or started (" + string.Join("; ", problems) + "). " +
             $"Provide one by setting {EnvironmentVariable} to a superuser connection string (e.g. 'Host=127.0.0.1;Port=5432;Username=postgres;Password=...'), " +
             "by running a Docker daemon, or by installing the PostgreSQL server binaries (Debian: apt-get install postgresql).");
+    }
+
+    /// <summary>Throws unless fsync, full_page_writes and synchronous_commit are on: a commit must reach the disk.</summary>
+    private static async Task RequireDurableAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var off = new List<string>();
+        foreach (var setting in new[] { "fsync", "full_page_writes", "synchronous_commit" })
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SHOW {setting}";
+            var value = (string?)await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            if (value == "off")
+            {
+                off.Add($"{setting}={value}");
+            }
+        }
+
+        if (off.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"a durable PostgreSQL server was asked for but this one runs with {string.Join(", ", off)}; commits would not wait for the disk");
+        }
     }
 
     /// <summary>A connection string for <paramref name="database"/> on this server.</summary>

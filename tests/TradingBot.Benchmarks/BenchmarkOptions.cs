@@ -1,0 +1,65 @@
+namespace TradingBot.Benchmarks;
+
+/// <summary>Command line: <c>[--quick] [--sqlite | --postgres] [--no-fills] [--no-funding] [--show-sql]</c>.</summary>
+internal sealed record BenchmarkOptions
+{
+    public bool Quick { get; init; }
+
+    public bool Sqlite { get; init; } = true;
+
+    public bool Postgres { get; init; } = true;
+
+    public bool Fills { get; init; } = true;
+
+    public bool Funding { get; init; } = true;
+
+    public bool ShowSql { get; init; }
+
+    public TimeSpan WarmUp => Quick ? TimeSpan.FromSeconds(0.5) : TimeSpan.FromSeconds(2);
+
+    public TimeSpan Measure => Quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(8);
+
+    public IReadOnlyList<int> WriterCounts { get; } = [1, 4];
+
+    /// <summary>10 symbols × 1,000,000 rows (10M); --quick: 10 × 100,000 (1M).</summary>
+    public int FundingSymbols { get; init; } = 10;
+
+    public int FundingRowsPerSymbol => Quick ? 100_000 : 1_000_000;
+
+    public int FundingIterations { get; init; } = 100;
+
+    public const string Usage = """
+        usage: dotnet run -c Release --project tests/TradingBot.Benchmarks -- [options]
+          --quick       short run: 0.5 s warm-up + 2 s per scenario, 1M funding rows (smoke test; figures indicative only)
+          --sqlite      SQLite only
+          --postgres    Postgres only
+          --no-fills    skip the record-fill throughput scenarios
+          --no-funding  skip the 24h funding query
+          --show-sql    print the statements one EF record-fill sends on each provider, then exit
+        """;
+
+    public static BenchmarkOptions? Parse(IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var options = new BenchmarkOptions();
+        foreach (var arg in args)
+        {
+            options = arg switch
+            {
+                "--quick" => options with { Quick = true },
+                "--sqlite" => options with { Postgres = false },
+                "--postgres" => options with { Sqlite = false },
+                "--no-fills" => options with { Fills = false },
+                "--no-funding" => options with { Funding = false },
+                "--show-sql" => options with { ShowSql = true },
+                _ => null,
+            };
+            if (options is null)
+            {
+                return null;
+            }
+        }
+
+        return options;
+    }
+}

@@ -1,0 +1,111 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using TradingBot.Application.Orders;
+using TradingBot.Application.Ports;
+using TradingBot.Domain.Orders;
+using TradingBot.Infrastructure.Persistence;
+
+namespace TradingBot.Benchmarks;
+
+/// <summary>One freshly migrated ledger database, with the real EF Core registrations on top of it.</summary>
+internal sealed class BenchLedger : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+    private readonly Func<CancellationToken, Task<DbConnection>> _openConnection;
+    private readonly Func<ValueTask> _drop;
+
+    public BenchLedger(string connectionString, ServiceProvider services, Func<CancellationToken, Task<DbConnection>> openConnection, Func<ValueTask> drop)
+    {
+        ConnectionString = connectionString;
+        _services = services;
+        _openConnection = openConnection;
+        _drop = drop;
+    }
+
+    public string ConnectionString { get; }
+
+    /// <summary>The ledger's service provider (AddSqliteLedger / AddPostgresLedger + AddTradingBotApplication).</summary>
+    public IServiceProvider Services => _services;
+
+    /// <summary>The real unit of work (LedgerUnitOfWork over the pooled context factory).</summary>
+    public IUnitOfWork Ledger => _services.GetRequiredService<IUnitOfWork>();
+
+    /// <summary>The real use case, resolved as the host resolves it.</summary>
+    public RecordFill NewRecordFill() => _services.GetRequiredService<RecordFill>();
+
+    /// <summary>A plain ADO.NET connection with the ledger's connection settings (pragmas set on SQLite).</summary>
+    public Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) => _openConnection(cancellationToken);
+
+    public static async Task<ServiceProvider> BuildServicesAsync(Action<IServiceCollection> addLedger, IInterceptor? trace, CancellationToken cancellationToken)
+    {
+        var services = new ServiceCollection();
+        if (trace is not null)
+        {
+            services.AddSingleton(trace);
+        }
+
+        addLedger(services);
+        services.AddTradingBotApplication();
+        var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<LedgerMigrator>().MigrateAsync(cancellationToken);
+        return provider;
+    }
+
+    /// <summary>Writes the writers' OPEN orders through the unit of work (not measured).</summary>
+    public Task CreateOrdersAsync(IReadOnlyList<Order> orders, CancellationToken cancellationToken) =>
+        Ledger.ExecuteAsync(
+            async (session, ct) =>
+            {
+                foreach (var order in orders)
+                {
+                    var creation = await session.Orders.CreateAsync(order, ct);
+                    if (!creation.Created)
+                    {
+                        throw new InvalidOperationException($"order {order.IdempotencyKey} already existed in a fresh ledger");
+                    }
+                }
+
+                return orders.Count;
+            },
+            cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        await _drop();
+    }
+}
+
+/// <summary>A ledger provider under benchmark: SQLite or Postgres.</summary>
+internal abstract class LedgerProvider : IAsyncDisposable
+{
+    /// <summary>"SQLite" or "Postgres".</summary>
+    public abstract string Name { get; }
+
+    /// <summary>What the raw baseline is written with.</summary>
+    public abstract string RawClient { get; }
+
+    /// <summary>A freshly migrated ledger database for one scenario.</summary>
+    public abstract Task<BenchLedger> CreateLedgerAsync(string label, IInterceptor? trace, CancellationToken cancellationToken);
+
+    /// <summary>A raw ADO.NET writer issuing the EF unit of work's statements for the writer's order.</summary>
+    public abstract Task<IFillWriter> CreateRawWriterAsync(BenchLedger ledger, Order order, int writer, CancellationToken cancellationToken);
+
+    /// <summary>Version and durability settings, as the server or library reports them.</summary>
+    public abstract Task<IReadOnlyList<(string Name, string Value)>> DescribeAsync(BenchLedger ledger, CancellationToken cancellationToken);
+
+    /// <summary>Called before every measured scenario (Postgres: CHECKPOINT, so no scenario inherits another's dirty WAL).</summary>
+    public abstract Task BeforeScenarioAsync(BenchLedger ledger, CancellationToken cancellationToken);
+
+    /// <summary>Loads the funding snapshot time series (not through EF: a bulk load).</summary>
+    public abstract Task LoadFundingAsync(BenchLedger ledger, FundingSeries series, Action<string> progress, CancellationToken cancellationToken);
+
+    /// <summary>Refreshes the planner's statistics after the load.</summary>
+    public abstract Task AnalyzeAsync(BenchLedger ledger, CancellationToken cancellationToken);
+
+    /// <summary>The plan the database picks for the 24h funding query.</summary>
+    public abstract Task<string> ExplainFundingQueryAsync(BenchLedger ledger, FundingSeries series, DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken);
+
+    public abstract ValueTask DisposeAsync();
+}

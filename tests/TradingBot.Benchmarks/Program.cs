@@ -1,0 +1,200 @@
+using System.Globalization;
+using TradingBot.Benchmarks;
+
+// Record-fill throughput and the 24h funding query on SQLite and Postgres, each next to a baseline measured
+// in the same run. Prints figures; it asserts nothing about them (see docs/benchmarks.md).
+var options = BenchmarkOptions.Parse(args);
+if (options is null)
+{
+    Console.Error.WriteLine(BenchmarkOptions.Usage);
+    return 2;
+}
+
+// Writers block in SQLite's busy handler and in synchronous provider code: give the pool enough threads
+// up front so no scenario waits for thread injection (applies to the EF path and the baselines alike).
+ThreadPool.GetMinThreads(out var workers, out var completion);
+ThreadPool.SetMinThreads(Math.Max(workers, 32), Math.Max(completion, 32));
+
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
+
+var report = new Report(options);
+Console.WriteLine(Invariant($"TradingBot ledger benchmark — {(options.Quick ? "--quick" : "full run")}, started {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC"));
+report.AddEnvironment("", Machine.Describe(Path.GetTempPath()));
+
+if (options.Sqlite)
+{
+    await using var sqlite = new SqliteProvider();
+    await RunProviderAsync(sqlite, null);
+}
+
+if (options.Postgres)
+{
+    var pgbench = Pgbench.Find()
+        ?? throw new InvalidOperationException("pgbench is neither on PATH nor in the folder 'pg_config --bindir' names (Debian: apt-get install postgresql-contrib or postgresql)");
+    Console.WriteLine("Starting a durable PostgreSQL server (fsync, full_page_writes, synchronous_commit on)...");
+    await using var postgres = await PostgresProvider.StartAsync(cancel.Token);
+    await RunProviderAsync(postgres, pgbench);
+}
+
+if (!options.ShowSql)
+{
+    report.Print(Console.Out);
+}
+
+return 0;
+
+async Task RunProviderAsync(LedgerProvider provider, string? pgbench)
+{
+    var token = cancel.Token;
+    Console.WriteLine();
+    Console.WriteLine($"== {provider.Name}");
+    await using (var probe = await provider.CreateLedgerAsync("describe", null, token))
+    {
+        var settings = await provider.DescribeAsync(probe, token);
+        report.AddEnvironment(provider.Name, settings);
+        foreach (var (name, value) in settings)
+        {
+            Console.WriteLine($"  {name}: {value}");
+        }
+    }
+
+    if (options.ShowSql)
+    {
+        await ShowSqlAsync(provider, token);
+        return;
+    }
+
+    if (options.Fills)
+    {
+        await CheckEquivalenceAsync(provider, token);
+        foreach (var writers in options.WriterCounts)
+        {
+            var raw = await RecordFillsAsync(provider, raw: true, writers, token);
+            var ef = await RecordFillsAsync(provider, raw: false, writers, token);
+            PgbenchResult? baseline = null;
+            if (provider is PostgresProvider postgres && pgbench is not null)
+            {
+                Console.Write(Invariant($"  pgbench TPC-B, {writers} client(s) ... "));
+                baseline = await Pgbench.RunAsync(pgbench, postgres, writers, (int)options.Measure.TotalSeconds, token);
+                Console.WriteLine(Invariant($"{baseline.Tps:F1} tps"));
+            }
+
+            report.Add(new FillScenario(provider.Name, provider.RawClient, writers, ef, raw, baseline));
+        }
+    }
+
+    if (options.Funding)
+    {
+        var newest = DateTimeOffset.UtcNow;
+        var series = new FundingSeries(options.FundingSymbols, options.FundingRowsPerSymbol, new DateTimeOffset(newest.Ticks - (newest.Ticks % TimeSpan.TicksPerMinute), TimeSpan.Zero));
+        Console.WriteLine(Invariant($"  24h funding query: loading {series.TotalRows:N0} funding_snapshots rows ({series.Symbols} symbols × {series.RowsPerSymbol:N0}, every 30 s)"));
+        var result = await FundingBenchmark.RunAsync(provider, series, options.FundingIterations, token);
+        Console.WriteLine(Invariant(
+            $"  24h funding query: load {result.Load.TotalSeconds:F1} s, ANALYZE {result.Analyze.TotalSeconds:F1} s, {result.RowsReturned} rows, median {result.MedianMs:F2} ms, p95 {result.P95Ms:F2} ms over {result.Iterations} runs"));
+        report.Add(provider.Name, result);
+    }
+}
+
+async Task<ThroughputResult> RecordFillsAsync(LedgerProvider provider, bool raw, int writers, CancellationToken token)
+{
+    var path = raw ? $"raw {provider.RawClient}" : "EF RecordFill";
+    Console.Write(Invariant($"  {path}, {writers} writer(s) ... "));
+    await using var ledger = await provider.CreateLedgerAsync(raw ? "raw" : "ef", null, token);
+    var orders = Enumerable.Range(0, writers).Select(Workload.NewOrder).ToList();
+    await ledger.CreateOrdersAsync(orders, token);
+    var fillWriters = new List<IFillWriter>();
+    try
+    {
+        for (var i = 0; i < writers; i++)
+        {
+            fillWriters.Add(raw
+                ? await provider.CreateRawWriterAsync(ledger, orders[i], i, token)
+                : new EfFillWriter(ledger.NewRecordFill(), orders[i].Id, i));
+        }
+
+        await provider.BeforeScenarioAsync(ledger, token);
+        var result = await Throughput.MeasureAsync(fillWriters, options.WarmUp, options.Measure);
+        foreach (var writer in fillWriters)
+        {
+            await writer.DisposeAsync();
+        }
+
+        fillWriters.Clear();
+        var counts = LedgerCheck.Expect(await LedgerCheck.CountAsync(ledger, token), writers, result.Total);
+        Console.WriteLine(Invariant(
+            $"{result.PerSecond:F1} fills/s ({result.Committed:N0} in {result.Elapsed.TotalSeconds:F2} s; {result.AllocatedPerFill / 1024:F1} KiB allocated per fill, GC paused {result.GcPauseShare:P1} of the time in {result.Collections} collections; rows check OK: {counts})"));
+        return result;
+    }
+    finally
+    {
+        foreach (var writer in fillWriters)
+        {
+            await writer.DisposeAsync();
+        }
+    }
+}
+
+// The same fixed workload through both paths must leave the same rows (ids and timestamps aside).
+async Task CheckEquivalenceAsync(LedgerProvider provider, CancellationToken token)
+{
+    const int Writers = 2;
+    const int FillsPerWriter = 25;
+    var contents = new List<IReadOnlyList<string>>();
+    var counts = new List<LedgerCounts>();
+    foreach (var raw in new[] { false, true })
+    {
+        await using var ledger = await provider.CreateLedgerAsync(raw ? "eqraw" : "eqef", null, token);
+        var orders = Enumerable.Range(0, Writers).Select(Workload.NewOrder).ToList();
+        await ledger.CreateOrdersAsync(orders, token);
+        for (var i = 0; i < Writers; i++)
+        {
+            await using IFillWriter writer = raw
+                ? await provider.CreateRawWriterAsync(ledger, orders[i], i, token)
+                : new EfFillWriter(ledger.NewRecordFill(), orders[i].Id, i);
+            for (var f = 0; f < FillsPerWriter; f++)
+            {
+                await writer.RecordNextAsync();
+            }
+        }
+
+        counts.Add(LedgerCheck.Expect(await LedgerCheck.CountAsync(ledger, token), Writers, Writers * FillsPerWriter));
+        contents.Add(await LedgerCheck.ContentAsync(ledger, token));
+    }
+
+    if (!contents[0].SequenceEqual(contents[1]))
+    {
+        var difference = contents[0].Zip(contents[1]).FirstOrDefault(p => p.First != p.Second);
+        throw new InvalidOperationException($"the EF path and the raw baseline wrote different rows: EF '{difference.First}' vs raw '{difference.Second}'");
+    }
+
+    Console.WriteLine($"  equivalence: {Writers}×{FillsPerWriter} fills through EF and through raw {provider.RawClient} left identical rows ({counts[0]}; {contents[0].Count} compared rows)");
+}
+
+async Task ShowSqlAsync(LedgerProvider provider, CancellationToken token)
+{
+    var trace = new SqlTrace();
+    await using var ledger = await provider.CreateLedgerAsync("trace", trace, token);
+    var order = Workload.NewOrder(0);
+    await ledger.CreateOrdersAsync([order], token);
+    var recordFill = ledger.NewRecordFill();
+    for (var i = 1; i <= 2; i++)
+    {
+        trace.Clear();
+        trace.Recording = true;
+        await recordFill.ExecuteAsync(Workload.NewFill(order.Id, 0, i), token);
+        trace.Recording = false;
+        Console.WriteLine();
+        Console.WriteLine(Invariant($"-- {provider.Name}: EF record-fill #{i} ({(i == 1 ? "first fill: new position, OPEN -> PARTIALLY_FILLED" : "steady state")})"));
+        foreach (var entry in trace.Entries)
+        {
+            Console.WriteLine(entry);
+        }
+    }
+}
+
+static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

@@ -1,0 +1,101 @@
+using System.Globalization;
+
+namespace TradingBot.Benchmarks;
+
+/// <summary>One provider at one writer count: the EF path next to its baselines from the same run.</summary>
+internal sealed record FillScenario(string Provider, string RawClient, int Writers, ThroughputResult Ef, ThroughputResult Raw, PgbenchResult? Pgbench);
+
+/// <summary>Collects the figures and prints them as Markdown tables (readable in a terminal, pasteable into docs).</summary>
+internal sealed class Report(BenchmarkOptions options)
+{
+    public const double RawTarget = 0.8;
+    public const double PgbenchTarget = 0.7;
+
+    private readonly List<(string Section, string Name, string Value)> _environment = [];
+    private readonly List<FillScenario> _fills = [];
+    private readonly List<(string Provider, FundingResult Result)> _funding = [];
+
+    public void AddEnvironment(string section, IEnumerable<(string Name, string Value)> lines)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        _environment.AddRange(lines.Select(l => (section, l.Name, l.Value)));
+    }
+
+    public void Add(FillScenario scenario) => _fills.Add(scenario);
+
+    public void Add(string provider, FundingResult result) => _funding.Add((provider, result));
+
+    public void Print(TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        output.WriteLine();
+        output.WriteLine(Invariant($"# Results ({(options.Quick ? "--quick smoke run: figures are indicative only" : "full run")}, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC)"));
+        output.WriteLine();
+        output.WriteLine("## Machine");
+        output.WriteLine();
+        output.WriteLine("| | |");
+        output.WriteLine("|---|---|");
+        foreach (var (section, name, value) in _environment)
+        {
+            output.WriteLine($"| {(section.Length == 0 ? name : $"{section}: {name}")} | {value.Replace("|", "\\|", StringComparison.Ordinal)} |");
+        }
+
+        if (_fills.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine(Invariant($"## Record-fill throughput (durable commits: committed fills/s over {options.Measure.TotalSeconds:0.#} s after a {options.WarmUp.TotalSeconds:0.#} s warm-up)"));
+            output.WriteLine();
+            output.WriteLine("| provider | writers | EF path (fills/s) | baseline | baseline (/s) | EF / baseline | target | result |");
+            output.WriteLine("|---|---:|---:|---|---:|---:|---:|---|");
+            foreach (var scenario in _fills)
+            {
+                Row(output, scenario, $"raw ADO.NET ({scenario.RawClient})", scenario.Raw.PerSecond, RawTarget);
+                if (scenario.Pgbench is { } pgbench)
+                {
+                    Row(output, scenario, "pgbench TPC-B (tps)", pgbench.Tps, PgbenchTarget);
+                }
+            }
+
+            output.WriteLine();
+            output.WriteLine("Fills committed in each whole run (warm-up and tail included; the row counts were checked against them):");
+            output.WriteLine();
+            foreach (var scenario in _fills)
+            {
+                var pgbench = scenario.Pgbench is { } p
+                    ? Invariant($", pgbench {p.Transactions:N0} transactions (latency average {p.LatencyMs:F3} ms)")
+                    : "";
+                output.WriteLine(Invariant($"- {scenario.Provider}, {scenario.Writers} writer(s): EF {scenario.Ef.Total:N0}, raw {scenario.Raw.Total:N0}{pgbench}"));
+            }
+        }
+
+        if (_funding.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine("## 24h funding query (IFundingSnapshotRepository.GetRangeAsync through the unit of work)");
+            output.WriteLine();
+            output.WriteLine("| provider | funding_snapshots rows | load | ANALYZE | rows returned | median | p95 | min | max | runs |");
+            output.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var (provider, r) in _funding)
+            {
+                output.WriteLine(Invariant(
+                    $"| {provider} | {r.Rows:N0} | {r.Load.TotalSeconds:F1} s | {r.Analyze.TotalSeconds:F1} s | {r.RowsReturned:N0} | {r.MedianMs:F2} ms | {r.P95Ms:F2} ms | {r.MinMs:F2} ms | {r.MaxMs:F2} ms | {r.Iterations} |"));
+            }
+
+            output.WriteLine();
+            foreach (var (provider, r) in _funding)
+            {
+                output.WriteLine($"- {provider} plan: {r.Plan}");
+            }
+        }
+    }
+
+    private static void Row(TextWriter output, FillScenario scenario, string baseline, double baselinePerSecond, double target)
+    {
+        var ratio = scenario.Ef.PerSecond / baselinePerSecond;
+        var verdict = ratio >= target ? "PASS" : Invariant($"MISS ({1 - (ratio / target):P0} below target)");
+        output.WriteLine(Invariant(
+            $"| {scenario.Provider} | {scenario.Writers} | {scenario.Ef.PerSecond:F1} | {baseline} | {baselinePerSecond:F1} | {ratio:F2}x | ≥ {target:F1}x | {verdict} |"));
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

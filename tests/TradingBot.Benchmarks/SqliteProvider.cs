@@ -1,0 +1,218 @@
+using System.Data.Common;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using TradingBot.Domain.Orders;
+using TradingBot.Infrastructure.Persistence;
+using TradingBot.Infrastructure.Persistence.Configurations;
+using TradingBot.Infrastructure.Sqlite;
+
+namespace TradingBot.Benchmarks;
+
+/// <summary>Ledger files in a temporary folder; every scenario gets a new, migrated file.</summary>
+internal sealed class SqliteProvider : LedgerProvider
+{
+    /// <summary>The SqlitePragmas interceptor's pragmas, set once on every raw connection.</summary>
+    public static readonly string Pragmas =
+        $"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout={(int)SqliteLedger.BusyTimeout.TotalMilliseconds};";
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("tradingbot-bench-").FullName;
+
+    public override string Name => "SQLite";
+
+    public override string RawClient => "Microsoft.Data.Sqlite";
+
+    public string Folder => _folder;
+
+    public static async Task<SqliteConnection> OpenRawAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(SqliteLedger.PrepareConnectionString(connectionString));
+        await connection.OpenAsync(cancellationToken);
+        await using var pragmas = connection.CreateCommand();
+        pragmas.CommandText = Pragmas;
+        await pragmas.ExecuteNonQueryAsync(cancellationToken);
+        return connection;
+    }
+
+    public override async Task<BenchLedger> CreateLedgerAsync(string label, IInterceptor? trace, CancellationToken cancellationToken)
+    {
+        var file = Path.Combine(_folder, $"{label}-{Guid.NewGuid():N}.db");
+        var connectionString = $"Data Source={file}";
+        var services = await BenchLedger.BuildServicesAsync(s => s.AddSqliteLedger(connectionString), trace, cancellationToken);
+        return new BenchLedger(
+            connectionString,
+            services,
+            async ct => await OpenRawAsync(connectionString, ct),
+            () =>
+            {
+                SqliteConnection.ClearAllPools();
+                foreach (var path in new[] { file, file + "-wal", file + "-shm" })
+                {
+                    File.Delete(path);
+                }
+
+                return ValueTask.CompletedTask;
+            });
+    }
+
+    public override async Task<IFillWriter> CreateRawWriterAsync(BenchLedger ledger, Order order, int writer, CancellationToken cancellationToken) =>
+        await RawSqliteFillWriter.OpenAsync(ledger.ConnectionString, order.Id, writer, cancellationToken);
+
+    public override async Task<IReadOnlyList<(string Name, string Value)>> DescribeAsync(BenchLedger ledger, CancellationToken cancellationToken)
+    {
+        // Read back through a ledger context's own connection: what the SqlitePragmas interceptor set.
+        await using var db = await ledger.Services.GetRequiredService<IDbContextFactory<LedgerDbContext>>().CreateDbContextAsync(cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        var connection = db.Database.GetDbConnection();
+        var synchronous = await ScalarTextAsync(connection, "PRAGMA synchronous", cancellationToken);
+        return
+        [
+            ("SQLite", await ScalarTextAsync(connection, "SELECT sqlite_version()", cancellationToken)),
+            ("journal_mode (EF connection)", await ScalarTextAsync(connection, "PRAGMA journal_mode", cancellationToken)),
+            ("synchronous (EF connection)", synchronous == "2" ? "FULL" : synchronous),
+            ("database folder", _folder),
+        ];
+    }
+
+    public override Task BeforeScenarioAsync(BenchLedger ledger, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override async Task LoadFundingAsync(BenchLedger ledger, FundingSeries series, Action<string> progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        await using var connection = await SqliteProvider.OpenRawAsync(ledger.ConnectionString, cancellationToken);
+        await using (var cache = connection.CreateCommand())
+        {
+            cache.CommandText = "PRAGMA cache_size=-262144";
+            await cache.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        // Bulk load: the secondary indexes are dropped and rebuilt afterwards from their own definitions.
+        var indexes = new List<(string Name, string Sql)>();
+        await using (var list = connection.CreateCommand())
+        {
+            list.CommandText = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'funding_snapshots' AND sql IS NOT NULL";
+            await using var reader = await list.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                indexes.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+
+        foreach (var (name, _) in indexes)
+        {
+            await ExecuteAsync(connection, $"DROP INDEX \"{name}\"", cancellationToken);
+        }
+
+        await using var insert = connection.CreateCommand();
+        insert.CommandText =
+            "INSERT INTO funding_snapshots (id, exchange, symbol, funding_rate_bps, mark_price_quote, index_price_quote, snapshot_at, created_at) " +
+            "VALUES ($id, $exchange, $symbol, $rate, $mark, $index, $at, $created)";
+        var id = insert.Parameters.Add("$id", SqliteType.Text);
+        var exchange = insert.Parameters.Add("$exchange", SqliteType.Text);
+        var symbol = insert.Parameters.Add("$symbol", SqliteType.Text);
+        var rate = insert.Parameters.Add("$rate", SqliteType.Integer);
+        var mark = insert.Parameters.Add("$mark", SqliteType.Integer);
+        var index = insert.Parameters.Add("$index", SqliteType.Integer);
+        var at = insert.Parameters.Add("$at", SqliteType.Text);
+        var created = insert.Parameters.Add("$created", SqliteType.Text);
+        exchange.Value = Workload.Exchange.Value;
+        created.Value = LedgerDialect.ToSqliteText(series.Newest);
+        var symbols = Enumerable.Range(0, series.Symbols).Select(s => FundingSeries.SymbolFor(s).Value).ToArray();
+
+        // Oldest first, all symbols at each instant: ids (UUIDv7 of the instant) and times only grow.
+        var chunk = Math.Max(1, series.RowsPerSymbol / 10);
+        for (var start = series.RowsPerSymbol - 1; start >= 0; start -= chunk)
+        {
+            var end = Math.Max(0, start - chunk + 1);
+            await using var transaction = connection.BeginTransaction(deferred: false);
+            insert.Transaction = transaction;
+            insert.Prepare();
+            for (var step = start; step >= end; step--)
+            {
+                var instant = series.At(step);
+                var atText = LedgerDialect.ToSqliteText(instant);
+                for (var s = 0; s < symbols.Length; s++)
+                {
+                    id.Value = Guid.CreateVersion7(instant).ToString("D");
+                    symbol.Value = symbols[s];
+                    rate.Value = FundingSeries.RateFor(step, s);
+                    mark.Value = FundingSeries.MarkFor(step, s);
+                    index.Value = FundingSeries.IndexFor(step, s);
+                    at.Value = atText;
+                    await insert.ExecuteNonQueryAsync(cancellationToken);
+                }
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            progress(string.Create(CultureInfo.InvariantCulture, $"loaded {(long)(series.RowsPerSymbol - end) * series.Symbols:N0} rows"));
+        }
+
+        foreach (var (_, sql) in indexes)
+        {
+            await ExecuteAsync(connection, sql, cancellationToken);
+        }
+
+        progress($"rebuilt {indexes.Count} secondary indexes");
+    }
+
+    public override async Task AnalyzeAsync(BenchLedger ledger, CancellationToken cancellationToken)
+    {
+        await using var connection = await ledger.OpenConnectionAsync(cancellationToken);
+        await using var analyze = connection.CreateCommand();
+        analyze.CommandText = "ANALYZE";
+        analyze.CommandTimeout = 0;
+        await analyze.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public override async Task<string> ExplainFundingQueryAsync(BenchLedger ledger, FundingSeries series, DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        await using var connection = await ledger.OpenConnectionAsync(cancellationToken);
+        await using var explain = (SqliteCommand)connection.CreateCommand();
+        explain.CommandText =
+            "EXPLAIN QUERY PLAN SELECT * FROM funding_snapshots AS f " +
+            "WHERE f.exchange = $e AND f.symbol = $s AND f.snapshot_at >= $from AND f.snapshot_at < $until ORDER BY f.snapshot_at DESC";
+        explain.Parameters.AddWithValue("$e", Workload.Exchange.Value);
+        explain.Parameters.AddWithValue("$s", series.QuerySymbol.Value);
+        explain.Parameters.AddWithValue("$from", LedgerDialect.ToSqliteText(from));
+        explain.Parameters.AddWithValue("$until", LedgerDialect.ToSqliteText(until));
+        var lines = new List<string>();
+        await using var reader = await explain.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            lines.Add(reader.GetString(3));
+        }
+
+        return string.Join("; ", lines);
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private static async Task ExecuteAsync(DbConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.CommandTimeout = 0;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<string> ScalarTextAsync(DbConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToString(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) ?? "";
+    }
+}

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using TradingBot.Domain.Amounts;
+using TradingBot.Domain.Instruments;
+using TradingBot.Domain.Orders;
+
+namespace TradingBot.Benchmarks;
+
+/// <summary>Records one fill per call, each in its own durable transaction.</summary>
+internal interface IFillWriter : IAsyncDisposable
+{
+    /// <summary>Records the writer's next fill; returns when it is committed.</summary>
+    Task RecordNextAsync();
+}
+
+/// <summary>
+/// The record-fill workload shared by the EF path and the raw baselines: one OPEN order per writer, each on
+/// its own symbol (writers never touch the same order or position row), and fills with distinct exchange
+/// fill ids whose price, quantity and fee depend only on the writer and the fill's sequence number.
+/// </summary>
+internal static class Workload
+{
+    public static readonly ExchangeName Exchange = new("BINANCE");
+
+    /// <summary>Large enough that no run fills it: one million BTC.</summary>
+    public static readonly Quantity OrderQuantity = new(1_000_000 * FixedPoint.Scale);
+
+    /// <summary>0.001 per fill.</summary>
+    public static readonly Quantity FillQuantity = new(100_000);
+
+    /// <summary>0.02 USDT per fill.</summary>
+    public static readonly Money Fee = new(new Asset("USDT"), new Amount(2_000_000));
+
+    private static readonly Price LimitPrice = new(60_000 * FixedPoint.Scale);
+
+    public static Symbol SymbolFor(int writer) => new($"BENCH{writer}USDT");
+
+    /// <summary>An OPEN limit BUY order for <paramref name="writer"/>, as the exchange acknowledged it.</summary>
+    public static Order NewOrder(int writer)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return Order.Rehydrate(
+            OrderId.New(),
+            Exchange,
+            SymbolFor(writer),
+            Side.Buy,
+            OrderType.Limit,
+            OrderQuantity,
+            LimitPrice,
+            new IdempotencyKey($"bench-w{writer}"),
+            OrderStatus.Open,
+            $"bench-x{writer}",
+            Quantity.Zero,
+            now,
+            now);
+    }
+
+    /// <summary>The <paramref name="sequence"/>-th fill (from 1) of the writer's order.</summary>
+    public static Fill NewFill(OrderId order, int writer, long sequence) => new(
+        new ExchangeFillId($"w{writer}-f{sequence}"),
+        order,
+        new Price((50_000 * FixedPoint.Scale) + (sequence % 1_000 * 1_000_000)),
+        FillQuantity,
+        Fee,
+        DateTimeOffset.UtcNow);
+}
+
+/// <summary>Committed fills per second over a fixed window after a warm-up.</summary>
+/// <param name="Committed">Fills committed inside the measured window.</param>
+/// <param name="Elapsed">The measured window.</param>
+/// <param name="Total">Fills committed in the whole run (warm-up and the in-flight tail included).</param>
+/// <param name="AllocatedBytes">Bytes this process allocated inside the measured window.</param>
+/// <param name="GcPause">Time the runtime was paused for garbage collection inside the window.</param>
+/// <param name="Collections">Garbage collections (all generations) inside the window.</param>
+internal sealed record ThroughputResult(long Committed, TimeSpan Elapsed, long Total, long AllocatedBytes, TimeSpan GcPause, int Collections)
+{
+    public double PerSecond => Committed / Elapsed.TotalSeconds;
+
+    public double AllocatedPerFill => Committed == 0 ? 0 : (double)AllocatedBytes / Committed;
+
+    public double GcPauseShare => GcPause / Elapsed;
+}
+
+internal static class Throughput
+{
+    /// <summary>
+    /// Runs every writer in a loop: <paramref name="warmUp"/> unmeasured, then counts the fills committed
+    /// during <paramref name="measure"/>, then stops the writers after their in-flight fill.
+    /// </summary>
+    public static async Task<ThroughputResult> MeasureAsync(IReadOnlyList<IFillWriter> writers, TimeSpan warmUp, TimeSpan measure)
+    {
+        var counts = new long[writers.Count];
+        using var stop = new CancellationTokenSource();
+        var loops = writers.Select((writer, index) => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await writer.RecordNextAsync();
+                Interlocked.Increment(ref counts[index]);
+            }
+        })).ToArray();
+
+        long committed;
+        TimeSpan elapsed;
+        long allocated;
+        TimeSpan pause;
+        int collections;
+        try
+        {
+            await Task.Delay(warmUp);
+            ThrowIfFaulted(loops);
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
+            var pauseBefore = GC.GetTotalPauseDuration();
+            var collectionsBefore = GC.CollectionCount(0);
+            var before = Sum(counts);
+            var clock = Stopwatch.StartNew();
+            await Task.Delay(measure);
+            committed = Sum(counts) - before;
+            elapsed = clock.Elapsed;
+            allocated = GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore;
+            pause = GC.GetTotalPauseDuration() - pauseBefore;
+            collections = GC.CollectionCount(0) - collectionsBefore;
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(loops);
+        }
+
+        return new ThroughputResult(committed, elapsed, Sum(counts), allocated, pause, collections);
+    }
+
+    private static long Sum(long[] counts)
+    {
+        long sum = 0;
+        for (var i = 0; i < counts.Length; i++)
+        {
+            sum += Interlocked.Read(ref counts[i]);
+        }
+
+        return sum;
+    }
+
+    private static void ThrowIfFaulted(Task[] loops)
+    {
+        foreach (var loop in loops)
+        {
+            if (loop.IsFaulted)
+            {
+                loop.GetAwaiter().GetResult();
+            }
+        }
+    }
+}
