@@ -31,8 +31,24 @@ public static class PostgresLedger
             throw new ArgumentException("the Postgres connection string names no server ('Host=...')", nameof(connectionString));
         }
 
+        // Unless the caller chose otherwise: keep the ledger's few hot statements prepared on the server across
+        // units of work (no DISCARD ALL when a pooled connection is reused; the ledger sets no session state,
+        // and its lease lives on its own unpooled connection).
+        if (!HasKey(connectionString, "Max Auto Prepare"))
+        {
+            builder.MaxAutoPrepare = 32;
+        }
+
+        if (!HasKey(connectionString, "No Reset On Close"))
+        {
+            builder.NoResetOnClose = true;
+        }
+
         return builder.ConnectionString;
     }
+
+    private static bool HasKey(string connectionString, string key) =>
+        connectionString.Replace(" ", string.Empty, StringComparison.Ordinal).Contains(key.Replace(" ", string.Empty, StringComparison.Ordinal) + "=", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Configures EF Core for the Postgres ledger; the migrations live in this assembly.</summary>
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, string connectionString)

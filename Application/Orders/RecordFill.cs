@@ -48,6 +48,11 @@ public sealed class RecordFill(IUnitOfWork ledger, IClock clock)
                     return new RecordFillResult(RecordFillStatus.UnknownOrder, null, Amount.Zero);
                 }
 
+                if (await session.Fills.ExistsAsync(fill.ExchangeFillId, ct).ConfigureAwait(false))
+                {
+                    return new RecordFillResult(RecordFillStatus.Duplicate, order.Status, Amount.Zero);
+                }
+
                 var now = clock.UtcNow;
                 var statusBefore = order.Status;
                 var application = order.ApplyFill(fill, now);

@@ -46,25 +46,29 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
         return Task.CompletedTask;
     }
 
+    // Record-fill's hot read, compiled once (EF recompiles it per model, so per provider).
+    private static readonly CompiledQuery<Func<LedgerDbContext, Guid, CancellationToken, Task<OrderRow?>>> OrderById =
+        new(() => EF.CompileAsyncQuery((LedgerDbContext db, Guid id, CancellationToken ct) => db.Orders.AsNoTracking().FirstOrDefault(o => o.Id == id)));
+
     public async Task<Order?> FindByIdAsync(OrderId id, CancellationToken cancellationToken)
     {
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
-        var row = await db.Orders.AsNoTracking().FirstOrDefaultAsync(o => o.Id == id.Value, cancellationToken).ConfigureAwait(false);
-        return row is null ? null : await WithFillIdsAsync(db, row, cancellationToken).ConfigureAwait(false);
+        var row = await OrderById.For(db)(db, id.Value, cancellationToken).ConfigureAwait(false);
+        return row is null ? null : RowMapping.ToDomain(row);
     }
 
     public async Task<Order?> FindByIdempotencyKeyAsync(IdempotencyKey key, CancellationToken cancellationToken)
     {
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
         var row = await db.Orders.AsNoTracking().FirstOrDefaultAsync(o => o.IdempotencyKey == key.Value, cancellationToken).ConfigureAwait(false);
-        return row is null ? null : await WithFillIdsAsync(db, row, cancellationToken).ConfigureAwait(false);
+        return row is null ? null : RowMapping.ToDomain(row);
     }
 
     public async Task<Order?> FindByExchangeOrderIdAsync(string exchangeOrderId, CancellationToken cancellationToken)
     {
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
         var row = await db.Orders.AsNoTracking().FirstOrDefaultAsync(o => o.ExchangeOrderId == exchangeOrderId, cancellationToken).ConfigureAwait(false);
-        return row is null ? null : await WithFillIdsAsync(db, row, cancellationToken).ConfigureAwait(false);
+        return row is null ? null : RowMapping.ToDomain(row);
     }
 
     public async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(CancellationToken cancellationToken)
@@ -98,11 +102,4 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
     /// <summary>PENDING orders, oldest first (served by idx_orders_status).</summary>
     internal static IQueryable<OrderRow> PendingOrdersQuery(LedgerDbContext db) =>
         db.Orders.AsNoTracking().Where(o => o.Status == Pending).OrderBy(o => o.CreatedAt).ThenBy(o => o.Id);
-
-    private static async Task<Order> WithFillIdsAsync(LedgerDbContext db, OrderRow row, CancellationToken cancellationToken)
-    {
-        var fillIds = await db.Fills.AsNoTracking().Where(f => f.OrderId == row.Id).Select(f => f.ExchangeFillId)
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
-        return RowMapping.ToDomain(row, fillIds);
-    }
 }

@@ -12,6 +12,10 @@ namespace TradingBot.Infrastructure.Persistence.Repositories;
 /// </summary>
 internal sealed class PositionRepository(LedgerSession session) : IPositionRepository
 {
+    private static readonly CompiledQuery<Func<LedgerDbContext, string, string, CancellationToken, Task<PositionRow?>>> PositionBySymbol =
+        new(() => EF.CompileAsyncQuery((LedgerDbContext db, string exchange, string symbol, CancellationToken ct) =>
+            db.Positions.AsNoTracking().FirstOrDefault(p => p.Exchange == exchange && p.Symbol == symbol)));
+
     // What this session read, including "no row": saving must build on exactly that, never on a newer row.
     private readonly Dictionary<(string, string), PositionRow?> _read = [];
 
@@ -64,7 +68,7 @@ internal sealed class PositionRepository(LedgerSession session) : IPositionRepos
         }
 
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
-        var row = await db.Positions.AsNoTracking().FirstOrDefaultAsync(p => p.Exchange == exchange && p.Symbol == symbol, cancellationToken).ConfigureAwait(false);
+        var row = await PositionBySymbol.For(db)(db, exchange, symbol, cancellationToken).ConfigureAwait(false);
         _read[(exchange, symbol)] = row;
         return row;
     }

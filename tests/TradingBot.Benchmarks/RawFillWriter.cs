@@ -14,9 +14,8 @@ namespace TradingBot.Benchmarks;
 /// <list type="number">
 /// <item>BEGIN (IMMEDIATE on SQLite)</item>
 /// <item>SELECT the order row by id</item>
-/// <item>SELECT the order's exchange fill ids</item>
-/// <item>SELECT the position row by exchange and symbol</item>
 /// <item>SELECT whether the exchange fill id exists</item>
+/// <item>SELECT the position row by exchange and symbol</item>
 /// <item>one batch, in EF Core's order: INSERT audit event(s) (STATE_TRANSITION on the order's first fill, then FILL),
 /// INSERT fill, UPDATE order, INSERT or UPDATE position (the UPDATE matching the version it read)</item>
 /// <item>COMMIT</item>
@@ -52,8 +51,6 @@ internal abstract class RawFillWriter(OrderId order, int writer) : IFillWriter
 
     protected abstract Task<OrderRow?> ReadOrderAsync(Guid id);
 
-    protected abstract Task<List<string>> ReadFillIdsAsync(Guid orderId);
-
     protected abstract Task<PositionRow?> ReadPositionAsync(string exchange, string symbol);
 
     protected abstract Task<bool> FillExistsAsync(string exchangeFillId);
@@ -68,7 +65,11 @@ internal abstract class RawFillWriter(OrderId order, int writer) : IFillWriter
     {
         var orderRow = await ReadOrderAsync(fill.OrderId.Value)
             ?? throw new InvalidOperationException($"order {fill.OrderId} is missing");
-        var ledgerOrder = RowMapping.ToDomain(orderRow, await ReadFillIdsAsync(orderRow.Id));
+        var ledgerOrder = RowMapping.ToDomain(orderRow);
+        if (await FillExistsAsync(fill.ExchangeFillId.Value))
+        {
+            throw new InvalidOperationException($"fill {fill.ExchangeFillId} is already stored");
+        }
 
         var now = DateTimeOffset.UtcNow;
         var statusBefore = ledgerOrder.Status;
@@ -79,10 +80,6 @@ internal abstract class RawFillWriter(OrderId order, int writer) : IFillWriter
 
         var positionRow = await ReadPositionAsync(ledgerOrder.Exchange.Value, ledgerOrder.Symbol.Value);
         var position = positionRow is null ? Position.Flat(ledgerOrder.Exchange, ledgerOrder.Symbol) : RowMapping.ToDomain(positionRow);
-        if (await FillExistsAsync(fill.ExchangeFillId.Value))
-        {
-            throw new InvalidOperationException($"fill {fill.ExchangeFillId} is already stored");
-        }
 
         var fillRow = RowMapping.ToRow(fill, position.FillCount + 1);
         var realized = position.ApplyFill(ledgerOrder.Side, fill);

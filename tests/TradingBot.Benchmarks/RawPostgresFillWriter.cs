@@ -32,7 +32,6 @@ internal sealed class RawPostgresFillWriter : RawFillWriter
 
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlCommand _selectOrder;
-    private readonly NpgsqlCommand _selectFillIds;
     private readonly NpgsqlCommand _selectPosition;
     private readonly NpgsqlCommand _fillExists;
     private readonly Dictionary<(bool NewPosition, int Audits), NpgsqlBatch> _batches = [];
@@ -47,8 +46,6 @@ internal sealed class RawPostgresFillWriter : RawFillWriter
             "o.side, o.status, o.symbol, o.type, o.updated_at FROM orders AS o WHERE o.id = $1 LIMIT 1",
             connection);
         _selectOrder.Parameters.Add(new NpgsqlParameter<Guid> { NpgsqlDbType = NpgsqlDbType.Uuid });
-        _selectFillIds = new NpgsqlCommand("SELECT f.exchange_fill_id FROM fills AS f WHERE f.order_id = $1", connection);
-        _selectFillIds.Parameters.Add(new NpgsqlParameter<Guid> { NpgsqlDbType = NpgsqlDbType.Uuid });
         _selectPosition = new NpgsqlCommand(
             "SELECT p.id, p.created_at, p.entry_notional_quote, p.exchange, p.fees_paid_quote, p.fill_count, p.funding_quote, p.net_quantity_base, " +
             "p.realized_pnl_quote, p.symbol, p.updated_at, p.version FROM positions AS p WHERE p.exchange = $1 AND p.symbol = $2 LIMIT 1",
@@ -64,7 +61,7 @@ internal sealed class RawPostgresFillWriter : RawFillWriter
         var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
         var rawWriter = new RawPostgresFillWriter(connection, order, writer);
-        foreach (var command in new[] { rawWriter._selectOrder, rawWriter._selectFillIds, rawWriter._selectPosition, rawWriter._fillExists })
+        foreach (var command in new[] { rawWriter._selectOrder, rawWriter._selectPosition, rawWriter._fillExists })
         {
             await command.PrepareAsync(cancellationToken);
         }
@@ -79,7 +76,7 @@ internal sealed class RawPostgresFillWriter : RawFillWriter
             await batch.DisposeAsync();
         }
 
-        foreach (var command in new[] { _selectOrder, _selectFillIds, _selectPosition, _fillExists })
+        foreach (var command in new[] { _selectOrder, _selectPosition, _fillExists })
         {
             await command.DisposeAsync();
         }
@@ -130,19 +127,6 @@ internal sealed class RawPostgresFillWriter : RawFillWriter
             Type = reader.GetString(11),
             UpdatedAt = reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12),
         };
-    }
-
-    protected override async Task<List<string>> ReadFillIdsAsync(Guid orderId)
-    {
-        ((NpgsqlParameter<Guid>)_selectFillIds.Parameters[0]).TypedValue = orderId;
-        var ids = new List<string>();
-        await using var reader = await _selectFillIds.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            ids.Add(reader.GetString(0));
-        }
-
-        return ids;
     }
 
     protected override async Task<PositionRow?> ReadPositionAsync(string exchange, string symbol)

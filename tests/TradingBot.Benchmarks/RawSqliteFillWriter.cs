@@ -23,7 +23,6 @@ internal sealed class RawSqliteFillWriter : RawFillWriter
 
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand _selectOrder;
-    private readonly SqliteCommand _selectFillIds;
     private readonly SqliteCommand _selectPosition;
     private readonly SqliteCommand _fillExists;
     private readonly SqliteCommand _insertAudit;
@@ -41,9 +40,6 @@ internal sealed class RawSqliteFillWriter : RawFillWriter
         _selectOrder = Command(
             $"SELECT {OrderColumns} FROM \"orders\" AS \"o\" WHERE \"o\".\"id\" = @id LIMIT 1",
             ("@id", SqliteType.Text));
-        _selectFillIds = Command(
-            "SELECT \"f\".\"exchange_fill_id\" FROM \"fills\" AS \"f\" WHERE \"f\".\"order_id\" = @order_id",
-            ("@order_id", SqliteType.Text));
         _selectPosition = Command(
             $"SELECT {PositionColumns} FROM \"positions\" AS \"p\" WHERE \"p\".\"exchange\" = @exchange AND \"p\".\"symbol\" = @symbol LIMIT 1",
             ("@exchange", SqliteType.Text),
@@ -103,7 +99,7 @@ internal sealed class RawSqliteFillWriter : RawFillWriter
             ("@p7", SqliteType.Integer),
             ("@p8", SqliteType.Text),
             ("@p9", SqliteType.Integer));
-        _all = [_selectOrder, _selectFillIds, _selectPosition, _fillExists, _insertAudit, _insertFill, _updateOrder, _insertPosition, _updatePosition];
+        _all = [_selectOrder, _selectPosition, _fillExists, _insertAudit, _insertFill, _updateOrder, _insertPosition, _updatePosition];
     }
 
     public static async Task<RawSqliteFillWriter> OpenAsync(string connectionString, OrderId order, int writer, CancellationToken cancellationToken)
@@ -181,19 +177,6 @@ internal sealed class RawSqliteFillWriter : RawFillWriter
             Type = reader.GetString(11),
             UpdatedAt = reader.IsDBNull(12) ? null : LedgerDialect.FromSqliteText(reader.GetString(12)),
         };
-    }
-
-    protected override async Task<List<string>> ReadFillIdsAsync(Guid orderId)
-    {
-        _selectFillIds.Parameters[0].Value = Text(orderId);
-        var ids = new List<string>();
-        await using var reader = await _selectFillIds.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            ids.Add(reader.GetString(0));
-        }
-
-        return ids;
     }
 
     protected override async Task<PositionRow?> ReadPositionAsync(string exchange, string symbol)

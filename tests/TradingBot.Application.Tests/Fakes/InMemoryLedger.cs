@@ -166,6 +166,9 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
         public Task<IReadOnlyList<Order>> GetAllAsync(CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<Order>>([.. state.Orders.Values.OrderBy(o => o.CreatedAt).Select(Clone)]);
 
+        public Task<bool> ExistsAsync(ExchangeFillId exchangeFillId, CancellationToken cancellationToken) =>
+            Task.FromResult(state.Fills.ContainsKey(exchangeFillId));
+
         public Task<bool> TryAddAsync(Fill fill, long sequence, CancellationToken cancellationToken)
         {
             owner.Step("Fills.TryAdd");

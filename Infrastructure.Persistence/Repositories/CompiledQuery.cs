@@ -1,0 +1,16 @@
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore.Metadata;
+
+namespace TradingBot.Infrastructure.Persistence.Repositories;
+
+/// <summary>
+/// A compiled EF Core query per model: EF binds a compiled query to the first model it runs against, and
+/// one process may use the ledger on SQLite and on Postgres (two models), so each model gets its own.
+/// </summary>
+internal sealed class CompiledQuery<TDelegate>(Func<TDelegate> compile)
+    where TDelegate : Delegate
+{
+    private readonly ConditionalWeakTable<IModel, TDelegate> _byModel = [];
+
+    public TDelegate For(LedgerDbContext db) => _byModel.GetValue(db.Model, _ => compile());
+}
