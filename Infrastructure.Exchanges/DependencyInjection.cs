@@ -15,6 +15,17 @@ public static class ExchangesServiceCollectionExtensions
     {
         var options = new PaperExchangeOptions();
         configure?.Invoke(options);
+        return services.AddPaperExchange(options);
+    }
+
+    /// <summary>
+    /// Adds the paper exchange with these options as <see cref="IExchange"/>; the options are checked now
+    /// (<see cref="ArgumentException"/> naming the wrong setting) and the exchange opens at first use.
+    /// </summary>
+    public static IServiceCollection AddPaperExchange(this IServiceCollection services, PaperExchangeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        PaperExchange.Validate(options);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IExchange>(provider => new PaperExchange(options, provider.GetRequiredService<TimeProvider>()));
         return services;

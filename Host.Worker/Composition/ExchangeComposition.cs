@@ -52,26 +52,13 @@ internal static class ExchangeComposition
             try
             {
                 // Checked here so a wrong value stops the host before anything runs; the exchange opens at first use.
-                PaperExchange.Validate(options);
+                services.AddPaperExchange(options);
             }
             catch (ArgumentException exception)
             {
                 throw new HostConfigurationException(exception.Message, exception);
             }
 
-            services.AddPaperExchange(o =>
-            {
-                o.StatePath = options.StatePath;
-                o.Seed = options.Seed;
-                o.Speed = options.Speed;
-                o.StartingBalance = options.StartingBalance;
-                o.Faults = options.Faults;
-                o.Symbols.Clear();
-                foreach (var symbol in options.Symbols)
-                {
-                    o.Symbols.Add(symbol);
-                }
-            });
             return kind;
         }
 
