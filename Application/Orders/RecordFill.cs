@@ -42,13 +42,14 @@ public sealed class RecordFill(IUnitOfWork ledger, IClock clock)
         return ledger.ExecuteAsync(
             async (session, ct) =>
             {
-                var order = await session.Orders.FindByIdAsync(fill.OrderId, ct).ConfigureAwait(false);
-                if (order is null)
+                var target = await session.Fills.FindTargetAsync(fill, ct).ConfigureAwait(false);
+                if (target is null)
                 {
                     return new RecordFillResult(RecordFillStatus.UnknownOrder, null, Amount.Zero);
                 }
 
-                if (await session.Fills.ExistsAsync(fill.ExchangeFillId, ct).ConfigureAwait(false))
+                var order = target.Order;
+                if (target.AlreadyRecorded)
                 {
                     return new RecordFillResult(RecordFillStatus.Duplicate, order.Status, Amount.Zero);
                 }
@@ -62,8 +63,7 @@ public sealed class RecordFill(IUnitOfWork ledger, IClock clock)
                     return new RecordFillResult(status, order.Status, Amount.Zero);
                 }
 
-                var position = await session.Positions.GetAsync(order.Exchange, order.Symbol, ct).ConfigureAwait(false)
-                    ?? Position.Flat(order.Exchange, order.Symbol);
+                var position = target.Position ?? Position.Flat(order.Exchange, order.Symbol);
                 if (!await session.Fills.TryAddAsync(fill, position.FillCount + 1, ct).ConfigureAwait(false))
                 {
                     return new RecordFillResult(RecordFillStatus.Duplicate, statusBefore, Amount.Zero);

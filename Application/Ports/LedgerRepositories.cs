@@ -50,9 +50,22 @@ public interface IOrderRepository
 /// <param name="Sequence">1 for the position's first fill, 2 for the next...; replay order.</param>
 public sealed record RecordedFill(Fill Fill, Side Side, long Sequence);
 
+/// <summary>What recording a fill needs from the ledger, read together in one query.</summary>
+/// <param name="Order">The fill's order.</param>
+/// <param name="Position">The position of the order's exchange and symbol; null when none was ever recorded.</param>
+/// <param name="AlreadyRecorded">True when a fill with this exchange fill id is already stored.</param>
+public sealed record FillTarget(Order Order, Position? Position, bool AlreadyRecorded);
+
 /// <summary>Fills, unique by exchange fill id.</summary>
 public interface IFillRepository
 {
+    /// <summary>
+    /// The fill's order, that order's position and whether the fill is already stored, read in one go (one
+    /// round trip); null when the ledger has no such order. A later <see cref="TryAddAsync"/> of this fill and
+    /// <see cref="IPositionRepository.SaveAsync"/> of this position build on exactly what was read here.
+    /// </summary>
+    Task<FillTarget?> FindTargetAsync(Fill fill, CancellationToken cancellationToken);
+
     /// <summary>
     /// Inserts the fill as the position's <paramref name="sequence"/>-th. Returns false, inserting nothing, when
     /// its exchange fill id is already stored (detected by the UNIQUE constraint).

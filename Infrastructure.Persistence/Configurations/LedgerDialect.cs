@@ -29,10 +29,13 @@ public sealed class LedgerDialect
     public bool IsSqlite { get; }
 
     /// <summary>The dialect of an EF Core provider, refusing providers the ledger was not built for.</summary>
-    public static LedgerDialect For(string? providerName) => providerName switch
+    public static LedgerDialect For(string? providerName) => new(IsSqliteProvider(providerName));
+
+    /// <summary>True for SQLite, false for Postgres; refuses providers the ledger was not built for.</summary>
+    public static bool IsSqliteProvider(string? providerName) => providerName switch
     {
-        SqliteProviderName => new LedgerDialect(isSqlite: true),
-        NpgsqlProviderName => new LedgerDialect(isSqlite: false),
+        SqliteProviderName => true,
+        NpgsqlProviderName => false,
         _ => throw new NotSupportedException($"the ledger supports SQLite and PostgreSQL, not the EF Core provider '{providerName}'"),
     };
 

@@ -2,17 +2,48 @@ using Microsoft.EntityFrameworkCore;
 using TradingBot.Application.Ports;
 using TradingBot.Domain.Instruments;
 using TradingBot.Domain.Orders;
+using TradingBot.Infrastructure.Persistence.Rows;
 
 namespace TradingBot.Infrastructure.Persistence.Repositories;
 
 /// <summary>Fills. The UNIQUE index on exchange_fill_id is what stops a second copy.</summary>
 internal sealed class FillRepository(LedgerSession session) : IFillRepository
 {
-    // Ids this session already found absent: TryAdd after Exists need not ask again (the UNIQUE index still decides).
+    // Ids this session already found absent: TryAdd after Exists or FindTarget need not ask again (the UNIQUE index still decides).
     private readonly HashSet<string> _knownAbsent = new(StringComparer.Ordinal);
 
     private static readonly CompiledQuery<Func<LedgerDbContext, string, CancellationToken, Task<bool>>> FillExists =
         new(() => EF.CompileAsyncQuery((LedgerDbContext db, string id, CancellationToken ct) => db.Fills.Any(f => f.ExchangeFillId == id)));
+
+    // Record-fill's one read: the order, its position (LEFT JOIN on the UNIQUE exchange and symbol) and whether the fill id is stored.
+    private static readonly CompiledQuery<Func<LedgerDbContext, Guid, string, CancellationToken, Task<FillTargetRow?>>> Target =
+        new(() => EF.CompileAsyncQuery((LedgerDbContext db, Guid orderId, string fillId, CancellationToken ct) =>
+            (from o in db.Orders.AsNoTracking()
+             where o.Id == orderId
+             join p in db.Positions.AsNoTracking() on new { o.Exchange, o.Symbol } equals new { p.Exchange, p.Symbol } into positions
+             from p in positions.DefaultIfEmpty()
+             select new FillTargetRow { Order = o, Position = p, Recorded = db.Fills.Any(f => f.ExchangeFillId == fillId) })
+            .FirstOrDefault()));
+
+    public async Task<FillTarget?> FindTargetAsync(Fill fill, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fill);
+        var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
+        var row = await Target.For(db)(db, fill.OrderId.Value, fill.ExchangeFillId.Value, cancellationToken).ConfigureAwait(false);
+        if (row is null)
+        {
+            return null;
+        }
+
+        session.OrdersSeen[row.Order.Id] = row.Order;
+        session.PositionsSeen[(row.Order.Exchange, row.Order.Symbol)] = row.Position;
+        if (!row.Recorded)
+        {
+            _knownAbsent.Add(fill.ExchangeFillId.Value);
+        }
+
+        return new FillTarget(RowMapping.ToDomain(row.Order), row.Position is null ? null : RowMapping.ToDomain(row.Position), row.Recorded);
+    }
 
     public async Task<bool> ExistsAsync(ExchangeFillId exchangeFillId, CancellationToken cancellationToken)
     {
@@ -35,7 +66,7 @@ internal sealed class FillRepository(LedgerSession session) : IFillRepository
         }
 
         _knownAbsent.Remove(fill.ExchangeFillId.Value);
-        session.Stage(RowMapping.ToRow(fill, sequence));
+        session.Insert(RowMapping.ToRow(fill, sequence));
         return true;
     }
 
@@ -79,4 +110,14 @@ internal sealed class FillRepository(LedgerSession session) : IFillRepository
             .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         return latest;
     }
+}
+
+/// <summary>The row shape of <see cref="FillRepository.FindTargetAsync"/>'s query.</summary>
+internal sealed class FillTargetRow
+{
+    public OrderRow Order { get; set; } = null!;
+
+    public PositionRow? Position { get; set; }
+
+    public bool Recorded { get; set; }
 }

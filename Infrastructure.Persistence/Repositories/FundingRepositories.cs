@@ -16,7 +16,7 @@ internal sealed class FundingSnapshotRepository(LedgerSession session) : IFundin
         // The id is the client's: a unit of work re-run after a lost commit finds it and stores nothing twice.
         if (!await db.FundingSnapshots.AnyAsync(s => s.Id == snapshot.Id, cancellationToken).ConfigureAwait(false))
         {
-            session.Stage(RowMapping.ToRow(snapshot));
+            session.Insert(RowMapping.ToRow(snapshot));
         }
     }
 
@@ -52,7 +52,7 @@ internal sealed class FundingPaymentRepository(LedgerSession session) : IFunding
             return false;
         }
 
-        session.Stage(RowMapping.ToRow(payment));
+        session.Insert(RowMapping.ToRow(payment));
         return true;
     }
 

@@ -1,17 +1,30 @@
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using TradingBot.Application.Ports;
+using TradingBot.Infrastructure.Persistence.Configurations;
+using TradingBot.Infrastructure.Persistence.Rows;
+using TradingBot.Infrastructure.Persistence.Writes;
 
 namespace TradingBot.Infrastructure.Persistence.Repositories;
 
 /// <summary>
-/// One unit of work's view of the ledger. Writes are staged in the context and sent as one batch when
-/// the unit of work commits; a read first sends what is staged, so the session always reads its own writes.
+/// One unit of work's view of the ledger. Reads run as they come, outside any transaction; writes are
+/// staged and sent as one atomic batch when the unit of work commits. Each update carries the values this
+/// session read, so a row changed by someone else meanwhile fails the batch and the unit of work runs again.
+/// A read after a staged write first sends the writes (the session always reads its own writes); a
+/// transaction is begun then, so that those writes and the rest of the unit still commit together.
 /// </summary>
-internal sealed class LedgerSession : ILedgerSession
+internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
 {
+    private readonly LedgerWriteBatch _writes = new();
+    private readonly bool _sqlite;
+    private IDbContextTransaction? _transaction;
+
     public LedgerSession(LedgerDbContext db)
     {
         Db = db;
+        _sqlite = LedgerDialect.IsSqliteProvider(db.Database.ProviderName);
         Orders = new OrderRepository(this);
         Fills = new FillRepository(this);
         Positions = new PositionRepository(this);
@@ -37,18 +50,86 @@ internal sealed class LedgerSession : ILedgerSession
 
     public IAuditLog Audit { get; }
 
+    /// <summary>Orders as this session last read or wrote them, by id: what an update expects to find.</summary>
+    public Dictionary<Guid, OrderRow> OrdersSeen { get; } = [];
+
+    /// <summary>Positions as this session last read or wrote them (null: there was none), by exchange and symbol.</summary>
+    public Dictionary<(string Exchange, string Symbol), PositionRow?> PositionsSeen { get; } = [];
+
     /// <summary>Sends staged writes, if any, before a read.</summary>
     public async Task<LedgerDbContext> ForReadAsync(CancellationToken cancellationToken)
     {
-        if (Db.ChangeTracker.HasChanges())
+        if (!_writes.IsEmpty)
         {
-            await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await FlushAsync(last: false, cancellationToken).ConfigureAwait(false);
         }
 
         return Db;
     }
 
-    /// <summary>Stages a new row.</summary>
-    public void Stage<T>(T row)
-        where T : class => Db.Add(row);
+    /// <summary>Stages the insert of a new row.</summary>
+    public void Insert<TRow>(TRow row)
+        where TRow : class => _writes.Insert(LedgerTable.For<TRow>(Db), row);
+
+    /// <summary>True when <paramref name="row"/> (by key) is staged in this unit and not sent yet.</summary>
+    public bool IsStaged<TRow>(TRow row)
+        where TRow : class => _writes.IsStaged(LedgerTable.For<TRow>(Db), row);
+
+    /// <summary>Stages an update of <paramref name="set"/> (property names) to <paramref name="row"/>'s values, expecting the row to still hold <paramref name="expected"/>.</summary>
+    public void Update<TRow>(TRow row, IReadOnlyList<string> set, IReadOnlyList<(string Property, object? Value)> expected)
+        where TRow : class
+    {
+        var table = LedgerTable.For<TRow>(Db);
+        _writes.Update(table, row, [.. set.Select(table.Column)], [.. expected.Select(e => new Expected(table.Column(e.Property), e.Value))]);
+    }
+
+    /// <summary>Sends what is staged and commits: the unit of work's writes become durable together, or not at all.</summary>
+    public Task CommitAsync(CancellationToken cancellationToken) => FlushAsync(last: true, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_transaction is not null)
+        {
+            await _transaction.DisposeAsync().ConfigureAwait(false);
+            _transaction = null;
+        }
+    }
+
+    /// <summary>
+    /// Sends the staged writes as one batch. SQLite: inside a transaction that takes the write lock at its
+    /// start (BEGIN IMMEDIATE), the rows each statement wrote counted before COMMIT. Postgres: a batch sent
+    /// without a transaction runs as one implicit transaction (one Sync), committed when it returns; its updates
+    /// check themselves (<see cref="LedgerWriteSql.ExpectOneRowFunction"/>). A flush before a read begins an
+    /// explicit transaction (on Postgres sent with the batch, no extra round trip) that the last flush commits.
+    /// </summary>
+    private async Task FlushAsync(bool last, CancellationToken cancellationToken)
+    {
+        if (!_writes.IsEmpty)
+        {
+            if (_transaction is null && (_sqlite || !last))
+            {
+                _transaction = await Db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var connection = Db.Database.GetDbConnection();
+            await using var parameterFactory = DbProviderFactories.GetFactory(connection)?.CreateCommand()
+                ?? throw new InvalidOperationException($"{connection.GetType().Name} has no provider factory");
+            var batch = _writes.Render(assertUpdatesInSql: !_sqlite, parameterFactory);
+            var written = await Db.Database.ExecuteSqlRawAsync(batch.Sql, batch.Parameters, cancellationToken).ConfigureAwait(false);
+            if (_sqlite && written != batch.Statements)
+            {
+                throw new DbUpdateConcurrencyException(
+                    $"ledger: {batch.Statements - written} of {batch.Updates} updated row(s) changed since this unit of work read them; nothing was written");
+            }
+
+            _writes.Clear();
+        }
+
+        if (last && _transaction is not null)
+        {
+            await _transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            await _transaction.DisposeAsync().ConfigureAwait(false);
+            _transaction = null;
+        }
+    }
 }

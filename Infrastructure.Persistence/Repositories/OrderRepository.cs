@@ -12,6 +12,10 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
     private const string Open = "OPEN";
     private const string PartiallyFilled = "PARTIALLY_FILLED";
 
+    // What an update of an order sets, and what it expects to find: the columns a status change or a fill
+    // decides on. A concurrent change of any of them fails the unit of work, which then runs again.
+    private static readonly string[] Mutable = [nameof(OrderRow.Status), nameof(OrderRow.ExchangeOrderId), nameof(OrderRow.FilledQuantityBase), nameof(OrderRow.UpdatedAt)];
+
     public async Task<OrderCreation> CreateAsync(Order order, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(order);
@@ -21,7 +25,9 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
             return new OrderCreation(existing, false);
         }
 
-        session.Stage(RowMapping.ToRow(order));
+        var row = RowMapping.ToRow(order);
+        session.Insert(row);
+        session.OrdersSeen[row.Id] = row;
         return new OrderCreation(order, true);
     }
 
@@ -29,20 +35,11 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
     {
         ArgumentNullException.ThrowIfNull(order);
         var row = RowMapping.ToRow(order);
-        var tracked = session.Db.Orders.Local.FirstOrDefault(r => r.Id == row.Id);
-        if (tracked is null)
-        {
-            var entry = session.Db.Orders.Attach(row);
-            foreach (var property in new[] { nameof(OrderRow.Status), nameof(OrderRow.ExchangeOrderId), nameof(OrderRow.FilledQuantityBase), nameof(OrderRow.UpdatedAt) })
-            {
-                entry.Property(property).IsModified = true;
-            }
-        }
-        else
-        {
-            session.Db.Entry(tracked).CurrentValues.SetValues(row);
-        }
-
+        IReadOnlyList<(string, object?)> expected = session.OrdersSeen.TryGetValue(row.Id, out var seen)
+            ? [(nameof(OrderRow.Status), seen.Status), (nameof(OrderRow.FilledQuantityBase), seen.FilledQuantityBase), (nameof(OrderRow.ExchangeOrderId), seen.ExchangeOrderId)]
+            : [];
+        session.Update(row, Mutable, expected);
+        session.OrdersSeen[row.Id] = row;
         return Task.CompletedTask;
     }
 
@@ -53,22 +50,19 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
     public async Task<Order?> FindByIdAsync(OrderId id, CancellationToken cancellationToken)
     {
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
-        var row = await OrderById.For(db)(db, id.Value, cancellationToken).ConfigureAwait(false);
-        return row is null ? null : RowMapping.ToDomain(row);
+        return Seen(await OrderById.For(db)(db, id.Value, cancellationToken).ConfigureAwait(false));
     }
 
     public async Task<Order?> FindByIdempotencyKeyAsync(IdempotencyKey key, CancellationToken cancellationToken)
     {
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
-        var row = await db.Orders.AsNoTracking().FirstOrDefaultAsync(o => o.IdempotencyKey == key.Value, cancellationToken).ConfigureAwait(false);
-        return row is null ? null : RowMapping.ToDomain(row);
+        return Seen(await db.Orders.AsNoTracking().FirstOrDefaultAsync(o => o.IdempotencyKey == key.Value, cancellationToken).ConfigureAwait(false));
     }
 
     public async Task<Order?> FindByExchangeOrderIdAsync(string exchangeOrderId, CancellationToken cancellationToken)
     {
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
-        var row = await db.Orders.AsNoTracking().FirstOrDefaultAsync(o => o.ExchangeOrderId == exchangeOrderId, cancellationToken).ConfigureAwait(false);
-        return row is null ? null : RowMapping.ToDomain(row);
+        return Seen(await db.Orders.AsNoTracking().FirstOrDefaultAsync(o => o.ExchangeOrderId == exchangeOrderId, cancellationToken).ConfigureAwait(false));
     }
 
     public async Task<IReadOnlyList<Order>> GetOpenOrdersAsync(CancellationToken cancellationToken)
@@ -76,14 +70,14 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
 
         var rows = await OpenOrdersQuery(db).ToListAsync(cancellationToken).ConfigureAwait(false);
-        return [.. rows.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id).Select(r => RowMapping.ToDomain(r))];
+        return [.. rows.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id).Select(r => Seen(r)!)];
     }
 
     public async Task<IReadOnlyList<Order>> GetPendingOrdersAsync(CancellationToken cancellationToken)
     {
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
         var rows = await PendingOrdersQuery(db).ToListAsync(cancellationToken).ConfigureAwait(false);
-        return [.. rows.Select(r => RowMapping.ToDomain(r))];
+        return [.. rows.Select(r => Seen(r)!)];
     }
 
     public async Task<IReadOnlyList<Order>> GetAllAsync(CancellationToken cancellationToken)
@@ -91,7 +85,19 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
         var rows = await db.Orders.AsNoTracking().OrderBy(o => o.CreatedAt).ThenBy(o => o.Id)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
-        return [.. rows.Select(r => RowMapping.ToDomain(r))];
+        return [.. rows.Select(r => Seen(r)!)];
+    }
+
+    /// <summary>Remembers a row this session read (what a later update of it expects) and maps it.</summary>
+    private Order? Seen(OrderRow? row)
+    {
+        if (row is null)
+        {
+            return null;
+        }
+
+        session.OrdersSeen[row.Id] = row;
+        return RowMapping.ToDomain(row);
     }
 
     /// <summary>OPEN and PARTIALLY_FILLED orders: two branches, so each can use a partial index (the ADR's idx_orders_status covers OPEN and PENDING).</summary>

@@ -9,6 +9,7 @@ namespace TradingBot.Infrastructure.Persistence.Repositories;
 /// <summary>
 /// Positions, one row per exchange and symbol. Every save bumps <c>version</c> and updates only the version
 /// it read, so two writers of the same position cannot both win: the loser's unit of work is re-run.
+/// A new position is inserted; the UNIQUE (exchange, symbol) index stops a second one.
 /// </summary>
 internal sealed class PositionRepository(LedgerSession session) : IPositionRepository
 {
@@ -16,8 +17,12 @@ internal sealed class PositionRepository(LedgerSession session) : IPositionRepos
         new(() => EF.CompileAsyncQuery((LedgerDbContext db, string exchange, string symbol, CancellationToken ct) =>
             db.Positions.AsNoTracking().FirstOrDefault(p => p.Exchange == exchange && p.Symbol == symbol)));
 
-    // What this session read, including "no row": saving must build on exactly that, never on a newer row.
-    private readonly Dictionary<(string, string), PositionRow?> _read = [];
+    // What a save sets: every column a fill or a funding payment changes, and the version it bumps.
+    private static readonly string[] Mutable =
+    [
+        nameof(PositionRow.NetQuantityBase), nameof(PositionRow.EntryNotionalQuote), nameof(PositionRow.RealizedPnlQuote), nameof(PositionRow.FeesPaidQuote),
+        nameof(PositionRow.FundingQuote), nameof(PositionRow.FillCount), nameof(PositionRow.UpdatedAt), nameof(PositionRow.Version),
+    ];
 
     public async Task<Position?> GetAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken)
     {
@@ -29,27 +34,23 @@ internal sealed class PositionRepository(LedgerSession session) : IPositionRepos
     {
         ArgumentNullException.ThrowIfNull(position);
         var key = (position.Exchange.Value, position.Symbol.Value);
-        var row = await ReadRowAsync(key.Item1, key.Item2, cancellationToken).ConfigureAwait(false);
 
-        if (row is null)
+        // Build on exactly what this session read (including "no row"), never on a newer row.
+        var read = await ReadRowAsync(key.Item1, key.Item2, cancellationToken).ConfigureAwait(false);
+        if (read is null)
         {
-            row = new PositionRow { Id = Guid.CreateVersion7(), Version = 1 };
-            RowMapping.CopyTo(position, row);
-            session.Stage(row);
-            _read[key] = row;
+            var inserted = new PositionRow { Id = Guid.CreateVersion7(), Version = 1 };
+            RowMapping.CopyTo(position, inserted);
+            session.Insert(inserted);
+            session.PositionsSeen[key] = inserted;
             return;
         }
 
-        var entry = session.Db.Entry(row);
-        if (entry.State == EntityState.Detached)
-        {
-            session.Db.Positions.Attach(row);
-            entry = session.Db.Entry(row);
-        }
-
-        var readVersion = entry.Property(p => p.Version).OriginalValue;
-        RowMapping.CopyTo(position, row);
-        row.Version = readVersion + 1;
+        // A row still staged in this unit is written once with its latest values; a stored one gets the next version.
+        var saved = new PositionRow { Id = read.Id, CreatedAt = read.CreatedAt, Version = session.IsStaged(read) ? read.Version : read.Version + 1 };
+        RowMapping.CopyTo(position, saved);
+        session.Update(saved, Mutable, [(nameof(PositionRow.Version), read.Version)]);
+        session.PositionsSeen[key] = saved;
     }
 
     public async Task<IReadOnlyList<Position>> GetAllAsync(CancellationToken cancellationToken)
@@ -62,14 +63,14 @@ internal sealed class PositionRepository(LedgerSession session) : IPositionRepos
 
     private async Task<PositionRow?> ReadRowAsync(string exchange, string symbol, CancellationToken cancellationToken)
     {
-        if (_read.TryGetValue((exchange, symbol), out var known))
+        if (session.PositionsSeen.TryGetValue((exchange, symbol), out var known))
         {
             return known;
         }
 
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
         var row = await PositionBySymbol.For(db)(db, exchange, symbol, cancellationToken).ConfigureAwait(false);
-        _read[(exchange, symbol)] = row;
+        session.PositionsSeen[(exchange, symbol)] = row;
         return row;
     }
 }

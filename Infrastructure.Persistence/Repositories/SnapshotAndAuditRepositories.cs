@@ -16,7 +16,7 @@ internal sealed class StateSnapshotRepository(LedgerSession session) : IStateSna
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
         if (!await db.StateSnapshots.AnyAsync(s => s.Id == snapshot.Id, cancellationToken).ConfigureAwait(false))
         {
-            session.Stage(new StateSnapshotRow { Id = snapshot.Id, Snapshot = LedgerJson.Serialize(snapshot), ReconciledAt = snapshot.ReconciledAt });
+            session.Insert(new StateSnapshotRow { Id = snapshot.Id, Snapshot = LedgerJson.Serialize(snapshot), ReconciledAt = snapshot.ReconciledAt });
         }
     }
 
@@ -38,7 +38,7 @@ internal sealed class AuditLog(LedgerSession session) : IAuditLog
     public Task AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(auditEvent);
-        session.Stage(new AuditLogRow
+        session.Insert(new AuditLogRow
         {
             Id = auditEvent.Id,
             EventType = auditEvent.Type.ToCode(),

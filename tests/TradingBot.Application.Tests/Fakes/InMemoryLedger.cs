@@ -166,6 +166,17 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
         public Task<IReadOnlyList<Order>> GetAllAsync(CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<Order>>([.. state.Orders.Values.OrderBy(o => o.CreatedAt).Select(Clone)]);
 
+        public Task<FillTarget?> FindTargetAsync(Fill fill, CancellationToken cancellationToken)
+        {
+            if (!state.Orders.TryGetValue(fill.OrderId, out var order))
+            {
+                return Task.FromResult<FillTarget?>(null);
+            }
+
+            var position = state.Positions.TryGetValue((order.Exchange, order.Symbol), out var p) ? Clone(p) : null;
+            return Task.FromResult<FillTarget?>(new FillTarget(WithFillIds(order), position, state.Fills.ContainsKey(fill.ExchangeFillId)));
+        }
+
         public Task<bool> ExistsAsync(ExchangeFillId exchangeFillId, CancellationToken cancellationToken) =>
             Task.FromResult(state.Fills.ContainsKey(exchangeFillId));
 

@@ -84,6 +84,21 @@ public sealed class PostgresRetriesAndPlans
     }
 
     [Test]
+    public async Task Recording_a_fill_is_two_round_trips_one_read_and_one_write_batch_that_commits_itself()
+    {
+        var (result, commands, transactions) = await RecordFillTraffic.SecondFillAsync(_db);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result.Status, Is.EqualTo(TradingBot.Application.Orders.RecordFillStatus.Recorded));
+            Assert.That(commands, Has.Count.EqualTo(2), string.Join("\n---\n", commands));
+            Assert.That(transactions, Is.Zero, "no BEGIN and no COMMIT round trip: the batch is one implicit transaction");
+            Assert.That(commands[0], Does.StartWith("SELECT"));
+            Assert.That(commands[1], Does.Contain("INSERT INTO fills").And.Contain("INSERT INTO audit_log").And.Contain("ledger_expect_one_row"));
+        }
+    }
+
+    [Test]
     public async Task The_repository_open_and_pending_order_queries_use_the_partial_status_index()
     {
         await _db.ExecuteAsync("""

@@ -32,6 +32,21 @@ public sealed class SqliteSpecifics
         }
     }
 
+    [Test]
+    public async Task Recording_a_fill_is_one_read_then_one_write_batch_in_a_transaction_that_takes_the_write_lock()
+    {
+        var (result, commands, transactions) = await RecordFillTraffic.SecondFillAsync(_db);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result.Status, Is.EqualTo(TradingBot.Application.Orders.RecordFillStatus.Recorded));
+            Assert.That(commands, Has.Count.EqualTo(2), string.Join("\n---\n", commands));
+            Assert.That(transactions, Is.EqualTo(1), "BEGIN IMMEDIATE ... COMMIT around the write batch only");
+            Assert.That(commands[0], Does.StartWith("SELECT"));
+            Assert.That(commands[1], Does.Contain("INSERT INTO \"fills\"").And.Contain("UPDATE \"positions\""));
+        }
+    }
+
     [TestCase("state_snapshots", "snapshot")]
     [TestCase("audit_log", "event_data")]
     public void Json_columns_refuse_text_that_is_not_a_json_object(string table, string column)

@@ -1,23 +1,29 @@
 using System.Data.Common;
+using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace TradingBot.Infrastructure.Persistence.Tests.Support;
 
 /// <summary>
-/// Fault injection at the database boundary: fail right after a command containing some text has run
-/// (so the earlier statements of the transaction really executed), or fail a commit with a given error
-/// before or after it reached the database.
+/// Fault injection at the database boundary: make the database itself reject a statement (so the statements
+/// before it in the same batch or transaction really ran), or fail a unit of work's commit with a given error
+/// before or after it reached the database. A unit of work commits either with a transaction's COMMIT or, on
+/// Postgres, by sending its write batch outside a transaction (one implicit transaction); both are faulted.
 /// </summary>
 public sealed class LedgerFaults : DbCommandInterceptor, IDbTransactionInterceptor
 {
-    private string? _failAfterCommandContaining;
+    /// <summary>The table name a rejected statement is pointed at; the database's error message contains it.</summary>
+    public const string MissingTable = "injected failure";
+
+    private string? _rejectCommandContaining;
     private Func<Exception>? _commitFault;
     private bool _commitFaultAfterCommit;
     private int _commitFaultsLeft;
 
     public int CommitsFaulted { get; private set; }
 
-    public void FailAfterCommandContaining(string text) => _failAfterCommandContaining = text;
+    /// <summary>The next command naming <paramref name="table"/> is rejected by the database: the name is replaced by one that does not exist.</summary>
+    public void RejectCommandNaming(string table) => _rejectCommandContaining = table;
 
     public void FailCommits(Func<Exception> fault, bool afterCommit, int times = 1)
     {
@@ -28,32 +34,50 @@ public sealed class LedgerFaults : DbCommandInterceptor, IDbTransactionIntercept
 
     public void Clear()
     {
-        _failAfterCommandContaining = null;
+        _rejectCommandContaining = null;
         _commitFault = null;
         _commitFaultsLeft = 0;
     }
 
-    public override DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result)
+    // Rewritten when the command is initialized, before any interceptor executes it. The name may be quoted
+    // (SQLite) or not (Npgsql quotes only names that need it).
+    public override DbCommand CommandInitialized(CommandEndEventData eventData, DbCommand result)
     {
-        Check(command);
+        ArgumentNullException.ThrowIfNull(result);
+        if (_rejectCommandContaining is { } table)
+        {
+            var pattern = $"(?<![\\w\"])\"?{Regex.Escape(table)}\"?(?![\\w\"])";
+            if (Regex.IsMatch(result.CommandText, pattern))
+            {
+                _rejectCommandContaining = null;
+                result.CommandText = Regex.Replace(result.CommandText, pattern, $"\"{MissingTable}\"");
+            }
+        }
+
         return result;
     }
 
-    public override ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
+    public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
     {
-        Check(command);
+        AutocommitWriteFault(command, before: true);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        AutocommitWriteFault(command, before: true);
         return ValueTask.FromResult(result);
     }
 
     public override int NonQueryExecuted(DbCommand command, CommandExecutedEventData eventData, int result)
     {
-        Check(command);
+        AutocommitWriteFault(command, before: false);
         return result;
     }
 
     public override ValueTask<int> NonQueryExecutedAsync(DbCommand command, CommandExecutedEventData eventData, int result, CancellationToken cancellationToken = default)
     {
-        Check(command);
+        AutocommitWriteFault(command, before: false);
         return ValueTask.FromResult(result);
     }
 
@@ -77,11 +101,15 @@ public sealed class LedgerFaults : DbCommandInterceptor, IDbTransactionIntercept
         return Task.CompletedTask;
     }
 
-    private void Check(DbCommand command)
+    // A write batch sent without a transaction commits when it returns.
+    private void AutocommitWriteFault(DbCommand command, bool before)
     {
-        if (_failAfterCommandContaining is { } text && command.CommandText.Contains(text, StringComparison.Ordinal))
+        if (command.Transaction is null
+            && (command.CommandText.StartsWith("INSERT ", StringComparison.Ordinal)
+                || command.CommandText.StartsWith("UPDATE ", StringComparison.Ordinal)
+                || command.CommandText.StartsWith("WITH \"updated\"", StringComparison.Ordinal)))
         {
-            throw new InvalidOperationException($"injected failure after a command containing '{text}'");
+            CommitFault(before);
         }
     }
 

@@ -18,6 +18,7 @@ public sealed class LedgerTestDatabase : IAsyncDisposable
         ConnectionString = connectionString;
         var services = new ServiceCollection();
         services.AddSingleton<IInterceptor>(Faults);
+        services.AddSingleton<IInterceptor>(Traffic);
         addLedger(services, connectionString);
         _services = services.BuildServiceProvider();
         _openConnection = openConnection;
@@ -27,6 +28,8 @@ public sealed class LedgerTestDatabase : IAsyncDisposable
     public string ConnectionString { get; }
 
     public LedgerFaults Faults { get; } = new();
+
+    public LedgerTraffic Traffic { get; } = new();
 
     public IUnitOfWork Ledger => _services.GetRequiredService<IUnitOfWork>();
 

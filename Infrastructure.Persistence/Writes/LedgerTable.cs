@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace TradingBot.Infrastructure.Persistence.Writes;
+
+/// <summary>
+/// One table as the ledger writes it, read once per model from the EF Core mapping: its name, its columns
+/// with their provider type mappings (value converters included) and its key. No column list is written
+/// by hand, so the statements follow the model and its migrations.
+/// </summary>
+internal sealed class LedgerTable
+{
+    private static readonly ConditionalWeakTable<IModel, ConcurrentDictionary<Type, LedgerTable>> ByModel = [];
+
+    private readonly Dictionary<string, LedgerColumn> _byProperty;
+
+    private LedgerTable(IEntityType entityType, ISqlGenerationHelper sql)
+    {
+        var table = entityType.GetTableName() ?? throw new InvalidOperationException($"{entityType.DisplayName()} is not mapped to a table");
+        Name = sql.DelimitIdentifier(table, entityType.GetSchema());
+        RawName = table;
+        var storeObject = StoreObjectIdentifier.Table(table, entityType.GetSchema());
+        Columns = [.. entityType.GetProperties().Select(p => new LedgerColumn(p, sql.DelimitIdentifier(p.GetColumnName(storeObject)!)))];
+        _byProperty = Columns.ToDictionary(c => c.PropertyName, StringComparer.Ordinal);
+        var key = entityType.FindPrimaryKey()?.Properties ?? throw new InvalidOperationException($"{table} has no primary key");
+        if (key.Count != 1)
+        {
+            throw new InvalidOperationException($"{table} has a composite key; the ledger writes single-column keys only");
+        }
+
+        Key = _byProperty[key[0].Name];
+    }
+
+    /// <summary>The delimited table name.</summary>
+    public string Name { get; }
+
+    /// <summary>The table name as the schema spells it (for messages).</summary>
+    public string RawName { get; }
+
+    /// <summary>Every mapped column, in the model's order.</summary>
+    public IReadOnlyList<LedgerColumn> Columns { get; }
+
+    /// <summary>The primary key column.</summary>
+    public LedgerColumn Key { get; }
+
+    /// <summary>The table <typeparamref name="TRow"/> is mapped to in <paramref name="db"/>'s model.</summary>
+    public static LedgerTable For<TRow>(LedgerDbContext db)
+        where TRow : class
+    {
+        var tables = ByModel.GetValue(db.Model, _ => new ConcurrentDictionary<Type, LedgerTable>());
+        return tables.GetOrAdd(typeof(TRow), static (type, db) =>
+        {
+            var entityType = db.Model.FindEntityType(type) ?? throw new InvalidOperationException($"{type.Name} is not part of the ledger model");
+            return new LedgerTable(entityType, db.GetService<ISqlGenerationHelper>());
+        }, db);
+    }
+
+    /// <summary>The column mapped from the row property <paramref name="propertyName"/>.</summary>
+    public LedgerColumn Column(string propertyName) =>
+        _byProperty.TryGetValue(propertyName, out var column)
+            ? column
+            : throw new ArgumentException($"{RawName} has no column for property {propertyName}", nameof(propertyName));
+}
+
+/// <summary>A column: its delimited name, how to read it from a row and how to bind a value for it.</summary>
+internal sealed class LedgerColumn
+{
+    private readonly IClrPropertyGetter _getter;
+    private readonly RelationalTypeMapping _mapping;
+    private readonly bool _nullable;
+
+    public LedgerColumn(IProperty property, string name)
+    {
+        PropertyName = property.Name;
+        Name = name;
+        _getter = property.GetGetter();
+        _mapping = property.GetRelationalTypeMapping();
+        _nullable = property.IsNullable;
+        HasDatabaseDefault = property.GetDefaultValueSql() is not null;
+    }
+
+    /// <summary>The row property's name.</summary>
+    public string PropertyName { get; }
+
+    /// <summary>The delimited column name.</summary>
+    public string Name { get; }
+
+    /// <summary>True when the database fills the column when an insert leaves it out (e.g. <c>created_at DEFAULT NOW()</c>).</summary>
+    public bool HasDatabaseDefault { get; }
+
+    /// <summary>The column's value in <paramref name="row"/>.</summary>
+    public object? Read(object row) => _getter.GetClrValue(row);
+
+    /// <summary>A parameter carrying <paramref name="value"/> in the column's provider type (converted as the model says).</summary>
+    public DbParameter Parameter(DbCommand factory, string name, object? value) => _mapping.CreateParameter(factory, name, value, _nullable);
+}
