@@ -21,6 +21,12 @@ public interface ILedgerDatabaseErrors
 public sealed class LedgerExecutionStrategy(ExecutionStrategyDependencies dependencies, ILedgerDatabaseErrors errors, int maxRetryCount, TimeSpan maxRetryDelay)
     : ExecutionStrategy(dependencies, maxRetryCount, maxRetryDelay)
 {
+    /// <summary>
+    /// False while this strategy runs a unit of work: a failure re-runs the whole unit, never one statement, so
+    /// EF Core need not buffer each query's rows to be able to repeat it alone.
+    /// </summary>
+    public override bool RetriesOnFailure => Current != this && base.RetriesOnFailure;
+
     /// <inheritdoc />
     protected override bool ShouldRetryOn(Exception exception)
     {

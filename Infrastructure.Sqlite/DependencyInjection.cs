@@ -1,5 +1,7 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using TradingBot.Application.Ports;
+using TradingBot.Infrastructure.Persistence;
 using TradingBot.Infrastructure.Sqlite;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -14,8 +16,18 @@ public static class SqliteLedgerServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddSqliteLedger(this IServiceCollection services, string connectionString)
     {
-        SqliteLedger.PrepareConnectionString(connectionString);
+        var prepared = SqliteLedger.PrepareConnectionString(connectionString);
         services.TryAddSingleton<ILedgerLease>(_ => new SqliteLedgerLease(connectionString));
-        return services.AddLedgerPersistence(options => SqliteLedger.Configure(options, connectionString));
+        services.AddLedgerPersistence(options => SqliteLedger.Configure(options, connectionString));
+
+        // Each pooled context keeps one open connection, so its statements stay compiled (SqliteLedgerContexts).
+        var pooled = services.Last(d => d.ServiceType == typeof(IDbContextFactory<LedgerDbContext>) && !d.IsKeyedService);
+        services.Remove(pooled);
+        services.AddSingleton<IDbContextFactory<LedgerDbContext>>(provider => new SqliteLedgerContexts(
+            (IDbContextFactory<LedgerDbContext>)(pooled.ImplementationInstance
+                ?? pooled.ImplementationFactory?.Invoke(provider)
+                ?? ActivatorUtilities.CreateInstance(provider, pooled.ImplementationType!)),
+            prepared));
+        return services;
     }
 }

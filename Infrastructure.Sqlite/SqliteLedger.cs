@@ -69,7 +69,7 @@ public static class SqliteLedger
             .UseSqlite(prepared, sqlite => sqlite
                 .MigrationsAssembly(typeof(SqliteLedger).Assembly.FullName)
                 .ExecutionStrategy(dependencies => new LedgerExecutionStrategy(dependencies, SqliteLedgerErrors.Instance, 6, TimeSpan.FromSeconds(2))))
-            .AddInterceptors(SqlitePragmas.Instance);
+            .AddInterceptors(SqlitePragmas.Instance, SqliteStatementCache.Instance);
     }
 }
 
@@ -118,14 +118,17 @@ public sealed class SqlitePragmas : DbConnectionInterceptor
     private static readonly string Sql =
         $"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout={(int)SqliteLedger.BusyTimeout.TotalMilliseconds};";
 
-    /// <inheritdoc />
-    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+    /// <summary>Sets the pragmas on a connection opened outside EF Core (a kept connection).</summary>
+    public static void Apply(DbConnection connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
         using var command = connection.CreateCommand();
         command.CommandText = Sql;
         command.ExecuteNonQuery();
     }
+
+    /// <inheritdoc />
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
 
     /// <inheritdoc />
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)

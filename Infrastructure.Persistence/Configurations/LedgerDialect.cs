@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
@@ -23,6 +25,8 @@ public sealed class LedgerDialect
     private static readonly string[] SqliteTimeFormats =
         [SqliteTimeFormat, "yyyy'-'MM'-'dd' 'HH':'mm':'ss'.'fff", "yyyy'-'MM'-'dd' 'HH':'mm':'ss"];
 
+    private static readonly ConditionalWeakTable<IModel, StrongBox<bool>> SqliteByModel = [];
+
     private LedgerDialect(bool isSqlite) => IsSqlite = isSqlite;
 
     /// <summary>True on SQLite, false on Postgres.</summary>
@@ -30,6 +34,13 @@ public sealed class LedgerDialect
 
     /// <summary>The dialect of an EF Core provider, refusing providers the ledger was not built for.</summary>
     public static LedgerDialect For(string? providerName) => new(IsSqliteProvider(providerName));
+
+    /// <summary>True when <paramref name="db"/> runs on SQLite (read once per model: the provider's name is costly to ask).</summary>
+    public static bool RunsOnSqlite(DbContext db)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return SqliteByModel.GetValue(db.Model, _ => new StrongBox<bool>(IsSqliteProvider(db.Database.ProviderName))).Value;
+    }
 
     /// <summary>True for SQLite, false for Postgres; refuses providers the ledger was not built for.</summary>
     public static bool IsSqliteProvider(string? providerName) => providerName switch

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using TradingBot.Application.Ports;
@@ -24,7 +23,7 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
     public LedgerSession(LedgerDbContext db)
     {
         Db = db;
-        _sqlite = LedgerDialect.IsSqliteProvider(db.Database.ProviderName);
+        _sqlite = LedgerDialect.RunsOnSqlite(db);
         Orders = new OrderRepository(this);
         Fills = new FillRepository(this);
         Positions = new PositionRepository(this);
@@ -99,7 +98,7 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
     /// Sends the staged writes as one batch. SQLite: inside a transaction that takes the write lock at its
     /// start (BEGIN IMMEDIATE), the rows each statement wrote counted before COMMIT. Postgres: a batch sent
     /// without a transaction runs as one implicit transaction (one Sync), committed when it returns; its updates
-    /// check themselves (<see cref="LedgerWriteSql.ExpectOneRowFunction"/>). A flush before a read begins an
+    /// check themselves (<see cref="LedgerWriteBatch.ExpectOneRowFunction"/>). A flush before a read begins an
     /// explicit transaction (on Postgres sent with the batch, no extra round trip) that the last flush commits.
     /// </summary>
     private async Task FlushAsync(bool last, CancellationToken cancellationToken)
@@ -111,15 +110,12 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
                 _transaction = await Db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var connection = Db.Database.GetDbConnection();
-            await using var parameterFactory = DbProviderFactories.GetFactory(connection)?.CreateCommand()
-                ?? throw new InvalidOperationException($"{connection.GetType().Name} has no provider factory");
-            var batch = _writes.Render(assertUpdatesInSql: !_sqlite, parameterFactory);
-            var written = await Db.Database.ExecuteSqlRawAsync(batch.Sql, batch.Parameters, cancellationToken).ConfigureAwait(false);
-            if (_sqlite && written != batch.Statements)
+            var statements = _writes.Statements;
+            var written = await _writes.ExecuteAsync(Db, assertUpdatesInSql: !_sqlite, cancellationToken).ConfigureAwait(false);
+            if (_sqlite && written != statements)
             {
                 throw new DbUpdateConcurrencyException(
-                    $"ledger: {batch.Statements - written} of {batch.Updates} updated row(s) changed since this unit of work read them; nothing was written");
+                    $"ledger: {statements - written} row(s) this unit of work updates changed since it read them; nothing was written");
             }
 
             _writes.Clear();

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -25,7 +24,12 @@ internal sealed class LedgerTable
         Name = sql.DelimitIdentifier(table, entityType.GetSchema());
         RawName = table;
         var storeObject = StoreObjectIdentifier.Table(table, entityType.GetSchema());
-        Columns = [.. entityType.GetProperties().Select(p => new LedgerColumn(p, sql.DelimitIdentifier(p.GetColumnName(storeObject)!)))];
+        Columns = [.. entityType.GetProperties().Select((p, i) => new LedgerColumn(p, sql.DelimitIdentifier(p.GetColumnName(storeObject)!), i))];
+        if (Columns.Count > 64)
+        {
+            throw new InvalidOperationException($"{table} has more than 64 columns; the ledger's write shapes are 64-bit masks");
+        }
+
         _byProperty = Columns.ToDictionary(c => c.PropertyName, StringComparer.Ordinal);
         var key = entityType.FindPrimaryKey()?.Properties ?? throw new InvalidOperationException($"{table} has no primary key");
         if (key.Count != 1)
@@ -67,20 +71,19 @@ internal sealed class LedgerTable
             : throw new ArgumentException($"{RawName} has no column for property {propertyName}", nameof(propertyName));
 }
 
-/// <summary>A column: its delimited name, how to read it from a row and how to bind a value for it.</summary>
+/// <summary>A column: its delimited name, how to read it from a row and its provider type mapping.</summary>
 internal sealed class LedgerColumn
 {
     private readonly IClrPropertyGetter _getter;
-    private readonly RelationalTypeMapping _mapping;
-    private readonly bool _nullable;
 
-    public LedgerColumn(IProperty property, string name)
+    public LedgerColumn(IProperty property, string name, int index)
     {
         PropertyName = property.Name;
         Name = name;
+        Index = index;
         _getter = property.GetGetter();
-        _mapping = property.GetRelationalTypeMapping();
-        _nullable = property.IsNullable;
+        Mapping = property.GetRelationalTypeMapping();
+        IsNullable = property.IsNullable;
         HasDatabaseDefault = property.GetDefaultValueSql() is not null;
     }
 
@@ -90,12 +93,18 @@ internal sealed class LedgerColumn
     /// <summary>The delimited column name.</summary>
     public string Name { get; }
 
+    /// <summary>The column's place in its table (a bit in a write's shape).</summary>
+    public int Index { get; }
+
+    /// <summary>The provider type mapping, value converter included, that parameters for the column are created with.</summary>
+    public RelationalTypeMapping Mapping { get; }
+
+    /// <summary>True when the column takes NULL.</summary>
+    public bool IsNullable { get; }
+
     /// <summary>True when the database fills the column when an insert leaves it out (e.g. <c>created_at DEFAULT NOW()</c>).</summary>
     public bool HasDatabaseDefault { get; }
 
     /// <summary>The column's value in <paramref name="row"/>.</summary>
     public object? Read(object row) => _getter.GetClrValue(row);
-
-    /// <summary>A parameter carrying <paramref name="value"/> in the column's provider type (converted as the model says).</summary>
-    public DbParameter Parameter(DbCommand factory, string name, object? value) => _mapping.CreateParameter(factory, name, value, _nullable);
 }

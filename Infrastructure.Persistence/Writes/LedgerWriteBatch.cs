@@ -1,6 +1,11 @@
-using System.Data.Common;
+using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace TradingBot.Infrastructure.Persistence.Writes;
 
@@ -10,17 +15,33 @@ namespace TradingBot.Infrastructure.Persistence.Writes;
 internal readonly record struct Expected(LedgerColumn Column, object? Value);
 
 /// <summary>
-/// The writes one unit of work has staged: explicit inserts and key-addressed updates, rendered from the
-/// model into one statement batch. An update carries the values it expects the row to still hold; the batch
-/// fails when one does not match (see <see cref="LedgerWriteSql"/>). A row staged twice is written once,
-/// with its latest values.
+/// The writes one unit of work has staged: explicit inserts and key-addressed updates, sent as one statement
+/// batch. An update carries the values it expects the row to still hold, so a row changed since it was read
+/// fails the batch (see <see cref="ExecuteAsync"/>). A row staged twice is written once, with its latest values.
+/// <para>
+/// Like a compiled query, a batch's SQL and typed parameter slots are built once per shape (which tables,
+/// which columns, which expected values are NULL) as an EF Core relational command; each execution only passes
+/// the values, which EF Core binds through the model's type mappings and value converters.
+/// </para>
 /// </summary>
 internal sealed class LedgerWriteBatch
 {
+    /// <summary>
+    /// The Postgres function (created by the Postgres migrations) an update's row count is passed through: it
+    /// raises SQLSTATE 40001 (serialization_failure) unless exactly one row was updated, so a row changed since it
+    /// was read aborts the whole batch, which then runs again as a transient failure.
+    /// </summary>
+    public const string ExpectOneRowFunction = "ledger_expect_one_row";
+
+    private static readonly ConditionalWeakTable<IRelationalCommandBuilderFactory, ConcurrentDictionary<(string Shape, bool Assert), IRelationalCommand>> Compiled = [];
+
     private readonly List<StagedWrite> _writes = [];
     private readonly Dictionary<(LedgerTable Table, object Key), StagedWrite> _byRow = [];
 
     public bool IsEmpty => _writes.Count == 0;
+
+    /// <summary>How many statements the batch sends (each inserts or updates exactly one row when it succeeds).</summary>
+    public int Statements => _writes.Count;
 
     /// <summary>Stages an insert of <paramref name="row"/>; columns left null that the database fills by default are left out.</summary>
     public void Insert(LedgerTable table, object row) => Add(new StagedWrite(table, row, null, []));
@@ -45,28 +66,31 @@ internal sealed class LedgerWriteBatch
     /// <summary>True when the row with <paramref name="row"/>'s key is staged.</summary>
     public bool IsStaged(LedgerTable table, object row) => _byRow.ContainsKey((table, KeyOf(table, row)));
 
-    /// <summary>Renders the batch: one statement per staged write, parameters bound through the model's type mappings.</summary>
-    public LedgerWriteSql Render(bool assertUpdatesInSql, DbCommand parameterFactory)
+    /// <summary>
+    /// Sends the batch through <paramref name="db"/>'s connection and current transaction, and returns the rows
+    /// its INSERT and plain UPDATE statements wrote. With <paramref name="assertUpdatesInSql"/> each update checks
+    /// itself in the database (<see cref="ExpectOneRowFunction"/>) instead of being counted.
+    /// </summary>
+    public async Task<int> ExecuteAsync(LedgerDbContext db, bool assertUpdatesInSql, CancellationToken cancellationToken)
     {
-        var sql = new StringBuilder(256 * _writes.Count);
-        var parameters = new List<DbParameter>(16 * _writes.Count);
-        var updates = 0;
+        var values = new Dictionary<string, object?>(_writes.Count * 12, StringComparer.Ordinal);
+        var shape = new StringBuilder(_writes.Count * 24);
         foreach (var write in _writes)
         {
-            if (write.Set is null)
-            {
-                AppendInsert(sql, parameters, write, parameterFactory);
-            }
-            else
-            {
-                AppendUpdate(sql, parameters, write, assertUpdatesInSql, parameterFactory);
-                updates++;
-            }
-
-            sql.Append(";\n");
+            write.AppendShape(shape, values);
         }
 
-        return new LedgerWriteSql(sql.ToString(), parameters, _writes.Count, updates);
+        var commands = Compiled.GetValue(db.GetService<IRelationalCommandBuilderFactory>(), _ => new());
+        var command = commands.GetOrAdd((shape.ToString(), assertUpdatesInSql), static (_, state) => state.Batch.Compile(state.Db, state.Assert), (Batch: this, Db: db, Assert: assertUpdatesInSql));
+        return await command.ExecuteNonQueryAsync(
+            new RelationalCommandParameterObject(
+                db.GetService<IRelationalConnection>(),
+                values,
+                null,
+                db,
+                db.GetService<IRelationalCommandDiagnosticsLogger>(),
+                CommandSource.ExecuteSqlRaw),
+            cancellationToken).ConfigureAwait(false);
     }
 
     public void Clear()
@@ -78,74 +102,60 @@ internal sealed class LedgerWriteBatch
     private static object KeyOf(LedgerTable table, object row) =>
         table.Key.Read(row) ?? throw new InvalidOperationException($"a {table.RawName} row has no key; the ledger generates keys before writing");
 
-    private static void AppendInsert(StringBuilder sql, List<DbParameter> parameters, StagedWrite write, DbCommand factory)
+    private static readonly string[] Slots = [.. Enumerable.Range(0, 256).Select(i => string.Create(CultureInfo.InvariantCulture, $"p{i}"))];
+
+    private static string Slot(int index) => index < Slots.Length ? Slots[index] : string.Create(CultureInfo.InvariantCulture, $"p{index}");
+
+    // The SQL and parameter slots of this batch's shape, numbered in the order AppendShape binds the values.
+    private IRelationalCommand Compile(LedgerDbContext db, bool assert)
     {
-        sql.Append("INSERT INTO ").Append(write.Table.Name).Append(" (");
-        var values = new StringBuilder();
-        var first = true;
-        foreach (var column in write.Table.Columns)
+        var sql = db.GetService<ISqlGenerationHelper>();
+        var builder = db.GetService<IRelationalCommandBuilderFactory>().Create();
+        var slots = 0;
+        string Bind(LedgerColumn column)
         {
-            var value = column.Read(write.Row);
-            if (value is null && column.HasDatabaseDefault)
-            {
-                continue;
-            }
-
-            if (!first)
-            {
-                sql.Append(", ");
-                values.Append(", ");
-            }
-
-            first = false;
-            sql.Append(column.Name);
-            values.Append(Bind(parameters, column, value, factory));
+            var invariant = Slot(slots++);
+            var name = sql.GenerateParameterNamePlaceholder(invariant);
+            builder.AddParameter(invariant, name, column.Mapping, column.IsNullable);
+            return name;
         }
 
-        sql.Append(") VALUES (").Append(values).Append(')');
-    }
-
-    private static void AppendUpdate(StringBuilder sql, List<DbParameter> parameters, StagedWrite write, bool assertInSql, DbCommand factory)
-    {
-        if (assertInSql)
+        foreach (var write in _writes)
         {
-            sql.Append("WITH \"updated\" AS (");
-        }
-
-        sql.Append("UPDATE ").Append(write.Table.Name).Append(" SET ");
-        for (var i = 0; i < write.Set!.Count; i++)
-        {
-            var column = write.Set[i];
-            sql.Append(i == 0 ? "" : ", ").Append(column.Name).Append(" = ").Append(Bind(parameters, column, column.Read(write.Row), factory));
-        }
-
-        var key = write.Table.Key;
-        sql.Append(" WHERE ").Append(key.Name).Append(" = ").Append(Bind(parameters, key, key.Read(write.Row), factory));
-        foreach (var (column, value) in write.Expected)
-        {
-            sql.Append(" AND ").Append(column.Name);
-            if (value is null)
+            var table = write.Table;
+            if (write.Set is null)
             {
-                sql.Append(" IS NULL");
+                var included = table.Columns.Where(c => !write.Omits(c)).ToList();
+                builder.Append("INSERT INTO ").Append(table.Name).Append(" (")
+                    .Append(string.Join(", ", included.Select(c => c.Name))).Append(") VALUES (")
+                    .Append(string.Join(", ", included.Select(Bind))).Append(")");
             }
             else
             {
-                sql.Append(" = ").Append(Bind(parameters, column, value, factory));
+                if (assert)
+                {
+                    builder.Append("WITH \"updated\" AS (");
+                }
+
+                builder.Append("UPDATE ").Append(table.Name).Append(" SET ")
+                    .Append(string.Join(", ", write.Set.Select(c => $"{c.Name} = {Bind(c)}")))
+                    .Append(" WHERE ").Append(table.Key.Name).Append(" = ").Append(Bind(table.Key));
+                foreach (var (column, value) in write.Expected)
+                {
+                    builder.Append(" AND ").Append(column.Name).Append(value is null ? " IS NULL" : $" = {Bind(column)}");
+                }
+
+                if (assert)
+                {
+                    builder.Append(" RETURNING 1) SELECT ").Append(ExpectOneRowFunction)
+                        .Append("(count(*), '").Append(table.RawName).Append("') FROM \"updated\"");
+                }
             }
+
+            builder.Append(";\n");
         }
 
-        if (assertInSql)
-        {
-            sql.Append(" RETURNING 1) SELECT ").Append(LedgerWriteSql.ExpectOneRowFunction)
-                .Append("(count(*), '").Append(write.Table.RawName).Append("') FROM \"updated\"");
-        }
-    }
-
-    private static string Bind(List<DbParameter> parameters, LedgerColumn column, object? value, DbCommand factory)
-    {
-        var name = string.Create(CultureInfo.InvariantCulture, $"p{parameters.Count}");
-        parameters.Add(column.Parameter(factory, name, value));
-        return "@" + name;
+        return builder.Build();
     }
 
     private void Add(StagedWrite write)
@@ -160,24 +170,57 @@ internal sealed class LedgerWriteBatch
 
         public object Row { get; set; } = row;
 
+        // In the table's column order, so that one shape always means one SQL text and one slot order.
+
         /// <summary>Null for an insert.</summary>
-        public IReadOnlyList<LedgerColumn>? Set { get; } = set;
+        public IReadOnlyList<LedgerColumn>? Set { get; } = set is null ? null : [.. set.OrderBy(c => c.Index)];
 
-        public IReadOnlyList<Expected> Expected { get; } = expected;
+        public IReadOnlyList<Expected> Expected { get; } = [.. expected.OrderBy(e => e.Column.Index)];
+
+        /// <summary>An insert leaves out a column it has no value for when the database fills it by default.</summary>
+        public bool Omits(LedgerColumn column) => column.HasDatabaseDefault && column.Read(Row) is null;
+
+        /// <summary>Appends what the SQL depends on to <paramref name="shape"/> and the values to bind, in slot order.</summary>
+        public void AppendShape(StringBuilder shape, Dictionary<string, object?> values)
+        {
+            ulong columns = 0;
+            if (Set is null)
+            {
+                foreach (var column in Table.Columns)
+                {
+                    if (!Omits(column))
+                    {
+                        columns |= 1UL << column.Index;
+                        values[Slot(values.Count)] = column.Read(Row);
+                    }
+                }
+
+                shape.Append(Table.RawName).Append(":I").Append(columns).Append('|');
+                return;
+            }
+
+            foreach (var column in Set)
+            {
+                columns |= 1UL << column.Index;
+                values[Slot(values.Count)] = column.Read(Row);
+            }
+
+            values[Slot(values.Count)] = Table.Key.Read(Row);
+            ulong expected = 0, isNull = 0;
+            foreach (var (column, value) in Expected)
+            {
+                expected |= 1UL << column.Index;
+                if (value is null)
+                {
+                    isNull |= 1UL << column.Index;
+                }
+                else
+                {
+                    values[Slot(values.Count)] = value;
+                }
+            }
+
+            shape.Append(Table.RawName).Append(":U").Append(columns).Append(':').Append(expected).Append(':').Append(isNull).Append('|');
+        }
     }
-}
-
-/// <summary>A rendered batch.</summary>
-/// <param name="Sql">The statements, separated by semicolons.</param>
-/// <param name="Parameters">Their parameters.</param>
-/// <param name="Statements">How many statements (each inserts or updates exactly one row when it succeeds).</param>
-/// <param name="Updates">How many of them are updates.</param>
-internal sealed record LedgerWriteSql(string Sql, IReadOnlyList<DbParameter> Parameters, int Statements, int Updates)
-{
-    /// <summary>
-    /// The Postgres function (created by the Postgres migrations) an update's result is passed through: it
-    /// raises SQLSTATE 40001 (serialization_failure) unless exactly one row was updated, so a row that changed
-    /// since it was read aborts the whole batch, which then runs again as a transient failure.
-    /// </summary>
-    public const string ExpectOneRowFunction = "ledger_expect_one_row";
 }

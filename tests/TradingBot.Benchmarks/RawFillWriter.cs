@@ -7,70 +7,51 @@ using TradingBot.Infrastructure.Persistence.Rows;
 
 namespace TradingBot.Benchmarks;
 
+/// <summary>What the raw baseline's one read returns: the order, its position (null when none) and whether the fill id is stored.</summary>
+internal sealed record RawTarget(OrderRow Order, PositionRow? Position, bool Recorded);
+
 /// <summary>
-/// The raw ADO.NET baseline: the statements the EF unit of work issues for <c>RecordFill</c>, in the same
-/// order, on one long-lived connection per writer with prepared, parameterized commands — and the same
-/// Domain computations (Order.ApplyFill, Position.ApplyFill, the same audit events and row mapping).
+/// The writes of one record-fill, in the order the EF unit of work stages them: the fill insert, the order update
+/// (expecting the status, filled quantity and exchange order id it read), the position insert (new position) or
+/// update (expecting the version it read), then the audit events (STATE_TRANSITION on the order's first fill, FILL).
+/// </summary>
+internal sealed record RawWrites(FillRow Fill, OrderRow Order, OrderRow OrderRead, PositionRow Position, long? PositionReadVersion, IReadOnlyList<AuditLogRow> Audits)
+{
+    public int Statements => 3 + Audits.Count;
+}
+
+/// <summary>
+/// The raw ADO.NET baseline: the statements the EF unit of work sends for <c>RecordFill</c> (see <c>--show-sql</c>),
+/// in the same order, on one long-lived connection per writer with prepared, parameterized commands - and the
+/// same Domain computations (Order.ApplyFill, Position.ApplyFill, the same audit events and row mapping).
 /// <list type="number">
-/// <item>BEGIN (IMMEDIATE on SQLite)</item>
-/// <item>SELECT the order row by id</item>
-/// <item>SELECT whether the exchange fill id exists</item>
-/// <item>SELECT the position row by exchange and symbol</item>
-/// <item>one batch, in EF Core's order: INSERT audit event(s) (STATE_TRANSITION on the order's first fill, then FILL),
-/// INSERT fill, UPDATE order, INSERT or UPDATE position (the UPDATE matching the version it read)</item>
-/// <item>COMMIT</item>
+/// <item>one SELECT: the order, its position (LEFT JOIN on exchange and symbol) and EXISTS for the fill id</item>
+/// <item>the writes as one atomic unit (<see cref="WriteAsync"/>: SQLite in BEGIN IMMEDIATE ... COMMIT with the
+/// rows counted before COMMIT; Postgres as one batch, an implicit transaction, its updates checked by
+/// ledger_expect_one_row)</item>
 /// </list>
 /// </summary>
 internal abstract class RawFillWriter(OrderId order, int writer) : IFillWriter
 {
+    /// <summary>The columns of the one read, in the order both readers map them.</summary>
+    protected const string TargetColumns =
+        "o.id, o.created_at, o.exchange, o.exchange_order_id, o.filled_quantity_base, o.idempotency_key, o.price_quote, o.quantity_base, " +
+        "o.side, o.status, o.symbol, o.type, o.updated_at, p.id, p.created_at, p.entry_notional_quote, p.exchange, p.fees_paid_quote, " +
+        "p.fill_count, p.funding_quote, p.net_quantity_base, p.realized_pnl_quote, p.symbol, p.updated_at, p.version";
+
     private long _sequence;
 
     public async Task RecordNextAsync()
     {
         var fill = Workload.NewFill(order, writer, ++_sequence);
-        await BeginAsync();
-        try
-        {
-            await RecordAsync(fill);
-            await CommitAsync();
-        }
-        catch
-        {
-            await RollbackAsync();
-            throw;
-        }
-    }
-
-    public abstract ValueTask DisposeAsync();
-
-    protected abstract Task BeginAsync();
-
-    protected abstract Task CommitAsync();
-
-    protected abstract Task RollbackAsync();
-
-    protected abstract Task<OrderRow?> ReadOrderAsync(Guid id);
-
-    protected abstract Task<PositionRow?> ReadPositionAsync(string exchange, string symbol);
-
-    protected abstract Task<bool> FillExistsAsync(string exchangeFillId);
-
-    /// <summary>
-    /// Sends the writes as one batch. <paramref name="readVersion"/> is null when the position row is new
-    /// (INSERT with version 1); otherwise the UPDATE must match exactly that version.
-    /// </summary>
-    protected abstract Task WriteAsync(FillRow fill, OrderRow order, PositionRow position, long? readVersion, IReadOnlyList<AuditLogRow> audits);
-
-    private async Task RecordAsync(Fill fill)
-    {
-        var orderRow = await ReadOrderAsync(fill.OrderId.Value)
+        var target = await ReadTargetAsync(fill.OrderId.Value, fill.ExchangeFillId.Value)
             ?? throw new InvalidOperationException($"order {fill.OrderId} is missing");
-        var ledgerOrder = RowMapping.ToDomain(orderRow);
-        if (await FillExistsAsync(fill.ExchangeFillId.Value))
+        if (target.Recorded)
         {
             throw new InvalidOperationException($"fill {fill.ExchangeFillId} is already stored");
         }
 
+        var ledgerOrder = RowMapping.ToDomain(target.Order);
         var now = DateTimeOffset.UtcNow;
         var statusBefore = ledgerOrder.Status;
         if (ledgerOrder.ApplyFill(fill, now) != FillApplication.Applied)
@@ -78,16 +59,13 @@ internal abstract class RawFillWriter(OrderId order, int writer) : IFillWriter
             throw new InvalidOperationException($"fill {fill.ExchangeFillId} was not applicable to its order");
         }
 
-        var positionRow = await ReadPositionAsync(ledgerOrder.Exchange.Value, ledgerOrder.Symbol.Value);
-        var position = positionRow is null ? Position.Flat(ledgerOrder.Exchange, ledgerOrder.Symbol) : RowMapping.ToDomain(positionRow);
-
+        var position = target.Position is null ? Position.Flat(ledgerOrder.Exchange, ledgerOrder.Symbol) : RowMapping.ToDomain(target.Position);
         var fillRow = RowMapping.ToRow(fill, position.FillCount + 1);
         var realized = position.ApplyFill(ledgerOrder.Side, fill);
 
-        long? readVersion = positionRow?.Version;
-        var savedPosition = positionRow ?? new PositionRow { Id = Guid.CreateVersion7(), Version = 0 };
+        long? readVersion = target.Position?.Version;
+        var savedPosition = new PositionRow { Id = target.Position?.Id ?? Guid.CreateVersion7(), CreatedAt = target.Position?.CreatedAt, Version = (readVersion ?? 0) + 1 };
         RowMapping.CopyTo(position, savedPosition);
-        savedPosition.Version = (readVersion ?? 0) + 1;
 
         var audits = new List<AuditLogRow>(2);
         if (ledgerOrder.Status != statusBefore)
@@ -116,8 +94,16 @@ internal abstract class RawFillWriter(OrderId order, int writer) : IFillWriter
             ("realized_pnl", realized.ToString()),
             ("position", position.NetQuantity.ToString()))));
 
-        await WriteAsync(fillRow, RowMapping.ToRow(ledgerOrder), savedPosition, readVersion, audits);
+        await WriteAsync(new RawWrites(fillRow, RowMapping.ToRow(ledgerOrder), target.Order, savedPosition, readVersion, audits));
     }
+
+    public abstract ValueTask DisposeAsync();
+
+    /// <summary>The one read; null when the order does not exist.</summary>
+    protected abstract Task<RawTarget?> ReadTargetAsync(Guid orderId, string exchangeFillId);
+
+    /// <summary>Writes <paramref name="writes"/> atomically and durably, failing when an update found its row changed.</summary>
+    protected abstract Task WriteAsync(RawWrites writes);
 
     private static AuditLogRow ToRow(AuditEvent auditEvent) => new()
     {

@@ -6,54 +6,48 @@ using TradingBot.Infrastructure.Persistence.Rows;
 namespace TradingBot.Benchmarks;
 
 /// <summary>
-/// The raw baseline on Npgsql: one open connection per writer, the four reads as prepared commands and the
-/// writes as one prepared <see cref="NpgsqlBatch"/> (one round trip), typed as the EF model types them
-/// (uuid, text, bigint, timestamptz, jsonb). BEGIN travels with the first read, as it does under EF Core.
+/// The raw baseline on Npgsql: one open connection per writer, the read a prepared command and the writes one
+/// prepared <see cref="NpgsqlBatch"/> sent without a transaction (one round trip, one implicit transaction), its
+/// updates passing their row count through ledger_expect_one_row as the EF unit of work's do. Parameters are
+/// typed as the EF model types them (uuid, text, bigint, timestamptz, jsonb).
 /// </summary>
 internal sealed class RawPostgresFillWriter : RawFillWriter
 {
-    private const string InsertAudit =
-        "INSERT INTO audit_log (id, created_at, event_data, event_type) VALUES ($1, $2, $3, $4)";
-
     private const string InsertFill =
         "INSERT INTO fills (id, exchange_fill_id, fee_asset, fee_quote, filled_at, order_id, position_sequence, price_quote, quantity_base) " +
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING created_at";
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 
     private const string UpdateOrder =
-        "UPDATE orders SET exchange_order_id = $1, filled_quantity_base = $2, status = $3, updated_at = $4 WHERE id = $5";
+        "WITH \"updated\" AS (UPDATE orders SET status = $1, exchange_order_id = $2, filled_quantity_base = $3, updated_at = $4 " +
+        "WHERE id = $5 AND status = $6 AND filled_quantity_base = $7 AND exchange_order_id = $8 RETURNING 1) " +
+        "SELECT ledger_expect_one_row(count(*), 'orders') FROM \"updated\"";
 
     private const string InsertPosition =
         "INSERT INTO positions (id, entry_notional_quote, exchange, fees_paid_quote, fill_count, funding_quote, net_quantity_base, realized_pnl_quote, symbol, updated_at, version) " +
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING created_at";
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
     private const string UpdatePosition =
-        "UPDATE positions SET entry_notional_quote = $1, fees_paid_quote = $2, fill_count = $3, funding_quote = $4, net_quantity_base = $5, " +
-        "realized_pnl_quote = $6, updated_at = $7, version = $8 WHERE id = $9 AND version = $10";
+        "WITH \"updated\" AS (UPDATE positions SET net_quantity_base = $1, entry_notional_quote = $2, realized_pnl_quote = $3, fees_paid_quote = $4, " +
+        "funding_quote = $5, fill_count = $6, updated_at = $7, version = $8 WHERE id = $9 AND version = $10 RETURNING 1) " +
+        "SELECT ledger_expect_one_row(count(*), 'positions') FROM \"updated\"";
+
+    private const string InsertAudit =
+        "INSERT INTO audit_log (id, created_at, event_data, event_type) VALUES ($1, $2, $3, $4)";
 
     private readonly NpgsqlConnection _connection;
-    private readonly NpgsqlCommand _selectOrder;
-    private readonly NpgsqlCommand _selectPosition;
-    private readonly NpgsqlCommand _fillExists;
+    private readonly NpgsqlCommand _readTarget;
     private readonly Dictionary<(bool NewPosition, int Audits), NpgsqlBatch> _batches = [];
-    private NpgsqlTransaction? _transaction;
 
     private RawPostgresFillWriter(NpgsqlConnection connection, OrderId order, int writer)
         : base(order, writer)
     {
         _connection = connection;
-        _selectOrder = new NpgsqlCommand(
-            "SELECT o.id, o.created_at, o.exchange, o.exchange_order_id, o.filled_quantity_base, o.idempotency_key, o.price_quote, o.quantity_base, " +
-            "o.side, o.status, o.symbol, o.type, o.updated_at FROM orders AS o WHERE o.id = $1 LIMIT 1",
+        _readTarget = new NpgsqlCommand(
+            $"SELECT {TargetColumns}, EXISTS (SELECT 1 FROM fills AS f WHERE f.exchange_fill_id = $2) " +
+            "FROM orders AS o LEFT JOIN positions AS p ON o.exchange = p.exchange AND o.symbol = p.symbol WHERE o.id = $1 LIMIT 1",
             connection);
-        _selectOrder.Parameters.Add(new NpgsqlParameter<Guid> { NpgsqlDbType = NpgsqlDbType.Uuid });
-        _selectPosition = new NpgsqlCommand(
-            "SELECT p.id, p.created_at, p.entry_notional_quote, p.exchange, p.fees_paid_quote, p.fill_count, p.funding_quote, p.net_quantity_base, " +
-            "p.realized_pnl_quote, p.symbol, p.updated_at, p.version FROM positions AS p WHERE p.exchange = $1 AND p.symbol = $2 LIMIT 1",
-            connection);
-        _selectPosition.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text });
-        _selectPosition.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text });
-        _fillExists = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM fills AS f WHERE f.exchange_fill_id = $1)", connection);
-        _fillExists.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text });
+        _readTarget.Parameters.Add(new NpgsqlParameter<Guid> { NpgsqlDbType = NpgsqlDbType.Uuid });
+        _readTarget.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text });
     }
 
     public static async Task<RawPostgresFillWriter> OpenAsync(string connectionString, OrderId order, int writer, CancellationToken cancellationToken)
@@ -61,11 +55,7 @@ internal sealed class RawPostgresFillWriter : RawFillWriter
         var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
         var rawWriter = new RawPostgresFillWriter(connection, order, writer);
-        foreach (var command in new[] { rawWriter._selectOrder, rawWriter._selectPosition, rawWriter._fillExists })
-        {
-            await command.PrepareAsync(cancellationToken);
-        }
-
+        await rawWriter._readTarget.PrepareAsync(cancellationToken);
         return rawWriter;
     }
 
@@ -76,45 +66,25 @@ internal sealed class RawPostgresFillWriter : RawFillWriter
             await batch.DisposeAsync();
         }
 
-        foreach (var command in new[] { _selectOrder, _selectPosition, _fillExists })
-        {
-            await command.DisposeAsync();
-        }
-
+        await _readTarget.DisposeAsync();
         await _connection.DisposeAsync();
     }
 
-    protected override async Task BeginAsync() => _transaction = await _connection.BeginTransactionAsync();
-
-    protected override async Task CommitAsync()
+    protected override async Task<RawTarget?> ReadTargetAsync(Guid orderId, string exchangeFillId)
     {
-        await _transaction!.CommitAsync();
-        await _transaction.DisposeAsync();
-        _transaction = null;
-    }
-
-    protected override async Task RollbackAsync()
-    {
-        if (_transaction is not null)
-        {
-            await _transaction.DisposeAsync();
-            _transaction = null;
-        }
-    }
-
-    protected override async Task<OrderRow?> ReadOrderAsync(Guid id)
-    {
-        ((NpgsqlParameter<Guid>)_selectOrder.Parameters[0]).TypedValue = id;
-        await using var reader = await _selectOrder.ExecuteReaderAsync();
+        ((NpgsqlParameter<Guid>)_readTarget.Parameters[0]).TypedValue = orderId;
+        ((NpgsqlParameter<string>)_readTarget.Parameters[1]).TypedValue = exchangeFillId;
+        await using var reader = await _readTarget.ExecuteReaderAsync();
         if (!await reader.ReadAsync())
         {
             return null;
         }
 
-        return new OrderRow
+        DateTimeOffset? Time(int i) => reader.IsDBNull(i) ? null : reader.GetFieldValue<DateTimeOffset>(i);
+        var order = new OrderRow
         {
             Id = reader.GetGuid(0),
-            CreatedAt = reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1),
+            CreatedAt = Time(1),
             Exchange = reader.GetString(2),
             ExchangeOrderId = reader.IsDBNull(3) ? null : reader.GetString(3),
             FilledQuantityBase = reader.GetInt64(4),
@@ -125,139 +95,75 @@ internal sealed class RawPostgresFillWriter : RawFillWriter
             Status = reader.GetString(9),
             Symbol = reader.GetString(10),
             Type = reader.GetString(11),
-            UpdatedAt = reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12),
+            UpdatedAt = Time(12),
         };
-    }
-
-    protected override async Task<PositionRow?> ReadPositionAsync(string exchange, string symbol)
-    {
-        ((NpgsqlParameter<string>)_selectPosition.Parameters[0]).TypedValue = exchange;
-        ((NpgsqlParameter<string>)_selectPosition.Parameters[1]).TypedValue = symbol;
-        await using var reader = await _selectPosition.ExecuteReaderAsync();
-        if (!await reader.ReadAsync())
+        var position = reader.IsDBNull(13) ? null : new PositionRow
         {
-            return null;
-        }
-
-        return new PositionRow
-        {
-            Id = reader.GetGuid(0),
-            CreatedAt = reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1),
-            EntryNotionalQuote = reader.GetInt64(2),
-            Exchange = reader.GetString(3),
-            FeesPaidQuote = reader.GetInt64(4),
-            FillCount = reader.GetInt64(5),
-            FundingQuote = reader.GetInt64(6),
-            NetQuantityBase = reader.GetInt64(7),
-            RealizedPnlQuote = reader.GetInt64(8),
-            Symbol = reader.GetString(9),
-            UpdatedAt = reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
-            Version = reader.GetInt64(11),
+            Id = reader.GetGuid(13),
+            CreatedAt = Time(14),
+            EntryNotionalQuote = reader.GetInt64(15),
+            Exchange = reader.GetString(16),
+            FeesPaidQuote = reader.GetInt64(17),
+            FillCount = reader.GetInt64(18),
+            FundingQuote = reader.GetInt64(19),
+            NetQuantityBase = reader.GetInt64(20),
+            RealizedPnlQuote = reader.GetInt64(21),
+            Symbol = reader.GetString(22),
+            UpdatedAt = Time(23),
+            Version = reader.GetInt64(24),
         };
+        return new RawTarget(order, position, reader.GetBoolean(25));
     }
 
-    protected override async Task<bool> FillExistsAsync(string exchangeFillId)
+    protected override async Task WriteAsync(RawWrites writes)
     {
-        ((NpgsqlParameter<string>)_fillExists.Parameters[0]).TypedValue = exchangeFillId;
-        return (bool)(await _fillExists.ExecuteScalarAsync())!;
-    }
-
-    protected override async Task WriteAsync(FillRow fill, OrderRow order, PositionRow position, long? readVersion, IReadOnlyList<AuditLogRow> audits)
-    {
-        var batch = await BatchAsync(readVersion is null, audits.Count);
+        var batch = await BatchAsync(writes.PositionReadVersion is null, writes.Audits.Count);
         var commands = batch.BatchCommands;
-        var next = 0;
-        foreach (var audit in audits)
+        var (fill, order, read, position) = (writes.Fill, writes.Order, writes.OrderRead, writes.Position);
+        Set(commands[0].Parameters, fill.Id, fill.ExchangeFillId, fill.FeeAsset, fill.FeeQuote, fill.FilledAt, fill.OrderId!.Value, fill.PositionSequence, fill.PriceQuote, fill.QuantityBase);
+        Set(
+            commands[1].Parameters,
+            order.Status,
+            order.ExchangeOrderId ?? throw new InvalidOperationException("the benchmark's orders carry an exchange order id"),
+            order.FilledQuantityBase,
+            order.UpdatedAt!.Value,
+            order.Id,
+            read.Status,
+            read.FilledQuantityBase,
+            read.ExchangeOrderId ?? throw new InvalidOperationException("the benchmark's orders carry an exchange order id"));
+        if (writes.PositionReadVersion is not { } version)
         {
-            var parameters = commands[next++].Parameters;
-            Set(parameters, 0, audit.Id);
-            Set(parameters, 1, audit.CreatedAt!.Value);
-            Set(parameters, 2, audit.EventData);
-            Set(parameters, 3, audit.EventType);
-        }
-
-        var fillIndex = next;
-        var fillParameters = commands[next++].Parameters;
-        Set(fillParameters, 0, fill.Id);
-        Set(fillParameters, 1, fill.ExchangeFillId);
-        Set(fillParameters, 2, fill.FeeAsset);
-        Set(fillParameters, 3, fill.FeeQuote);
-        Set(fillParameters, 4, fill.FilledAt);
-        Set(fillParameters, 5, fill.OrderId!.Value);
-        Set(fillParameters, 6, fill.PositionSequence);
-        Set(fillParameters, 7, fill.PriceQuote);
-        Set(fillParameters, 8, fill.QuantityBase);
-
-        var orderIndex = next;
-        var orderParameters = commands[next++].Parameters;
-        orderParameters[0].Value = (object?)order.ExchangeOrderId ?? DBNull.Value;
-        Set(orderParameters, 1, order.FilledQuantityBase);
-        Set(orderParameters, 2, order.Status);
-        Set(orderParameters, 3, order.UpdatedAt!.Value);
-        Set(orderParameters, 4, order.Id);
-
-        var positionIndex = next;
-        var positionParameters = commands[next].Parameters;
-        if (readVersion is not { } version)
-        {
-            Set(positionParameters, 0, position.Id);
-            Set(positionParameters, 1, position.EntryNotionalQuote);
-            Set(positionParameters, 2, position.Exchange);
-            Set(positionParameters, 3, position.FeesPaidQuote);
-            Set(positionParameters, 4, position.FillCount);
-            Set(positionParameters, 5, position.FundingQuote);
-            Set(positionParameters, 6, position.NetQuantityBase);
-            Set(positionParameters, 7, position.RealizedPnlQuote);
-            Set(positionParameters, 8, position.Symbol);
-            Set(positionParameters, 9, position.UpdatedAt!.Value);
-            Set(positionParameters, 10, position.Version);
+            Set(commands[2].Parameters, position.Id, position.EntryNotionalQuote, position.Exchange, position.FeesPaidQuote, position.FillCount, position.FundingQuote, position.NetQuantityBase, position.RealizedPnlQuote, position.Symbol, position.UpdatedAt!.Value, position.Version);
         }
         else
         {
-            Set(positionParameters, 0, position.EntryNotionalQuote);
-            Set(positionParameters, 1, position.FeesPaidQuote);
-            Set(positionParameters, 2, position.FillCount);
-            Set(positionParameters, 3, position.FundingQuote);
-            Set(positionParameters, 4, position.NetQuantityBase);
-            Set(positionParameters, 5, position.RealizedPnlQuote);
-            Set(positionParameters, 6, position.UpdatedAt!.Value);
-            Set(positionParameters, 7, position.Version);
-            Set(positionParameters, 8, position.Id);
-            Set(positionParameters, 9, version);
+            Set(commands[2].Parameters, position.NetQuantityBase, position.EntryNotionalQuote, position.RealizedPnlQuote, position.FeesPaidQuote, position.FundingQuote, position.FillCount, position.UpdatedAt!.Value, position.Version, position.Id, version);
         }
 
-        batch.Transaction = _transaction;
-        await using (var reader = await batch.ExecuteReaderAsync())
+        for (var i = 0; i < writes.Audits.Count; i++)
         {
-            // Consume the RETURNING rows (fill and new position created_at), as EF Core reads them back.
-            do
-            {
-                while (await reader.ReadAsync())
-                {
-                }
-            }
-            while (await reader.NextResultAsync());
+            var audit = writes.Audits[i];
+            Set(commands[3 + i].Parameters, audit.Id, audit.CreatedAt!.Value, audit.EventData, audit.EventType);
         }
 
-        foreach (var (index, what) in new[] { (fillIndex, "fill insert"), (orderIndex, "order update"), (positionIndex, "position write (version check)") })
+        // No transaction: the batch is one implicit transaction, committed (durably) when it returns.
+        await batch.ExecuteNonQueryAsync();
+    }
+
+    private static void Set(NpgsqlParameterCollection parameters, params object[] values)
+    {
+        for (var i = 0; i < values.Length; i++)
         {
-            if (commands[index].RecordsAffected != 1)
-            {
-                throw new InvalidOperationException($"{what} affected {commands[index].RecordsAffected} rows");
-            }
+            parameters[i].Value = values[i];
         }
     }
 
-    private static void Set<T>(NpgsqlParameterCollection parameters, int index, T value) =>
-        ((NpgsqlParameter<T>)parameters[index]).TypedValue = value;
-
-    private static NpgsqlBatchCommand Command(string sql, params (NpgsqlParameter Parameter, NpgsqlDbType Type)[] parameters)
+    private static NpgsqlBatchCommand Command(string sql, params NpgsqlDbType[] types)
     {
         var command = new NpgsqlBatchCommand(sql);
-        foreach (var (parameter, type) in parameters)
+        foreach (var type in types)
         {
-            parameter.NpgsqlDbType = type;
-            command.Parameters.Add(parameter);
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = type });
         }
 
         return command;
@@ -270,61 +176,18 @@ internal sealed class RawPostgresFillWriter : RawFillWriter
             return batch;
         }
 
-        batch = new NpgsqlBatch(_connection, _transaction);
+        const NpgsqlDbType Uuid = NpgsqlDbType.Uuid, Text = NpgsqlDbType.Text, Bigint = NpgsqlDbType.Bigint, Time = NpgsqlDbType.TimestampTz;
+        batch = new NpgsqlBatch(_connection);
+        batch.BatchCommands.Add(Command(InsertFill, Uuid, Text, Text, Bigint, Time, Uuid, Bigint, Bigint, Bigint));
+        batch.BatchCommands.Add(Command(UpdateOrder, Text, Text, Bigint, Time, Uuid, Text, Bigint, Text));
+        batch.BatchCommands.Add(newPosition
+            ? Command(InsertPosition, Uuid, Bigint, Text, Bigint, Bigint, Bigint, Bigint, Bigint, Text, Time, Bigint)
+            : Command(UpdatePosition, Bigint, Bigint, Bigint, Bigint, Bigint, Bigint, Time, Bigint, Uuid, Bigint));
         for (var i = 0; i < audits; i++)
         {
-            batch.BatchCommands.Add(Command(
-                InsertAudit,
-                (new NpgsqlParameter<Guid>(), NpgsqlDbType.Uuid),
-                (new NpgsqlParameter<DateTimeOffset>(), NpgsqlDbType.TimestampTz),
-                (new NpgsqlParameter<string>(), NpgsqlDbType.Jsonb),
-                (new NpgsqlParameter<string>(), NpgsqlDbType.Text)));
+            batch.BatchCommands.Add(Command(InsertAudit, Uuid, Time, NpgsqlDbType.Jsonb, Text));
         }
 
-        batch.BatchCommands.Add(Command(
-            InsertFill,
-            (new NpgsqlParameter<Guid>(), NpgsqlDbType.Uuid),
-            (new NpgsqlParameter<string>(), NpgsqlDbType.Text),
-            (new NpgsqlParameter<string>(), NpgsqlDbType.Text),
-            (new NpgsqlParameter<long>(), NpgsqlDbType.Bigint),
-            (new NpgsqlParameter<DateTimeOffset>(), NpgsqlDbType.TimestampTz),
-            (new NpgsqlParameter<Guid>(), NpgsqlDbType.Uuid),
-            (new NpgsqlParameter<long>(), NpgsqlDbType.Bigint),
-            (new NpgsqlParameter<long>(), NpgsqlDbType.Bigint),
-            (new NpgsqlParameter<long>(), NpgsqlDbType.Bigint)));
-        batch.BatchCommands.Add(Command(
-            UpdateOrder,
-            (new NpgsqlParameter { Value = DBNull.Value }, NpgsqlDbType.Text),
-            (new NpgsqlParameter<long>(), NpgsqlDbType.Bigint),
-            (new NpgsqlParameter<string>(), NpgsqlDbType.Text),
-            (new NpgsqlParameter<DateTimeOffset>(), NpgsqlDbType.TimestampTz),
-            (new NpgsqlParameter<Guid>(), NpgsqlDbType.Uuid)));
-        batch.BatchCommands.Add(newPosition
-            ? Command(
-                InsertPosition,
-                (new NpgsqlParameter<Guid>(), NpgsqlDbType.Uuid),
-                (new NpgsqlParameter<long>(), NpgsqlDbType.Bigint),
-                (new NpgsqlParameter<string>(), NpgsqlDbType.Text),
-                (new NpgsqlParameter<long>(), NpgsqlDbType.Bigint),
-                (new NpgsqlParameter<long>(), NpgsqlDbType.Bigint),
-                (new NpgsqlParameter<long>(), NpgsqlDbType.Bigint),
-                (new NpgsqlParameter<long>(), NpgsqlDbType.Bigint),
-                (new NpgsqlParameter<long>(), NpgsqlDbType.Bigint),
-                (new NpgsqlParameter<string>(), NpgsqlDbType.Text),
-                (new NpgsqlParameter<DateTimeOffset>(), NpgsqlDbType.TimestampTz),
-                (new NpgsqlParameter<long>(), NpgsqlDbType.Bigint))
-            : Command(
-                UpdatePosition,
-                (new NpgsqlParameter<long>(), NpgsqlDbType.Bigint),
-                (new NpgsqlParameter<long>(), NpgsqlDbType.Bigint),
-                (new NpgsqlParameter<long>(), NpgsqlDbType.Bigint),
-                (new NpgsqlParameter<long>(), NpgsqlDbType.Bigint),
-                (new NpgsqlParameter<long>(), NpgsqlDbType.Bigint),
-                (new NpgsqlParameter<long>(), NpgsqlDbType.Bigint),
-                (new NpgsqlParameter<DateTimeOffset>(), NpgsqlDbType.TimestampTz),
-                (new NpgsqlParameter<long>(), NpgsqlDbType.Bigint),
-                (new NpgsqlParameter<Guid>(), NpgsqlDbType.Uuid),
-                (new NpgsqlParameter<long>(), NpgsqlDbType.Bigint)));
         await batch.PrepareAsync();
         _batches[(newPosition, audits)] = batch;
         return batch;

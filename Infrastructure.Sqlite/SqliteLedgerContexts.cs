@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using TradingBot.Infrastructure.Persistence;
+
+namespace TradingBot.Infrastructure.Sqlite;
+
+/// <summary>
+/// The SQLite ledger's context factory: EF Core's pooled contexts, each given one connection of its own that
+/// stays open for the context's life in the pool. Opening a SQLite connection runs the ledger's pragmas and
+/// closing it finalizes every compiled statement, so a connection opened per unit of work would pay both each
+/// time; a kept connection pays them once, and <see cref="SqliteStatementCache"/> keeps its statements compiled.
+/// Kept connections are closed when this factory is disposed (with the service provider).
+/// </summary>
+public sealed class SqliteLedgerContexts : IDbContextFactory<LedgerDbContext>, IDisposable
+{
+    private readonly IDbContextFactory<LedgerDbContext> _pooled;
+    private readonly string _connectionString;
+    private readonly ConcurrentDictionary<SqliteConnection, byte> _kept = new();
+    private volatile bool _disposed;
+
+    /// <summary>Wraps <paramref name="pooled"/> (EF Core's pooled factory for the SQLite ledger).</summary>
+    /// <param name="pooled">The factory whose contexts get a kept connection.</param>
+    /// <param name="connectionString">The ledger's prepared connection string (<see cref="SqliteLedger.PrepareConnectionString"/>).</param>
+    public SqliteLedgerContexts(IDbContextFactory<LedgerDbContext> pooled, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(pooled);
+        _pooled = pooled;
+        _connectionString = connectionString;
+    }
+
+    /// <summary>How many connections this factory keeps open (one per pooled context it has handed out).</summary>
+    public int KeptConnections => _kept.Count;
+
+    /// <inheritdoc />
+    public LedgerDbContext CreateDbContext()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var context = _pooled.CreateDbContext();
+        try
+        {
+            if (context.Database.GetDbConnection() is not SqliteConnection current || !_kept.ContainsKey(current))
+            {
+                context.Database.SetDbConnection(Keep(), contextOwnsConnection: false);
+            }
+
+            return context;
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Closes every kept connection.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        foreach (var connection in _kept.Keys)
+        {
+            connection.Dispose();
+        }
+
+        _kept.Clear();
+    }
+
+    private SqliteConnection Keep()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            connection.Open();
+            SqlitePragmas.Apply(connection);
+            SqliteStatementCache.Instance.Keep(connection);
+            _kept[connection] = 0;
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+}
