@@ -11,6 +11,8 @@ namespace TradingBot.Infrastructure.Persistence;
 /// </summary>
 public sealed class LedgerDbContext(DbContextOptions<LedgerDbContext> options) : DbContext(options)
 {
+    private Action? _afterDispose;
+
     /// <summary>orders.</summary>
     public DbSet<OrderRow> Orders => Set<OrderRow>();
 
@@ -31,6 +33,30 @@ public sealed class LedgerDbContext(DbContextOptions<LedgerDbContext> options) :
 
     /// <summary>audit_log.</summary>
     public DbSet<AuditLogRow> AuditLog => Set<AuditLogRow>();
+
+    /// <summary>
+    /// Runs <paramref name="action"/> once, right after this context is next disposed (for a pooled context: once
+    /// it is back in its pool). A provider uses it to take back what it lent the context for one use, e.g. the
+    /// SQLite ledger's kept connections.
+    /// </summary>
+    public void AfterDispose(Action action) => _afterDispose = action;
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        var after = Interlocked.Exchange(ref _afterDispose, null);
+        base.Dispose();
+        after?.Invoke();
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask DisposeAsync()
+    {
+        // Taken before the context goes back to its pool, where the next user may set its own.
+        var after = Interlocked.Exchange(ref _afterDispose, null);
+        await base.DisposeAsync().ConfigureAwait(false);
+        after?.Invoke();
+    }
 
     /// <inheritdoc />
     protected override void OnModelCreating(ModelBuilder modelBuilder)

@@ -6,21 +6,24 @@ using TradingBot.Infrastructure.Persistence;
 namespace TradingBot.Infrastructure.Sqlite;
 
 /// <summary>
-/// The SQLite ledger's context factory: EF Core's pooled contexts, each given one connection of its own that
-/// stays open for the context's life in the pool. Opening a SQLite connection runs the ledger's pragmas and
-/// closing it finalizes every compiled statement, so a connection opened per unit of work would pay both each
-/// time; a kept connection pays them once, and <see cref="SqliteStatementCache"/> keeps its statements compiled.
-/// Kept connections are closed when this factory is disposed (with the service provider).
+/// The SQLite ledger's context factory: EF Core's pooled contexts, each lent one of the ledger's kept
+/// connections for as long as it is in use. Opening a SQLite connection runs the ledger's pragmas and closing
+/// it finalizes every compiled statement, so a connection opened per unit of work would pay both each time; a
+/// kept connection pays them once, and <see cref="SqliteStatementCache"/> keeps its statements compiled. The
+/// connection used last is lent first, so one writer works on one connection whose page cache stays warm;
+/// concurrent users get one each. Kept connections are closed when this factory is disposed (with the service
+/// provider).
 /// </summary>
 public sealed class SqliteLedgerContexts : IDbContextFactory<LedgerDbContext>, IDisposable
 {
     private readonly IDbContextFactory<LedgerDbContext> _pooled;
     private readonly string _connectionString;
+    private readonly ConcurrentStack<SqliteConnection> _idle = new();
     private readonly ConcurrentDictionary<SqliteConnection, byte> _kept = new();
     private volatile bool _disposed;
 
     /// <summary>Wraps <paramref name="pooled"/> (EF Core's pooled factory for the SQLite ledger).</summary>
-    /// <param name="pooled">The factory whose contexts get a kept connection.</param>
+    /// <param name="pooled">The factory whose contexts are lent a kept connection.</param>
     /// <param name="connectionString">The ledger's prepared connection string (<see cref="SqliteLedger.PrepareConnectionString"/>).</param>
     public SqliteLedgerContexts(IDbContextFactory<LedgerDbContext> pooled, string connectionString)
     {
@@ -29,7 +32,7 @@ public sealed class SqliteLedgerContexts : IDbContextFactory<LedgerDbContext>, I
         _connectionString = connectionString;
     }
 
-    /// <summary>How many connections this factory keeps open (one per pooled context it has handed out).</summary>
+    /// <summary>How many connections this factory keeps open (the most it has lent at once).</summary>
     public int KeptConnections => _kept.Count;
 
     /// <inheritdoc />
@@ -37,17 +40,21 @@ public sealed class SqliteLedgerContexts : IDbContextFactory<LedgerDbContext>, I
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var context = _pooled.CreateDbContext();
+        SqliteConnection? connection = null;
         try
         {
-            if (context.Database.GetDbConnection() is not SqliteConnection current || !_kept.ContainsKey(current))
-            {
-                context.Database.SetDbConnection(Keep(), contextOwnsConnection: false);
-            }
-
+            connection = _idle.TryPop(out var idle) ? idle : Open();
+            context.Database.SetDbConnection(connection, contextOwnsConnection: false);
+            context.AfterDispose(() => GiveBack(connection));
             return context;
         }
         catch
         {
+            if (connection is not null)
+            {
+                GiveBack(connection);
+            }
+
             context.Dispose();
             throw;
         }
@@ -63,9 +70,10 @@ public sealed class SqliteLedgerContexts : IDbContextFactory<LedgerDbContext>, I
         }
 
         _kept.Clear();
+        _idle.Clear();
     }
 
-    private SqliteConnection Keep()
+    private SqliteConnection Open()
     {
         var connection = new SqliteConnection(_connectionString);
         try
@@ -81,5 +89,17 @@ public sealed class SqliteLedgerContexts : IDbContextFactory<LedgerDbContext>, I
             connection.Dispose();
             throw;
         }
+    }
+
+    private void GiveBack(SqliteConnection connection)
+    {
+        if (_disposed || connection.State != System.Data.ConnectionState.Open)
+        {
+            _kept.TryRemove(connection, out _);
+            connection.Dispose();
+            return;
+        }
+
+        _idle.Push(connection);
     }
 }

@@ -19,6 +19,12 @@ internal sealed record BenchmarkOptions
 
     public TimeSpan Measure => Quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(8);
 
+    /// <summary>Each path runs this long once per provider before anything is measured, so the JIT has tiered its code up.</summary>
+    public TimeSpan JitWarmUp => Quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(15);
+
+    /// <summary>Measured rounds per scenario (raw and EF alternate which goes first); the report gives medians.</summary>
+    public int Rounds => Quick ? 1 : 3;
+
     public IReadOnlyList<int> WriterCounts { get; } = [1, 4];
 
     /// <summary>10 symbols × 1,000,000 rows (10M); --quick: 10 × 100,000 (1M).</summary>
@@ -30,7 +36,7 @@ internal sealed record BenchmarkOptions
 
     public const string Usage = """
         usage: dotnet run -c Release --project tests/TradingBot.Benchmarks -- [options]
-          --quick       short run: 0.5 s warm-up + 2 s per scenario, 1M funding rows (smoke test; figures indicative only)
+          --quick       short run: one round of 0.5 s warm-up + 2 s per scenario, 1M funding rows (smoke test; figures indicative only)
           --sqlite      SQLite only
           --postgres    Postgres only
           --no-fills    skip the record-fill throughput scenarios

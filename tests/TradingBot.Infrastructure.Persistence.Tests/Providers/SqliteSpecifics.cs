@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using TradingBot.Infrastructure.Persistence.Tests.Support;
+using TradingBot.Infrastructure.Sqlite;
 
 namespace TradingBot.Infrastructure.Persistence.Tests.Providers;
 
@@ -73,6 +74,107 @@ public sealed class SqliteSpecifics
         {
             Assert.That(reader.GetString(0), Is.EqualTo("text"));
             Assert.That(reader.GetString(1), Does.Match(@"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3,6}$"));
+        }
+    }
+
+    [Test]
+    public async Task One_writer_keeps_working_on_one_open_connection_whose_statements_stay_compiled()
+    {
+        await RecordFillTraffic.SecondFillAsync(_db);
+        SqliteConnection connection;
+        await using (var db = await _db.Contexts.CreateDbContextAsync())
+        {
+            connection = (SqliteConnection)db.Database.GetDbConnection();
+        }
+
+        var kept = SqliteStatementCache.Instance.CountFor(connection);
+        await RecordFillTraffic.SecondFillAsync(_db);
+        await using var again = await _db.Contexts.CreateDbContextAsync();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(again.Database.GetDbConnection(), Is.SameAs(connection), "the connection used last is lent first");
+            Assert.That(connection.State, Is.EqualTo(System.Data.ConnectionState.Open));
+            Assert.That(kept, Is.GreaterThanOrEqualTo(4), "creating the order, reading it, the first fill's and the next fill's batches are kept compiled");
+            Assert.That(SqliteStatementCache.Instance.CountFor(connection), Is.EqualTo(kept), "the same work again compiles nothing new");
+        }
+    }
+
+    [Test]
+    public async Task Concurrent_units_of_work_each_get_a_kept_connection_of_their_own()
+    {
+        var contexts = (SqliteLedgerContexts)_db.Contexts;
+        var first = contexts.CreateDbContext();
+        var second = contexts.CreateDbContext();
+        var (a, b) = (first.Database.GetDbConnection(), second.Database.GetDbConnection());
+        await first.DisposeAsync();
+        await second.DisposeAsync();
+        using var third = contexts.CreateDbContext();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(a, Is.Not.SameAs(b));
+            Assert.That(contexts.KeptConnections, Is.EqualTo(2));
+            Assert.That(third.Database.GetDbConnection(), Is.SameAs(b), "the connection given back last is lent first");
+        }
+    }
+
+    [Test]
+    public async Task Kept_connections_close_when_the_ledger_is_disposed()
+    {
+        var database = TestServers.NewSqliteLedger();
+        SqliteConnection connection;
+        await using (var db = await database.Contexts.CreateDbContextAsync())
+        {
+            connection = (SqliteConnection)db.Database.GetDbConnection();
+            await db.Database.ExecuteSqlRawAsync("SELECT 1");
+        }
+
+        Assert.That(connection.State, Is.EqualTo(System.Data.ConnectionState.Open));
+        await database.DisposeAsync();
+        Assert.That(connection.State, Is.EqualTo(System.Data.ConnectionState.Closed));
+    }
+
+    [Test]
+    public async Task A_statement_still_being_read_is_not_reused_for_a_second_run_of_the_same_sql()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            await _db.ExecuteAsync($"INSERT INTO orders (id, exchange, symbol, side, type, quantity_base, status, filled_quantity_base) VALUES ('{Guid.NewGuid()}', 'BINANCE', 'BTCUSDT', 'BUY', 'MARKET', 1, 'OPEN', 0)");
+        }
+
+        await using var db = await _db.Contexts.CreateDbContextAsync();
+        var inner = new List<int>();
+        var outer = 0;
+        await foreach (var _ in db.Orders.AsNoTracking().AsAsyncEnumerable())
+        {
+            outer++;
+            inner.Add((await db.Orders.AsNoTracking().ToListAsync()).Count);
+        }
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(outer, Is.EqualTo(3));
+            Assert.That(inner, Is.EqualTo(Enumerable.Repeat(3, 3)));
+        }
+    }
+
+    [Test]
+    public async Task Past_its_capacity_the_statement_cache_starts_over_and_every_statement_still_answers()
+    {
+        await using var db = await _db.Contexts.CreateDbContextAsync();
+        var connection = (SqliteConnection)db.Database.GetDbConnection();
+        var answers = new List<int>();
+        for (var i = 0; i < SqliteStatementCache.Capacity + 10; i++)
+        {
+            var distinct = "SELECT " + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + " AS \"Value\"";
+            answers.Add(await db.Database.SqlQueryRaw<int>(distinct).SingleAsync());
+        }
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(answers, Is.EqualTo(Enumerable.Range(0, SqliteStatementCache.Capacity + 10)));
+            Assert.That(SqliteStatementCache.Instance.CountFor(connection), Is.LessThanOrEqualTo(SqliteStatementCache.Capacity));
         }
     }
 

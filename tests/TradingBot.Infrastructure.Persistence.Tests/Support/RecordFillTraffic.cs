@@ -6,7 +6,7 @@ using TradingBot.Domain.Orders;
 
 namespace TradingBot.Infrastructure.Persistence.Tests.Support;
 
-/// <summary>What recording one fill sends to the database, in the steady state (the order is open and its position exists).</summary>
+/// <summary>What recording one fill sends to the database, in the steady state (the order is open and its position exists). Each call trades a symbol of its own.</summary>
 public static class RecordFillTraffic
 {
     private sealed class FixedClock(DateTimeOffset now) : IClock
@@ -19,22 +19,22 @@ public static class RecordFillTraffic
         ArgumentNullException.ThrowIfNull(db);
         var now = new DateTimeOffset(2026, 11, 20, 8, 0, 0, TimeSpan.Zero);
         var exchange = new ExchangeName("BINANCE");
-        var symbol = new Symbol("BTCUSDT");
+        var symbol = new Symbol($"T{Guid.NewGuid():N}"[..9].ToUpperInvariant() + "USDT");
         var order = Order.CreatePending(
             OrderId.New(), exchange, symbol, Side.Buy, OrderType.Limit, Quantity.Parse("1"), Price.Parse("100"),
-            IdempotencyKey.For(new TradingIntent("traffic", exchange, symbol, now, "open")), now);
+            IdempotencyKey.For(new TradingIntent("traffic", exchange, symbol, now, Guid.NewGuid().ToString("N"))), now);
         await db.Ledger.ExecuteAsync(
             async (s, ct) =>
             {
                 await s.Orders.CreateAsync(order, ct);
-                order.AssignExchangeOrderId("traffic-1", now);
+                order.AssignExchangeOrderId($"traffic-{order.Id}", now);
                 order.TransitionTo(OrderStatus.Open, now);
                 await s.Orders.UpdateAsync(order, ct);
                 return 0;
             },
             CancellationToken.None);
         var recordFill = new RecordFill(db.Ledger, new FixedClock(now.AddMinutes(1)));
-        Fill FillNumber(int n) => new(new ExchangeFillId($"traffic-f{n}"), order.Id, Price.Parse("100"), Quantity.Parse("0.1"), new Money(new Asset("USDT"), Amount.Parse("0.01")), now.AddSeconds(n));
+        Fill FillNumber(int n) => new(new ExchangeFillId($"traffic-{order.Id}-f{n}"), order.Id, Price.Parse("100"), Quantity.Parse("0.1"), new Money(new Asset("USDT"), Amount.Parse("0.01")), now.AddSeconds(n));
         await recordFill.ExecuteAsync(FillNumber(1), CancellationToken.None);
 
         db.Traffic.Clear();
