@@ -75,11 +75,17 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
         where TRow : class => _writes.IsStaged(LedgerTable.For<TRow>(Db), row);
 
     /// <summary>Stages an update of <paramref name="set"/> (property names) to <paramref name="row"/>'s values, expecting the row to still hold <paramref name="expected"/>.</summary>
-    public void Update<TRow>(TRow row, IReadOnlyList<string> set, IReadOnlyList<(string Property, object? Value)> expected)
+    public void Update<TRow>(TRow row, string[] set, IReadOnlyList<(string Property, object? Value)> expected)
         where TRow : class
     {
         var table = LedgerTable.For<TRow>(Db);
-        _writes.Update(table, row, [.. set.Select(table.Column)], [.. expected.Select(e => new Expected(table.Column(e.Property), e.Value))]);
+        var checks = new Expected[expected.Count];
+        for (var i = 0; i < checks.Length; i++)
+        {
+            checks[i] = new Expected(table.Column(expected[i].Property), expected[i].Value);
+        }
+
+        _writes.Update(table, row, table.ColumnsFor(set), checks);
     }
 
     /// <summary>Sends what is staged and commits: the unit of work's writes become durable together, or not at all.</summary>

@@ -16,11 +16,15 @@ internal sealed class LedgerTable
 {
     private static readonly ConditionalWeakTable<IModel, ConcurrentDictionary<Type, LedgerTable>> ByModel = [];
 
+    private static int _nextId;
+
     private readonly Dictionary<string, LedgerColumn> _byProperty;
+    private readonly ConditionalWeakTable<string[], LedgerColumn[]> _byNames = [];
 
     private LedgerTable(IEntityType entityType, ISqlGenerationHelper sql)
     {
         var table = entityType.GetTableName() ?? throw new InvalidOperationException($"{entityType.DisplayName()} is not mapped to a table");
+        Id = Interlocked.Increment(ref _nextId);
         Name = sql.DelimitIdentifier(table, entityType.GetSchema());
         RawName = table;
         var storeObject = StoreObjectIdentifier.Table(table, entityType.GetSchema());
@@ -39,6 +43,9 @@ internal sealed class LedgerTable
 
         Key = _byProperty[key[0].Name];
     }
+
+    /// <summary>A number no other table of any model has (part of a write batch's shape).</summary>
+    public int Id { get; }
 
     /// <summary>The delimited table name.</summary>
     public string Name { get; }
@@ -63,6 +70,10 @@ internal sealed class LedgerTable
             return new LedgerTable(entityType, db.GetService<ISqlGenerationHelper>());
         }, db);
     }
+
+    /// <summary>The columns mapped from <paramref name="propertyNames"/> (a fixed list), in the table's order; resolved once per list.</summary>
+    public IReadOnlyList<LedgerColumn> ColumnsFor(string[] propertyNames) =>
+        _byNames.GetValue(propertyNames, names => [.. names.Select(Column).OrderBy(c => c.Index)]);
 
     /// <summary>The column mapped from the row property <paramref name="propertyName"/>.</summary>
     public LedgerColumn Column(string propertyName) =>

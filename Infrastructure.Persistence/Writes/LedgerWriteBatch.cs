@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -33,7 +32,7 @@ internal sealed class LedgerWriteBatch
     /// </summary>
     public const string ExpectOneRowFunction = "ledger_expect_one_row";
 
-    private static readonly ConditionalWeakTable<IRelationalCommandBuilderFactory, ConcurrentDictionary<(string Shape, bool Assert), IRelationalCommand>> Compiled = [];
+    private static readonly ConditionalWeakTable<IRelationalCommandBuilderFactory, ConcurrentDictionary<Shape, IRelationalCommand>> Compiled = [];
 
     private readonly List<StagedWrite> _writes = [];
     private readonly Dictionary<(LedgerTable Table, object Key), StagedWrite> _byRow = [];
@@ -74,14 +73,15 @@ internal sealed class LedgerWriteBatch
     public async Task<int> ExecuteAsync(LedgerDbContext db, bool assertUpdatesInSql, CancellationToken cancellationToken)
     {
         var values = new Dictionary<string, object?>(_writes.Count * 12, StringComparer.Ordinal);
-        var shape = new StringBuilder(_writes.Count * 24);
-        foreach (var write in _writes)
+        var shape = new ulong[(_writes.Count * 4) + 1];
+        shape[0] = assertUpdatesInSql ? 1UL : 0UL;
+        for (var i = 0; i < _writes.Count; i++)
         {
-            write.AppendShape(shape, values);
+            _writes[i].AppendShape(shape.AsSpan(1 + (i * 4), 4), values);
         }
 
         var commands = Compiled.GetValue(db.GetService<IRelationalCommandBuilderFactory>(), _ => new());
-        var command = commands.GetOrAdd((shape.ToString(), assertUpdatesInSql), static (_, state) => state.Batch.Compile(state.Db, state.Assert), (Batch: this, Db: db, Assert: assertUpdatesInSql));
+        var command = commands.GetOrAdd(new Shape(shape), static (_, state) => state.Batch.Compile(state.Db, state.Assert), (Batch: this, Db: db, Assert: assertUpdatesInSql));
         return await command.ExecuteNonQueryAsync(
             new RelationalCommandParameterObject(
                 db.GetService<IRelationalConnection>(),
@@ -158,6 +158,31 @@ internal sealed class LedgerWriteBatch
         return builder.Build();
     }
 
+    // A batch's shape: per write its table, kind and column masks (plus whether updates assert in SQL).
+    private sealed class Shape(ulong[] words) : IEquatable<Shape>
+    {
+        private readonly int _hash = Hash(words);
+
+        public bool Equals(Shape? other) => other is not null && words.AsSpan().SequenceEqual(other.Words);
+
+        public override bool Equals(object? obj) => Equals(obj as Shape);
+
+        public override int GetHashCode() => _hash;
+
+        private ulong[] Words => words;
+
+        private static int Hash(ulong[] words)
+        {
+            var hash = default(HashCode);
+            foreach (var word in words)
+            {
+                hash.Add(word);
+            }
+
+            return hash.ToHashCode();
+        }
+    }
+
     private void Add(StagedWrite write)
     {
         _writes.Add(write);
@@ -172,16 +197,29 @@ internal sealed class LedgerWriteBatch
 
         // In the table's column order, so that one shape always means one SQL text and one slot order.
 
-        /// <summary>Null for an insert.</summary>
-        public IReadOnlyList<LedgerColumn>? Set { get; } = set is null ? null : [.. set.OrderBy(c => c.Index)];
+        /// <summary>Null for an insert. Callers pass it in table order (<see cref="LedgerTable.ColumnsFor"/>).</summary>
+        public IReadOnlyList<LedgerColumn>? Set { get; } = set;
 
-        public IReadOnlyList<Expected> Expected { get; } = [.. expected.OrderBy(e => e.Column.Index)];
+        public IReadOnlyList<Expected> Expected { get; } = InTableOrder(expected);
+
+        private static IReadOnlyList<Expected> InTableOrder(IReadOnlyList<Expected> expected)
+        {
+            for (var i = 1; i < expected.Count; i++)
+            {
+                if (expected[i].Column.Index < expected[i - 1].Column.Index)
+                {
+                    return [.. expected.OrderBy(e => e.Column.Index)];
+                }
+            }
+
+            return expected;
+        }
 
         /// <summary>An insert leaves out a column it has no value for when the database fills it by default.</summary>
         public bool Omits(LedgerColumn column) => column.HasDatabaseDefault && column.Read(Row) is null;
 
-        /// <summary>Appends what the SQL depends on to <paramref name="shape"/> and the values to bind, in slot order.</summary>
-        public void AppendShape(StringBuilder shape, Dictionary<string, object?> values)
+        /// <summary>Writes what the SQL depends on into <paramref name="shape"/> (4 words) and the values to bind, in slot order.</summary>
+        public void AppendShape(Span<ulong> shape, Dictionary<string, object?> values)
         {
             ulong columns = 0;
             if (Set is null)
@@ -195,7 +233,8 @@ internal sealed class LedgerWriteBatch
                     }
                 }
 
-                shape.Append(Table.RawName).Append(":I").Append(columns).Append('|');
+                shape[0] = (ulong)Table.Id << 1;
+                shape[1] = columns;
                 return;
             }
 
@@ -220,7 +259,10 @@ internal sealed class LedgerWriteBatch
                 }
             }
 
-            shape.Append(Table.RawName).Append(":U").Append(columns).Append(':').Append(expected).Append(':').Append(isNull).Append('|');
+            shape[0] = ((ulong)Table.Id << 1) | 1;
+            shape[1] = columns;
+            shape[2] = expected;
+            shape[3] = isNull;
         }
     }
 }

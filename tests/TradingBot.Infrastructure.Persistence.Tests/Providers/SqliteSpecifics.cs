@@ -160,6 +160,36 @@ public sealed class SqliteSpecifics
     }
 
     [Test]
+    public async Task Several_statements_in_one_command_run_one_by_one_each_with_its_own_parameters()
+    {
+        await using var db = await _db.Contexts.CreateDbContextAsync();
+        const string Sql = """
+            INSERT INTO audit_log (id, event_type, event_data) VALUES (@a, 'A;B; END;', @first);
+            INSERT INTO audit_log (id, event_type, event_data) VALUES (@b, 'DECISION', @second)
+            """;
+        SqliteParameter[] parameters = [new("@a", ""), new("@b", ""), new("@first", "{\"n\":1}"), new("@second", "")];
+
+        async Task<int> RunAsync(string note)
+        {
+            parameters[0].Value = Guid.NewGuid().ToString("D");
+            parameters[1].Value = Guid.NewGuid().ToString("D");
+            parameters[3].Value = $"{{\"note\":\"{note}\"}}";
+            return await db.Database.ExecuteSqlRawAsync(Sql, parameters.Cast<object>());
+        }
+
+        var first = await RunAsync("second");
+        var second = await RunAsync("third");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That((first, second), Is.EqualTo((2, 2)));
+            Assert.That(await _db.ScalarAsync("SELECT COUNT(*) FROM audit_log WHERE event_type = 'A;B; END;'"), Is.EqualTo(2), "a semicolon inside a literal does not end a statement");
+            Assert.That(await _db.ScalarAsync("SELECT COUNT(*) FROM audit_log WHERE event_type = 'DECISION' AND json_extract(event_data, '$.note') IN ('second', 'third')"), Is.EqualTo(2));
+            Assert.That(await _db.ScalarAsync("SELECT COUNT(*) FROM audit_log"), Is.EqualTo(4));
+        }
+    }
+
+    [Test]
     public async Task Past_its_capacity_the_statement_cache_starts_over_and_every_statement_still_answers()
     {
         await using var db = await _db.Contexts.CreateDbContextAsync();
