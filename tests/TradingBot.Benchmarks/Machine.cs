@@ -18,6 +18,7 @@ internal static class Machine
             ("memory", Memory()),
             ("OS", $"{OsName()} (kernel {Environment.OSVersion.Version}, {RuntimeInformation.OSArchitecture})"),
             (".NET", $"{RuntimeInformation.FrameworkDescription} ({(GCSettings.IsServerGC ? "server" : "workstation")} GC, {Configuration()})"),
+            ("thread-pool spin limit", $"{AppContext.GetData("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit") ?? "default"} (as the worker host: idle pool threads sleep instead of spinning)"),
             ("EF Core", VersionOf(typeof(Microsoft.EntityFrameworkCore.DbContext))),
             ("Npgsql", VersionOf(typeof(Npgsql.NpgsqlConnection))),
             ("Microsoft.Data.Sqlite", VersionOf(typeof(Microsoft.Data.Sqlite.SqliteConnection))),
