@@ -51,28 +51,77 @@ internal static partial class Pgbench
         {
             await RunToolAsync(pgbench, postgres.Server, ["-i", "-s", Invariant(clients), "-q", database], cancellationToken);
             await postgres.CheckpointAsync(cancellationToken);
-            var output = await RunToolAsync(
-                pgbench,
-                postgres.Server,
-                ["-n", "-c", Invariant(clients), "-j", Invariant(clients), "-T", Invariant(seconds), "-M", "prepared", database],
-                cancellationToken);
-            var tps = TpsLine().Match(output);
-            if (!tps.Success)
-            {
-                throw new InvalidOperationException($"pgbench printed no 'tps = X (without initial connection time)' line:\n{output}");
-            }
-
-            var latency = LatencyLine().Match(output);
-            var processed = ProcessedLine().Match(output);
-            return new PgbenchResult(
-                double.Parse(tps.Groups[1].Value, CultureInfo.InvariantCulture),
-                latency.Success ? double.Parse(latency.Groups[1].Value, CultureInfo.InvariantCulture) : double.NaN,
-                processed.Success ? long.Parse(processed.Groups[1].Value, CultureInfo.InvariantCulture) : -1);
+            return await MeasureAsync(pgbench, postgres.Server, database, clients, seconds, [], cancellationToken);
         }
         finally
         {
             await postgres.Server.DropDatabaseAsync(database, CancellationToken.None);
         }
+    }
+
+    /// <summary>
+    /// pgbench (a C client on libpq) running the ledger's own record-fill statements against a ledger database: the
+    /// same read, then the same write batch as one pipeline (one Sync: one implicit transaction), each client on its
+    /// own order and position with real optimistic checks (the values it read). It measures what a record-fill costs
+    /// the database without any .NET client; it is shown next to the targets, not as one.
+    /// <paramref name="ledger"/> must hold one OPEN order per client (symbol BENCH{i}USDT) whose position exists.
+    /// </summary>
+    public static async Task<PgbenchResult> RunLedgerStatementsAsync(string pgbench, PostgresProvider postgres, BenchLedger ledger, int clients, int seconds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(postgres);
+        ArgumentNullException.ThrowIfNull(ledger);
+        var script = Path.Combine(Path.GetTempPath(), $"tradingbot-record-fill-{Guid.NewGuid():N}.sql");
+        await File.WriteAllTextAsync(script, RecordFillScript, cancellationToken);
+        try
+        {
+            await postgres.CheckpointAsync(cancellationToken);
+            var database = new NpgsqlConnectionStringBuilder(ledger.ConnectionString).Database!;
+            return await MeasureAsync(pgbench, postgres.Server, database, clients, seconds, ["-f", script], cancellationToken);
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+
+    // The raw baseline's statements (RawPostgresFillWriter), with the values a fill would bring. The read's row is kept
+    // with \gset, so the updates expect exactly what was read, as the ledger's do.
+    private const string RecordFillScript = """
+        \set n random(1, 9000000000000000000)
+        SELECT o.id AS oid, o.created_at AS o_created, o.exchange AS o_exchange, o.exchange_order_id AS xid, o.filled_quantity_base AS filled, o.idempotency_key AS o_key, o.price_quote AS o_price, o.quantity_base AS o_quantity, o.side AS o_side, o.status AS st, o.symbol AS o_symbol, o.type AS o_type, o.updated_at AS o_updated, p.id AS pid, p.created_at AS p_created, p.entry_notional_quote AS p_entry, p.exchange AS p_exchange, p.fees_paid_quote AS p_fees, p.fill_count AS p_count, p.funding_quote AS p_funding, p.net_quantity_base AS p_net, p.realized_pnl_quote AS p_pnl, p.symbol AS p_symbol, p.updated_at AS p_updated, p.version AS ver, EXISTS (SELECT 1 FROM fills AS f WHERE f.exchange_fill_id = 'pgbench-' || :n) AS seen FROM orders AS o LEFT JOIN positions AS p ON o.exchange = p.exchange AND o.symbol = p.symbol WHERE o.symbol = 'BENCH' || :client_id || 'USDT' LIMIT 1 \gset
+        \startpipeline
+        INSERT INTO fills (id, exchange_fill_id, fee_asset, fee_quote, filled_at, order_id, position_sequence, price_quote, quantity_base) VALUES (gen_random_uuid(), 'pgbench-' || :n, 'USDT', 2000000, now(), :oid, :p_count::bigint + 1, 5000000000000, 100000);
+        WITH "updated" AS (UPDATE orders SET status = 'PARTIALLY_FILLED', exchange_order_id = :xid, filled_quantity_base = :filled::bigint + 100000, updated_at = now() WHERE id = :oid AND status = :st AND filled_quantity_base = :filled::bigint AND exchange_order_id = :xid RETURNING 1) SELECT ledger_expect_one_row(count(*), 'orders') FROM "updated";
+        WITH "updated" AS (UPDATE positions SET net_quantity_base = :p_net::bigint + 100000, entry_notional_quote = :p_entry::bigint + 5000000000, realized_pnl_quote = :p_pnl, fees_paid_quote = :p_fees::bigint + 2000000, funding_quote = :p_funding, fill_count = :p_count::bigint + 1, updated_at = now(), version = :ver::bigint + 1 WHERE id = :pid AND version = :ver::bigint RETURNING 1) SELECT ledger_expect_one_row(count(*), 'positions') FROM "updated";
+        INSERT INTO audit_log (id, created_at, event_data, event_type) VALUES (gen_random_uuid(), now(), '{"exchange_fill_id": "pgbench", "order_id": "01a22d17-7977-7013-bfea-ed4160cc234a", "symbol": "BENCH0USDT", "side": "BUY", "price": "50000", "quantity": "0.001", "fee": "0.02 USDT", "realized_pnl": "0", "position": "0.001"}', 'FILL');
+        \endpipeline
+        """;
+
+    private static async Task<PgbenchResult> MeasureAsync(string pgbench, PostgresServer server, string database, int clients, int seconds, IReadOnlyList<string> script, CancellationToken cancellationToken)
+    {
+        var output = await RunToolAsync(
+            pgbench,
+            server,
+            ["-n", "-c", Invariant(clients), "-j", Invariant(clients), "-T", Invariant(seconds), "-M", "prepared", .. script, database],
+            cancellationToken);
+        var tps = TpsLine().Match(output);
+        if (!tps.Success)
+        {
+            throw new InvalidOperationException($"pgbench printed no 'tps = X (without initial connection time)' line:\n{output}");
+        }
+
+        var failed = FailedLine().Match(output);
+        if (failed.Success && long.Parse(failed.Groups[1].Value, CultureInfo.InvariantCulture) != 0)
+        {
+            throw new InvalidOperationException($"pgbench reported failed transactions:\n{output}");
+        }
+
+        var latency = LatencyLine().Match(output);
+        var processed = ProcessedLine().Match(output);
+        return new PgbenchResult(
+            double.Parse(tps.Groups[1].Value, CultureInfo.InvariantCulture),
+            latency.Success ? double.Parse(latency.Groups[1].Value, CultureInfo.InvariantCulture) : double.NaN,
+            processed.Success ? long.Parse(processed.Groups[1].Value, CultureInfo.InvariantCulture) : -1);
     }
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
@@ -122,4 +171,7 @@ internal static partial class Pgbench
 
     [GeneratedRegex(@"number of transactions actually processed: ([0-9]+)")]
     private static partial Regex ProcessedLine();
+
+    [GeneratedRegex(@"number of failed transactions: ([0-9]+)")]
+    private static partial Regex FailedLine();
 }

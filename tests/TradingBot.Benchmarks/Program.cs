@@ -78,6 +78,7 @@ async Task RunProviderAsync(LedgerProvider provider, string? pgbench)
             var raw = new List<ThroughputResult>();
             var ef = new List<ThroughputResult>();
             var pgbenchRounds = new List<PgbenchResult>();
+            var pgbenchLedger = new List<PgbenchResult>();
             for (var round = 1; round <= options.Rounds; round++)
             {
                 // Alternate which path goes first, so neither always meets the disk or the server right after the other.
@@ -92,10 +93,15 @@ async Task RunProviderAsync(LedgerProvider provider, string? pgbench)
                     var result = await Pgbench.RunAsync(pgbench, postgres, writers, (int)options.Measure.TotalSeconds, token);
                     Console.WriteLine(Invariant($"{result.Tps:F1} tps"));
                     pgbenchRounds.Add(result);
+
+                    Console.Write(Invariant($"  pgbench running the ledger's record-fill statements, {writers} client(s), round {round} ... "));
+                    var ledgerResult = await PgbenchLedgerStatementsAsync(postgres, pgbench, writers, token);
+                    Console.WriteLine(Invariant($"{ledgerResult.Tps:F1} tps"));
+                    pgbenchLedger.Add(ledgerResult);
                 }
             }
 
-            report.Add(new FillScenario(provider.Name, provider.RawClient, writers, ef, raw, pgbenchRounds));
+            report.Add(new FillScenario(provider.Name, provider.RawClient, writers, ef, raw, pgbenchRounds, pgbenchLedger));
         }
     }
 
@@ -148,6 +154,20 @@ async Task<ThroughputResult> RecordFillsAsync(LedgerProvider provider, bool raw,
             await writer.DisposeAsync();
         }
     }
+}
+
+// A ledger whose writers' orders are open and whose positions exist (one fill each, through EF), then pgbench on it.
+async Task<PgbenchResult> PgbenchLedgerStatementsAsync(PostgresProvider postgres, string pgbench, int clients, CancellationToken token)
+{
+    await using var ledger = await postgres.CreateLedgerAsync("pgbfill", null, token);
+    var orders = Enumerable.Range(0, clients).Select(Workload.NewOrder).ToList();
+    await ledger.CreateOrdersAsync(orders, token);
+    for (var i = 0; i < clients; i++)
+    {
+        await new EfFillWriter(ledger.NewRecordFill(), orders[i].Id, i).RecordNextAsync();
+    }
+
+    return await Pgbench.RunLedgerStatementsAsync(pgbench, postgres, ledger, clients, (int)options.Measure.TotalSeconds, token);
 }
 
 // Each path runs once, unmeasured, long enough for the JIT to tier its code up: EF Core's path runs far more code
