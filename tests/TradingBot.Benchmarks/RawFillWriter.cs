@@ -99,6 +99,49 @@ internal abstract class RawFillWriter(OrderId order, int writer) : IFillWriter
 
     public abstract ValueTask DisposeAsync();
 
+    /// <summary>
+    /// Maps the read's row (<see cref="TargetColumns"/>, then the EXISTS flag), with the provider's way of reading a
+    /// uuid and a timestamp (SQLite stores both as text).
+    /// </summary>
+    protected static RawTarget MapTarget(System.Data.Common.DbDataReader reader, Func<int, Guid> guid, Func<int, DateTimeOffset?> time)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(guid);
+        ArgumentNullException.ThrowIfNull(time);
+        var order = new OrderRow
+        {
+            Id = guid(0),
+            CreatedAt = time(1),
+            Exchange = reader.GetString(2),
+            ExchangeOrderId = reader.IsDBNull(3) ? null : reader.GetString(3),
+            FilledQuantityBase = reader.GetInt64(4),
+            IdempotencyKey = reader.IsDBNull(5) ? null : reader.GetString(5),
+            PriceQuote = reader.IsDBNull(6) ? null : reader.GetInt64(6),
+            QuantityBase = reader.GetInt64(7),
+            Side = reader.GetString(8),
+            Status = reader.GetString(9),
+            Symbol = reader.GetString(10),
+            Type = reader.GetString(11),
+            UpdatedAt = time(12),
+        };
+        var position = reader.IsDBNull(13) ? null : new PositionRow
+        {
+            Id = guid(13),
+            CreatedAt = time(14),
+            EntryNotionalQuote = reader.GetInt64(15),
+            Exchange = reader.GetString(16),
+            FeesPaidQuote = reader.GetInt64(17),
+            FillCount = reader.GetInt64(18),
+            FundingQuote = reader.GetInt64(19),
+            NetQuantityBase = reader.GetInt64(20),
+            RealizedPnlQuote = reader.GetInt64(21),
+            Symbol = reader.GetString(22),
+            UpdatedAt = time(23),
+            Version = reader.GetInt64(24),
+        };
+        return new RawTarget(order, position, reader.GetBoolean(25));
+    }
+
     /// <summary>The one read; null when the order does not exist.</summary>
     protected abstract Task<RawTarget?> ReadTargetAsync(Guid orderId, string exchangeFillId);
 

@@ -80,39 +80,7 @@ internal sealed class RawPostgresFillWriter : RawFillWriter
             return null;
         }
 
-        DateTimeOffset? Time(int i) => reader.IsDBNull(i) ? null : reader.GetFieldValue<DateTimeOffset>(i);
-        var order = new OrderRow
-        {
-            Id = reader.GetGuid(0),
-            CreatedAt = Time(1),
-            Exchange = reader.GetString(2),
-            ExchangeOrderId = reader.IsDBNull(3) ? null : reader.GetString(3),
-            FilledQuantityBase = reader.GetInt64(4),
-            IdempotencyKey = reader.IsDBNull(5) ? null : reader.GetString(5),
-            PriceQuote = reader.IsDBNull(6) ? null : reader.GetInt64(6),
-            QuantityBase = reader.GetInt64(7),
-            Side = reader.GetString(8),
-            Status = reader.GetString(9),
-            Symbol = reader.GetString(10),
-            Type = reader.GetString(11),
-            UpdatedAt = Time(12),
-        };
-        var position = reader.IsDBNull(13) ? null : new PositionRow
-        {
-            Id = reader.GetGuid(13),
-            CreatedAt = Time(14),
-            EntryNotionalQuote = reader.GetInt64(15),
-            Exchange = reader.GetString(16),
-            FeesPaidQuote = reader.GetInt64(17),
-            FillCount = reader.GetInt64(18),
-            FundingQuote = reader.GetInt64(19),
-            NetQuantityBase = reader.GetInt64(20),
-            RealizedPnlQuote = reader.GetInt64(21),
-            Symbol = reader.GetString(22),
-            UpdatedAt = Time(23),
-            Version = reader.GetInt64(24),
-        };
-        return new RawTarget(order, position, reader.GetBoolean(25));
+        return MapTarget(reader, reader.GetGuid, i => reader.IsDBNull(i) ? null : reader.GetFieldValue<DateTimeOffset>(i));
     }
 
     protected override async Task WriteAsync(RawWrites writes)
