@@ -22,7 +22,7 @@ public sealed class SqliteStatementCache : DbCommandInterceptor
     public static readonly SqliteStatementCache Instance = new();
 
     /// <summary>Distinct SQL texts kept per connection; past it the connection's statements are finalized and compiled again as used.</summary>
-    public const int Capacity = 64;
+    public const int Capacity = 128;
 
     private readonly ConditionalWeakTable<SqliteConnection, Statements> _byConnection = [];
 
