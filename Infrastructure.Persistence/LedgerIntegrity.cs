@@ -34,7 +34,7 @@ public sealed class LedgerIntegrity(IDbContextFactory<LedgerDbContext> contexts)
                 .ToListAsync(cancellationToken).ConfigureAwait(false))
             .Select(id => $"fill {id} belongs to no order"));
 
-        if (LedgerDialect.For(db.Database.ProviderName).IsSqlite)
+        if (LedgerDialect.RunsOnSqlite(db))
         {
             var results = await db.Database.SqlQueryRaw<string>("SELECT integrity_check AS \"Value\" FROM pragma_integrity_check")
                 .ToListAsync(cancellationToken).ConfigureAwait(false);

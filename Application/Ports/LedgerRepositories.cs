@@ -25,7 +25,7 @@ public interface IOrderRepository
     /// <summary>Saves a changed order (status, exchange id, filled quantity).</summary>
     Task UpdateAsync(Order order, CancellationToken cancellationToken);
 
-    /// <summary>The order with this id, or null. Orders are read without their fills' ids: a known fill is found with <see cref="IFillRepository.ExistsAsync"/>.</summary>
+    /// <summary>The order with this id, or null. Orders are read without their fills' ids: a known fill is found with <see cref="IFillRepository.FindTargetAsync"/>.</summary>
     Task<Order?> FindByIdAsync(OrderId id, CancellationToken cancellationToken);
 
     /// <summary>The order holding this key, or null.</summary>
@@ -71,9 +71,6 @@ public interface IFillRepository
     /// its exchange fill id is already stored (detected by the UNIQUE constraint).
     /// </summary>
     Task<bool> TryAddAsync(Fill fill, long sequence, CancellationToken cancellationToken);
-
-    /// <summary>True when a fill with this exchange id is stored.</summary>
-    Task<bool> ExistsAsync(ExchangeFillId exchangeFillId, CancellationToken cancellationToken);
 
     /// <summary>The fills of one order, oldest first.</summary>
     Task<IReadOnlyList<Fill>> GetByOrderAsync(OrderId orderId, CancellationToken cancellationToken);

@@ -43,7 +43,7 @@ public sealed class LedgerDialect
     }
 
     /// <summary>True for SQLite, false for Postgres; refuses providers the ledger was not built for.</summary>
-    public static bool IsSqliteProvider(string? providerName) => providerName switch
+    private static bool IsSqliteProvider(string? providerName) => providerName switch
     {
         SqliteProviderName => true,
         NpgsqlProviderName => false,

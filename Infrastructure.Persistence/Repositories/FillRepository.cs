@@ -9,7 +9,7 @@ namespace TradingBot.Infrastructure.Persistence.Repositories;
 /// <summary>Fills. The UNIQUE index on exchange_fill_id is what stops a second copy.</summary>
 internal sealed class FillRepository(LedgerSession session) : IFillRepository
 {
-    // Ids this session already found absent: TryAdd after Exists or FindTarget need not ask again (the UNIQUE index still decides).
+    // Ids this session already found absent: TryAdd after FindTarget need not ask again (the UNIQUE index still decides).
     private readonly HashSet<string> _knownAbsent = new(StringComparer.Ordinal);
 
     private static readonly CompiledQuery<Func<LedgerDbContext, string, CancellationToken, Task<bool>>> FillExists =
@@ -45,27 +45,18 @@ internal sealed class FillRepository(LedgerSession session) : IFillRepository
         return new FillTarget(RowMapping.ToDomain(row.Order), row.Position is null ? null : RowMapping.ToDomain(row.Position), row.Recorded);
     }
 
-    public async Task<bool> ExistsAsync(ExchangeFillId exchangeFillId, CancellationToken cancellationToken)
-    {
-        var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
-        var exists = await FillExists.For(db)(db, exchangeFillId.Value, cancellationToken).ConfigureAwait(false);
-        if (!exists)
-        {
-            _knownAbsent.Add(exchangeFillId.Value);
-        }
-
-        return exists;
-    }
-
     public async Task<bool> TryAddAsync(Fill fill, long sequence, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(fill);
-        if (!_knownAbsent.Remove(fill.ExchangeFillId.Value) && await ExistsAsync(fill.ExchangeFillId, cancellationToken).ConfigureAwait(false))
+        if (!_knownAbsent.Remove(fill.ExchangeFillId.Value))
         {
-            return false;
+            var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
+            if (await FillExists.For(db)(db, fill.ExchangeFillId.Value, cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
         }
 
-        _knownAbsent.Remove(fill.ExchangeFillId.Value);
         session.Insert(RowMapping.ToRow(fill, sequence));
         return true;
     }

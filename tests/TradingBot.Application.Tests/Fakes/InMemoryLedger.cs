@@ -177,9 +177,6 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
             return Task.FromResult<FillTarget?>(new FillTarget(WithFillIds(order), position, state.Fills.ContainsKey(fill.ExchangeFillId)));
         }
 
-        public Task<bool> ExistsAsync(ExchangeFillId exchangeFillId, CancellationToken cancellationToken) =>
-            Task.FromResult(state.Fills.ContainsKey(exchangeFillId));
-
         public Task<bool> TryAddAsync(Fill fill, long sequence, CancellationToken cancellationToken)
         {
             owner.Step("Fills.TryAdd");
