@@ -14,6 +14,9 @@ namespace TradingBot.Infrastructure.Persistence;
 /// </summary>
 public sealed class LedgerUnitOfWork(IDbContextFactory<LedgerDbContext> contexts) : IUnitOfWork
 {
+    // What this ledger's committed units last wrote: lets record-fill skip its read in the steady state.
+    private readonly LedgerMemory _memory = new();
+
     /// <inheritdoc />
     public async Task<T> ExecuteAsync<T>(Func<ILedgerSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
@@ -22,7 +25,7 @@ public sealed class LedgerUnitOfWork(IDbContextFactory<LedgerDbContext> contexts
         // The context that supplies the execution strategy also runs the first attempt: one context (and, on
         // SQLite, one kept connection whose page cache stays warm) per unit of work.
         await using var first = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var attempts = new Attempts<T>(contexts, first, work);
+        var attempts = new Attempts<T>(contexts, first, _memory, work);
         return await first.Database.CreateExecutionStrategy().ExecuteAsync(
             attempts,
             static (_, attempts, ct) => attempts.RunAsync(ct),
@@ -30,30 +33,59 @@ public sealed class LedgerUnitOfWork(IDbContextFactory<LedgerDbContext> contexts
             cancellationToken).ConfigureAwait(false);
     }
 
-    private sealed class Attempts<T>(IDbContextFactory<LedgerDbContext> contexts, LedgerDbContext first, Func<ILedgerSession, CancellationToken, Task<T>> work)
+    private sealed class Attempts<T>(IDbContextFactory<LedgerDbContext> contexts, LedgerDbContext first, LedgerMemory memory, Func<ILedgerSession, CancellationToken, Task<T>> work)
     {
         private bool _firstUsed;
 
         public async Task<T> RunAsync(CancellationToken cancellationToken)
         {
+            // Only the first attempt may take rows from memory; any re-run reads what it needs.
             var rerun = _firstUsed;
             _firstUsed = true;
-            var db = rerun ? await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false) : first;
+            if (!rerun)
+            {
+                var recalled = false;
+                try
+                {
+                    return await RunOnceAsync(first, mayRecall: true, onRecall: () => recalled = true, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception) when (recalled && !cancellationToken.IsCancellationRequested)
+                {
+                    // The failure may come from a remembered row that was stale (changed elsewhere, a fill recorded
+                    // elsewhere, an order deleted): nothing was written; run the unit once more from fresh reads,
+                    // whose outcome (success or error) is the answer.
+                }
+            }
+
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+            return await RunOnceAsync(db, mayRecall: false, onRecall: null, cancellationToken).ConfigureAwait(false);
+        }
+
+        private async Task<T> RunOnceAsync(LedgerDbContext db, bool mayRecall, Action? onRecall, CancellationToken cancellationToken)
+        {
+            // No savepoints: a failure never rolls back to one, it discards the whole unit and the strategy re-runs it.
+            db.Database.AutoSavepointsEnabled = false;
+            var session = new LedgerSession(db, memory, mayRecall);
             try
             {
-                // No savepoints: a failure never rolls back to one, it discards the whole unit and the strategy re-runs it.
-                db.Database.AutoSavepointsEnabled = false;
-                await using var session = new LedgerSession(db);
                 var result = await work(session, cancellationToken).ConfigureAwait(false);
                 await session.CommitAsync(cancellationToken).ConfigureAwait(false);
                 return result;
             }
+            catch
+            {
+                // What is remembered may be stale now (or this unit's commit may have landed unseen): forget it.
+                memory.ForgetRows();
+                if (session.Recalled)
+                {
+                    onRecall?.Invoke();
+                }
+
+                throw;
+            }
             finally
             {
-                if (rerun)
-                {
-                    await db.DisposeAsync().ConfigureAwait(false);
-                }
+                await session.DisposeAsync().ConfigureAwait(false);
             }
         }
     }

@@ -28,6 +28,16 @@ internal sealed class FillRepository(LedgerSession session) : IFillRepository
     public async Task<FillTarget?> FindTargetAsync(Fill fill, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(fill);
+
+        // Steady state: this ledger wrote the order and its position last, and not this fill. The write batch checks
+        // that both still hold what was remembered, and the UNIQUE index that the fill is new; if not, the unit of
+        // work runs again from the read below.
+        if (session.TryRecall(fill.OrderId.Value, fill.ExchangeFillId.Value, out var order, out var position))
+        {
+            _knownAbsent.Add(fill.ExchangeFillId.Value);
+            return new FillTarget(RowMapping.ToDomain(order), RowMapping.ToDomain(position), false);
+        }
+
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
         var row = await Target.For(db)(db, fill.OrderId.Value, fill.ExchangeFillId.Value, cancellationToken).ConfigureAwait(false);
         if (row is null)
@@ -57,7 +67,9 @@ internal sealed class FillRepository(LedgerSession session) : IFillRepository
             }
         }
 
-        session.Insert(RowMapping.ToRow(fill, sequence));
+        var row = RowMapping.ToRow(fill, sequence);
+        session.Insert(row);
+        session.Wrote(row);
         return true;
     }
 

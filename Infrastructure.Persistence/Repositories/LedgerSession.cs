@@ -18,11 +18,19 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
 {
     private readonly LedgerWriteBatch _writes = new();
     private readonly bool _sqlite;
+    private readonly LedgerMemory _memory;
+    private readonly bool _mayRecall;
+    private readonly HashSet<Guid> _ordersWritten = [];
+    private readonly HashSet<(string Exchange, string Symbol)> _positionsWritten = [];
+    private readonly List<string> _fillIdsWritten = [];
     private IDbContextTransaction? _transaction;
 
-    public LedgerSession(LedgerDbContext db)
+    /// <summary>A session on <paramref name="db"/>; with <paramref name="mayRecall"/> record-fill may take its rows from <paramref name="memory"/> instead of reading them.</summary>
+    public LedgerSession(LedgerDbContext db, LedgerMemory memory, bool mayRecall)
     {
         Db = db;
+        _memory = memory;
+        _mayRecall = mayRecall;
         _sqlite = LedgerDialect.RunsOnSqlite(db);
         Orders = new OrderRepository(this);
         Fills = new FillRepository(this);
@@ -54,6 +62,37 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
 
     /// <summary>Positions as this session last read or wrote them (null: there was none), by exchange and symbol.</summary>
     public Dictionary<(string Exchange, string Symbol), PositionRow?> PositionsSeen { get; } = [];
+
+    /// <summary>True once this session took rows from the ledger's memory instead of reading them: a failure may then come from stale rows.</summary>
+    public bool Recalled { get; private set; }
+
+    /// <summary>
+    /// The order and its position as this ledger's last committed units wrote them, when this session may use
+    /// them and both are remembered (see <see cref="LedgerMemory"/>). They become what this session's updates expect.
+    /// </summary>
+    public bool TryRecall(Guid orderId, string exchangeFillId, out OrderRow order, out PositionRow position)
+    {
+        if (!_mayRecall || !_memory.TryRecall(orderId, exchangeFillId, out order, out position))
+        {
+            order = null!;
+            position = null!;
+            return false;
+        }
+
+        Recalled = true;
+        OrdersSeen[order.Id] = order;
+        PositionsSeen[(order.Exchange, order.Symbol)] = position;
+        return true;
+    }
+
+    /// <summary>Notes an order this unit writes (its row in <see cref="OrdersSeen"/> is remembered once the unit commits).</summary>
+    public void Wrote(OrderRow order) => _ordersWritten.Add(order.Id);
+
+    /// <summary>Notes a position this unit writes (its row in <see cref="PositionsSeen"/> is remembered once the unit commits).</summary>
+    public void Wrote(PositionRow position) => _positionsWritten.Add((position.Exchange, position.Symbol));
+
+    /// <summary>Notes a fill this unit records (its id is remembered once the unit commits).</summary>
+    public void Wrote(FillRow fill) => _fillIdsWritten.Add(fill.ExchangeFillId);
 
     /// <summary>Sends staged writes, if any, before a read.</summary>
     public async Task<LedgerDbContext> ForReadAsync(CancellationToken cancellationToken)
@@ -89,7 +128,17 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
     }
 
     /// <summary>Sends what is staged and commits: the unit of work's writes become durable together, or not at all.</summary>
-    public Task CommitAsync(CancellationToken cancellationToken) => FlushAsync(last: true, cancellationToken);
+    public async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        await FlushAsync(last: true, cancellationToken).ConfigureAwait(false);
+        if (_ordersWritten.Count + _positionsWritten.Count + _fillIdsWritten.Count > 0)
+        {
+            _memory.Remember(
+                _ordersWritten.Select(id => OrdersSeen[id]),
+                _positionsWritten.Select(key => PositionsSeen[key]!),
+                _fillIdsWritten);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

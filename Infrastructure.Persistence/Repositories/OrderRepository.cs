@@ -12,9 +12,19 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
     private const string Open = "OPEN";
     private const string PartiallyFilled = "PARTIALLY_FILLED";
 
-    // What an update of an order sets, and what it expects to find: the columns a status change or a fill
-    // decides on. A concurrent change of any of them fails the unit of work, which then runs again.
+    // What an update of an order sets.
     private static readonly string[] Mutable = [nameof(OrderRow.Status), nameof(OrderRow.ExchangeOrderId), nameof(OrderRow.FilledQuantityBase), nameof(OrderRow.UpdatedAt)];
+
+    /// <summary>
+    /// What an update of an order expects to find: every column a status change or a fill decides on (the ledger
+    /// never changes the last four, a hand edit might). A change of any of them since the unit read the row, or
+    /// since the row it recalled was written, fails the unit of work, which then runs again from a fresh read.
+    /// </summary>
+    internal static IReadOnlyList<(string Property, object? Value)> Expectations(OrderRow seen) =>
+    [
+        (nameof(OrderRow.Status), seen.Status), (nameof(OrderRow.FilledQuantityBase), seen.FilledQuantityBase), (nameof(OrderRow.ExchangeOrderId), seen.ExchangeOrderId),
+        (nameof(OrderRow.QuantityBase), seen.QuantityBase), (nameof(OrderRow.Side), seen.Side), (nameof(OrderRow.Exchange), seen.Exchange), (nameof(OrderRow.Symbol), seen.Symbol),
+    ];
 
     public async Task<OrderCreation> CreateAsync(Order order, CancellationToken cancellationToken)
     {
@@ -28,6 +38,7 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
         var row = RowMapping.ToRow(order);
         session.Insert(row);
         session.OrdersSeen[row.Id] = row;
+        session.Wrote(row);
         return new OrderCreation(order, true);
     }
 
@@ -35,11 +46,10 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
     {
         ArgumentNullException.ThrowIfNull(order);
         var row = RowMapping.ToRow(order);
-        IReadOnlyList<(string, object?)> expected = session.OrdersSeen.TryGetValue(row.Id, out var seen)
-            ? [(nameof(OrderRow.Status), seen.Status), (nameof(OrderRow.FilledQuantityBase), seen.FilledQuantityBase), (nameof(OrderRow.ExchangeOrderId), seen.ExchangeOrderId)]
-            : [];
+        IReadOnlyList<(string, object?)> expected = session.OrdersSeen.TryGetValue(row.Id, out var seen) ? Expectations(seen) : [];
         session.Update(row, Mutable, expected);
         session.OrdersSeen[row.Id] = row;
+        session.Wrote(row);
         return Task.CompletedTask;
     }
 

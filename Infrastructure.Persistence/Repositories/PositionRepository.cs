@@ -8,7 +8,7 @@ namespace TradingBot.Infrastructure.Persistence.Repositories;
 
 /// <summary>
 /// Positions, one row per exchange and symbol. Every save bumps <c>version</c> and updates only the version
-/// it read, so two writers of the same position cannot both win: the loser's unit of work is re-run.
+/// (and the balances) it read, so two writers of the same position cannot both win: the loser's unit of work is re-run.
 /// A new position is inserted; the UNIQUE (exchange, symbol) index stops a second one.
 /// </summary>
 internal sealed class PositionRepository(LedgerSession session) : IPositionRepository
@@ -22,6 +22,18 @@ internal sealed class PositionRepository(LedgerSession session) : IPositionRepos
     [
         nameof(PositionRow.NetQuantityBase), nameof(PositionRow.EntryNotionalQuote), nameof(PositionRow.RealizedPnlQuote), nameof(PositionRow.FeesPaidQuote),
         nameof(PositionRow.FundingQuote), nameof(PositionRow.FillCount), nameof(PositionRow.UpdatedAt), nameof(PositionRow.Version),
+    ];
+
+    /// <summary>
+    /// What an update of a position expects to find: the version it read and every balance it was computed from,
+    /// so that a change by anyone (also a hand edit that did not move the version) since the unit read the row, or
+    /// since the row it recalled was written, fails the unit of work, which then runs again from a fresh read.
+    /// </summary>
+    internal static IReadOnlyList<(string Property, object? Value)> Expectations(PositionRow read) =>
+    [
+        (nameof(PositionRow.NetQuantityBase), read.NetQuantityBase), (nameof(PositionRow.EntryNotionalQuote), read.EntryNotionalQuote),
+        (nameof(PositionRow.RealizedPnlQuote), read.RealizedPnlQuote), (nameof(PositionRow.FeesPaidQuote), read.FeesPaidQuote),
+        (nameof(PositionRow.FundingQuote), read.FundingQuote), (nameof(PositionRow.FillCount), read.FillCount), (nameof(PositionRow.Version), read.Version),
     ];
 
     public async Task<Position?> GetAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken)
@@ -43,14 +55,16 @@ internal sealed class PositionRepository(LedgerSession session) : IPositionRepos
             RowMapping.CopyTo(position, inserted);
             session.Insert(inserted);
             session.PositionsSeen[key] = inserted;
+            session.Wrote(inserted);
             return;
         }
 
         // A row still staged in this unit is written once with its latest values; a stored one gets the next version.
         var saved = new PositionRow { Id = read.Id, CreatedAt = read.CreatedAt, Version = session.IsStaged(read) ? read.Version : read.Version + 1 };
         RowMapping.CopyTo(position, saved);
-        session.Update(saved, Mutable, [(nameof(PositionRow.Version), read.Version)]);
+        session.Update(saved, Mutable, Expectations(read));
         session.PositionsSeen[key] = saved;
+        session.Wrote(saved);
     }
 
     public async Task<IReadOnlyList<Position>> GetAllAsync(CancellationToken cancellationToken)

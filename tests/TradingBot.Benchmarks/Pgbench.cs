@@ -76,7 +76,7 @@ internal static partial class Pgbench
         {
             await postgres.CheckpointAsync(cancellationToken);
             var database = new NpgsqlConnectionStringBuilder(ledger.ConnectionString).Database!;
-            return await MeasureAsync(pgbench, postgres.Server, database, clients, seconds, ["-f", script], cancellationToken);
+            return await MeasureAsync(pgbench, postgres.Server, database, clients, seconds, ["-D", "known=0", "-f", script], cancellationToken);
         }
         finally
         {
@@ -84,17 +84,29 @@ internal static partial class Pgbench
         }
     }
 
-    // The raw baseline's statements (RawPostgresFillWriter), with the values a fill would bring. The read's row is kept
-    // with \gset, so the updates expect exactly what was read, as the ledger's do.
+    // The raw baseline's statements (RawPostgresFillWriter), with the values a fill would bring. The first transaction
+    // of a client reads its order and position (kept with \gset), as the ledger does for a fill it cannot take from
+    // memory; every later one is the steady state: the write batch alone, as one pipeline (one Sync: one implicit
+    // transaction), its updates expecting exactly what the client wrote last (pgbench keeps a client's variables
+    // from one transaction to the next). The ledger's order is PARTIALLY_FILLED before the run, so its status stays.
     private const string RecordFillScript = """
         \set n random(1, 9000000000000000000)
-        SELECT o.id AS oid, o.created_at AS o_created, o.exchange AS o_exchange, o.exchange_order_id AS xid, o.filled_quantity_base AS filled, o.idempotency_key AS o_key, o.price_quote AS o_price, o.quantity_base AS o_quantity, o.side AS o_side, o.status AS st, o.symbol AS o_symbol, o.type AS o_type, o.updated_at AS o_updated, p.id AS pid, p.created_at AS p_created, p.entry_notional_quote AS p_entry, p.exchange AS p_exchange, p.fees_paid_quote AS p_fees, p.fill_count AS p_count, p.funding_quote AS p_funding, p.net_quantity_base AS p_net, p.realized_pnl_quote AS p_pnl, p.symbol AS p_symbol, p.updated_at AS p_updated, p.version AS ver, EXISTS (SELECT 1 FROM fills AS f WHERE f.exchange_fill_id = 'pgbench-' || :n) AS seen FROM orders AS o LEFT JOIN positions AS p ON o.exchange = p.exchange AND o.symbol = p.symbol WHERE o.symbol = 'BENCH' || :client_id || 'USDT' LIMIT 1 \gset
+        \if :known = 0
+        SELECT o.id AS oid, o.exchange AS o_exchange, o.exchange_order_id AS xid, o.filled_quantity_base AS filled, o.quantity_base AS o_quantity, o.side AS o_side, o.status AS st, o.symbol AS o_symbol, p.id AS pid, p.entry_notional_quote AS p_entry, p.fees_paid_quote AS p_fees, p.fill_count AS p_count, p.funding_quote AS p_funding, p.net_quantity_base AS p_net, p.realized_pnl_quote AS p_pnl, p.version AS ver, EXISTS (SELECT 1 FROM fills AS f WHERE f.exchange_fill_id = 'pgbench-' || :n) AS seen FROM orders AS o LEFT JOIN positions AS p ON o.exchange = p.exchange AND o.symbol = p.symbol WHERE o.symbol = 'BENCH' || :client_id || 'USDT' LIMIT 1 \gset
+        \set known 1
+        \endif
         \startpipeline
         INSERT INTO fills (id, exchange_fill_id, fee_asset, fee_quote, filled_at, order_id, position_sequence, price_quote, quantity_base) VALUES (gen_random_uuid(), 'pgbench-' || :n, 'USDT', 2000000, now(), :oid, :p_count::bigint + 1, 5000000000000, 100000);
-        WITH "updated" AS (UPDATE orders SET status = 'PARTIALLY_FILLED', exchange_order_id = :xid, filled_quantity_base = :filled::bigint + 100000, updated_at = now() WHERE id = :oid AND status = :st AND filled_quantity_base = :filled::bigint AND exchange_order_id = :xid RETURNING 1) SELECT ledger_expect_one_row(count(*), 'orders') FROM "updated";
-        WITH "updated" AS (UPDATE positions SET net_quantity_base = :p_net::bigint + 100000, entry_notional_quote = :p_entry::bigint + 5000000000, realized_pnl_quote = :p_pnl, fees_paid_quote = :p_fees::bigint + 2000000, funding_quote = :p_funding, fill_count = :p_count::bigint + 1, updated_at = now(), version = :ver::bigint + 1 WHERE id = :pid AND version = :ver::bigint RETURNING 1) SELECT ledger_expect_one_row(count(*), 'positions') FROM "updated";
+        WITH "updated" AS (UPDATE orders SET exchange_order_id = :xid, filled_quantity_base = :filled::bigint + 100000, status = 'PARTIALLY_FILLED', updated_at = now() WHERE id = :oid AND exchange = :o_exchange AND exchange_order_id = :xid AND filled_quantity_base = :filled::bigint AND quantity_base = :o_quantity::bigint AND side = :o_side AND status = :st AND symbol = :o_symbol RETURNING 1) SELECT ledger_expect_one_row(count(*), 'orders') FROM "updated";
+        WITH "updated" AS (UPDATE positions SET entry_notional_quote = :p_entry::bigint + 5000000000, fees_paid_quote = :p_fees::bigint + 2000000, fill_count = :p_count::bigint + 1, funding_quote = :p_funding::bigint, net_quantity_base = :p_net::bigint + 100000, realized_pnl_quote = :p_pnl::bigint, updated_at = now(), version = :ver::bigint + 1 WHERE id = :pid AND entry_notional_quote = :p_entry::bigint AND fees_paid_quote = :p_fees::bigint AND fill_count = :p_count::bigint AND funding_quote = :p_funding::bigint AND net_quantity_base = :p_net::bigint AND realized_pnl_quote = :p_pnl::bigint AND version = :ver::bigint RETURNING 1) SELECT ledger_expect_one_row(count(*), 'positions') FROM "updated";
         INSERT INTO audit_log (id, created_at, event_data, event_type) VALUES (gen_random_uuid(), now(), '{"exchange_fill_id": "pgbench", "order_id": "01a22d17-7977-7013-bfea-ed4160cc234a", "symbol": "BENCH0USDT", "side": "BUY", "price": "50000", "quantity": "0.001", "fee": "0.02 USDT", "realized_pnl": "0", "position": "0.001"}', 'FILL');
         \endpipeline
+        \set filled :filled + 100000
+        \set p_entry :p_entry + 5000000000
+        \set p_fees :p_fees + 2000000
+        \set p_count :p_count + 1
+        \set p_net :p_net + 100000
+        \set ver :ver + 1
         """;
 
     private static async Task<PgbenchResult> MeasureAsync(string pgbench, PostgresServer server, string database, int clients, int seconds, IReadOnlyList<string> script, CancellationToken cancellationToken)

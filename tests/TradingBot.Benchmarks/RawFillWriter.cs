@@ -12,10 +12,11 @@ internal sealed record RawTarget(OrderRow Order, PositionRow? Position, bool Rec
 
 /// <summary>
 /// The writes of one record-fill, in the order the EF unit of work stages them: the fill insert, the order update
-/// (expecting the status, filled quantity and exchange order id it read), the position insert (new position) or
-/// update (expecting the version it read), then the audit events (STATE_TRANSITION on the order's first fill, FILL).
+/// (expecting the exchange, exchange order id, filled and ordered quantity, side, status and symbol it computed from),
+/// the position insert (new position) or update (expecting the balances, fill count and version it computed from),
+/// then the audit events (STATE_TRANSITION on the order's first fill, FILL).
 /// </summary>
-internal sealed record RawWrites(FillRow Fill, OrderRow Order, OrderRow OrderRead, PositionRow Position, long? PositionReadVersion, IReadOnlyList<AuditLogRow> Audits)
+internal sealed record RawWrites(FillRow Fill, OrderRow Order, OrderRow OrderRead, PositionRow Position, PositionRow? PositionRead, IReadOnlyList<AuditLogRow> Audits)
 {
     public int Statements => 3 + Audits.Count;
 }
@@ -25,7 +26,9 @@ internal sealed record RawWrites(FillRow Fill, OrderRow Order, OrderRow OrderRea
 /// in the same order, on one long-lived connection per writer with prepared, parameterized commands - and the
 /// same Domain computations (Order.ApplyFill, Position.ApplyFill, the same audit events and row mapping).
 /// <list type="number">
-/// <item>one SELECT: the order, its position (LEFT JOIN on exchange and symbol) and EXISTS for the fill id</item>
+/// <item>one SELECT: the order, its position (LEFT JOIN on exchange and symbol) and EXISTS for the fill id - only
+/// when this writer has not written the order and its position itself (its first fill), as the ledger skips it when
+/// it remembers them</item>
 /// <item>the writes as one atomic unit (<see cref="WriteAsync"/>: SQLite in BEGIN IMMEDIATE ... COMMIT with the
 /// rows counted before COMMIT; Postgres as one batch, an implicit transaction, its updates checked by
 /// ledger_expect_one_row)</item>
@@ -41,11 +44,16 @@ internal abstract class RawFillWriter(OrderId order, int writer) : IFillWriter
 
     private long _sequence;
 
+    // The order and position rows this writer's last write stored (with no fill id of this run's stored yet for a
+    // new fill): what the next fill is computed from instead of a read, and what its updates expect.
+    private RawTarget? _written;
+
     public async Task RecordNextAsync()
     {
         var fill = Workload.NewFill(order, writer, ++_sequence);
-        var target = await ReadTargetAsync(fill.OrderId.Value, fill.ExchangeFillId.Value)
+        var target = _written ?? await ReadTargetAsync(fill.OrderId.Value, fill.ExchangeFillId.Value)
             ?? throw new InvalidOperationException($"order {fill.OrderId} is missing");
+        _written = null;
         if (target.Recorded)
         {
             throw new InvalidOperationException($"fill {fill.ExchangeFillId} is already stored");
@@ -63,8 +71,7 @@ internal abstract class RawFillWriter(OrderId order, int writer) : IFillWriter
         var fillRow = RowMapping.ToRow(fill, position.FillCount + 1);
         var realized = position.ApplyFill(ledgerOrder.Side, fill);
 
-        long? readVersion = target.Position?.Version;
-        var savedPosition = new PositionRow { Id = target.Position?.Id ?? Guid.CreateVersion7(), CreatedAt = target.Position?.CreatedAt, Version = (readVersion ?? 0) + 1 };
+        var savedPosition = new PositionRow { Id = target.Position?.Id ?? Guid.CreateVersion7(), CreatedAt = target.Position?.CreatedAt, Version = (target.Position?.Version ?? 0) + 1 };
         RowMapping.CopyTo(position, savedPosition);
 
         var audits = new List<AuditLogRow>(2);
@@ -94,7 +101,9 @@ internal abstract class RawFillWriter(OrderId order, int writer) : IFillWriter
             ("realized_pnl", realized.ToString()),
             ("position", position.NetQuantity.ToString()))));
 
-        await WriteAsync(new RawWrites(fillRow, RowMapping.ToRow(ledgerOrder), target.Order, savedPosition, readVersion, audits));
+        var savedOrder = RowMapping.ToRow(ledgerOrder);
+        await WriteAsync(new RawWrites(fillRow, savedOrder, target.Order, savedPosition, target.Position, audits));
+        _written = new RawTarget(savedOrder, savedPosition, false);
     }
 
     public abstract ValueTask DisposeAsync();

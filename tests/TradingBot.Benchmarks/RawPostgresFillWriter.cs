@@ -6,7 +6,7 @@ using TradingBot.Infrastructure.Persistence.Rows;
 namespace TradingBot.Benchmarks;
 
 /// <summary>
-/// The raw baseline on Npgsql: one open connection per writer, the read a prepared command and the writes one
+/// The raw baseline on Npgsql: one open connection per writer, the read (first fill only) a prepared command and the writes one
 /// prepared <see cref="NpgsqlBatch"/> sent without a transaction (one round trip, one implicit transaction), its
 /// updates passing their row count through ledger_expect_one_row as the EF unit of work's do. Parameters are
 /// typed as the EF model types them (uuid, text, bigint, timestamptz, jsonb).
@@ -18,8 +18,8 @@ internal sealed class RawPostgresFillWriter : RawFillWriter
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 
     private const string UpdateOrder =
-        "WITH \"updated\" AS (UPDATE orders SET status = $1, exchange_order_id = $2, filled_quantity_base = $3, updated_at = $4 " +
-        "WHERE id = $5 AND status = $6 AND filled_quantity_base = $7 AND exchange_order_id = $8 RETURNING 1) " +
+        "WITH \"updated\" AS (UPDATE orders SET exchange_order_id = $1, filled_quantity_base = $2, status = $3, updated_at = $4 " +
+        "WHERE id = $5 AND exchange = $6 AND exchange_order_id = $7 AND filled_quantity_base = $8 AND quantity_base = $9 AND side = $10 AND status = $11 AND symbol = $12 RETURNING 1) " +
         "SELECT ledger_expect_one_row(count(*), 'orders') FROM \"updated\"";
 
     private const string InsertPosition =
@@ -27,8 +27,9 @@ internal sealed class RawPostgresFillWriter : RawFillWriter
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
     private const string UpdatePosition =
-        "WITH \"updated\" AS (UPDATE positions SET net_quantity_base = $1, entry_notional_quote = $2, realized_pnl_quote = $3, fees_paid_quote = $4, " +
-        "funding_quote = $5, fill_count = $6, updated_at = $7, version = $8 WHERE id = $9 AND version = $10 RETURNING 1) " +
+        "WITH \"updated\" AS (UPDATE positions SET entry_notional_quote = $1, fees_paid_quote = $2, fill_count = $3, funding_quote = $4, " +
+        "net_quantity_base = $5, realized_pnl_quote = $6, updated_at = $7, version = $8 WHERE id = $9 AND entry_notional_quote = $10 AND fees_paid_quote = $11 " +
+        "AND fill_count = $12 AND funding_quote = $13 AND net_quantity_base = $14 AND realized_pnl_quote = $15 AND version = $16 RETURNING 1) " +
         "SELECT ledger_expect_one_row(count(*), 'positions') FROM \"updated\"";
 
     private const string InsertAudit =
@@ -85,27 +86,48 @@ internal sealed class RawPostgresFillWriter : RawFillWriter
 
     protected override async Task WriteAsync(RawWrites writes)
     {
-        var batch = await BatchAsync(writes.PositionReadVersion is null, writes.Audits.Count);
+        var batch = await BatchAsync(writes.PositionRead is null, writes.Audits.Count);
         var commands = batch.BatchCommands;
         var (fill, order, read, position) = (writes.Fill, writes.Order, writes.OrderRead, writes.Position);
         Set(commands[0].Parameters, fill.Id, fill.ExchangeFillId, fill.FeeAsset, fill.FeeQuote, fill.FilledAt, fill.OrderId!.Value, fill.PositionSequence, fill.PriceQuote, fill.QuantityBase);
         Set(
             commands[1].Parameters,
-            order.Status,
             order.ExchangeOrderId ?? throw new InvalidOperationException("the benchmark's orders carry an exchange order id"),
             order.FilledQuantityBase,
+            order.Status,
             order.UpdatedAt!.Value,
             order.Id,
-            read.Status,
+            read.Exchange,
+            read.ExchangeOrderId ?? throw new InvalidOperationException("the benchmark's orders carry an exchange order id"),
             read.FilledQuantityBase,
-            read.ExchangeOrderId ?? throw new InvalidOperationException("the benchmark's orders carry an exchange order id"));
-        if (writes.PositionReadVersion is not { } version)
+            read.QuantityBase,
+            read.Side,
+            read.Status,
+            read.Symbol);
+        if (writes.PositionRead is not { } before)
         {
             Set(commands[2].Parameters, position.Id, position.EntryNotionalQuote, position.Exchange, position.FeesPaidQuote, position.FillCount, position.FundingQuote, position.NetQuantityBase, position.RealizedPnlQuote, position.Symbol, position.UpdatedAt!.Value, position.Version);
         }
         else
         {
-            Set(commands[2].Parameters, position.NetQuantityBase, position.EntryNotionalQuote, position.RealizedPnlQuote, position.FeesPaidQuote, position.FundingQuote, position.FillCount, position.UpdatedAt!.Value, position.Version, position.Id, version);
+            Set(
+                commands[2].Parameters,
+                position.EntryNotionalQuote,
+                position.FeesPaidQuote,
+                position.FillCount,
+                position.FundingQuote,
+                position.NetQuantityBase,
+                position.RealizedPnlQuote,
+                position.UpdatedAt!.Value,
+                position.Version,
+                position.Id,
+                before.EntryNotionalQuote,
+                before.FeesPaidQuote,
+                before.FillCount,
+                before.FundingQuote,
+                before.NetQuantityBase,
+                before.RealizedPnlQuote,
+                before.Version);
         }
 
         for (var i = 0; i < writes.Audits.Count; i++)
@@ -147,10 +169,10 @@ internal sealed class RawPostgresFillWriter : RawFillWriter
         const NpgsqlDbType Uuid = NpgsqlDbType.Uuid, Text = NpgsqlDbType.Text, Bigint = NpgsqlDbType.Bigint, Time = NpgsqlDbType.TimestampTz;
         batch = new NpgsqlBatch(_connection);
         batch.BatchCommands.Add(Command(InsertFill, Uuid, Text, Text, Bigint, Time, Uuid, Bigint, Bigint, Bigint));
-        batch.BatchCommands.Add(Command(UpdateOrder, Text, Text, Bigint, Time, Uuid, Text, Bigint, Text));
+        batch.BatchCommands.Add(Command(UpdateOrder, Text, Bigint, Text, Time, Uuid, Text, Text, Bigint, Bigint, Text, Text, Text));
         batch.BatchCommands.Add(newPosition
             ? Command(InsertPosition, Uuid, Bigint, Text, Bigint, Bigint, Bigint, Bigint, Bigint, Text, Time, Bigint)
-            : Command(UpdatePosition, Bigint, Bigint, Bigint, Bigint, Bigint, Bigint, Time, Bigint, Uuid, Bigint));
+            : Command(UpdatePosition, Bigint, Bigint, Bigint, Bigint, Bigint, Bigint, Time, Bigint, Uuid, Bigint, Bigint, Bigint, Bigint, Bigint, Bigint, Bigint));
         for (var i = 0; i < audits; i++)
         {
             batch.BatchCommands.Add(Command(InsertAudit, Uuid, Time, NpgsqlDbType.Jsonb, Text));

@@ -36,17 +36,19 @@ internal sealed class RawSqliteFillWriter : RawFillWriter
             "VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8)",
             Names(9));
         _updateOrder = Command(
-            "UPDATE \"orders\" SET \"status\" = @p0, \"exchange_order_id\" = @p1, \"filled_quantity_base\" = @p2, \"updated_at\" = @p3 " +
-            "WHERE \"id\" = @p4 AND \"status\" = @p5 AND \"filled_quantity_base\" = @p6 AND \"exchange_order_id\" = @p7",
-            Names(8));
+            "UPDATE \"orders\" SET \"exchange_order_id\" = @p0, \"filled_quantity_base\" = @p1, \"status\" = @p2, \"updated_at\" = @p3 " +
+            "WHERE \"id\" = @p4 AND \"exchange\" = @p5 AND \"exchange_order_id\" = @p6 AND \"filled_quantity_base\" = @p7 AND \"quantity_base\" = @p8 " +
+            "AND \"side\" = @p9 AND \"status\" = @p10 AND \"symbol\" = @p11",
+            Names(12));
         _insertPosition = Command(
             "INSERT INTO \"positions\" (\"id\", \"entry_notional_quote\", \"exchange\", \"fees_paid_quote\", \"fill_count\", \"funding_quote\", \"net_quantity_base\", " +
             "\"realized_pnl_quote\", \"symbol\", \"updated_at\", \"version\") VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10)",
             Names(11));
         _updatePosition = Command(
-            "UPDATE \"positions\" SET \"net_quantity_base\" = @p0, \"entry_notional_quote\" = @p1, \"realized_pnl_quote\" = @p2, \"fees_paid_quote\" = @p3, " +
-            "\"funding_quote\" = @p4, \"fill_count\" = @p5, \"updated_at\" = @p6, \"version\" = @p7 WHERE \"id\" = @p8 AND \"version\" = @p9",
-            Names(10));
+            "UPDATE \"positions\" SET \"entry_notional_quote\" = @p0, \"fees_paid_quote\" = @p1, \"fill_count\" = @p2, \"funding_quote\" = @p3, " +
+            "\"net_quantity_base\" = @p4, \"realized_pnl_quote\" = @p5, \"updated_at\" = @p6, \"version\" = @p7 WHERE \"id\" = @p8 AND \"entry_notional_quote\" = @p9 " +
+            "AND \"fees_paid_quote\" = @p10 AND \"fill_count\" = @p11 AND \"funding_quote\" = @p12 AND \"net_quantity_base\" = @p13 AND \"realized_pnl_quote\" = @p14 AND \"version\" = @p15",
+            Names(16));
         _insertAudit = Command(
             "INSERT INTO \"audit_log\" (\"id\", \"created_at\", \"event_data\", \"event_type\") VALUES (@p0, @p1, @p2, @p3)",
             Names(4));
@@ -103,17 +105,38 @@ internal sealed class RawSqliteFillWriter : RawFillWriter
         var written = await ExecuteAsync(_insertFill, Text(fill.Id), fill.ExchangeFillId, fill.FeeAsset, fill.FeeQuote, Text(fill.FilledAt), Text(fill.OrderId!.Value), fill.PositionSequence, fill.PriceQuote, fill.QuantityBase);
         written += await ExecuteAsync(
             _updateOrder,
-            order.Status,
             order.ExchangeOrderId ?? throw new InvalidOperationException("the benchmark's orders carry an exchange order id"),
             order.FilledQuantityBase,
+            order.Status,
             Text(order.UpdatedAt!.Value),
             Text(order.Id),
-            read.Status,
+            read.Exchange,
+            read.ExchangeOrderId ?? throw new InvalidOperationException("the benchmark's orders carry an exchange order id"),
             read.FilledQuantityBase,
-            read.ExchangeOrderId ?? throw new InvalidOperationException("the benchmark's orders carry an exchange order id"));
-        written += writes.PositionReadVersion is not { } version
+            read.QuantityBase,
+            read.Side,
+            read.Status,
+            read.Symbol);
+        written += writes.PositionRead is not { } before
             ? await ExecuteAsync(_insertPosition, Text(position.Id), position.EntryNotionalQuote, position.Exchange, position.FeesPaidQuote, position.FillCount, position.FundingQuote, position.NetQuantityBase, position.RealizedPnlQuote, position.Symbol, Text(position.UpdatedAt!.Value), position.Version)
-            : await ExecuteAsync(_updatePosition, position.NetQuantityBase, position.EntryNotionalQuote, position.RealizedPnlQuote, position.FeesPaidQuote, position.FundingQuote, position.FillCount, Text(position.UpdatedAt!.Value), position.Version, Text(position.Id), version);
+            : await ExecuteAsync(
+                _updatePosition,
+                position.EntryNotionalQuote,
+                position.FeesPaidQuote,
+                position.FillCount,
+                position.FundingQuote,
+                position.NetQuantityBase,
+                position.RealizedPnlQuote,
+                Text(position.UpdatedAt!.Value),
+                position.Version,
+                Text(position.Id),
+                before.EntryNotionalQuote,
+                before.FeesPaidQuote,
+                before.FillCount,
+                before.FundingQuote,
+                before.NetQuantityBase,
+                before.RealizedPnlQuote,
+                before.Version);
         foreach (var audit in writes.Audits)
         {
             written += await ExecuteAsync(_insertAudit, Text(audit.Id), Text(audit.CreatedAt!.Value), audit.EventData, audit.EventType);

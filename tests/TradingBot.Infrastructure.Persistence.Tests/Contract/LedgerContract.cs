@@ -296,7 +296,7 @@ public abstract class LedgerContract
         var order = await CreateOpenAsync(PendingOrder(quantity: "1"), "14");
         await NewRecordFill().ExecuteAsync(FillOf(order, "f-before", "100", "0.25"), CancellationToken.None);
         var positionBefore = await Read((s, ct) => s.Positions.GetAsync(Binance, BtcUsdt, ct));
-        Db.Faults.RejectCommandNaming("audit_log");
+        Db.Faults.RejectCommandsNaming("audit_log");
 
         var failure = Assert.CatchAsync(() => NewRecordFill().ExecuteAsync(FillOf(order, "f-fails", "200", "0.5"), CancellationToken.None));
         Assert.That(failure!.GetBaseException().Message, Does.Contain(LedgerFaults.MissingTable));
@@ -311,6 +311,122 @@ public abstract class LedgerContract
             Assert.That(stored.Status, Is.EqualTo(OrderStatus.PartiallyFilled));
             Assert.That(positionAfter!.SameBalancesAs(positionBefore!), Is.True);
             Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM audit_log"), Is.EqualTo(2));
+        }
+    }
+
+    // ---------------------------------------------------------------- fills recorded from memory (no read in the steady state)
+
+    // Two fills: the first inserts the position; after the second, the ledger remembers the order and its position and
+    // records the next fill of the order without reading first.
+    private async Task<Order> OrderWithTwoFillsAsync(string exchangeOrderId)
+    {
+        var order = await CreateOpenAsync(PendingOrder(quantity: "1"), exchangeOrderId);
+        Assert.That((await NewRecordFill().ExecuteAsync(FillOf(order, "m-1", "100", "0.25"), CancellationToken.None)).Status, Is.EqualTo(RecordFillStatus.Recorded));
+        Assert.That((await NewRecordFill().ExecuteAsync(FillOf(order, "m-2", "100", "0.25"), CancellationToken.None)).Status, Is.EqualTo(RecordFillStatus.Recorded));
+        return order;
+    }
+
+    [Test]
+    public async Task A_position_edited_by_hand_without_moving_its_version_is_built_on_not_overwritten()
+    {
+        var order = await OrderWithTwoFillsAsync("m-31");
+        Assert.That(await Db.ExecuteAsync("UPDATE positions SET net_quantity_base = net_quantity_base - 100000000, fees_paid_quote = fees_paid_quote + 500000000"), Is.EqualTo(1));
+
+        var result = await NewRecordFill().ExecuteAsync(FillOf(order, "m-3", "100", "0.25", fee: "0.01"), CancellationToken.None);
+
+        var position = await Read((s, ct) => s.Positions.GetAsync(Binance, BtcUsdt, ct));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result.Status, Is.EqualTo(RecordFillStatus.Recorded));
+            Assert.That(position!.NetQuantity, Is.EqualTo(Amount.Parse("-1.75")), "-0.5 recorded, -1 by hand, -0.25 now");
+            Assert.That(position.FeesPaid, Is.EqualTo(Amount.Parse("5.03")), "0.02 recorded, 5 by hand, 0.01 now");
+            Assert.That(position.FillCount, Is.EqualTo(3));
+        }
+    }
+
+    [Test]
+    public async Task An_order_edited_by_hand_between_fills_is_decided_on_as_stored()
+    {
+        var order = await OrderWithTwoFillsAsync("m-32");
+        Assert.That(await Db.ExecuteAsync($"UPDATE orders SET quantity_base = 75000000 WHERE id = '{order.Id}'"), Is.EqualTo(1));
+
+        var result = await NewRecordFill().ExecuteAsync(FillOf(order, "m-3", "100", "0.25"), CancellationToken.None);
+
+        var stored = await Read((s, ct) => s.Orders.FindByIdAsync(order.Id, ct));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result.Status, Is.EqualTo(RecordFillStatus.Recorded));
+            Assert.That(result.OrderStatus, Is.EqualTo(OrderStatus.Filled), "0.75 of the 0.75 the row now orders");
+            Assert.That(stored!.Status, Is.EqualTo(OrderStatus.Filled));
+            Assert.That(stored.Quantity, Is.EqualTo(Quantity.Parse("0.75")));
+            Assert.That(stored.FilledQuantity, Is.EqualTo(Quantity.Parse("0.75")));
+        }
+    }
+
+    [Test]
+    public async Task A_fill_another_process_recorded_meanwhile_is_not_recorded_twice_and_later_fills_build_on_it()
+    {
+        var order = await OrderWithTwoFillsAsync("m-33");
+        var other = new RecordFill(Db.AnotherProcess(), new TestClock(T0.AddMinutes(1)));
+        Assert.That((await other.ExecuteAsync(FillOf(order, "m-3", "100", "0.25"), CancellationToken.None)).Status, Is.EqualTo(RecordFillStatus.Recorded));
+
+        var repeated = await NewRecordFill().ExecuteAsync(FillOf(order, "m-3", "100", "0.25"), CancellationToken.None);
+        var next = await NewRecordFill().ExecuteAsync(FillOf(order, "m-4", "100", "0.25"), CancellationToken.None);
+
+        var stored = await Read((s, ct) => s.Orders.FindByIdAsync(order.Id, ct));
+        var position = await Read((s, ct) => s.Positions.GetAsync(Binance, BtcUsdt, ct));
+        var fills = await Read((s, ct) => s.Fills.GetByPositionAsync(Binance, BtcUsdt, ct));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(repeated.Status, Is.EqualTo(RecordFillStatus.Duplicate));
+            Assert.That(next.Status, Is.EqualTo(RecordFillStatus.Recorded));
+            Assert.That(next.OrderStatus, Is.EqualTo(OrderStatus.Filled));
+            Assert.That(stored!.FilledQuantity, Is.EqualTo(Quantity.Parse("1")));
+            Assert.That(position!.NetQuantity, Is.EqualTo(Amount.Parse("-1")));
+            Assert.That(fills.Select(f => (f.Fill.ExchangeFillId.Value, f.Sequence)), Is.EqualTo(new[] { ("m-1", 1L), ("m-2", 2L), ("m-3", 3L), ("m-4", 4L) }));
+        }
+    }
+
+    [Test]
+    public async Task A_fill_of_an_order_deleted_meanwhile_is_for_an_unknown_order_and_writes_nothing()
+    {
+        var order = await OrderWithTwoFillsAsync("m-34");
+        Assert.That(await Db.ExecuteAsync($"DELETE FROM orders WHERE id = '{order.Id}'"), Is.EqualTo(1));
+        var auditBefore = await Db.ScalarAsync("SELECT COUNT(*) FROM audit_log");
+
+        var result = await NewRecordFill().ExecuteAsync(FillOf(order, "m-3", "100", "0.25"), CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result.Status, Is.EqualTo(RecordFillStatus.UnknownOrder));
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM fills"), Is.Zero, "the order's fills went with it, and none was added");
+            Assert.That(await Db.ScalarAsync("SELECT fill_count FROM positions"), Is.EqualTo(2));
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM audit_log"), Is.EqualTo(auditBefore));
+        }
+    }
+
+    [Test]
+    public async Task Two_processes_alternating_fills_of_one_order_apply_every_fill_once()
+    {
+        var order = await CreateOpenAsync(PendingOrder(quantity: "2"), "m-35");
+        var mine = NewRecordFill();
+        var theirs = new RecordFill(Db.AnotherProcess(), new TestClock(T0.AddMinutes(1)));
+        for (var i = 0; i < 8; i++)
+        {
+            var result = await (i % 3 == 0 ? theirs : mine).ExecuteAsync(FillOf(order, $"m-alt-{i}", "100", "0.25"), CancellationToken.None);
+            Assert.That(result.Status, Is.EqualTo(RecordFillStatus.Recorded), $"fill {i}");
+        }
+
+        var stored = await Read((s, ct) => s.Orders.FindByIdAsync(order.Id, ct));
+        var position = await Read((s, ct) => s.Positions.GetAsync(Binance, BtcUsdt, ct));
+        var fills = await Read((s, ct) => s.Fills.GetByPositionAsync(Binance, BtcUsdt, ct));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(stored!.Status, Is.EqualTo(OrderStatus.Filled));
+            Assert.That(stored.FilledQuantity, Is.EqualTo(Quantity.Parse("2")));
+            Assert.That(position!.NetQuantity, Is.EqualTo(Amount.Parse("-2")));
+            Assert.That(position.FeesPaid, Is.EqualTo(Amount.Parse("0.08")));
+            Assert.That(fills.Select(f => f.Sequence), Is.EqualTo(Enumerable.Range(1, 8).Select(i => (long)i)));
         }
     }
 

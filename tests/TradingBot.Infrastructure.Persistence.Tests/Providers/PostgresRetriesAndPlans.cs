@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using TradingBot.Application.Orders;
 using TradingBot.Domain.Audit;
 using TradingBot.Domain.Instruments;
 using TradingBot.Domain.Orders;
@@ -84,19 +85,74 @@ public sealed class PostgresRetriesAndPlans
     }
 
     [Test]
-    public async Task Recording_a_fill_is_two_round_trips_one_read_and_one_write_batch_that_commits_itself()
+    public async Task Recording_a_fill_in_the_steady_state_is_one_round_trip_a_write_batch_that_commits_itself()
     {
-        var (result, commands, transactions) = await RecordFillTraffic.SecondFillAsync(_db);
+        var (result, firstFill, commands, transactions) = await RecordFillTraffic.SecondFillAsync(_db);
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(result.Status, Is.EqualTo(TradingBot.Application.Orders.RecordFillStatus.Recorded));
-            Assert.That(commands, Has.Count.EqualTo(2), string.Join("\n---\n", commands));
+            Assert.That(firstFill, Has.Count.EqualTo(2), "the first fill of a new position reads, then writes: " + string.Join("\n---\n", firstFill));
+            Assert.That(firstFill[0], Does.StartWith("SELECT"));
+            Assert.That(result.Status, Is.EqualTo(RecordFillStatus.Recorded));
+            Assert.That(commands, Has.Count.EqualTo(1), string.Join("\n---\n", commands));
             Assert.That(transactions, Is.Zero, "no BEGIN and no COMMIT round trip: the batch is one implicit transaction");
-            Assert.That(commands[0], Does.StartWith("SELECT"));
-            Assert.That(commands[1], Does.Contain("INSERT INTO fills").And.Contain("INSERT INTO audit_log").And.Contain("ledger_expect_one_row"));
+            Assert.That(commands[0], Does.Contain("INSERT INTO fills").And.Contain("INSERT INTO audit_log").And.Contain("ledger_expect_one_row"));
+            Assert.That(commands[0], Does.Contain("net_quantity_base = @").And.Contain("version = @").And.Contain("quantity_base = @"), "the updates expect every value they were computed from");
         }
     }
+
+    public static IEnumerable<TestCaseData> LostAnswersOfRememberedFills() =>
+        TransientFailures().Select(c => new TestCaseData(c.Arguments).SetName($"A fill recorded from memory whose commit answer was lost ({c.TestName}) is not recorded twice"));
+
+    [TestCaseSource(nameof(LostAnswersOfRememberedFills))]
+    public async Task A_fill_recorded_from_memory_whose_commit_answer_was_lost_is_not_recorded_twice(Func<Exception> failure)
+    {
+        var (_, orderId) = await TwoFillsAsync();
+        _db.Faults.FailCommits(failure, afterCommit: true);
+
+        var lost = await RecordFillAsync(orderId, "lost-3");
+        var next = await RecordFillAsync(orderId, "lost-4");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(_db.Faults.CommitsFaulted, Is.EqualTo(1));
+            Assert.That(lost.Status, Is.EqualTo(RecordFillStatus.Duplicate), "the re-run reads, and finds the fill the lost commit wrote");
+            Assert.That(next.Status, Is.EqualTo(RecordFillStatus.Recorded));
+            Assert.That(await _db.ScalarAsync("SELECT COUNT(*) FROM fills"), Is.EqualTo(4));
+            Assert.That(await _db.ScalarAsync("SELECT fill_count FROM positions"), Is.EqualTo(4));
+            Assert.That(await _db.ScalarAsync("SELECT filled_quantity_base FROM orders"), Is.EqualTo(40_000_000));
+            Assert.That(await _db.ScalarAsync("SELECT COUNT(*) FROM audit_log WHERE event_type = 'FILL'"), Is.EqualTo(4));
+        }
+    }
+
+    private async Task<(Order Order, OrderId Id)> TwoFillsAsync()
+    {
+        var order = NewOrder();
+        await _db.Ledger.ExecuteAsync(
+            async (s, ct) =>
+            {
+                await s.Orders.CreateAsync(order, ct);
+                order.AssignExchangeOrderId($"x-{order.Id}", order.CreatedAt);
+                order.TransitionTo(OrderStatus.Open, order.CreatedAt);
+                await s.Orders.UpdateAsync(order, ct);
+                return 0;
+            },
+            CancellationToken.None);
+        await RecordFillAsync(order.Id, "lost-1");
+        await RecordFillAsync(order.Id, "lost-2");
+        return (order, order.Id);
+    }
+
+    private Task<RecordFillResult> RecordFillAsync(OrderId orderId, string fillId) =>
+        new RecordFill(_db.Ledger, new SystemClock(TimeProvider.System)).ExecuteAsync(
+            new Fill(
+                new ExchangeFillId(fillId),
+                orderId,
+                Price.Parse("100"),
+                Quantity.Parse("0.1"),
+                new Money(new Asset("USDT"), Amount.Parse("0.01")),
+                DateTimeOffset.UtcNow),
+            CancellationToken.None);
 
     [Test]
     public async Task The_repository_open_and_pending_order_queries_use_the_partial_status_index()

@@ -22,8 +22,8 @@ public sealed class LedgerFaults : DbCommandInterceptor, IDbTransactionIntercept
 
     public int CommitsFaulted { get; private set; }
 
-    /// <summary>The next command naming <paramref name="table"/> is rejected by the database: the name is replaced by one that does not exist.</summary>
-    public void RejectCommandNaming(string table) => _rejectCommandContaining = table;
+    /// <summary>Every command naming <paramref name="table"/>, until <see cref="Clear"/>, is rejected by the database: the name is replaced by one that does not exist.</summary>
+    public void RejectCommandsNaming(string table) => _rejectCommandContaining = table;
 
     public void FailCommits(Func<Exception> fault, bool afterCommit, int times = 1)
     {
@@ -49,7 +49,6 @@ public sealed class LedgerFaults : DbCommandInterceptor, IDbTransactionIntercept
             var pattern = $"(?<![\\w\"])\"?{Regex.Escape(table)}\"?(?![\\w\"])";
             if (Regex.IsMatch(result.CommandText, pattern))
             {
-                _rejectCommandContaining = null;
                 result.CommandText = Regex.Replace(result.CommandText, pattern, $"\"{MissingTable}\"");
             }
         }

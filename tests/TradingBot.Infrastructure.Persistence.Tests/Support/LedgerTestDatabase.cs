@@ -10,6 +10,8 @@ namespace TradingBot.Infrastructure.Persistence.Tests.Support;
 public sealed class LedgerTestDatabase : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
+    private readonly Action<IServiceCollection, string> _addLedger;
+    private readonly List<ServiceProvider> _otherProcesses = [];
     private readonly Func<DbConnection> _openConnection;
     private readonly Func<ValueTask> _drop;
 
@@ -21,6 +23,7 @@ public sealed class LedgerTestDatabase : IAsyncDisposable
         services.AddSingleton<IInterceptor>(Traffic);
         addLedger(services, connectionString);
         _services = services.BuildServiceProvider();
+        _addLedger = addLedger;
         _openConnection = openConnection;
         _drop = drop;
     }
@@ -34,6 +37,16 @@ public sealed class LedgerTestDatabase : IAsyncDisposable
     public IUnitOfWork Ledger => _services.GetRequiredService<IUnitOfWork>();
 
     public IDbContextFactory<LedgerDbContext> Contexts => _services.GetRequiredService<IDbContextFactory<LedgerDbContext>>();
+
+    /// <summary>The same database's ledger as another process would have it: its own contexts, connections and memory of what it wrote.</summary>
+    public IUnitOfWork AnotherProcess()
+    {
+        var services = new ServiceCollection();
+        _addLedger(services, ConnectionString);
+        var provider = services.BuildServiceProvider();
+        _otherProcesses.Add(provider);
+        return provider.GetRequiredService<IUnitOfWork>();
+    }
 
     /// <summary>A plain ADO.NET connection (no EF), opened, for checks at the database itself.</summary>
     public DbConnection OpenConnection() => _openConnection();
@@ -56,6 +69,11 @@ public sealed class LedgerTestDatabase : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var other in _otherProcesses)
+        {
+            await other.DisposeAsync();
+        }
+
         await _services.DisposeAsync();
         await _drop();
     }

@@ -6,7 +6,11 @@ using TradingBot.Domain.Orders;
 
 namespace TradingBot.Infrastructure.Persistence.Tests.Support;
 
-/// <summary>What recording one fill sends to the database, in the steady state (the order is open and its position exists). Each call trades a symbol of its own.</summary>
+/// <summary>
+/// What recording fills sends to the database: the first fill of a new position (the ledger does not know the
+/// position yet), then the next fill in the steady state (the ledger wrote the order and its position last). Each call
+/// trades a symbol of its own.
+/// </summary>
 public static class RecordFillTraffic
 {
     private sealed class FixedClock(DateTimeOffset now) : IClock
@@ -14,7 +18,7 @@ public static class RecordFillTraffic
         public DateTimeOffset UtcNow => now;
     }
 
-    public static async Task<(RecordFillResult Result, IReadOnlyList<string> Commands, int Transactions)> SecondFillAsync(LedgerTestDatabase db)
+    public static async Task<(RecordFillResult Result, IReadOnlyList<string> FirstFillCommands, IReadOnlyList<string> Commands, int Transactions)> SecondFillAsync(LedgerTestDatabase db)
     {
         ArgumentNullException.ThrowIfNull(db);
         var now = new DateTimeOffset(2026, 11, 20, 8, 0, 0, TimeSpan.Zero);
@@ -35,10 +39,12 @@ public static class RecordFillTraffic
             CancellationToken.None);
         var recordFill = new RecordFill(db.Ledger, new FixedClock(now.AddMinutes(1)));
         Fill FillNumber(int n) => new(new ExchangeFillId($"traffic-{order.Id}-f{n}"), order.Id, Price.Parse("100"), Quantity.Parse("0.1"), new Money(new Asset("USDT"), Amount.Parse("0.01")), now.AddSeconds(n));
+        db.Traffic.Clear();
         await recordFill.ExecuteAsync(FillNumber(1), CancellationToken.None);
+        var first = db.Traffic.Commands;
 
         db.Traffic.Clear();
         var result = await recordFill.ExecuteAsync(FillNumber(2), CancellationToken.None);
-        return (result, db.Traffic.Commands, db.Traffic.Transactions);
+        return (result, first, db.Traffic.Commands, db.Traffic.Transactions);
     }
 }

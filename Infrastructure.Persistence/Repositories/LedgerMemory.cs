@@ -1,0 +1,106 @@
+using TradingBot.Infrastructure.Persistence.Rows;
+
+namespace TradingBot.Infrastructure.Persistence.Repositories;
+
+/// <summary>
+/// What this ledger's own committed units of work last wrote: the order and position rows as they stored them,
+/// and the exchange fill ids they recorded. Record-fill takes its order and position from here instead of
+/// reading them, so a steady stream of fills costs one write batch each and no read.
+/// <para>
+/// It is a hint, never the truth. The write batch still expects every value the unit computed from (an order's
+/// status, filled and ordered quantity, exchange order id, side, exchange and symbol; a position's balances, fill
+/// count and version), so a row changed by anyone else since (another process, or a hand edit that moved no
+/// version) fails the batch, and a fill id recorded elsewhere fails it on the UNIQUE index. The unit of work then
+/// forgets everything here and runs the unit again from a fresh read (<see cref="LedgerUnitOfWork"/>). Nothing is
+/// remembered from a unit that did not commit, or whose commit's outcome is unknown.
+/// </para>
+/// </summary>
+internal sealed class LedgerMemory
+{
+    /// <summary>At most this many orders, positions and fill ids are remembered; past it, the oldest go first (fill ids) or all (rows).</summary>
+    public const int Capacity = 4096;
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<Guid, OrderRow> _orders = [];
+    private readonly Dictionary<(string Exchange, string Symbol), PositionRow> _positions = [];
+    private readonly HashSet<string> _fillIds = new(StringComparer.Ordinal);
+    private readonly Queue<string> _fillIdsInOrder = new();
+
+    /// <summary>
+    /// The order <paramref name="orderId"/> and its position as this ledger last wrote them, unless either is
+    /// unknown here or <paramref name="exchangeFillId"/> is one this ledger recorded (a repeat is answered by a read).
+    /// </summary>
+    public bool TryRecall(Guid orderId, string exchangeFillId, out OrderRow order, out PositionRow position)
+    {
+        lock (_lock)
+        {
+            if (_orders.TryGetValue(orderId, out order!)
+                && _positions.TryGetValue((order.Exchange, order.Symbol), out position!)
+                && !_fillIds.Contains(exchangeFillId))
+            {
+                return true;
+            }
+        }
+
+        order = null!;
+        position = null!;
+        return false;
+    }
+
+    /// <summary>Remembers what a unit of work committed. The rows are the session's own copies and are not changed afterwards.</summary>
+    public void Remember(IEnumerable<OrderRow> orders, IEnumerable<PositionRow> positions, IEnumerable<string> exchangeFillIds)
+    {
+        lock (_lock)
+        {
+            foreach (var order in orders)
+            {
+                if (_orders.Count >= Capacity && !_orders.ContainsKey(order.Id))
+                {
+                    _orders.Clear();
+                }
+
+                _orders[order.Id] = order;
+            }
+
+            foreach (var position in positions)
+            {
+                var key = (position.Exchange, position.Symbol);
+
+                // Units commit concurrently: never step back to an older version of a position.
+                if (_positions.TryGetValue(key, out var known) && known.Version > position.Version)
+                {
+                    continue;
+                }
+
+                if (_positions.Count >= Capacity && known is null)
+                {
+                    _positions.Clear();
+                }
+
+                _positions[key] = position;
+            }
+
+            foreach (var id in exchangeFillIds)
+            {
+                if (_fillIds.Add(id))
+                {
+                    _fillIdsInOrder.Enqueue(id);
+                    if (_fillIdsInOrder.Count > Capacity)
+                    {
+                        _fillIds.Remove(_fillIdsInOrder.Dequeue());
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Forgets every row (a unit failed: what is remembered may be stale). Recorded fill ids stay: they were committed.</summary>
+    public void ForgetRows()
+    {
+        lock (_lock)
+        {
+            _orders.Clear();
+            _positions.Clear();
+        }
+    }
+}
