@@ -22,8 +22,9 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
     /// </summary>
     internal static IReadOnlyList<(string Property, object? Value)> Expectations(OrderRow seen) =>
     [
-        (nameof(OrderRow.Status), seen.Status), (nameof(OrderRow.FilledQuantityBase), seen.FilledQuantityBase), (nameof(OrderRow.ExchangeOrderId), seen.ExchangeOrderId),
-        (nameof(OrderRow.QuantityBase), seen.QuantityBase), (nameof(OrderRow.Side), seen.Side), (nameof(OrderRow.Exchange), seen.Exchange), (nameof(OrderRow.Symbol), seen.Symbol),
+        // In the table's column order (the batch then needs no sorting).
+        (nameof(OrderRow.Exchange), seen.Exchange), (nameof(OrderRow.ExchangeOrderId), seen.ExchangeOrderId), (nameof(OrderRow.FilledQuantityBase), seen.FilledQuantityBase),
+        (nameof(OrderRow.QuantityBase), seen.QuantityBase), (nameof(OrderRow.Side), seen.Side), (nameof(OrderRow.Status), seen.Status), (nameof(OrderRow.Symbol), seen.Symbol),
     ];
 
     public async Task<OrderCreation> CreateAsync(Order order, CancellationToken cancellationToken)

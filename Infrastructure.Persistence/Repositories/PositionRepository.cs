@@ -31,9 +31,10 @@ internal sealed class PositionRepository(LedgerSession session) : IPositionRepos
     /// </summary>
     internal static IReadOnlyList<(string Property, object? Value)> Expectations(PositionRow read) =>
     [
-        (nameof(PositionRow.NetQuantityBase), read.NetQuantityBase), (nameof(PositionRow.EntryNotionalQuote), read.EntryNotionalQuote),
-        (nameof(PositionRow.RealizedPnlQuote), read.RealizedPnlQuote), (nameof(PositionRow.FeesPaidQuote), read.FeesPaidQuote),
-        (nameof(PositionRow.FundingQuote), read.FundingQuote), (nameof(PositionRow.FillCount), read.FillCount), (nameof(PositionRow.Version), read.Version),
+        // In the table's column order (the batch then needs no sorting).
+        (nameof(PositionRow.EntryNotionalQuote), read.EntryNotionalQuote), (nameof(PositionRow.FeesPaidQuote), read.FeesPaidQuote), (nameof(PositionRow.FillCount), read.FillCount),
+        (nameof(PositionRow.FundingQuote), read.FundingQuote), (nameof(PositionRow.NetQuantityBase), read.NetQuantityBase), (nameof(PositionRow.RealizedPnlQuote), read.RealizedPnlQuote),
+        (nameof(PositionRow.Version), read.Version),
     ];
 
     public async Task<Position?> GetAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken)

@@ -71,8 +71,14 @@ internal static class Workload
 /// <param name="AllocatedBytes">Bytes this process allocated inside the measured window.</param>
 /// <param name="GcPause">Time the runtime was paused for garbage collection inside the window.</param>
 /// <param name="Collections">Garbage collections (all generations) inside the window.</param>
-internal sealed record ThroughputResult(long Committed, TimeSpan Elapsed, long Total, long AllocatedBytes, TimeSpan GcPause, int Collections)
+/// <param name="ClientCpu">CPU time this process (the client: EF Core or raw ADO.NET, and the runtime) used inside the window, all threads.</param>
+/// <param name="ServerCpu">CPU time the processes named <c>postgres</c> on this machine used inside the window (zero for SQLite, or a server elsewhere).</param>
+internal sealed record ThroughputResult(long Committed, TimeSpan Elapsed, long Total, long AllocatedBytes, TimeSpan GcPause, int Collections, TimeSpan ClientCpu, TimeSpan ServerCpu)
 {
+    public double ClientCpuPerFill => Committed == 0 ? 0 : ClientCpu.TotalMilliseconds / Committed;
+
+    public double ServerCpuPerFill => Committed == 0 ? 0 : ServerCpu.TotalMilliseconds / Committed;
+
     public double PerSecond => Committed / Elapsed.TotalSeconds;
 
     public double AllocatedPerFill => Committed == 0 ? 0 : (double)AllocatedBytes / Committed;
@@ -104,6 +110,8 @@ internal static class Throughput
         long allocated;
         TimeSpan pause;
         int collections;
+        TimeSpan cpu;
+        TimeSpan serverCpu;
         try
         {
             await Task.Delay(warmUp);
@@ -111,6 +119,9 @@ internal static class Throughput
             var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
             var pauseBefore = GC.GetTotalPauseDuration();
             var collectionsBefore = GC.CollectionCount(0);
+            using var process = System.Diagnostics.Process.GetCurrentProcess();
+            var cpuBefore = process.TotalProcessorTime;
+            var serverCpuBefore = LocalProcesses.CpuOf("postgres");
             var before = Sum(counts);
             var clock = Stopwatch.StartNew();
             await Task.Delay(measure);
@@ -119,6 +130,9 @@ internal static class Throughput
             allocated = GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore;
             pause = GC.GetTotalPauseDuration() - pauseBefore;
             collections = GC.CollectionCount(0) - collectionsBefore;
+            process.Refresh();
+            cpu = process.TotalProcessorTime - cpuBefore;
+            serverCpu = LocalProcesses.CpuOf("postgres") - serverCpuBefore;
         }
         finally
         {
@@ -126,7 +140,7 @@ internal static class Throughput
             await Task.WhenAll(loops);
         }
 
-        return new ThroughputResult(committed, elapsed, Sum(counts), allocated, pause, collections);
+        return new ThroughputResult(committed, elapsed, Sum(counts), allocated, pause, collections, cpu, serverCpu);
     }
 
     private static long Sum(long[] counts)
@@ -149,5 +163,43 @@ internal static class Throughput
                 loop.GetAwaiter().GetResult();
             }
         }
+    }
+}
+
+/// <summary>CPU time of local processes by name, from /proc (Linux); zero elsewhere or when none runs.</summary>
+internal static class LocalProcesses
+{
+    public static TimeSpan CpuOf(string name)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return TimeSpan.Zero;
+        }
+
+        long ticks = 0;
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                // /proc/<pid>/stat: "pid (comm) state ..." with utime and stime the 14th and 15th fields, in clock ticks.
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var open = stat.IndexOf('(', StringComparison.Ordinal);
+                var close = stat.LastIndexOf(')');
+                if (open < 0 || close < open || stat[(open + 1)..close] != name)
+                {
+                    continue;
+                }
+
+                var fields = stat[(close + 2)..].Split(' ');
+                ticks += long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException)
+            {
+                // The process ended meanwhile, or is not readable: it is not counted.
+            }
+        }
+
+        // Linux reports these in USER_HZ, 100 per second on every mainstream architecture.
+        return TimeSpan.FromSeconds(ticks / 100.0);
     }
 }
