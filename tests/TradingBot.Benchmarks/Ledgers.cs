@@ -86,6 +86,9 @@ internal abstract class LedgerProvider : IAsyncDisposable
     /// <summary>What the raw baseline is written with.</summary>
     public abstract string RawClient { get; }
 
+    /// <summary>Reads the database server's CPU time so far, when it is a process tree on this machine that this run started; null otherwise (SQLite is in-process).</summary>
+    public virtual Func<TimeSpan>? ServerCpu => null;
+
     /// <summary>A freshly migrated ledger database for one scenario.</summary>
     public abstract Task<BenchLedger> CreateLedgerAsync(string label, IInterceptor? trace, CancellationToken cancellationToken);
 

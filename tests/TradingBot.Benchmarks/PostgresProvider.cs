@@ -13,6 +13,8 @@ internal sealed class PostgresProvider(PostgresServer server) : LedgerProvider
 {
     public PostgresServer Server => server;
 
+    public override Func<TimeSpan>? ServerCpu => server.LocalServerProcessId is { } postmaster ? () => LocalProcesses.CpuOfTree(postmaster) : null;
+
     public override string Name => "Postgres";
 
     public override string RawClient => "Npgsql";

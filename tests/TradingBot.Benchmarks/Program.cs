@@ -135,7 +135,7 @@ async Task<ThroughputResult> RecordFillsAsync(LedgerProvider provider, bool raw,
         }
 
         await provider.BeforeScenarioAsync(ledger, token);
-        var result = await Throughput.MeasureAsync(fillWriters, options.WarmUp, measure ?? options.Measure);
+        var result = await Throughput.MeasureAsync(fillWriters, options.WarmUp, measure ?? options.Measure, provider.ServerCpu);
         foreach (var writer in fillWriters)
         {
             await writer.DisposeAsync();
@@ -144,7 +144,7 @@ async Task<ThroughputResult> RecordFillsAsync(LedgerProvider provider, bool raw,
         fillWriters.Clear();
         var counts = LedgerCheck.Expect(await LedgerCheck.CountAsync(ledger, token), writers, result.Total);
         Console.WriteLine(Invariant(
-            $"{result.PerSecond:F1} fills/s ({result.Committed:N0} in {result.Elapsed.TotalSeconds:F2} s; {result.ClientCpuPerFill:F3} ms client CPU{(result.ServerCpu > TimeSpan.Zero ? $", {result.ServerCpuPerFill:F3} ms server CPU" : "")} and {result.AllocatedPerFill / 1024:F1} KiB allocated per fill, GC paused {result.GcPauseShare:P1} of the time in {result.Collections} collections; rows check OK: {counts})"));
+            $"{result.PerSecond:F1} fills/s ({result.Committed:N0} in {result.Elapsed.TotalSeconds:F2} s; {result.ClientCpuPerFill:F3} ms client CPU{(result.ServerCpuPerFill is { } server ? $", {server:F3} ms server CPU" : "")} and {result.AllocatedPerFill / 1024:F1} KiB allocated per fill, GC paused {result.GcPauseShare:P1} of the time in {result.Collections} collections; rows check OK: {counts})"));
         return result;
     }
     finally

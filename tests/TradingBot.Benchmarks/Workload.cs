@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using TradingBot.Domain.Amounts;
 using TradingBot.Domain.Instruments;
@@ -72,12 +73,12 @@ internal static class Workload
 /// <param name="GcPause">Time the runtime was paused for garbage collection inside the window.</param>
 /// <param name="Collections">Garbage collections (all generations) inside the window.</param>
 /// <param name="ClientCpu">CPU time this process (the client: EF Core or raw ADO.NET, and the runtime) used inside the window, all threads.</param>
-/// <param name="ServerCpu">CPU time the processes named <c>postgres</c> on this machine used inside the window (zero for SQLite, or a server elsewhere).</param>
-internal sealed record ThroughputResult(long Committed, TimeSpan Elapsed, long Total, long AllocatedBytes, TimeSpan GcPause, int Collections, TimeSpan ClientCpu, TimeSpan ServerCpu)
+/// <param name="ServerCpu">CPU time the database server's processes used inside the window (null for SQLite, or a server this run did not start).</param>
+internal sealed record ThroughputResult(long Committed, TimeSpan Elapsed, long Total, long AllocatedBytes, TimeSpan GcPause, int Collections, TimeSpan ClientCpu, TimeSpan? ServerCpu)
 {
     public double ClientCpuPerFill => Committed == 0 ? 0 : ClientCpu.TotalMilliseconds / Committed;
 
-    public double ServerCpuPerFill => Committed == 0 ? 0 : ServerCpu.TotalMilliseconds / Committed;
+    public double? ServerCpuPerFill => Committed == 0 || ServerCpu is not { } server ? null : server.TotalMilliseconds / Committed;
 
     public double PerSecond => Committed / Elapsed.TotalSeconds;
 
@@ -92,7 +93,7 @@ internal static class Throughput
     /// Runs every writer in a loop: <paramref name="warmUp"/> unmeasured, then counts the fills committed
     /// during <paramref name="measure"/>, then stops the writers after their in-flight fill.
     /// </summary>
-    public static async Task<ThroughputResult> MeasureAsync(IReadOnlyList<IFillWriter> writers, TimeSpan warmUp, TimeSpan measure)
+    public static async Task<ThroughputResult> MeasureAsync(IReadOnlyList<IFillWriter> writers, TimeSpan warmUp, TimeSpan measure, Func<TimeSpan>? serverCpuNow)
     {
         var counts = new long[writers.Count];
         using var stop = new CancellationTokenSource();
@@ -111,7 +112,7 @@ internal static class Throughput
         TimeSpan pause;
         int collections;
         TimeSpan cpu;
-        TimeSpan serverCpu;
+        TimeSpan? serverCpu;
         try
         {
             await Task.Delay(warmUp);
@@ -121,7 +122,7 @@ internal static class Throughput
             var collectionsBefore = GC.CollectionCount(0);
             using var process = System.Diagnostics.Process.GetCurrentProcess();
             var cpuBefore = process.TotalProcessorTime;
-            var serverCpuBefore = LocalProcesses.CpuOf("postgres");
+            var serverCpuBefore = serverCpuNow?.Invoke();
             var before = Sum(counts);
             var clock = Stopwatch.StartNew();
             await Task.Delay(measure);
@@ -132,7 +133,7 @@ internal static class Throughput
             collections = GC.CollectionCount(0) - collectionsBefore;
             process.Refresh();
             cpu = process.TotalProcessorTime - cpuBefore;
-            serverCpu = LocalProcesses.CpuOf("postgres") - serverCpuBefore;
+            serverCpu = serverCpuNow?.Invoke() - serverCpuBefore;
         }
         finally
         {
@@ -166,10 +167,14 @@ internal static class Throughput
     }
 }
 
-/// <summary>CPU time of local processes by name, from /proc (Linux); zero elsewhere or when none runs.</summary>
+/// <summary>CPU time of a local process tree, from /proc (Linux); zero elsewhere.</summary>
 internal static class LocalProcesses
 {
-    public static TimeSpan CpuOf(string name)
+    /// <summary>
+    /// The CPU time (user and system) of process <paramref name="root"/> and its children so far: the running
+    /// children's own, and the ended children's that the root has collected.
+    /// </summary>
+    public static TimeSpan CpuOfTree(int root)
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -179,21 +184,27 @@ internal static class LocalProcesses
         long ticks = 0;
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
             try
             {
-                // /proc/<pid>/stat: "pid (comm) state ..." with utime and stime the 14th and 15th fields, in clock ticks.
+                // /proc/<pid>/stat: "pid (comm) state ppid ..."; after the comm, utime, stime, cutime and cstime are the 12th to 15th fields, in clock ticks.
                 var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                var open = stat.IndexOf('(', StringComparison.Ordinal);
-                var close = stat.LastIndexOf(')');
-                if (open < 0 || close < open || stat[(open + 1)..close] != name)
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var parent = int.Parse(fields[1], CultureInfo.InvariantCulture);
+                if (pid == root)
                 {
-                    continue;
+                    ticks += Field(fields, 11) + Field(fields, 12) + Field(fields, 13) + Field(fields, 14);
                 }
-
-                var fields = stat[(close + 2)..].Split(' ');
-                ticks += long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+                else if (parent == root)
+                {
+                    ticks += Field(fields, 11) + Field(fields, 12);
+                }
             }
-            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException)
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException or ArgumentOutOfRangeException)
             {
                 // The process ended meanwhile, or is not readable: it is not counted.
             }
@@ -202,4 +213,6 @@ internal static class LocalProcesses
         // Linux reports these in USER_HZ, 100 per second on every mainstream architecture.
         return TimeSpan.FromSeconds(ticks / 100.0);
     }
+
+    private static long Field(string[] fields, int index) => long.Parse(fields[index], CultureInfo.InvariantCulture);
 }

@@ -31,6 +31,23 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     private string DataDirectory => Path.Combine(_folder, "data");
 
+    /// <summary>The running postmaster's process id (the first line of <c>postmaster.pid</c>), or null when it is not running.</summary>
+    public int? ServerProcessId
+    {
+        get
+        {
+            try
+            {
+                var first = File.ReadLines(Path.Combine(DataDirectory, "postmaster.pid")).FirstOrDefault();
+                return int.TryParse(first, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid) ? pid : null;
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+    }
+
     /// <summary>
     /// Starts a cluster. Tests run it with fsync and full-page writes off (fast, nothing survives a crash);
     /// <paramref name="durable"/> keeps PostgreSQL's durable defaults (fsync, full_page_writes,

@@ -48,6 +48,9 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>A superuser connection to the maintenance database.</summary>
     public string AdminConnectionString { get; }
 
+    /// <summary>The postmaster's process id when this run started the server on this machine (a local cluster); otherwise null.</summary>
+    public int? LocalServerProcessId => _cluster?.ServerProcessId;
+
     /// <summary>True when this run can stop and start the server (a local cluster).</summary>
     public bool CanRestart => _cluster is not null;
 
