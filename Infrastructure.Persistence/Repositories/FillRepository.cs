@@ -32,7 +32,11 @@ internal sealed class FillRepository(LedgerSession session) : IFillRepository
         // Steady state: this ledger wrote the order and its position last, and not this fill. The write batch checks
         // that both still hold what was remembered, and the UNIQUE index that the fill is new; if not, the unit of
         // work runs again from the read below.
-        if (session.TryRecall(fill.OrderId.Value, fill.ExchangeFillId.Value, out var order, out var position))
+        // Only when the remembered order takes the fill: every answer given from memory then ends in a write that the
+        // batch checks. A refusal (an over-fill, a rejected order) may come from a stale row, or be a repeat of a fill
+        // recorded before a restart or elsewhere, so it is decided on a fresh read.
+        if (session.TryRecall(fill.OrderId.Value, fill.ExchangeFillId.Value, out var order, out var position)
+            && RowMapping.ToDomain(order).ApplyFill(fill, fill.FilledAt) == FillApplication.Applied)
         {
             _knownAbsent.Add(fill.ExchangeFillId.Value);
             return new FillTarget(RowMapping.ToDomain(order), RowMapping.ToDomain(position), false);
@@ -47,7 +51,11 @@ internal sealed class FillRepository(LedgerSession session) : IFillRepository
 
         session.OrdersSeen[row.Order.Id] = row.Order;
         session.PositionsSeen[(row.Order.Exchange, row.Order.Symbol)] = row.Position;
-        if (!row.Recorded)
+        if (row.Recorded)
+        {
+            session.FoundRecorded(fill.ExchangeFillId.Value);
+        }
+        else
         {
             _knownAbsent.Add(fill.ExchangeFillId.Value);
         }

@@ -72,7 +72,9 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
     /// </summary>
     public bool TryRecall(Guid orderId, string exchangeFillId, out OrderRow order, out PositionRow position)
     {
-        if (!_mayRecall || !_memory.TryRecall(orderId, exchangeFillId, out order, out position))
+        // Only as the unit's first step: a session that has read or staged anything decides on its own rows.
+        if (!_mayRecall || OrdersSeen.Count > 0 || PositionsSeen.Count > 0 || !_writes.IsEmpty || _transaction is not null
+            || !_memory.TryRecall(orderId, exchangeFillId, out order, out position))
         {
             order = null!;
             position = null!;
@@ -90,6 +92,9 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
 
     /// <summary>Notes a position this unit writes (its row in <see cref="PositionsSeen"/> is remembered once the unit commits).</summary>
     public void Wrote(PositionRow position) => _positionsWritten.Add((position.Exchange, position.Symbol));
+
+    /// <summary>Remembers that a fill id is stored (a read found it): a later delivery of it is answered by a read, not a failing write.</summary>
+    public void FoundRecorded(string exchangeFillId) => _memory.Remember([], [], [exchangeFillId]);
 
     /// <summary>Notes a fill this unit records (its id is remembered once the unit commits).</summary>
     public void Wrote(FillRow fill) => _fillIdsWritten.Add(fill.ExchangeFillId);

@@ -385,6 +385,71 @@ public abstract class LedgerContract
             Assert.That(position!.NetQuantity, Is.EqualTo(Amount.Parse("-1")));
             Assert.That(fills.Select(f => (f.Fill.ExchangeFillId.Value, f.Sequence)), Is.EqualTo(new[] { ("m-1", 1L), ("m-2", 2L), ("m-3", 3L), ("m-4", 4L) }));
         }
+
+        // The order is filled now: a late repeat of the fill the other process recorded is still a duplicate, not an over-fill.
+        var auditBefore = await Db.ScalarAsync("SELECT COUNT(*) FROM audit_log");
+        var late = await NewRecordFill().ExecuteAsync(FillOf(order, "m-3", "100", "0.25"), CancellationToken.None);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(late.Status, Is.EqualTo(RecordFillStatus.Duplicate));
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM fills"), Is.EqualTo(4));
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM audit_log"), Is.EqualTo(auditBefore));
+        }
+    }
+
+    [Test]
+    public async Task A_fill_that_would_over_fill_the_remembered_order_is_decided_on_the_stored_one()
+    {
+        var order = await OrderWithTwoFillsAsync("m-37");
+        Assert.That(await Db.ExecuteAsync($"UPDATE orders SET quantity_base = 200000000 WHERE id = '{order.Id}'"), Is.EqualTo(1));
+
+        // 0.5 filled + 1 would over-fill the remembered 1, not the stored 2.
+        var result = await NewRecordFill().ExecuteAsync(FillOf(order, "m-3", "100", "1"), CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result.Status, Is.EqualTo(RecordFillStatus.Recorded));
+            Assert.That(result.OrderStatus, Is.EqualTo(OrderStatus.PartiallyFilled));
+            Assert.That(await Db.ScalarAsync($"SELECT filled_quantity_base FROM orders WHERE id = '{order.Id}'"), Is.EqualTo(150_000_000));
+        }
+    }
+
+    [Test]
+    public async Task A_unit_that_records_two_fills_of_one_order_builds_the_second_on_the_first()
+    {
+        var order = await OrderWithTwoFillsAsync("m-36");
+
+        await Ledger.ExecuteAsync(
+            async (s, ct) =>
+            {
+                foreach (var id in (string[])["m-3", "m-4"])
+                {
+                    var fill = FillOf(order, id, "100", "0.25");
+                    var target = (await s.Fills.FindTargetAsync(fill, ct))!;
+                    var current = target.Order;
+                    var position = target.Position!;
+                    Assert.That(current.ApplyFill(fill, T0.AddMinutes(2)), Is.EqualTo(FillApplication.Applied), id);
+                    Assert.That(await s.Fills.TryAddAsync(fill, position.FillCount + 1, ct), Is.True, id);
+                    position.ApplyFill(current.Side, fill);
+                    await s.Orders.UpdateAsync(current, ct);
+                    await s.Positions.SaveAsync(position, ct);
+                }
+
+                return 0;
+            },
+            CancellationToken.None);
+
+        var stored = await Read((s, ct) => s.Orders.FindByIdAsync(order.Id, ct));
+        var position = await Read((s, ct) => s.Positions.GetAsync(Binance, BtcUsdt, ct));
+        var fills = await Read((s, ct) => s.Fills.GetByPositionAsync(Binance, BtcUsdt, ct));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(stored!.FilledQuantity, Is.EqualTo(Quantity.Parse("1")));
+            Assert.That(stored.Status, Is.EqualTo(OrderStatus.Filled));
+            Assert.That(position!.NetQuantity, Is.EqualTo(Amount.Parse("-1")));
+            Assert.That(position.FillCount, Is.EqualTo(4));
+            Assert.That(fills.Select(f => f.Sequence), Is.EqualTo(new long[] { 1, 2, 3, 4 }));
+        }
     }
 
     [Test]
