@@ -19,6 +19,50 @@ internal sealed record RawTarget(OrderRow Order, PositionRow? Position, bool Rec
 internal sealed record RawWrites(FillRow Fill, OrderRow Order, OrderRow OrderRead, PositionRow Position, PositionRow? PositionRead, IReadOnlyList<AuditLogRow> Audits)
 {
     public int Statements => 3 + Audits.Count;
+
+    /// <summary>
+    /// The order update's values in statement order: SET exchange_order_id, filled_quantity_base, status, updated_at;
+    /// WHERE id and the expected exchange, exchange_order_id, filled_quantity_base, quantity_base, side, status, symbol.
+    /// </summary>
+    public object[] OrderUpdateValues(Func<Guid, object> uuid, Func<DateTimeOffset, object> time) =>
+    [
+        Order.ExchangeOrderId ?? throw new InvalidOperationException("the benchmark's orders carry an exchange order id"),
+        Order.FilledQuantityBase,
+        Order.Status,
+        time(Order.UpdatedAt!.Value),
+        uuid(Order.Id),
+        OrderRead.Exchange,
+        OrderRead.ExchangeOrderId ?? throw new InvalidOperationException("the benchmark's orders carry an exchange order id"),
+        OrderRead.FilledQuantityBase,
+        OrderRead.QuantityBase,
+        OrderRead.Side,
+        OrderRead.Status,
+        OrderRead.Symbol,
+    ];
+
+    /// <summary>
+    /// The position update's values in statement order: SET the balances, fill_count, updated_at and version; WHERE id
+    /// and the expected balances, fill_count and version of <paramref name="before"/>.
+    /// </summary>
+    public object[] PositionUpdateValues(PositionRow before, Func<Guid, object> uuid, Func<DateTimeOffset, object> time) =>
+    [
+        Position.EntryNotionalQuote,
+        Position.FeesPaidQuote,
+        Position.FillCount,
+        Position.FundingQuote,
+        Position.NetQuantityBase,
+        Position.RealizedPnlQuote,
+        time(Position.UpdatedAt!.Value),
+        Position.Version,
+        uuid(Position.Id),
+        before.EntryNotionalQuote,
+        before.FeesPaidQuote,
+        before.FillCount,
+        before.FundingQuote,
+        before.NetQuantityBase,
+        before.RealizedPnlQuote,
+        before.Version,
+    ];
 }
 
 /// <summary>

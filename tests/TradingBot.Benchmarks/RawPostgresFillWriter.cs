@@ -88,46 +88,16 @@ internal sealed class RawPostgresFillWriter : RawFillWriter
     {
         var batch = await BatchAsync(writes.PositionRead is null, writes.Audits.Count);
         var commands = batch.BatchCommands;
-        var (fill, order, read, position) = (writes.Fill, writes.Order, writes.OrderRead, writes.Position);
+        var (fill, position) = (writes.Fill, writes.Position);
         Set(commands[0].Parameters, fill.Id, fill.ExchangeFillId, fill.FeeAsset, fill.FeeQuote, fill.FilledAt, fill.OrderId!.Value, fill.PositionSequence, fill.PriceQuote, fill.QuantityBase);
-        Set(
-            commands[1].Parameters,
-            order.ExchangeOrderId ?? throw new InvalidOperationException("the benchmark's orders carry an exchange order id"),
-            order.FilledQuantityBase,
-            order.Status,
-            order.UpdatedAt!.Value,
-            order.Id,
-            read.Exchange,
-            read.ExchangeOrderId ?? throw new InvalidOperationException("the benchmark's orders carry an exchange order id"),
-            read.FilledQuantityBase,
-            read.QuantityBase,
-            read.Side,
-            read.Status,
-            read.Symbol);
+        Set(commands[1].Parameters, writes.OrderUpdateValues(Uuid, Time));
         if (writes.PositionRead is not { } before)
         {
             Set(commands[2].Parameters, position.Id, position.EntryNotionalQuote, position.Exchange, position.FeesPaidQuote, position.FillCount, position.FundingQuote, position.NetQuantityBase, position.RealizedPnlQuote, position.Symbol, position.UpdatedAt!.Value, position.Version);
         }
         else
         {
-            Set(
-                commands[2].Parameters,
-                position.EntryNotionalQuote,
-                position.FeesPaidQuote,
-                position.FillCount,
-                position.FundingQuote,
-                position.NetQuantityBase,
-                position.RealizedPnlQuote,
-                position.UpdatedAt!.Value,
-                position.Version,
-                position.Id,
-                before.EntryNotionalQuote,
-                before.FeesPaidQuote,
-                before.FillCount,
-                before.FundingQuote,
-                before.NetQuantityBase,
-                before.RealizedPnlQuote,
-                before.Version);
+            Set(commands[2].Parameters, writes.PositionUpdateValues(before, Uuid, Time));
         }
 
         for (var i = 0; i < writes.Audits.Count; i++)
@@ -139,6 +109,10 @@ internal sealed class RawPostgresFillWriter : RawFillWriter
         // No transaction: the batch is one implicit transaction, committed (durably) when it returns.
         await batch.ExecuteNonQueryAsync();
     }
+
+    private static object Uuid(Guid value) => value;
+
+    private static object Time(DateTimeOffset value) => value;
 
     private static void Set(NpgsqlParameterCollection parameters, params object[] values)
     {

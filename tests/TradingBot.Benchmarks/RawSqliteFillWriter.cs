@@ -101,42 +101,12 @@ internal sealed class RawSqliteFillWriter : RawFillWriter
             command.Transaction = transaction;
         }
 
-        var (fill, order, read, position) = (writes.Fill, writes.Order, writes.OrderRead, writes.Position);
+        var (fill, position) = (writes.Fill, writes.Position);
         var written = await ExecuteAsync(_insertFill, Text(fill.Id), fill.ExchangeFillId, fill.FeeAsset, fill.FeeQuote, Text(fill.FilledAt), Text(fill.OrderId!.Value), fill.PositionSequence, fill.PriceQuote, fill.QuantityBase);
-        written += await ExecuteAsync(
-            _updateOrder,
-            order.ExchangeOrderId ?? throw new InvalidOperationException("the benchmark's orders carry an exchange order id"),
-            order.FilledQuantityBase,
-            order.Status,
-            Text(order.UpdatedAt!.Value),
-            Text(order.Id),
-            read.Exchange,
-            read.ExchangeOrderId ?? throw new InvalidOperationException("the benchmark's orders carry an exchange order id"),
-            read.FilledQuantityBase,
-            read.QuantityBase,
-            read.Side,
-            read.Status,
-            read.Symbol);
+        written += await ExecuteAsync(_updateOrder, writes.OrderUpdateValues(Text, Text));
         written += writes.PositionRead is not { } before
             ? await ExecuteAsync(_insertPosition, Text(position.Id), position.EntryNotionalQuote, position.Exchange, position.FeesPaidQuote, position.FillCount, position.FundingQuote, position.NetQuantityBase, position.RealizedPnlQuote, position.Symbol, Text(position.UpdatedAt!.Value), position.Version)
-            : await ExecuteAsync(
-                _updatePosition,
-                position.EntryNotionalQuote,
-                position.FeesPaidQuote,
-                position.FillCount,
-                position.FundingQuote,
-                position.NetQuantityBase,
-                position.RealizedPnlQuote,
-                Text(position.UpdatedAt!.Value),
-                position.Version,
-                Text(position.Id),
-                before.EntryNotionalQuote,
-                before.FeesPaidQuote,
-                before.FillCount,
-                before.FundingQuote,
-                before.NetQuantityBase,
-                before.RealizedPnlQuote,
-                before.Version);
+            : await ExecuteAsync(_updatePosition, writes.PositionUpdateValues(before, Text, Text));
         foreach (var audit in writes.Audits)
         {
             written += await ExecuteAsync(_insertAudit, Text(audit.Id), Text(audit.CreatedAt!.Value), audit.EventData, audit.EventType);
