@@ -36,6 +36,7 @@ public sealed class LedgerUnitOfWork(IDbContextFactory<LedgerDbContext> contexts
     private sealed class Attempts<T>(IDbContextFactory<LedgerDbContext> contexts, LedgerDbContext first, LedgerMemory memory, Func<ILedgerSession, CancellationToken, Task<T>> work)
     {
         private bool _firstUsed;
+        private bool _recalledAndFailed;
 
         public async Task<T> RunAsync(CancellationToken cancellationToken)
         {
@@ -44,12 +45,11 @@ public sealed class LedgerUnitOfWork(IDbContextFactory<LedgerDbContext> contexts
             _firstUsed = true;
             if (!rerun)
             {
-                var recalled = false;
                 try
                 {
-                    return await RunOnceAsync(first, mayRecall: true, onRecall: () => recalled = true, cancellationToken).ConfigureAwait(false);
+                    return await RunOnceAsync(first, mayRecall: true, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception) when (recalled && !cancellationToken.IsCancellationRequested)
+                catch (Exception) when (_recalledAndFailed && !cancellationToken.IsCancellationRequested)
                 {
                     // The failure may come from a remembered row that was stale (changed elsewhere, a fill recorded
                     // elsewhere, an order deleted): nothing was written; run the unit once more from fresh reads,
@@ -58,10 +58,10 @@ public sealed class LedgerUnitOfWork(IDbContextFactory<LedgerDbContext> contexts
             }
 
             await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-            return await RunOnceAsync(db, mayRecall: false, onRecall: null, cancellationToken).ConfigureAwait(false);
+            return await RunOnceAsync(db, mayRecall: false, cancellationToken).ConfigureAwait(false);
         }
 
-        private async Task<T> RunOnceAsync(LedgerDbContext db, bool mayRecall, Action? onRecall, CancellationToken cancellationToken)
+        private async Task<T> RunOnceAsync(LedgerDbContext db, bool mayRecall, CancellationToken cancellationToken)
         {
             // No savepoints: a failure never rolls back to one, it discards the whole unit and the strategy re-runs it.
             db.Database.AutoSavepointsEnabled = false;
@@ -76,11 +76,7 @@ public sealed class LedgerUnitOfWork(IDbContextFactory<LedgerDbContext> contexts
             {
                 // What is remembered may be stale now (or this unit's commit may have landed unseen): forget it.
                 memory.ForgetRows();
-                if (session.Recalled)
-                {
-                    onRecall?.Invoke();
-                }
-
+                _recalledAndFailed = session.Recalled;
                 throw;
             }
             finally

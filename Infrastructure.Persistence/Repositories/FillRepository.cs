@@ -75,9 +75,7 @@ internal sealed class FillRepository(LedgerSession session) : IFillRepository
             }
         }
 
-        var row = RowMapping.ToRow(fill, sequence);
-        session.Insert(row);
-        session.Wrote(row);
+        session.Insert(RowMapping.ToRow(fill, sequence));
         return true;
     }
 

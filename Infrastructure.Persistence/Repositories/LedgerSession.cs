@@ -20,8 +20,9 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
     private readonly bool _sqlite;
     private readonly LedgerMemory _memory;
     private readonly bool _mayRecall;
-    private readonly HashSet<Guid> _ordersWritten = [];
-    private readonly HashSet<(string Exchange, string Symbol)> _positionsWritten = [];
+    // The rows this unit writes, latest values by key: remembered once the unit commits.
+    private readonly Dictionary<Guid, OrderRow> _ordersWritten = [];
+    private readonly Dictionary<(string Exchange, string Symbol), PositionRow> _positionsWritten = [];
     private readonly List<string> _fillIdsWritten = [];
     private IDbContextTransaction? _transaction;
 
@@ -87,17 +88,8 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
         return true;
     }
 
-    /// <summary>Notes an order this unit writes (its row in <see cref="OrdersSeen"/> is remembered once the unit commits).</summary>
-    public void Wrote(OrderRow order) => _ordersWritten.Add(order.Id);
-
-    /// <summary>Notes a position this unit writes (its row in <see cref="PositionsSeen"/> is remembered once the unit commits).</summary>
-    public void Wrote(PositionRow position) => _positionsWritten.Add((position.Exchange, position.Symbol));
-
     /// <summary>Remembers that a fill id is stored (a read found it): a later delivery of it is answered by a read, not a failing write.</summary>
     public void FoundRecorded(string exchangeFillId) => _memory.Remember([], [], [exchangeFillId]);
-
-    /// <summary>Notes a fill this unit records (its id is remembered once the unit commits).</summary>
-    public void Wrote(FillRow fill) => _fillIdsWritten.Add(fill.ExchangeFillId);
 
     /// <summary>Sends staged writes, if any, before a read.</summary>
     public async Task<LedgerDbContext> ForReadAsync(CancellationToken cancellationToken)
@@ -112,7 +104,11 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
 
     /// <summary>Stages the insert of a new row.</summary>
     public void Insert<TRow>(TRow row)
-        where TRow : class => _writes.Insert(LedgerTable.For<TRow>(Db), row);
+        where TRow : class
+    {
+        _writes.Insert(LedgerTable.For<TRow>(Db), row);
+        NoteWritten(row);
+    }
 
     /// <summary>True when <paramref name="row"/> (by key) is staged in this unit and not sent yet.</summary>
     public bool IsStaged<TRow>(TRow row)
@@ -130,6 +126,7 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
         }
 
         _writes.Update(table, row, table.ColumnsFor(set), checks);
+        NoteWritten(row);
     }
 
     /// <summary>Sends what is staged and commits: the unit of work's writes become durable together, or not at all.</summary>
@@ -138,10 +135,24 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
         await FlushAsync(last: true, cancellationToken).ConfigureAwait(false);
         if (_ordersWritten.Count + _positionsWritten.Count + _fillIdsWritten.Count > 0)
         {
-            _memory.Remember(
-                _ordersWritten.Select(id => OrdersSeen[id]),
-                _positionsWritten.Select(key => PositionsSeen[key]!),
-                _fillIdsWritten);
+            _memory.Remember(_ordersWritten.Values, _positionsWritten.Values, _fillIdsWritten);
+        }
+    }
+
+    // The rows the ledger's memory keeps: orders, positions and the ids of fills.
+    private void NoteWritten(object row)
+    {
+        switch (row)
+        {
+            case OrderRow order:
+                _ordersWritten[order.Id] = order;
+                break;
+            case PositionRow position:
+                _positionsWritten[(position.Exchange, position.Symbol)] = position;
+                break;
+            case FillRow fill:
+                _fillIdsWritten.Add(fill.ExchangeFillId);
+                break;
         }
     }
 

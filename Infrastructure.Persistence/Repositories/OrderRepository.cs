@@ -39,7 +39,6 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
         var row = RowMapping.ToRow(order);
         session.Insert(row);
         session.OrdersSeen[row.Id] = row;
-        session.Wrote(row);
         return new OrderCreation(order, true);
     }
 
@@ -50,7 +49,6 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
         IReadOnlyList<(string, object?)> expected = session.OrdersSeen.TryGetValue(row.Id, out var seen) ? Expectations(seen) : [];
         session.Update(row, Mutable, expected);
         session.OrdersSeen[row.Id] = row;
-        session.Wrote(row);
         return Task.CompletedTask;
     }
 

@@ -56,7 +56,6 @@ internal sealed class PositionRepository(LedgerSession session) : IPositionRepos
             RowMapping.CopyTo(position, inserted);
             session.Insert(inserted);
             session.PositionsSeen[key] = inserted;
-            session.Wrote(inserted);
             return;
         }
 
@@ -65,7 +64,6 @@ internal sealed class PositionRepository(LedgerSession session) : IPositionRepos
         RowMapping.CopyTo(position, saved);
         session.Update(saved, Mutable, Expectations(read));
         session.PositionsSeen[key] = saved;
-        session.Wrote(saved);
     }
 
     public async Task<IReadOnlyList<Position>> GetAllAsync(CancellationToken cancellationToken)
