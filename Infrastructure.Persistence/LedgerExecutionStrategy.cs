@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -21,6 +22,27 @@ public interface ILedgerDatabaseErrors
 public sealed class LedgerExecutionStrategy(ExecutionStrategyDependencies dependencies, ILedgerDatabaseErrors errors, int maxRetryCount, TimeSpan maxRetryDelay)
     : ExecutionStrategy(dependencies, maxRetryCount, maxRetryDelay)
 {
+    private static readonly ConditionalWeakTable<ExecutionStrategyDependencies, LedgerExecutionStrategy> PerContext = [];
+
+    /// <summary>
+    /// The strategy of the context <paramref name="dependencies"/> belong to, created on its first use. EF Core asks
+    /// for a new strategy per unit of work, and each new one seeds its own <see cref="Random"/> from the operating
+    /// system; a context runs one unit at a time (pooled contexts keep their dependencies), and each execution starts
+    /// afresh (<see cref="ExecutionStrategy.OnFirstExecution"/> clears the failures seen), so one strategy per context serves.
+    /// </summary>
+    public static LedgerExecutionStrategy For(ExecutionStrategyDependencies dependencies, ILedgerDatabaseErrors errors, int maxRetryCount, TimeSpan maxRetryDelay)
+    {
+        ArgumentNullException.ThrowIfNull(dependencies);
+        if (PerContext.TryGetValue(dependencies, out var strategy))
+        {
+            return strategy;
+        }
+
+        strategy = new LedgerExecutionStrategy(dependencies, errors, maxRetryCount, maxRetryDelay);
+        PerContext.AddOrUpdate(dependencies, strategy);
+        return strategy;
+    }
+
     /// <summary>
     /// False while this strategy runs a unit of work: a failure re-runs the whole unit, never one statement, so
     /// EF Core need not buffer each query's rows to be able to repeat it alone.

@@ -56,7 +56,7 @@ public static class PostgresLedger
         ArgumentNullException.ThrowIfNull(options);
         return options.UseNpgsql(PrepareConnectionString(connectionString), npgsql => npgsql
             .MigrationsAssembly(typeof(PostgresLedger).Assembly.FullName)
-            .ExecutionStrategy(dependencies => new LedgerExecutionStrategy(dependencies, PostgresLedgerErrors.Instance, 6, TimeSpan.FromSeconds(5))));
+            .ExecutionStrategy(dependencies => LedgerExecutionStrategy.For(dependencies, PostgresLedgerErrors.Instance, 6, TimeSpan.FromSeconds(5))));
     }
 }
 

@@ -68,7 +68,7 @@ public static class SqliteLedger
         return options
             .UseSqlite(prepared, sqlite => sqlite
                 .MigrationsAssembly(typeof(SqliteLedger).Assembly.FullName)
-                .ExecutionStrategy(dependencies => new LedgerExecutionStrategy(dependencies, SqliteLedgerErrors.Instance, 6, TimeSpan.FromSeconds(2))))
+                .ExecutionStrategy(dependencies => LedgerExecutionStrategy.For(dependencies, SqliteLedgerErrors.Instance, 6, TimeSpan.FromSeconds(2))))
             .AddInterceptors(SqlitePragmas.Instance, SqliteStatementCache.Instance);
     }
 }

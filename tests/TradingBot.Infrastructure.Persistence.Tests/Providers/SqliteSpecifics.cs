@@ -1,5 +1,8 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using TradingBot.Domain.Amounts;
+using TradingBot.Domain.Instruments;
+using TradingBot.Domain.Orders;
 using TradingBot.Infrastructure.Persistence.Tests.Support;
 using TradingBot.Infrastructure.Sqlite;
 
@@ -9,6 +12,8 @@ namespace TradingBot.Infrastructure.Persistence.Tests.Providers;
 [TestFixture]
 public sealed class SqliteSpecifics
 {
+    private static readonly ExchangeName Binance = new("BINANCE");
+    private static readonly Symbol BtcUsdt = new("BTCUSDT");
     private LedgerTestDatabase _db = null!;
 
     [SetUp]
@@ -16,6 +21,29 @@ public sealed class SqliteSpecifics
 
     [TearDown]
     public async Task DropAsync() => await _db.DisposeAsync();
+
+    [Test]
+    public async Task Every_unit_of_work_gets_the_whole_retry_budget_however_often_earlier_units_on_its_context_were_retried()
+    {
+        // A context keeps its execution strategy between units (the strategy code is the same on every provider; SQLite's
+        // shorter retry delays keep this test quick). Three units, each failing four times before its commit: the third
+        // runs on the first one's context, and had it counted that unit's four failures as its own, its fourth would have
+        // been one more than the six re-runs a unit may take.
+        for (var unit = 0; unit < 3; unit++)
+        {
+            _db.Faults.FailCommits(() => new DbUpdateConcurrencyException("injected: a row changed meanwhile"), afterCommit: false, times: 4);
+            var order = Order.CreatePending(
+                OrderId.New(), Binance, BtcUsdt, Side.Sell, OrderType.Market, Quantity.Parse("1"), null,
+                IdempotencyKey.For(new TradingIntent("retry-budget", Binance, BtcUsdt, DateTimeOffset.UnixEpoch, $"unit-{unit}")), DateTimeOffset.UtcNow);
+            await _db.Ledger.ExecuteAsync((session, ct) => session.Orders.CreateAsync(order, ct), CancellationToken.None);
+        }
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(_db.Faults.CommitsFaulted, Is.EqualTo(12));
+            Assert.That(await _db.ScalarAsync("SELECT COUNT(*) FROM orders"), Is.EqualTo(3));
+        }
+    }
 
     [Test]
     public async Task Ledger_connections_run_in_wal_with_full_sync_foreign_keys_and_a_busy_timeout()
