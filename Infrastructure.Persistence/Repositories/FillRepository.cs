@@ -9,8 +9,8 @@ namespace TradingBot.Infrastructure.Persistence.Repositories;
 /// <summary>Fills. The UNIQUE index on exchange_fill_id is what stops a second copy.</summary>
 internal sealed class FillRepository(LedgerSession session) : IFillRepository
 {
-    // Ids this session already found absent: TryAdd after FindTarget need not ask again (the UNIQUE index still decides).
-    private readonly HashSet<string> _knownAbsent = new(StringComparer.Ordinal);
+    // The id FindTarget just found absent: TryAdd right after it need not ask again (the UNIQUE index still decides).
+    private string? _knownAbsent;
 
     private static readonly CompiledQuery<Func<LedgerDbContext, string, CancellationToken, Task<bool>>> FillExists =
         new(() => EF.CompileAsyncQuery((LedgerDbContext db, string id, CancellationToken ct) => db.Fills.Any(f => f.ExchangeFillId == id)));
@@ -38,7 +38,7 @@ internal sealed class FillRepository(LedgerSession session) : IFillRepository
         if (session.TryRecall(fill.OrderId.Value, fill.ExchangeFillId.Value, out var order, out var position)
             && RowMapping.ToDomain(order).ApplyFill(fill, fill.FilledAt) == FillApplication.Applied)
         {
-            _knownAbsent.Add(fill.ExchangeFillId.Value);
+            _knownAbsent = fill.ExchangeFillId.Value;
             return new FillTarget(RowMapping.ToDomain(order), RowMapping.ToDomain(position), false);
         }
 
@@ -57,7 +57,7 @@ internal sealed class FillRepository(LedgerSession session) : IFillRepository
         }
         else
         {
-            _knownAbsent.Add(fill.ExchangeFillId.Value);
+            _knownAbsent = fill.ExchangeFillId.Value;
         }
 
         return new FillTarget(RowMapping.ToDomain(row.Order), row.Position is null ? null : RowMapping.ToDomain(row.Position), row.Recorded);
@@ -66,7 +66,9 @@ internal sealed class FillRepository(LedgerSession session) : IFillRepository
     public async Task<bool> TryAddAsync(Fill fill, long sequence, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(fill);
-        if (!_knownAbsent.Remove(fill.ExchangeFillId.Value))
+        var knownAbsent = string.Equals(_knownAbsent, fill.ExchangeFillId.Value, StringComparison.Ordinal);
+        _knownAbsent = null;
+        if (!knownAbsent)
         {
             var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
             if (await FillExists.For(db)(db, fill.ExchangeFillId.Value, cancellationToken).ConfigureAwait(false))

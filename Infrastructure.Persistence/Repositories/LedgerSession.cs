@@ -33,30 +33,25 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
         _memory = memory;
         _mayRecall = mayRecall;
         _sqlite = LedgerDialect.RunsOnSqlite(db);
-        Orders = new OrderRepository(this);
-        Fills = new FillRepository(this);
-        Positions = new PositionRepository(this);
-        FundingSnapshots = new FundingSnapshotRepository(this);
-        FundingPayments = new FundingPaymentRepository(this);
-        StateSnapshots = new StateSnapshotRepository(this);
-        Audit = new AuditLog(this);
     }
 
     public LedgerDbContext Db { get; }
 
-    public IOrderRepository Orders { get; }
+    // The repositories are created on first use: a unit of work uses a few of them.
 
-    public IFillRepository Fills { get; }
+    public IOrderRepository Orders => field ??= new OrderRepository(this);
 
-    public IPositionRepository Positions { get; }
+    public IFillRepository Fills => field ??= new FillRepository(this);
 
-    public IFundingSnapshotRepository FundingSnapshots { get; }
+    public IPositionRepository Positions => field ??= new PositionRepository(this);
 
-    public IFundingPaymentRepository FundingPayments { get; }
+    public IFundingSnapshotRepository FundingSnapshots => field ??= new FundingSnapshotRepository(this);
 
-    public IStateSnapshotRepository StateSnapshots { get; }
+    public IFundingPaymentRepository FundingPayments => field ??= new FundingPaymentRepository(this);
 
-    public IAuditLog Audit { get; }
+    public IStateSnapshotRepository StateSnapshots => field ??= new StateSnapshotRepository(this);
+
+    public IAuditLog Audit => field ??= new AuditLog(this);
 
     /// <summary>Orders as this session last read or wrote them, by id: what an update expects to find.</summary>
     public Dictionary<Guid, OrderRow> OrdersSeen { get; } = [];
@@ -114,18 +109,15 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
     public bool IsStaged<TRow>(TRow row)
         where TRow : class => _writes.IsStaged(LedgerTable.For<TRow>(Db), row);
 
-    /// <summary>Stages an update of <paramref name="set"/> (property names) to <paramref name="row"/>'s values, expecting the row to still hold <paramref name="expected"/>.</summary>
-    public void Update<TRow>(TRow row, string[] set, IReadOnlyList<(string Property, object? Value)> expected)
+    /// <summary>
+    /// Stages an update of <paramref name="set"/> (property names) to <paramref name="row"/>'s values, expecting the row
+    /// to still hold <paramref name="seen"/>'s values of <paramref name="expected"/> (property names; none without <paramref name="seen"/>).
+    /// </summary>
+    public void Update<TRow>(TRow row, string[] set, TRow? seen, string[] expected)
         where TRow : class
     {
         var table = LedgerTable.For<TRow>(Db);
-        var checks = new Expected[expected.Count];
-        for (var i = 0; i < checks.Length; i++)
-        {
-            checks[i] = new Expected(table.Column(expected[i].Property), expected[i].Value);
-        }
-
-        _writes.Update(table, row, table.ColumnsFor(set), checks);
+        _writes.Update(table, row, table.ColumnsFor(set), seen, seen is null ? [] : table.ColumnsFor(expected));
         NoteWritten(row);
     }
 

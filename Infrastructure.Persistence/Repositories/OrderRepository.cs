@@ -20,11 +20,10 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
     /// never changes the last four, a hand edit might). A change of any of them since the unit read the row, or
     /// since the row it recalled was written, fails the unit of work, which then runs again from a fresh read.
     /// </summary>
-    internal static IReadOnlyList<(string Property, object? Value)> Expectations(OrderRow seen) =>
+    private static readonly string[] Expected =
     [
-        // In the table's column order (the batch then needs no sorting).
-        (nameof(OrderRow.Exchange), seen.Exchange), (nameof(OrderRow.ExchangeOrderId), seen.ExchangeOrderId), (nameof(OrderRow.FilledQuantityBase), seen.FilledQuantityBase),
-        (nameof(OrderRow.QuantityBase), seen.QuantityBase), (nameof(OrderRow.Side), seen.Side), (nameof(OrderRow.Status), seen.Status), (nameof(OrderRow.Symbol), seen.Symbol),
+        nameof(OrderRow.Exchange), nameof(OrderRow.ExchangeOrderId), nameof(OrderRow.FilledQuantityBase),
+        nameof(OrderRow.QuantityBase), nameof(OrderRow.Side), nameof(OrderRow.Status), nameof(OrderRow.Symbol),
     ];
 
     public async Task<OrderCreation> CreateAsync(Order order, CancellationToken cancellationToken)
@@ -46,8 +45,7 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
     {
         ArgumentNullException.ThrowIfNull(order);
         var row = RowMapping.ToRow(order);
-        IReadOnlyList<(string, object?)> expected = session.OrdersSeen.TryGetValue(row.Id, out var seen) ? Expectations(seen) : [];
-        session.Update(row, Mutable, expected);
+        session.Update(row, Mutable, session.OrdersSeen.GetValueOrDefault(row.Id), Expected);
         session.OrdersSeen[row.Id] = row;
         return Task.CompletedTask;
     }

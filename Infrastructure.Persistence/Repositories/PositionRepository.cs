@@ -29,12 +29,10 @@ internal sealed class PositionRepository(LedgerSession session) : IPositionRepos
     /// so that a change by anyone (also a hand edit that did not move the version) since the unit read the row, or
     /// since the row it recalled was written, fails the unit of work, which then runs again from a fresh read.
     /// </summary>
-    internal static IReadOnlyList<(string Property, object? Value)> Expectations(PositionRow read) =>
+    private static readonly string[] Expected =
     [
-        // In the table's column order (the batch then needs no sorting).
-        (nameof(PositionRow.EntryNotionalQuote), read.EntryNotionalQuote), (nameof(PositionRow.FeesPaidQuote), read.FeesPaidQuote), (nameof(PositionRow.FillCount), read.FillCount),
-        (nameof(PositionRow.FundingQuote), read.FundingQuote), (nameof(PositionRow.NetQuantityBase), read.NetQuantityBase), (nameof(PositionRow.RealizedPnlQuote), read.RealizedPnlQuote),
-        (nameof(PositionRow.Version), read.Version),
+        nameof(PositionRow.EntryNotionalQuote), nameof(PositionRow.FeesPaidQuote), nameof(PositionRow.FillCount), nameof(PositionRow.FundingQuote),
+        nameof(PositionRow.NetQuantityBase), nameof(PositionRow.RealizedPnlQuote), nameof(PositionRow.Version),
     ];
 
     public async Task<Position?> GetAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken)
@@ -62,7 +60,7 @@ internal sealed class PositionRepository(LedgerSession session) : IPositionRepos
         // A row still staged in this unit is written once with its latest values; a stored one gets the next version.
         var saved = new PositionRow { Id = read.Id, CreatedAt = read.CreatedAt, Version = session.IsStaged(read) ? read.Version : read.Version + 1 };
         RowMapping.CopyTo(position, saved);
-        session.Update(saved, Mutable, Expectations(read));
+        session.Update(saved, Mutable, read, Expected);
         session.PositionsSeen[key] = saved;
     }
 

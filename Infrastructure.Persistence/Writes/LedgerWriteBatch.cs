@@ -8,11 +8,6 @@ using Microsoft.EntityFrameworkCore.Storage;
 
 namespace TradingBot.Infrastructure.Persistence.Writes;
 
-/// <summary>A value a staged update expects a column to still hold: the optimistic check of what the unit of work read.</summary>
-/// <param name="Column">The column.</param>
-/// <param name="Value">The value read (null: the column must still be NULL).</param>
-internal readonly record struct Expected(LedgerColumn Column, object? Value);
-
 /// <summary>
 /// The writes one unit of work has staged: explicit inserts and key-addressed updates, sent as one statement
 /// batch. An update carries the values it expects the row to still hold, so a row changed since it was read
@@ -43,15 +38,17 @@ internal sealed class LedgerWriteBatch
     public int Statements => _writes.Count;
 
     /// <summary>Stages an insert of <paramref name="row"/>; columns left null that the database fills by default are left out.</summary>
-    public void Insert(LedgerTable table, object row) => Add(new StagedWrite(table, row, null, []));
+    public void Insert(LedgerTable table, object row) => Add(new StagedWrite(table, row, null, null, []));
 
     /// <summary>
     /// Stages an update of the <paramref name="set"/> columns of the row with <paramref name="row"/>'s key, to
-    /// <paramref name="row"/>'s values, applied only while the row still holds <paramref name="expected"/>. When
+    /// <paramref name="row"/>'s values, applied only while the row's <paramref name="expected"/> columns still hold
+    /// <paramref name="seen"/>'s values (a NULL one must still be NULL). Both lists are in table order
+    /// (<see cref="LedgerTable.ColumnsFor"/>), so that one shape always means one SQL text and one slot order. When
     /// that row is already staged in this batch, the staged write takes the new values instead (an insert
     /// inserts them; an update keeps the values it expected).
     /// </summary>
-    public void Update(LedgerTable table, object row, IReadOnlyList<LedgerColumn> set, IReadOnlyList<Expected> expected)
+    public void Update(LedgerTable table, object row, IReadOnlyList<LedgerColumn> set, object? seen, IReadOnlyList<LedgerColumn> expected)
     {
         if (_byRow.TryGetValue((table, KeyOf(table, row)), out var staged))
         {
@@ -59,7 +56,7 @@ internal sealed class LedgerWriteBatch
             return;
         }
 
-        Add(new StagedWrite(table, row, set, expected));
+        Add(new StagedWrite(table, row, set, seen, expected));
     }
 
     /// <summary>True when the row with <paramref name="row"/>'s key is staged.</summary>
@@ -72,7 +69,7 @@ internal sealed class LedgerWriteBatch
     /// </summary>
     public async Task<int> ExecuteAsync(LedgerDbContext db, bool assertUpdatesInSql, CancellationToken cancellationToken)
     {
-        var values = new Dictionary<string, object?>(_writes.Count * 12, StringComparer.Ordinal);
+        var values = new SlotValues(_writes.Count * 12);
         var shape = new ulong[(_writes.Count * 4) + 1];
         shape[0] = assertUpdatesInSql ? 1UL : 0UL;
         for (var i = 0; i < _writes.Count; i++)
@@ -104,7 +101,7 @@ internal sealed class LedgerWriteBatch
 
     private static readonly string[] Slots = [.. Enumerable.Range(0, 256).Select(i => string.Create(CultureInfo.InvariantCulture, $"p{i}"))];
 
-    private static string Slot(int index) => index < Slots.Length ? Slots[index] : string.Create(CultureInfo.InvariantCulture, $"p{index}");
+    internal static string Slot(int index) => index < Slots.Length ? Slots[index] : string.Create(CultureInfo.InvariantCulture, $"p{index}");
 
     // The SQL and parameter slots of this batch's shape, numbered in the order AppendShape binds the values.
     private IRelationalCommand Compile(LedgerDbContext db, bool assert)
@@ -140,9 +137,9 @@ internal sealed class LedgerWriteBatch
                 builder.Append("UPDATE ").Append(table.Name).Append(" SET ")
                     .Append(string.Join(", ", write.Set.Select(c => $"{c.Name} = {Bind(c)}")))
                     .Append(" WHERE ").Append(table.Key.Name).Append(" = ").Append(Bind(table.Key));
-                foreach (var (column, value) in write.Expected)
+                foreach (var column in write.Expected)
                 {
-                    builder.Append(" AND ").Append(column.Name).Append(value is null ? " IS NULL" : $" = {Bind(column)}");
+                    builder.Append(" AND ").Append(column.Name).Append(write.ExpectedValue(column) is null ? " IS NULL" : $" = {Bind(column)}");
                 }
 
                 if (assert)
@@ -189,37 +186,26 @@ internal sealed class LedgerWriteBatch
         _byRow[(write.Table, KeyOf(write.Table, write.Row))] = write;
     }
 
-    private sealed class StagedWrite(LedgerTable table, object row, IReadOnlyList<LedgerColumn>? set, IReadOnlyList<Expected> expected)
+    private sealed class StagedWrite(LedgerTable table, object row, IReadOnlyList<LedgerColumn>? set, object? seen, IReadOnlyList<LedgerColumn> expected)
     {
         public LedgerTable Table { get; } = table;
 
         public object Row { get; set; } = row;
 
-        // In the table's column order, so that one shape always means one SQL text and one slot order.
-
-        /// <summary>Null for an insert. Callers pass it in table order (<see cref="LedgerTable.ColumnsFor"/>).</summary>
+        /// <summary>Null for an insert; the columns an update sets, in table order.</summary>
         public IReadOnlyList<LedgerColumn>? Set { get; } = set;
 
-        public IReadOnlyList<Expected> Expected { get; } = InTableOrder(expected);
+        /// <summary>The columns an update expects to still hold what <see cref="ExpectedValue"/> gives, in table order.</summary>
+        public IReadOnlyList<LedgerColumn> Expected { get; } = expected;
 
-        private static IReadOnlyList<Expected> InTableOrder(IReadOnlyList<Expected> expected)
-        {
-            for (var i = 1; i < expected.Count; i++)
-            {
-                if (expected[i].Column.Index < expected[i - 1].Column.Index)
-                {
-                    return [.. expected.OrderBy(e => e.Column.Index)];
-                }
-            }
-
-            return expected;
-        }
+        /// <summary>The value the row's <paramref name="column"/> must still hold: the one in the row the unit read.</summary>
+        public object? ExpectedValue(LedgerColumn column) => column.Read(seen!);
 
         /// <summary>An insert leaves out a column it has no value for when the database fills it by default.</summary>
         public bool Omits(LedgerColumn column) => column.HasDatabaseDefault && column.Read(Row) is null;
 
         /// <summary>Writes what the SQL depends on into <paramref name="shape"/> (4 words) and the values to bind, in slot order.</summary>
-        public void AppendShape(Span<ulong> shape, Dictionary<string, object?> values)
+        public void AppendShape(Span<ulong> shape, SlotValues values)
         {
             ulong columns = 0;
             if (Set is null)
@@ -229,7 +215,7 @@ internal sealed class LedgerWriteBatch
                     if (!Omits(column))
                     {
                         columns |= 1UL << column.Index;
-                        values[Slot(values.Count)] = column.Read(Row);
+                        values.Add(column.Read(Row));
                     }
                 }
 
@@ -241,13 +227,14 @@ internal sealed class LedgerWriteBatch
             foreach (var column in Set)
             {
                 columns |= 1UL << column.Index;
-                values[Slot(values.Count)] = column.Read(Row);
+                values.Add(column.Read(Row));
             }
 
-            values[Slot(values.Count)] = Table.Key.Read(Row);
+            values.Add(Table.Key.Read(Row));
             ulong expected = 0, isNull = 0;
-            foreach (var (column, value) in Expected)
+            foreach (var column in Expected)
             {
+                var value = ExpectedValue(column);
                 expected |= 1UL << column.Index;
                 if (value is null)
                 {
@@ -255,7 +242,7 @@ internal sealed class LedgerWriteBatch
                 }
                 else
                 {
-                    values[Slot(values.Count)] = value;
+                    values.Add(value);
                 }
             }
 
@@ -265,4 +252,58 @@ internal sealed class LedgerWriteBatch
             shape[3] = isNull;
         }
     }
+}
+
+/// <summary>
+/// A batch's parameter values by slot (<c>p0</c>, <c>p1</c>, ...), in the order the batch binds them: what EF Core's
+/// command looks each parameter's value up in, kept as an array instead of a hashed dictionary built per batch.
+/// </summary>
+internal sealed class SlotValues(int capacity) : IReadOnlyDictionary<string, object?>
+{
+    private object?[] _values = new object?[Math.Max(capacity, 4)];
+
+    public int Count { get; private set; }
+
+    public IEnumerable<string> Keys => Enumerable.Range(0, Count).Select(LedgerWriteBatch.Slot);
+
+    public IEnumerable<object?> Values => _values.Take(Count);
+
+    public object? this[string key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException($"the batch has no parameter {key}");
+
+    /// <summary>Binds the next slot's value.</summary>
+    public void Add(object? value)
+    {
+        if (Count == _values.Length)
+        {
+            Array.Resize(ref _values, _values.Length * 2);
+        }
+
+        _values[Count++] = value;
+    }
+
+    public bool ContainsKey(string key) => IndexOf(key) >= 0;
+
+    public bool TryGetValue(string key, out object? value)
+    {
+        var index = IndexOf(key);
+        value = index >= 0 ? _values[index] : null;
+        return index >= 0;
+    }
+
+    public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+    {
+        for (var i = 0; i < Count; i++)
+        {
+            yield return new KeyValuePair<string, object?>(LedgerWriteBatch.Slot(i), _values[i]);
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    // "p17" is slot 17; anything else is not a slot of this batch.
+    private int IndexOf(string key) =>
+        key.Length > 1 && key[0] == 'p' && int.TryParse(key.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index < Count
+            && key.Length == LedgerWriteBatch.Slot(index).Length
+            ? index
+            : -1;
 }
