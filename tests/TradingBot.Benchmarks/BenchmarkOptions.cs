@@ -1,6 +1,8 @@
+using System.Globalization;
+
 namespace TradingBot.Benchmarks;
 
-/// <summary>Command line: <c>[--quick] [--sqlite | --postgres] [--no-fills] [--no-funding] [--show-sql]</c>.</summary>
+/// <summary>Command line: <c>[--quick] [--rounds N] [--sqlite | --postgres] [--no-fills] [--no-funding] [--show-sql]</c>.</summary>
 internal sealed record BenchmarkOptions
 {
     public bool Quick { get; init; }
@@ -22,8 +24,14 @@ internal sealed record BenchmarkOptions
     /// <summary>Each path runs this long once per provider before anything is measured, so the JIT has tiered its code up.</summary>
     public TimeSpan JitWarmUp => Quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(15);
 
-    /// <summary>Measured rounds per scenario (raw and EF alternate which goes first); the report gives medians.</summary>
-    public int Rounds => Quick ? 1 : 3;
+    /// <summary>
+    /// Measured rounds per scenario (raw and EF alternate which goes first); the report gives medians. Five by default:
+    /// single 8 s rounds on this kind of host move by 20–30 %, and a median of five is not moved by two slow rounds.
+    /// </summary>
+    public int Rounds => RoundsChosen ?? (Quick ? 1 : 5);
+
+    /// <summary>--rounds N.</summary>
+    public int? RoundsChosen { get; init; }
 
     public IReadOnlyList<int> WriterCounts { get; } = [1, 4];
 
@@ -37,6 +45,7 @@ internal sealed record BenchmarkOptions
     public const string Usage = """
         usage: dotnet run -c Release --project tests/TradingBot.Benchmarks -- [options]
           --quick       short run: one round of 0.5 s warm-up + 2 s per scenario, 1M funding rows (smoke test; figures indicative only)
+          --rounds N    measured rounds per record-fill scenario (default 5; --quick: 1)
           --sqlite      SQLite only
           --postgres    Postgres only
           --no-fills    skip the record-fill throughput scenarios
@@ -48,11 +57,13 @@ internal sealed record BenchmarkOptions
     {
         ArgumentNullException.ThrowIfNull(args);
         var options = new BenchmarkOptions();
-        foreach (var arg in args)
+        for (var i = 0; i < args.Count; i++)
         {
-            options = arg switch
+            options = args[i] switch
             {
                 "--quick" => options with { Quick = true },
+                "--rounds" when i + 1 < args.Count && int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out var rounds) && rounds is >= 1 and <= 99
+                    => options with { RoundsChosen = rounds },
                 "--sqlite" => options with { Postgres = false },
                 "--postgres" => options with { Sqlite = false },
                 "--no-fills" => options with { Fills = false },
