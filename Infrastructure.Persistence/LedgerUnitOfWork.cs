@@ -47,7 +47,7 @@ public sealed class LedgerUnitOfWork(IDbContextFactory<LedgerDbContext> contexts
             {
                 try
                 {
-                    return await RunOnceAsync(first, mayRecall: true, cancellationToken).ConfigureAwait(false);
+                    return await RunOnceAsync(first, firstAttempt: true, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception) when (_recalledAndFailed && !cancellationToken.IsCancellationRequested)
                 {
@@ -58,14 +58,14 @@ public sealed class LedgerUnitOfWork(IDbContextFactory<LedgerDbContext> contexts
             }
 
             await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-            return await RunOnceAsync(db, mayRecall: false, cancellationToken).ConfigureAwait(false);
+            return await RunOnceAsync(db, firstAttempt: false, cancellationToken).ConfigureAwait(false);
         }
 
-        private async Task<T> RunOnceAsync(LedgerDbContext db, bool mayRecall, CancellationToken cancellationToken)
+        private async Task<T> RunOnceAsync(LedgerDbContext db, bool firstAttempt, CancellationToken cancellationToken)
         {
             // No savepoints: a failure never rolls back to one, it discards the whole unit and the strategy re-runs it.
             db.Database.AutoSavepointsEnabled = false;
-            var session = new LedgerSession(db, memory, mayRecall);
+            var session = new LedgerSession(db, memory, firstAttempt);
             try
             {
                 var result = await work(session, cancellationToken).ConfigureAwait(false);

@@ -101,7 +101,10 @@ public interface IPositionRepository
 /// <summary>The funding rate time series.</summary>
 public interface IFundingSnapshotRepository
 {
-    /// <summary>Appends one observation.</summary>
+    /// <summary>
+    /// Appends one observation, once by its id: the same snapshot appended again (a unit of work re-run after a lost
+    /// commit answer) is not stored twice; an equal observation with another id is.
+    /// </summary>
     Task AppendAsync(FundingSnapshot snapshot, CancellationToken cancellationToken);
 
     /// <summary>Observations with <paramref name="fromTime"/> ≤ time &lt; <paramref name="untilTime"/>, newest first.</summary>
@@ -137,7 +140,11 @@ public interface IStateSnapshotRepository
 /// <summary>The append-only audit log.</summary>
 public interface IAuditLog
 {
-    /// <summary>Appends an event.</summary>
+    /// <summary>
+    /// Appends an event, once by its id: when a unit of work runs again after a commit whose answer was lost, an event
+    /// its earlier attempt stored is not appended twice. Make the event before the unit of work (not inside it) so that
+    /// every attempt appends the same one.
+    /// </summary>
     Task AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken);
 
     /// <summary>The newest events, optionally of one type, newest first.</summary>

@@ -26,12 +26,15 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
     private readonly List<string> _fillIdsWritten = [];
     private IDbContextTransaction? _transaction;
 
-    /// <summary>A session on <paramref name="db"/>; with <paramref name="mayRecall"/> record-fill may take its rows from <paramref name="memory"/> instead of reading them.</summary>
-    public LedgerSession(LedgerDbContext db, LedgerMemory memory, bool mayRecall)
+    /// <summary>
+    /// A session on <paramref name="db"/> for one attempt of a unit of work. Only a unit's <paramref name="firstAttempt"/>
+    /// may take record-fill's rows from <paramref name="memory"/> instead of reading them.
+    /// </summary>
+    public LedgerSession(LedgerDbContext db, LedgerMemory memory, bool firstAttempt)
     {
         Db = db;
         _memory = memory;
-        _mayRecall = mayRecall;
+        _mayRecall = firstAttempt;
         _sqlite = LedgerDialect.RunsOnSqlite(db);
     }
 
@@ -58,6 +61,12 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
 
     /// <summary>Positions as this session last read or wrote them (null: there was none), by exchange and symbol.</summary>
     public Dictionary<(string Exchange, string Symbol), PositionRow?> PositionsSeen { get; } = [];
+
+    /// <summary>
+    /// False when the unit of work runs again after a failure. An earlier attempt may then have committed although its
+    /// commit failed to answer, so a write that is not stopped by a UNIQUE index checks first whether it is stored.
+    /// </summary>
+    public bool FirstAttempt => _mayRecall;
 
     /// <summary>True once this session took rows from the ledger's memory instead of reading them: a failure may then come from stale rows.</summary>
     public bool Recalled { get; private set; }

@@ -32,12 +32,25 @@ internal sealed class StateSnapshotRepository(LedgerSession session) : IStateSna
     }
 }
 
-/// <summary>The audit log, stored as JSON objects (jsonb on Postgres).</summary>
+/// <summary>
+/// The audit log, stored as JSON objects (jsonb on Postgres). An event is stored once by its id: a unit of work that
+/// runs again after a commit whose answer was lost finds the event its earlier attempt stored (when the caller made
+/// the event before the unit, so that every attempt appends the same one).
+/// </summary>
 internal sealed class AuditLog(LedgerSession session) : IAuditLog
 {
-    public Task AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
+    public async Task AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(auditEvent);
+        if (!session.FirstAttempt)
+        {
+            var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
+            if (await db.AuditLog.AnyAsync(a => a.Id == auditEvent.Id, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+
         session.Insert(new AuditLogRow
         {
             Id = auditEvent.Id,
@@ -45,7 +58,6 @@ internal sealed class AuditLog(LedgerSession session) : IAuditLog
             EventData = LedgerJson.Serialize(auditEvent.Data),
             CreatedAt = auditEvent.CreatedAt,
         });
-        return Task.CompletedTask;
     }
 
     public async Task<IReadOnlyList<AuditEvent>> GetRecentAsync(AuditEventType? type, int limit, CancellationToken cancellationToken)

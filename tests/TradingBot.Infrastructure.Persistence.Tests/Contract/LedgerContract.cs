@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using TradingBot.Application.Orders;
 using TradingBot.Application.Ports;
 using TradingBot.Domain.Amounts;
@@ -734,6 +735,29 @@ public abstract class LedgerContract
             Assert.That(all.Select(a => a.Type), Is.EqualTo(new[] { AuditEventType.Error, AuditEventType.Decision }));
             Assert.That(decisions.Single().Data["reason"], Is.EqualTo("rate 3.8246 bps ≥ entry"));
             Assert.That(decisions.Single().Data["quote"], Is.EqualTo("it's \"quoted\""));
+        }
+    }
+
+    [Test]
+    public async Task An_audit_event_whose_commit_answer_was_lost_is_stored_once()
+    {
+        // The event is made before the unit of work, as its callers do, so the re-run appends the same one.
+        var decision = AuditEvent.Create(AuditEventType.Decision, T0, ("symbol", "BTCUSDT"), ("decision", "hold (flat)"));
+        Db.Faults.FailCommits(() => new DbUpdateConcurrencyException("injected: the commit's answer was lost"), afterCommit: true);
+
+        await Ledger.ExecuteAsync(
+            async (s, ct) =>
+            {
+                await s.Audit.AppendAsync(decision, ct);
+                return true;
+            },
+            CancellationToken.None);
+
+        var stored = await Read((s, ct) => s.Audit.GetRecentAsync(null, 10, ct));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Db.Faults.CommitsFaulted, Is.EqualTo(1), "the first attempt's commit landed, its answer did not");
+            Assert.That(stored.Select(e => e.Id), Is.EqualTo(new[] { decision.Id }));
         }
     }
 
