@@ -168,10 +168,12 @@ internal sealed partial class TradingWorker(
     {
         try
         {
+            // Made once, outside the unit of work: a re-run after a lost commit answer appends the same event, not a second one.
+            var error = AuditEvent.Create(AuditEventType.Error, clock.UtcNow, ("error", problem), ("actor", Actor));
             await ledger.ExecuteAsync(
                 async (session, ct) =>
                 {
-                    await session.Audit.AppendAsync(AuditEvent.Create(AuditEventType.Error, clock.UtcNow, ("error", problem), ("actor", Actor)), ct).ConfigureAwait(false);
+                    await session.Audit.AppendAsync(error, ct).ConfigureAwait(false);
                     return true;
                 },
                 CancellationToken.None).ConfigureAwait(false);

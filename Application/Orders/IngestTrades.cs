@@ -68,20 +68,22 @@ public sealed class IngestTrades(IUnitOfWork ledger, IExchange exchange, RecordF
         return await session.Orders.FindByExchangeOrderIdAsync(trade.ExchangeOrderId, ct).ConfigureAwait(false);
     }
 
-    private Task<bool> AuditAsync(ExchangeTrade trade, string problem, CancellationToken cancellationToken) =>
-        ledger.ExecuteAsync(
+    private Task<bool> AuditAsync(ExchangeTrade trade, string problem, CancellationToken cancellationToken)
+    {
+        // Made once, outside the unit of work: a re-run after a lost commit answer appends the same event, not a second one.
+        var error = AuditEvent.Create(
+            AuditEventType.Error,
+            clock.UtcNow,
+            ("error", problem),
+            ("exchange_fill_id", trade.ExchangeFillId.Value),
+            ("exchange_order_id", trade.ExchangeOrderId),
+            ("symbol", trade.Symbol.Value));
+        return ledger.ExecuteAsync(
             async (session, ct) =>
             {
-                await session.Audit.AppendAsync(
-                    AuditEvent.Create(
-                        AuditEventType.Error,
-                        clock.UtcNow,
-                        ("error", problem),
-                        ("exchange_fill_id", trade.ExchangeFillId.Value),
-                        ("exchange_order_id", trade.ExchangeOrderId),
-                        ("symbol", trade.Symbol.Value)),
-                    ct).ConfigureAwait(false);
+                await session.Audit.AppendAsync(error, ct).ConfigureAwait(false);
                 return true;
             },
             cancellationToken);
+    }
 }

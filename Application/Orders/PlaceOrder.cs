@@ -95,7 +95,10 @@ public sealed class PlaceOrder(IUnitOfWork ledger, IExchange exchange, IClock cl
             return new PlaceOrderOutcome.AlreadyResolved(order);
         }
 
-        if (!creation.Created)
+        // The stored order is the one this call made when its unit of work committed but the answer was lost and the
+        // unit ran again (it then finds its own intent, not created anew): no earlier call can have sent it.
+        var ours = creation.Created || order.Id == candidate.Id;
+        if (!ours)
         {
             // An earlier attempt wrote the intent; it may or may not have reached the exchange.
             var lookup = await exchange.GetOrderAsync(order.Symbol, key, cancellationToken).ConfigureAwait(false);
@@ -134,6 +137,7 @@ public sealed class PlaceOrder(IUnitOfWork ledger, IExchange exchange, IClock cl
 
     private async Task<PlaceOrderOutcome> RecordAcceptedAsync(Order pending, ExchangeOrderState state, CancellationToken cancellationToken)
     {
+        var auditId = Guid.CreateVersion7(); // outside the unit of work: a re-run after a lost commit answer appends no second event
         var order = await ledger.ExecuteAsync(
             async (session, ct) =>
             {
@@ -142,7 +146,7 @@ public sealed class PlaceOrder(IUnitOfWork ledger, IExchange exchange, IClock cl
                 var before = ExchangeOrderSync.Apply(current, state, clock.UtcNow);
                 await session.Orders.UpdateAsync(current, ct).ConfigureAwait(false);
                 await session.Audit.AppendAsync(
-                    OrderAudit.Transition(current, before, clock.UtcNow, "accepted by the exchange"), ct).ConfigureAwait(false);
+                    OrderAudit.Transition(current, before, clock.UtcNow, "accepted by the exchange", auditId), ct).ConfigureAwait(false);
                 return current;
             },
             cancellationToken).ConfigureAwait(false);
@@ -159,6 +163,7 @@ public sealed class PlaceOrder(IUnitOfWork ledger, IExchange exchange, IClock cl
 
     private async Task<PlaceOrderOutcome> RecordRejectedAsync(Order pending, string reason, CancellationToken cancellationToken)
     {
+        var auditId = Guid.CreateVersion7(); // outside the unit of work: a re-run after a lost commit answer appends no second event
         var order = await ledger.ExecuteAsync(
             async (session, ct) =>
             {
@@ -167,7 +172,7 @@ public sealed class PlaceOrder(IUnitOfWork ledger, IExchange exchange, IClock cl
                 var before = current.Status;
                 current.TransitionTo(OrderStatus.Rejected, clock.UtcNow);
                 await session.Orders.UpdateAsync(current, ct).ConfigureAwait(false);
-                await session.Audit.AppendAsync(OrderAudit.Transition(current, before, clock.UtcNow, reason), ct).ConfigureAwait(false);
+                await session.Audit.AppendAsync(OrderAudit.Transition(current, before, clock.UtcNow, reason, auditId), ct).ConfigureAwait(false);
                 return current;
             },
             cancellationToken).ConfigureAwait(false);
@@ -176,17 +181,17 @@ public sealed class PlaceOrder(IUnitOfWork ledger, IExchange exchange, IClock cl
 
     private async Task<PlaceOrderOutcome> RecordUnknownAsync(Order pending, string reason, CancellationToken cancellationToken)
     {
+        // Made once, outside the unit of work: a re-run after a lost commit answer appends the same event, not a second one.
+        var error = AuditEvent.Create(
+            AuditEventType.Error,
+            clock.UtcNow,
+            ("idempotency_key", pending.IdempotencyKey.Value),
+            ("error", "order outcome unknown; left PENDING until resolved by its key"),
+            ("reason", reason));
         await ledger.ExecuteAsync(
             async (session, ct) =>
             {
-                await session.Audit.AppendAsync(
-                    AuditEvent.Create(
-                        AuditEventType.Error,
-                        clock.UtcNow,
-                        ("idempotency_key", pending.IdempotencyKey.Value),
-                        ("error", "order outcome unknown; left PENDING until resolved by its key"),
-                        ("reason", reason)),
-                    ct).ConfigureAwait(false);
+                await session.Audit.AppendAsync(error, ct).ConfigureAwait(false);
                 return true;
             },
             cancellationToken).ConfigureAwait(false);
@@ -197,14 +202,26 @@ public sealed class PlaceOrder(IUnitOfWork ledger, IExchange exchange, IClock cl
 /// <summary>Audit events about orders.</summary>
 internal static class OrderAudit
 {
-    public static AuditEvent Transition(Order order, OrderStatus before, DateTimeOffset now, string reason) =>
-        AuditEvent.Create(
+    /// <param name="order">The order after the transition.</param>
+    /// <param name="before">Its status before.</param>
+    /// <param name="now">When.</param>
+    /// <param name="reason">Why.</param>
+    /// <param name="id">
+    /// The event's id when the caller chose it before its unit of work (so that a re-run after a lost commit answer
+    /// appends the same event, not a second one); otherwise a fresh one.
+    /// </param>
+    public static AuditEvent Transition(Order order, OrderStatus before, DateTimeOffset now, string reason, Guid? id = null) =>
+        new(
+            id ?? Guid.CreateVersion7(),
             AuditEventType.StateTransition,
-            now,
-            ("order_id", order.Id.ToString()),
-            ("idempotency_key", order.IdempotencyKey.Value),
-            ("exchange_order_id", order.ExchangeOrderId ?? string.Empty),
-            ("from", before.ToCode()),
-            ("to", order.Status.ToCode()),
-            ("reason", reason));
+            new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["order_id"] = order.Id.ToString(),
+                ["idempotency_key"] = order.IdempotencyKey.Value,
+                ["exchange_order_id"] = order.ExchangeOrderId ?? string.Empty,
+                ["from"] = before.ToCode(),
+                ["to"] = order.Status.ToCode(),
+                ["reason"] = reason,
+            },
+            now);
 }

@@ -28,7 +28,9 @@ public sealed class Reconcile(IUnitOfWork ledger, IExchange exchange, IClock clo
         var balances = await exchange.GetBalancesAsync(cancellationToken).ConfigureAwait(false);
         var exchangePositions = await exchange.GetPositionsAsync(cancellationToken).ConfigureAwait(false);
         var exchangeOrders = await exchange.GetOpenOrdersAsync(null, cancellationToken).ConfigureAwait(false);
-        var snapshotId = Guid.CreateVersion7(); // outside the unit of work: a retried write keeps the same id
+        // Outside the unit of work: a re-run after a lost commit answer writes the same snapshot and event, not second ones.
+        var snapshotId = Guid.CreateVersion7();
+        var auditId = Guid.CreateVersion7();
 
         return await ledger.ExecuteAsync(
             async (session, ct) =>
@@ -80,7 +82,8 @@ public sealed class Reconcile(IUnitOfWork ledger, IExchange exchange, IClock clo
                     ("differences", differences.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                 };
                 fields.AddRange(differences.Select((d, i) => ($"difference_{i + 1}", d)));
-                await session.Audit.AppendAsync(AuditEvent.Create(AuditEventType.Reconciliation, now, [.. fields]), ct).ConfigureAwait(false);
+                var audit = new AuditEvent(auditId, AuditEventType.Reconciliation, fields.ToDictionary(f => f.Item1, f => f.Item2, StringComparer.Ordinal), now);
+                await session.Audit.AppendAsync(audit, ct).ConfigureAwait(false);
                 return new ReconciliationReport(differences, snapshot);
             },
             cancellationToken).ConfigureAwait(false);

@@ -132,12 +132,12 @@ public sealed class TradingCycle(
             return;
         }
 
+        // Made once, outside the unit of work: a re-run after a lost commit answer appends the same event, not a second one.
+        var decision = AuditEvent.Create(AuditEventType.Decision, clock.UtcNow, ("symbol", symbol.Value), ("decision", $"hold ({kind})"), ("reason", reason), ("actor", actor));
         await ledger.ExecuteAsync(
             async (session, ct) =>
             {
-                await session.Audit.AppendAsync(
-                    AuditEvent.Create(AuditEventType.Decision, clock.UtcNow, ("symbol", symbol.Value), ("decision", $"hold ({kind})"), ("reason", reason), ("actor", actor)),
-                    ct).ConfigureAwait(false);
+                await session.Audit.AppendAsync(decision, ct).ConfigureAwait(false);
                 return true;
             },
             cancellationToken).ConfigureAwait(false);

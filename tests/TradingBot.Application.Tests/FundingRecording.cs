@@ -107,14 +107,16 @@ public class FundingRecording : LedgerTestBase
     }
 
     [Test]
-    public async Task An_identical_funding_snapshot_is_appended_again_not_deduplicated()
+    public async Task An_equal_observation_is_appended_again_but_one_snapshot_is_stored_once()
     {
         var recordSnapshot = NewRecordFundingSnapshot();
         var snapshot = Snapshot("0.0001", "64010", Start);
+        var equalObservation = Snapshot("0.0001", "64010", Start);
 
         await recordSnapshot.ExecuteAsync(snapshot, CancellationToken.None);
+        await recordSnapshot.ExecuteAsync(equalObservation, CancellationToken.None);
         await recordSnapshot.ExecuteAsync(snapshot, CancellationToken.None);
 
-        Assert.That(Ledger.FundingSnapshots, Has.Count.EqualTo(2));
+        Assert.That(Ledger.FundingSnapshots.Select(s => s.Id), Is.EqualTo(new[] { snapshot.Id, equalObservation.Id }));
     }
 }

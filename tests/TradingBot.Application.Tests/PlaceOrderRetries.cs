@@ -37,6 +37,47 @@ public class PlaceOrderRetries : LedgerTestBase
             .ReturnsAsync(result);
 
     [Test]
+    public async Task When_every_commit_answer_is_lost_the_order_is_sent_once_without_a_lookup_and_audited_once()
+    {
+        // Every unit of work commits, loses its answer and runs again: the intent's re-run finds the order this call
+        // made (so nobody can have sent it yet), and the acceptance's re-run finds its event already stored.
+        ExchangeAnswersInTurn(new PlaceOrderResult.Accepted(AtExchange(_key.Value, "8801", OrderStatus.Open)));
+        Ledger.LoseEveryCommitAnswer = true;
+
+        var outcome = await NewPlaceOrder().ExecuteAsync(_command, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(outcome, Is.TypeOf<PlaceOrderOutcome.Placed>());
+            Assert.That(Ledger.Orders.Single().Status, Is.EqualTo(OrderStatus.Open));
+            Assert.That(AuditOf(AuditEventType.Decision), Has.Count.EqualTo(1));
+            Assert.That(AuditOf(AuditEventType.StateTransition), Has.Count.EqualTo(1));
+            Assert.That(_sentClientOrderIds, Is.EqualTo(new[] { _key }));
+            Exchange.Verify(e => e.GetOrderAsync(It.IsAny<Symbol>(), It.IsAny<IdempotencyKey>(), It.IsAny<CancellationToken>()), Times.Never);
+        }
+    }
+
+    [Test]
+    public async Task When_every_commit_answer_is_lost_a_rejection_and_an_unknown_outcome_are_audited_once()
+    {
+        ExchangeAnswersInTurn(new PlaceOrderResult.Rejected("insufficient margin"));
+        Ledger.LoseEveryCommitAnswer = true;
+        var rejected = await NewPlaceOrder().ExecuteAsync(_command, CancellationToken.None);
+
+        var other = BuyLimit(Intent("other-leg"));
+        ExchangeAnswersInTurn(new PlaceOrderResult.Unknown("timeout after 10s"));
+        var unknown = await NewPlaceOrder().ExecuteAsync(other, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(rejected, Is.TypeOf<PlaceOrderOutcome.Rejected>());
+            Assert.That(unknown, Is.TypeOf<PlaceOrderOutcome.Unknown>());
+            Assert.That(AuditOf(AuditEventType.StateTransition), Has.Count.EqualTo(1));
+            Assert.That(AuditOf(AuditEventType.Error), Has.Count.EqualTo(1));
+        }
+    }
+
+    [Test]
     public async Task A_retry_after_a_timeout_finds_the_order_by_its_key_and_does_not_send_it_again()
     {
         ExchangeAnswersInTurn(new PlaceOrderResult.Unknown("timeout after 10s"));

@@ -53,6 +53,22 @@ public class Reconciliation : LedgerTestBase
     }
 
     [Test]
+    public async Task A_reconciliation_whose_commit_answer_was_lost_stores_one_snapshot_and_one_event()
+    {
+        ExchangeHolds("0.7", RestingAtExchange());
+        Ledger.LoseEveryCommitAnswer = true;
+
+        var report = await Reconcile();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(report.Differences, Has.Count.EqualTo(1));
+            Assert.That(Ledger.StateSnapshots.Select(s => s.Id), Is.EqualTo(new[] { report.Snapshot.Id }));
+            Assert.That(AuditOf(AuditEventType.Reconciliation).Single().Data["state_snapshot_id"], Is.EqualTo(report.Snapshot.Id.ToString()));
+        }
+    }
+
+    [Test]
     public async Task A_position_that_differs_from_the_exchange_is_listed()
     {
         ExchangeHolds("0.7", RestingAtExchange());

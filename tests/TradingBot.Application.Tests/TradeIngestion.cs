@@ -74,6 +74,22 @@ public class TradeIngestion : LedgerTestBase
     }
 
     [Test]
+    public async Task A_foreign_trade_is_audited_once_when_the_commit_answer_was_lost()
+    {
+        SeedOpen("open", "8801", quantity: "1");
+        ExchangeReportsTrades(Trade("PAPER-T9", "9999", "web_manual", Side.Sell, "64000", "0.1", Start));
+        Ledger.LoseEveryCommitAnswer = true;
+
+        var ingestion = await Ingest();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(ingestion.Foreign, Is.EqualTo(1));
+            Assert.That(AuditOf(AuditEventType.Error).Select(e => e.Data["exchange_fill_id"]), Is.EqualTo((string[])["PAPER-T9"]));
+        }
+    }
+
+    [Test]
     public async Task A_trade_of_an_order_the_ledger_did_not_place_is_counted_foreign_and_audited_as_an_error()
     {
         SeedOpen("open", "8801", quantity: "1");

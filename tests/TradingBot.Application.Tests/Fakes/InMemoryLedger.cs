@@ -25,6 +25,12 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
     /// <summary>How many units of work committed.</summary>
     public int Commits { get; private set; }
 
+    /// <summary>
+    /// Every unit's commit lands but its answer is lost, once: the unit then runs again on the committed state, as the
+    /// ledger's execution strategy re-runs it, and that run's result is the answer.
+    /// </summary>
+    public bool LoseEveryCommitAnswer { get; set; }
+
     public IReadOnlyList<Order> Orders => [.. _state.Orders.Values.Select(Clone)];
 
     public IReadOnlyList<(Fill Fill, long Sequence)> Fills => [.. _state.Fills.Values];
@@ -52,6 +58,14 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
             var result = await work(new Session(copy, this), cancellationToken);
             _state = copy;
             Commits++;
+            if (LoseEveryCommitAnswer)
+            {
+                copy = _state.Copy();
+                result = await work(new Session(copy, this), cancellationToken);
+                _state = copy;
+                Commits++;
+            }
+
             return result;
         }
         finally
@@ -226,7 +240,11 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
         public Task AppendAsync(FundingSnapshot snapshot, CancellationToken cancellationToken)
         {
             owner.Step("FundingSnapshots.Append");
-            state.Snapshots.Add(snapshot);
+            if (state.Snapshots.All(s => s.Id != snapshot.Id))
+            {
+                state.Snapshots.Add(snapshot);
+            }
+
             return Task.CompletedTask;
         }
 
@@ -255,7 +273,11 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
         public Task AddAsync(StateSnapshot snapshot, CancellationToken cancellationToken)
         {
             owner.Step("StateSnapshots.Add");
-            state.StateSnapshots.Add(snapshot);
+            if (state.StateSnapshots.All(s => s.Id != snapshot.Id))
+            {
+                state.StateSnapshots.Add(snapshot);
+            }
+
             return Task.CompletedTask;
         }
 
@@ -265,7 +287,13 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
         public Task AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
         {
             owner.Step("Audit.Append");
-            state.Audit.Add(auditEvent);
+
+            // Once by id, as the port says.
+            if (state.Audit.All(a => a.Id != auditEvent.Id))
+            {
+                state.Audit.Add(auditEvent);
+            }
+
             return Task.CompletedTask;
         }
 
