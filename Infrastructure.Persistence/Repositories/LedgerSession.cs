@@ -19,7 +19,7 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
     private readonly LedgerWriteBatch _writes = new();
     private readonly bool _sqlite;
     private readonly LedgerMemory _memory;
-    private readonly bool _mayRecall;
+    private readonly bool _firstAttempt;
     // The rows this unit writes, latest values by key: remembered once the unit commits.
     private readonly Dictionary<Guid, OrderRow> _ordersWritten = [];
     private readonly Dictionary<(string Exchange, string Symbol), PositionRow> _positionsWritten = [];
@@ -34,7 +34,7 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
     {
         Db = db;
         _memory = memory;
-        _mayRecall = firstAttempt;
+        _firstAttempt = firstAttempt;
         _sqlite = LedgerDialect.RunsOnSqlite(db);
     }
 
@@ -66,7 +66,7 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
     /// False when the unit of work runs again after a failure. An earlier attempt may then have committed although its
     /// commit failed to answer, so a write that is not stopped by a UNIQUE index checks first whether it is stored.
     /// </summary>
-    public bool FirstAttempt => _mayRecall;
+    public bool FirstAttempt => _firstAttempt;
 
     /// <summary>True once this session took rows from the ledger's memory instead of reading them: a failure may then come from stale rows.</summary>
     public bool Recalled { get; private set; }
@@ -78,7 +78,7 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
     public bool TryRecall(Guid orderId, string exchangeFillId, out OrderRow order, out PositionRow position)
     {
         // Only as the unit's first step: a session that has read or staged anything decides on its own rows.
-        if (!_mayRecall || OrdersSeen.Count > 0 || PositionsSeen.Count > 0 || !_writes.IsEmpty || _transaction is not null
+        if (!_firstAttempt || OrdersSeen.Count > 0 || PositionsSeen.Count > 0 || !_writes.IsEmpty || _transaction is not null
             || !_memory.TryRecall(orderId, exchangeFillId, out order, out position))
         {
             order = null!;
