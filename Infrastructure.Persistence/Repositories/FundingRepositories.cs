@@ -8,16 +8,12 @@ namespace TradingBot.Infrastructure.Persistence.Repositories;
 /// <summary>The funding rate time series; range queries filter and order in SQL on both providers.</summary>
 internal sealed class FundingSnapshotRepository(LedgerSession session) : IFundingSnapshotRepository
 {
-    public async Task AppendAsync(FundingSnapshot snapshot, CancellationToken cancellationToken)
+    public Task AppendAsync(FundingSnapshot snapshot, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
 
-        // The id is the client's: a unit of work re-run after a lost commit finds it and stores nothing twice.
-        if (!await db.FundingSnapshots.AnyAsync(s => s.Id == snapshot.Id, cancellationToken).ConfigureAwait(false))
-        {
-            session.Insert(RowMapping.ToRow(snapshot));
-        }
+        // The id is the client's: stored once, also when a unit of work runs again after a lost commit answer.
+        return session.InsertOnceAsync(RowMapping.ToRow(snapshot), cancellationToken);
     }
 
     public async Task<IReadOnlyList<FundingSnapshot>> GetRangeAsync(ExchangeName exchange, Symbol symbol, DateTimeOffset fromTime, DateTimeOffset untilTime, CancellationToken cancellationToken)

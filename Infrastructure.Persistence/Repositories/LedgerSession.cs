@@ -62,12 +62,6 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
     /// <summary>Positions as this session last read or wrote them (null: there was none), by exchange and symbol.</summary>
     public Dictionary<(string Exchange, string Symbol), PositionRow?> PositionsSeen { get; } = [];
 
-    /// <summary>
-    /// False when the unit of work runs again after a failure. An earlier attempt may then have committed although its
-    /// commit failed to answer, so a write that is not stopped by a UNIQUE index checks first whether it is stored.
-    /// </summary>
-    public bool FirstAttempt => _firstAttempt;
-
     /// <summary>True once this session took rows from the ledger's memory instead of reading them: a failure may then come from stale rows.</summary>
     public bool Recalled { get; private set; }
 
@@ -112,6 +106,29 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
     {
         _writes.Insert(LedgerTable.For<TRow>(Db), row);
         NoteWritten(row);
+    }
+
+    /// <summary>
+    /// Stages the insert of a row whose only identity is its client-made key (an audit event, a snapshot), so that the
+    /// same row is stored once. A unit's first attempt sends no read: a row already stored fails the batch on the
+    /// primary key, and the unit runs again. A later attempt, which may follow a commit that landed although its answer
+    /// was lost, first asks whether the row is stored and stages nothing if it is.
+    /// </summary>
+    public async Task InsertOnceAsync<TRow>(TRow row, CancellationToken cancellationToken)
+        where TRow : class
+    {
+        if (!_firstAttempt)
+        {
+            var key = LedgerTable.For<TRow>(Db).Key;
+            var id = key.Read(row) as Guid? ?? throw new InvalidOperationException($"{typeof(TRow).Name} has no client-made uuid key");
+            var db = await ForReadAsync(cancellationToken).ConfigureAwait(false);
+            if (await db.Set<TRow>().AsNoTracking().AnyAsync(r => EF.Property<Guid>(r, key.PropertyName) == id, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+
+        Insert(row);
     }
 
     /// <summary>True when <paramref name="row"/> (by key) is staged in this unit and not sent yet.</summary>

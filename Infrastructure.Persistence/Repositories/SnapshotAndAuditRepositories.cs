@@ -7,17 +7,13 @@ using TradingBot.Infrastructure.Persistence.Rows;
 
 namespace TradingBot.Infrastructure.Persistence.Repositories;
 
-/// <summary>State snapshots, stored as JSON (jsonb on Postgres).</summary>
+/// <summary>State snapshots, stored as JSON (jsonb on Postgres), once by id (<see cref="LedgerSession.InsertOnceAsync"/>).</summary>
 internal sealed class StateSnapshotRepository(LedgerSession session) : IStateSnapshotRepository
 {
-    public async Task AddAsync(StateSnapshot snapshot, CancellationToken cancellationToken)
+    public Task AddAsync(StateSnapshot snapshot, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
-        if (!await db.StateSnapshots.AnyAsync(s => s.Id == snapshot.Id, cancellationToken).ConfigureAwait(false))
-        {
-            session.Insert(new StateSnapshotRow { Id = snapshot.Id, Snapshot = LedgerJson.Serialize(snapshot), ReconciledAt = snapshot.ReconciledAt });
-        }
+        return session.InsertOnceAsync(new StateSnapshotRow { Id = snapshot.Id, Snapshot = LedgerJson.Serialize(snapshot), ReconciledAt = snapshot.ReconciledAt }, cancellationToken);
     }
 
     public async Task<StateSnapshot?> GetLatestAsync(ExchangeName exchange, CancellationToken cancellationToken)
@@ -33,31 +29,23 @@ internal sealed class StateSnapshotRepository(LedgerSession session) : IStateSna
 }
 
 /// <summary>
-/// The audit log, stored as JSON objects (jsonb on Postgres). An event is stored once by its id: a unit of work that
-/// runs again after a commit whose answer was lost finds the event its earlier attempt stored (when the caller made
-/// the event before the unit, so that every attempt appends the same one).
+/// The audit log, stored as JSON objects (jsonb on Postgres). An event is stored once by its id
+/// (<see cref="LedgerSession.InsertOnceAsync"/>): callers make it before the unit of work, so that every attempt appends the same one.
 /// </summary>
 internal sealed class AuditLog(LedgerSession session) : IAuditLog
 {
-    public async Task AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
+    public Task AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(auditEvent);
-        if (!session.FirstAttempt)
-        {
-            var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
-            if (await db.AuditLog.AnyAsync(a => a.Id == auditEvent.Id, cancellationToken).ConfigureAwait(false))
+        return session.InsertOnceAsync(
+            new AuditLogRow
             {
-                return;
-            }
-        }
-
-        session.Insert(new AuditLogRow
-        {
-            Id = auditEvent.Id,
-            EventType = auditEvent.Type.ToCode(),
-            EventData = LedgerJson.Serialize(auditEvent.Data),
-            CreatedAt = auditEvent.CreatedAt,
-        });
+                Id = auditEvent.Id,
+                EventType = auditEvent.Type.ToCode(),
+                EventData = LedgerJson.Serialize(auditEvent.Data),
+                CreatedAt = auditEvent.CreatedAt,
+            },
+            cancellationToken);
     }
 
     public async Task<IReadOnlyList<AuditEvent>> GetRecentAsync(AuditEventType? type, int limit, CancellationToken cancellationToken)

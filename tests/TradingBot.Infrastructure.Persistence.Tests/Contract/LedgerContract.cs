@@ -739,6 +739,34 @@ public abstract class LedgerContract
     }
 
     [Test]
+    public async Task An_audit_event_and_snapshots_appended_again_by_another_unit_are_stored_once()
+    {
+        // The second unit's first attempt fails on the primary key; its re-run finds each row stored.
+        var decision = AuditEvent.Create(AuditEventType.Decision, T0, ("decision", "hold (flat)"));
+        var funding = new FundingSnapshot(Binance, BtcUsdt, FundingRate.Parse("0.0001"), Price.Parse("64000"), Price.Parse("63990"), T0);
+        var state = new StateSnapshot(Guid.CreateVersion7(), Binance, T0, [], [], []);
+        for (var unit = 0; unit < 2; unit++)
+        {
+            await Ledger.ExecuteAsync(
+                async (s, ct) =>
+                {
+                    await s.Audit.AppendAsync(decision, ct);
+                    await s.FundingSnapshots.AppendAsync(funding, ct);
+                    await s.StateSnapshots.AddAsync(state, ct);
+                    return true;
+                },
+                CancellationToken.None);
+        }
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM audit_log"), Is.EqualTo(1));
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM funding_snapshots"), Is.EqualTo(1));
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM state_snapshots"), Is.EqualTo(1));
+        }
+    }
+
+    [Test]
     public async Task An_audit_event_whose_commit_answer_was_lost_is_stored_once()
     {
         // The event is made before the unit of work, as its callers do, so the re-run appends the same one.
