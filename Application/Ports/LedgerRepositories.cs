@@ -203,7 +203,9 @@ public interface ILedgerSession
 /// Makes several ledger reads and writes one transaction: the work commits when it returns
 /// and rolls back, leaving nothing written, when it throws. An adapter may run the work
 /// again from the start on a transient database failure, so work must not call the exchange or have any
-/// effect outside the session.
+/// effect outside the session. After a commit that landed although its answer was lost, the answer is the
+/// landed attempt's result when the adapter can tell that it landed, or else a re-run's, which then finds
+/// the landed attempt's writes.
 /// </summary>
 public interface IUnitOfWork
 {

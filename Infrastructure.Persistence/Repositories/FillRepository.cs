@@ -77,7 +77,7 @@ internal sealed class FillRepository(LedgerSession session) : IFillRepository
             }
         }
 
-        session.Insert(RowMapping.ToRow(fill, sequence));
+        session.InsertNew(RowMapping.ToRow(fill, sequence));
         return true;
     }
 

@@ -48,7 +48,7 @@ internal sealed class FundingPaymentRepository(LedgerSession session) : IFunding
             return false;
         }
 
-        session.Insert(RowMapping.ToRow(payment));
+        session.InsertNew(RowMapping.ToRow(payment));
         return true;
     }
 

@@ -119,10 +119,9 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
     {
         if (!_firstAttempt)
         {
-            var key = LedgerTable.For<TRow>(Db).Key;
-            var id = key.Read(row) as Guid? ?? throw new InvalidOperationException($"{typeof(TRow).Name} has no client-made uuid key");
+            var (key, id) = UuidKey(row);
             var db = await ForReadAsync(cancellationToken).ConfigureAwait(false);
-            if (await db.Set<TRow>().AsNoTracking().AnyAsync(r => EF.Property<Guid>(r, key.PropertyName) == id, cancellationToken).ConfigureAwait(false))
+            if (await IsStoredAsync<TRow>(db, key, id, cancellationToken).ConfigureAwait(false))
             {
                 return;
             }
@@ -130,6 +129,39 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
 
         Insert(row);
     }
+
+    /// <summary>
+    /// Stages the insert of a new row whose key this attempt has just made (a fill, a funding payment). No earlier
+    /// attempt and no other unit can have stored that key, so the row also tells whether this unit's commit landed
+    /// when its answer is lost: see <see cref="CommitWitness"/>.
+    /// </summary>
+    public void InsertNew<TRow>(TRow row)
+        where TRow : class
+    {
+        Insert(row);
+        if (CommitWitness is null)
+        {
+            var (key, id) = UuidKey(row);
+            CommitWitness = (db, ct) => IsStoredAsync<TRow>(db, key, id, ct);
+        }
+    }
+
+    /// <summary>
+    /// Asks a database (through a fresh context) whether this attempt's commit landed: true when the first row staged
+    /// with <see cref="InsertNew"/> is stored. Null when the unit staged no such row, so that it cannot be told.
+    /// </summary>
+    public Func<LedgerDbContext, CancellationToken, Task<bool>>? CommitWitness { get; private set; }
+
+    private (LedgerColumn Key, Guid Id) UuidKey<TRow>(TRow row)
+        where TRow : class
+    {
+        var key = LedgerTable.For<TRow>(Db).Key;
+        return (key, key.Read(row) as Guid? ?? throw new InvalidOperationException($"{typeof(TRow).Name} has no client-made uuid key"));
+    }
+
+    private static Task<bool> IsStoredAsync<TRow>(LedgerDbContext db, LedgerColumn key, Guid id, CancellationToken cancellationToken)
+        where TRow : class =>
+        db.Set<TRow>().AsNoTracking().AnyAsync(r => EF.Property<Guid>(r, key.PropertyName) == id, cancellationToken);
 
     /// <summary>True when <paramref name="row"/> (by key) is staged in this unit and not sent yet.</summary>
     public bool IsStaged<TRow>(TRow row)

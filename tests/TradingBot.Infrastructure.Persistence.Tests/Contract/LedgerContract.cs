@@ -789,6 +789,62 @@ public abstract class LedgerContract
         }
     }
 
+    [Test]
+    public async Task A_fill_whose_commit_answer_was_lost_is_reported_recorded_and_stored_once()
+    {
+        var order = await CreateOpenAsync(PendingOrder(quantity: "1"), "lost-fill");
+        Db.Faults.FailCommits(() => new DbUpdateConcurrencyException("injected: the commit's answer was lost"), afterCommit: true);
+
+        var result = await NewRecordFill().ExecuteAsync(FillOf(order, "f-lost", "64000", "0.25", fee: "6.4"), CancellationToken.None);
+
+        var position = await Read((s, ct) => s.Positions.GetAsync(Binance, BtcUsdt, ct));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Db.Faults.CommitsFaulted, Is.EqualTo(1), "the first attempt's commit landed, its answer did not");
+            Assert.That(result.Status, Is.EqualTo(RecordFillStatus.Recorded), "the unit finds its own fill stored, and answers as its commit would have");
+            Assert.That(result.OrderStatus, Is.EqualTo(OrderStatus.PartiallyFilled));
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM fills"), Is.EqualTo(1));
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM audit_log WHERE event_type = 'FILL'"), Is.EqualTo(1));
+            Assert.That(position!.NetQuantity, Is.EqualTo(Amount.Parse("-0.25")));
+            Assert.That(position.FillCount, Is.EqualTo(1));
+        }
+    }
+
+    [Test]
+    public async Task A_fill_whose_commit_failed_before_landing_is_recorded_by_the_rerun()
+    {
+        var order = await CreateOpenAsync(PendingOrder(quantity: "1"), "failed-fill");
+        Db.Faults.FailCommits(() => new DbUpdateConcurrencyException("injected: the commit failed"), afterCommit: false);
+
+        var result = await NewRecordFill().ExecuteAsync(FillOf(order, "f-failed", "64000", "0.25"), CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Db.Faults.CommitsFaulted, Is.EqualTo(1));
+            Assert.That(result.Status, Is.EqualTo(RecordFillStatus.Recorded), "the failed attempt's fill is not stored, so the work runs again");
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM fills"), Is.EqualTo(1));
+            Assert.That(await Db.ScalarAsync("SELECT fill_count FROM positions"), Is.EqualTo(1));
+        }
+    }
+
+    [Test]
+    public async Task A_funding_payment_whose_commit_answer_was_lost_is_reported_recorded_and_counted_once()
+    {
+        var payment = new FundingPayment("BINANCE:income:lost", Binance, BtcUsdt, new Money(Usdt, Amount.Parse("1.2345")), T0);
+        Db.Faults.FailCommits(() => new DbUpdateConcurrencyException("injected: the commit's answer was lost"), afterCommit: true);
+
+        var recorded = await new TradingBot.Application.Funding.RecordFundingPayment(Ledger, new TestClock(T0)).ExecuteAsync(payment, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Db.Faults.CommitsFaulted, Is.EqualTo(1));
+            Assert.That(recorded, Is.True, "the unit finds its own payment stored, and answers as its commit would have");
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM funding_payments"), Is.EqualTo(1));
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM audit_log WHERE event_type = 'FUNDING'"), Is.EqualTo(1));
+            Assert.That((await Read((s, ct) => s.Positions.GetAsync(Binance, BtcUsdt, ct)))!.FundingReceived, Is.EqualTo(Amount.Parse("1.2345")));
+        }
+    }
+
     // ---------------------------------------------------------------- constraints at the database
 
     [TestCase("side", "'HOLD'")]
