@@ -68,10 +68,13 @@ public sealed class IngestTrades(IUnitOfWork ledger, IExchange exchange, RecordF
         return await session.Orders.FindByExchangeOrderIdAsync(trade.ExchangeOrderId, ct).ConfigureAwait(false);
     }
 
+    // Reports a trade's problem once: the trades are fetched with an overlap, so the same trade and problem come back in
+    // later cycles. The event's id is derived from the trade and the problem; one already stored is not appended again
+    // (and a re-run after a lost commit answer appends the same event, not a second one).
     private Task<bool> AuditAsync(ExchangeTrade trade, string problem, CancellationToken cancellationToken)
     {
-        // Made once, outside the unit of work: a re-run after a lost commit answer appends the same event, not a second one.
-        var error = AuditEvent.Create(
+        var error = AuditEvent.ForOccurrence(
+            $"ingest-trades|{exchange.Name.Value}|{trade.Symbol.Value}|{trade.ExchangeFillId.Value}|{problem}",
             AuditEventType.Error,
             clock.UtcNow,
             ("error", problem),
@@ -81,6 +84,11 @@ public sealed class IngestTrades(IUnitOfWork ledger, IExchange exchange, RecordF
         return ledger.ExecuteAsync(
             async (session, ct) =>
             {
+                if (await session.Audit.ContainsAsync(error.Id, ct).ConfigureAwait(false))
+                {
+                    return false;
+                }
+
                 await session.Audit.AppendAsync(error, ct).ConfigureAwait(false);
                 return true;
             },

@@ -147,6 +147,9 @@ public interface IAuditLog
     /// </summary>
     Task AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken);
 
+    /// <summary>True when an event with this id is stored (e.g. an occurrence already reported: <see cref="AuditEvent.ForOccurrence"/>).</summary>
+    Task<bool> ContainsAsync(Guid id, CancellationToken cancellationToken);
+
     /// <summary>The newest events, optionally of one type, newest first.</summary>
     Task<IReadOnlyList<AuditEvent>> GetRecentAsync(AuditEventType? type, int limit, CancellationToken cancellationToken);
 }

@@ -93,4 +93,25 @@ public sealed record AuditEvent
     /// <summary>A new event with a fresh time-ordered id.</summary>
     public static AuditEvent Create(AuditEventType type, DateTimeOffset now, params (string Key, string Value)[] fields) =>
         new(Guid.CreateVersion7(), type, fields.ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal), now);
+
+    /// <summary>
+    /// An event that stands for one occurrence named by <paramref name="occurrence"/> (e.g. one exchange trade and
+    /// what is wrong with it): its id is derived from that name, so reporting the same occurrence again makes the same
+    /// event, which the audit log stores once.
+    /// </summary>
+    public static AuditEvent ForOccurrence(string occurrence, AuditEventType type, DateTimeOffset now, params (string Key, string Value)[] fields)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(occurrence);
+        return new(NameBasedId(occurrence), type, fields.ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal), now);
+    }
+
+    // A name-based UUID (RFC 9562 version 8, from SHA-256 of the UTF-8 name): the same name always gives the same id.
+    private static Guid NameBasedId(string name)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name), hash);
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash[..16], bigEndian: true);
+    }
 }

@@ -117,14 +117,9 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
     public async Task InsertOnceAsync<TRow>(TRow row, CancellationToken cancellationToken)
         where TRow : class
     {
-        if (!_firstAttempt)
+        if (!_firstAttempt && await IsStoredAsync<TRow>(UuidKey(row).Id, cancellationToken).ConfigureAwait(false))
         {
-            var (key, id) = UuidKey(row);
-            var db = await ForReadAsync(cancellationToken).ConfigureAwait(false);
-            if (await IsStoredAsync<TRow>(db, key, id, cancellationToken).ConfigureAwait(false))
-            {
-                return;
-            }
+            return;
         }
 
         Insert(row);
@@ -151,6 +146,14 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
     /// with <see cref="InsertNew"/> is stored. Null when the unit staged no such row, so that it cannot be told.
     /// </summary>
     public Func<LedgerDbContext, CancellationToken, Task<bool>>? CommitWitness { get; private set; }
+
+    /// <summary>True when a <typeparamref name="TRow"/> with this uuid key is stored (this unit's staged writes sent first).</summary>
+    public async Task<bool> IsStoredAsync<TRow>(Guid id, CancellationToken cancellationToken)
+        where TRow : class
+    {
+        var db = await ForReadAsync(cancellationToken).ConfigureAwait(false);
+        return await IsStoredAsync<TRow>(db, LedgerTable.For<TRow>(Db).Key, id, cancellationToken).ConfigureAwait(false);
+    }
 
     private (LedgerColumn Key, Guid Id) UuidKey<TRow>(TRow row)
         where TRow : class

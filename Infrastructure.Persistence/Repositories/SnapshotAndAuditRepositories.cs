@@ -48,6 +48,8 @@ internal sealed class AuditLog(LedgerSession session) : IAuditLog
             cancellationToken);
     }
 
+    public Task<bool> ContainsAsync(Guid id, CancellationToken cancellationToken) => session.IsStoredAsync<AuditLogRow>(id, cancellationToken);
+
     public async Task<IReadOnlyList<AuditEvent>> GetRecentAsync(AuditEventType? type, int limit, CancellationToken cancellationToken)
     {
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);

@@ -90,6 +90,27 @@ public class TradeIngestion : LedgerTestBase
     }
 
     [Test]
+    public async Task A_foreign_trade_fetched_again_in_later_cycles_is_counted_each_time_and_audited_once()
+    {
+        SeedOpen("open", "8801", quantity: "1");
+        var foreign = Trade("PAPER-T9", "9999", "web_manual", Side.Sell, "64000", "0.1", Start);
+        var other = Trade("PAPER-T10", "9998", "web_manual", Side.Sell, "64000", "0.1", Start.AddMinutes(1));
+        Exchange
+            .SetupSequence(e => e.GetTradesAsync(BtcUsdt, It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync([foreign])
+            .ReturnsAsync([foreign, other])
+            .ReturnsAsync([foreign, other]);
+
+        var cycles = new[] { await Ingest(), await Ingest(), await Ingest() };
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(cycles.Select(c => c.Foreign), Is.EqualTo((int[])[1, 2, 2]));
+            Assert.That(AuditOf(AuditEventType.Error).Select(e => e.Data["exchange_fill_id"]), Is.EquivalentTo((string[])["PAPER-T9", "PAPER-T10"]));
+        }
+    }
+
+    [Test]
     public async Task A_trade_of_an_order_the_ledger_did_not_place_is_counted_foreign_and_audited_as_an_error()
     {
         SeedOpen("open", "8801", quantity: "1");

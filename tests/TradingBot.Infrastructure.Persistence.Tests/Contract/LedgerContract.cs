@@ -790,6 +790,26 @@ public abstract class LedgerContract
     }
 
     [Test]
+    public async Task The_audit_log_tells_whether_an_event_is_stored()
+    {
+        var stored = AuditEvent.ForOccurrence("trade T9|foreign", AuditEventType.Error, T0, ("error", "foreign"));
+        var other = AuditEvent.ForOccurrence("trade T8|foreign", AuditEventType.Error, T0, ("error", "foreign"));
+        await Ledger.ExecuteAsync(
+            async (s, ct) =>
+            {
+                await s.Audit.AppendAsync(stored, ct);
+                return true;
+            },
+            CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(await Read((s, ct) => s.Audit.ContainsAsync(stored.Id, ct)), Is.True);
+            Assert.That(await Read((s, ct) => s.Audit.ContainsAsync(other.Id, ct)), Is.False);
+        }
+    }
+
+    [Test]
     public async Task A_fill_whose_commit_answer_was_lost_is_reported_recorded_and_stored_once()
     {
         var order = await CreateOpenAsync(PendingOrder(quantity: "1"), "lost-fill");
