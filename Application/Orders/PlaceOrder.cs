@@ -24,7 +24,8 @@ public abstract record PlaceOrderOutcome(Order Order)
 {
     /// <summary>The exchange has the order; the ledger records it OPEN (or FILLED once its fills are in).</summary>
     /// <param name="Order">The ledger's order.</param>
-    public sealed record Placed(Order Order) : PlaceOrderOutcome(Order);
+    /// <param name="FillsRecorded">New fills recorded right after the exchange reported the order (partly) filled.</param>
+    public sealed record Placed(Order Order, int FillsRecorded = 0) : PlaceOrderOutcome(Order);
 
     /// <summary>This intent was already resolved earlier; the exchange was not called again.</summary>
     /// <param name="Order">The ledger's order.</param>
@@ -151,14 +152,15 @@ public sealed class PlaceOrder(IUnitOfWork ledger, IExchange exchange, IClock cl
             },
             cancellationToken).ConfigureAwait(false);
 
+        var fills = 0;
         if (!state.FilledQuantity.IsZero)
         {
             // Record the executions now, so a filled market order is FILLED in the ledger right away.
-            await ingestTrades.ExecuteAsync(order.Symbol, order.CreatedAt.AddMinutes(-1), cancellationToken).ConfigureAwait(false);
+            fills = (await ingestTrades.ExecuteAsync(order.Symbol, order.CreatedAt.AddMinutes(-1), cancellationToken).ConfigureAwait(false)).Recorded;
             order = await ledger.ExecuteAsync((session, ct) => session.Orders.FindByIdAsync(order.Id, ct), cancellationToken).ConfigureAwait(false) ?? order;
         }
 
-        return new PlaceOrderOutcome.Placed(order);
+        return new PlaceOrderOutcome.Placed(order, fills);
     }
 
     private async Task<PlaceOrderOutcome> RecordRejectedAsync(Order pending, string reason, CancellationToken cancellationToken)

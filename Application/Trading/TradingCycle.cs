@@ -112,6 +112,12 @@ public sealed class TradingCycle(
             {
                 placed++;
             }
+
+            // A market order's fills are recorded as soon as the exchange reports it filled: this cycle's fills too.
+            if (outcome is PlaceOrderOutcome.Placed { FillsRecorded: var recorded })
+            {
+                fills += recorded;
+            }
         }
 
         return new CycleReport(resolution.Resolved.Count + resolution.Rejected.Count, fills, payments, placed, decisions);

@@ -251,6 +251,21 @@ public class TradingCycleOrder : LedgerTestBase
     }
 
     [Test]
+    public async Task The_fills_of_a_market_order_recorded_as_it_is_placed_count_in_the_cycles_fills()
+    {
+        FundingIs(BtcUsdt, AboveEntry);
+
+        var report = await RunCycle(BtcUsdt);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(report.OrdersPlaced, Is.EqualTo(1));
+            Assert.That(Ledger.Fills, Has.Count.EqualTo(1), "the exchange filled the market order at once");
+            Assert.That(report.FillsRecorded, Is.EqualTo(1));
+        }
+    }
+
+    [Test]
     public async Task An_in_flight_order_on_one_symbol_does_not_hold_back_another_symbol()
     {
         SeedHarvestPending(EthUsdt, Start.AddMinutes(-10));
