@@ -97,6 +97,30 @@ internal sealed class Report(BenchmarkOptions options)
             }
         }
 
+        var split = _fills.Where(f => f.Writers == 1 && f.Ef.Concat(f.Raw).All(r => r.InCommandsPerFill is not null)).ToList();
+        if (split.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine("## Where one writer's time per fill goes (medians of the rounds, ms)");
+            output.WriteLine();
+            output.WriteLine("Inside Npgsql commands: from the start of a command's execution to the end of its results (sending, the server's work and durable commit, reading the answer). Between commands: the client's own work (Domain, mapping, EF Core and the unit of work, or the raw writer).");
+            output.WriteLine();
+            output.WriteLine("| provider | path | wall per fill | inside Npgsql commands | between commands | client CPU | server CPU |");
+            output.WriteLine("|---|---|---:|---:|---:|---:|---:|");
+            foreach (var scenario in split)
+            {
+                foreach (var (path, results) in new[] { ("EF", scenario.Ef), ("raw", scenario.Raw) })
+                {
+                    var wall = FillScenario.Median(results.Select(r => r.WallPerFillPerWriter(1)));
+                    var inside = FillScenario.Median(results.Select(r => r.InCommandsPerFill!.Value));
+                    var between = FillScenario.Median(results.Select(r => r.WallPerFillPerWriter(1) - r.InCommandsPerFill!.Value));
+                    var server = results.All(r => r.ServerCpuPerFill is not null) ? FillScenario.Median(results.Select(r => r.ServerCpuPerFill!.Value)).ToString("F3", CultureInfo.InvariantCulture) : "–";
+                    output.WriteLine(Invariant(
+                        $"| {scenario.Provider} | {path} | {wall:F3} | {inside:F3} | {between:F3} | {FillScenario.Median(results.Select(r => r.ClientCpuPerFill)):F3} | {server} |"));
+                }
+            }
+        }
+
         if (_funding.Count > 0)
         {
             output.WriteLine();

@@ -74,8 +74,20 @@ internal static class Workload
 /// <param name="Collections">Garbage collections (all generations) inside the window.</param>
 /// <param name="ClientCpu">CPU time this process (the client: EF Core or raw ADO.NET, and the runtime) used inside the window, all threads.</param>
 /// <param name="ServerCpu">CPU time the database server's processes used inside the window (null for SQLite, or a server this run did not start).</param>
-internal sealed record ThroughputResult(long Committed, TimeSpan Elapsed, long Total, long AllocatedBytes, TimeSpan GcPause, int Collections, TimeSpan ClientCpu, TimeSpan? ServerCpu)
+/// <param name="InCommands">Time spent inside Npgsql's command executions inside the window, summed over all writers (zero on SQLite).</param>
+/// <param name="Commands">Npgsql command executions that ended inside the window (zero on SQLite).</param>
+internal sealed record ThroughputResult(long Committed, TimeSpan Elapsed, long Total, long AllocatedBytes, TimeSpan GcPause, int Collections, TimeSpan ClientCpu, TimeSpan? ServerCpu, TimeSpan InCommands, long Commands)
 {
+    /// <summary>
+    /// Per fill, the time from Npgsql starting a command to the end of its results (sending, the server's work, the
+    /// durable commit, reading the answer); null on SQLite. With one writer the rest of the wall time per fill is the
+    /// client's own work between commands.
+    /// </summary>
+    public double? InCommandsPerFill => Committed == 0 || Commands == 0 ? null : InCommands.TotalMilliseconds / Committed;
+
+    /// <summary>Wall time per committed fill, per writer.</summary>
+    public double WallPerFillPerWriter(int writers) => Committed == 0 ? 0 : Elapsed.TotalMilliseconds * writers / Committed;
+
     public double ClientCpuPerFill => Committed == 0 ? 0 : ClientCpu.TotalMilliseconds / Committed;
 
     public double? ServerCpuPerFill => Committed == 0 || ServerCpu is not { } server ? null : server.TotalMilliseconds / Committed;
@@ -113,6 +125,8 @@ internal static class Throughput
         int collections;
         TimeSpan cpu;
         TimeSpan? serverCpu;
+        TimeSpan inCommands;
+        long commands;
         try
         {
             await Task.Delay(warmUp);
@@ -123,6 +137,7 @@ internal static class Throughput
             using var process = System.Diagnostics.Process.GetCurrentProcess();
             var cpuBefore = process.TotalProcessorTime;
             var serverCpuBefore = serverCpuNow?.Invoke();
+            var (commandTimeBefore, commandsBefore) = NpgsqlCommandTime.Now;
             var before = Sum(counts);
             var clock = Stopwatch.StartNew();
             await Task.Delay(measure);
@@ -134,6 +149,9 @@ internal static class Throughput
             process.Refresh();
             cpu = process.TotalProcessorTime - cpuBefore;
             serverCpu = serverCpuNow?.Invoke() - serverCpuBefore;
+            var (commandTimeAfter, commandsAfter) = NpgsqlCommandTime.Now;
+            inCommands = commandTimeAfter - commandTimeBefore;
+            commands = commandsAfter - commandsBefore;
         }
         finally
         {
@@ -141,7 +159,7 @@ internal static class Throughput
             await Task.WhenAll(loops);
         }
 
-        return new ThroughputResult(committed, elapsed, Sum(counts), allocated, pause, collections, cpu, serverCpu);
+        return new ThroughputResult(committed, elapsed, Sum(counts), allocated, pause, collections, cpu, serverCpu, inCommands, commands);
     }
 
     private static long Sum(long[] counts)
@@ -164,6 +182,45 @@ internal static class Throughput
                 loop.GetAwaiter().GetResult();
             }
         }
+    }
+}
+
+/// <summary>
+/// The time spent inside Npgsql's command executions, from Npgsql's tracing (its "Npgsql" ActivitySource): each
+/// command's activity runs from the start of its execution to the end of its results. Physical connection opens
+/// are left out. Only with --split: recording the activities costs the raw baseline more than the EF path.
+/// </summary>
+internal static class NpgsqlCommandTime
+{
+    private static long _ticks;
+    private static long _count;
+    private static ActivityListener? _listener;
+
+    /// <summary>The total so far and the number of commands.</summary>
+    public static (TimeSpan Total, long Commands) Now => (TimeSpan.FromTicks(Interlocked.Read(ref _ticks)), Interlocked.Read(ref _count));
+
+    /// <summary>Starts listening (once per process).</summary>
+    public static void Start()
+    {
+        if (_listener is not null)
+        {
+            return;
+        }
+
+        _listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Npgsql",
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+            ActivityStopped = static activity =>
+            {
+                if (!activity.OperationName.StartsWith("CONNECT", StringComparison.Ordinal))
+                {
+                    Interlocked.Add(ref _ticks, activity.Duration.Ticks);
+                    Interlocked.Increment(ref _count);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(_listener);
     }
 }
 
