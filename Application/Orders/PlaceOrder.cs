@@ -213,17 +213,14 @@ internal static class OrderAudit
     /// appends the same event, not a second one); otherwise a fresh one.
     /// </param>
     public static AuditEvent Transition(Order order, OrderStatus before, DateTimeOffset now, string reason, Guid? id = null) =>
-        new(
+        AuditEvent.Create(
             id ?? Guid.CreateVersion7(),
             AuditEventType.StateTransition,
-            new Dictionary<string, string>(StringComparer.Ordinal)
-            {
-                ["order_id"] = order.Id.ToString(),
-                ["idempotency_key"] = order.IdempotencyKey.Value,
-                ["exchange_order_id"] = order.ExchangeOrderId ?? string.Empty,
-                ["from"] = before.ToCode(),
-                ["to"] = order.Status.ToCode(),
-                ["reason"] = reason,
-            },
-            now);
+            now,
+            ("order_id", order.Id.ToString()),
+            ("idempotency_key", order.IdempotencyKey.Value),
+            ("exchange_order_id", order.ExchangeOrderId ?? string.Empty),
+            ("from", before.ToCode()),
+            ("to", order.Status.ToCode()),
+            ("reason", reason));
 }

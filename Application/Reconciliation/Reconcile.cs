@@ -82,8 +82,7 @@ public sealed class Reconcile(IUnitOfWork ledger, IExchange exchange, IClock clo
                     ("differences", differences.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                 };
                 fields.AddRange(differences.Select((d, i) => ($"difference_{i + 1}", d)));
-                var audit = new AuditEvent(auditId, AuditEventType.Reconciliation, fields.ToDictionary(f => f.Item1, f => f.Item2, StringComparer.Ordinal), now);
-                await session.Audit.AppendAsync(audit, ct).ConfigureAwait(false);
+                await session.Audit.AppendAsync(AuditEvent.Create(auditId, AuditEventType.Reconciliation, now, [.. fields]), ct).ConfigureAwait(false);
                 return new ReconciliationReport(differences, snapshot);
             },
             cancellationToken).ConfigureAwait(false);

@@ -92,7 +92,14 @@ public sealed record AuditEvent
 
     /// <summary>A new event with a fresh time-ordered id.</summary>
     public static AuditEvent Create(AuditEventType type, DateTimeOffset now, params (string Key, string Value)[] fields) =>
-        new(Guid.CreateVersion7(), type, fields.ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal), now);
+        Create(Guid.CreateVersion7(), type, now, fields);
+
+    /// <summary>
+    /// An event with an id the caller made beforehand (e.g. before a unit of work, so that a re-run after a lost commit
+    /// answer appends the same event, not a second one).
+    /// </summary>
+    public static AuditEvent Create(Guid id, AuditEventType type, DateTimeOffset now, params (string Key, string Value)[] fields) =>
+        new(id, type, fields.ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal), now);
 
     /// <summary>
     /// An event that stands for one occurrence named by <paramref name="occurrence"/> (e.g. one exchange trade and
@@ -102,7 +109,7 @@ public sealed record AuditEvent
     public static AuditEvent ForOccurrence(string occurrence, AuditEventType type, DateTimeOffset now, params (string Key, string Value)[] fields)
     {
         ArgumentException.ThrowIfNullOrEmpty(occurrence);
-        return new(NameBasedId(occurrence), type, fields.ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal), now);
+        return Create(NameBasedId(occurrence), type, now, fields);
     }
 
     // A name-based UUID (RFC 9562 version 8, from SHA-256 of the UTF-8 name): the same name always gives the same id.
