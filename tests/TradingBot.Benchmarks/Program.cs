@@ -149,7 +149,7 @@ async Task<ThroughputResult> RecordFillsAsync(LedgerProvider provider, bool raw,
         fillWriters.Clear();
         var counts = LedgerCheck.Expect(await LedgerCheck.CountAsync(ledger, token), writers, result.Total);
         Console.WriteLine(Invariant(
-            $"{result.PerSecond:F1} fills/s ({result.Committed:N0} in {result.Elapsed.TotalSeconds:F2} s; {result.ClientCpuPerFill:F3} ms client CPU{(result.ServerCpuPerFill is { } server ? $", {server:F3} ms server CPU" : "")}{(result.InCommandsPerFill is { } inCommands ? $", {inCommands:F3} ms inside Npgsql commands" : "")} and {result.AllocatedPerFill / 1024:F1} KiB allocated per fill, GC paused {result.GcPauseShare:P1} of the time in {result.Collections} collections; rows check OK: {counts})"));
+            $"{result.PerSecond:F1} fills/s ({result.Committed:N0} in {result.Elapsed.TotalSeconds:F2} s; {result.ClientCpuPerFill:F3} ms client CPU{(result.ServerCpuPerFill is { } server ? $", {server:F3} ms server CPU" : "")}{(result.InCommandsPerFill is { } inCommands ? $", {inCommands:F3} ms inside Npgsql commands" : "")} and {result.AllocatedPerFill / 1024:F1} KiB allocated per fill, GC paused {result.GcPauseShare:P1} of the time in {result.Collections} collections{(result.HostSteal is { } steal ? $", host CPU stolen {steal:P1}" : "")}; rows check OK: {counts})"));
         return result;
     }
     finally

@@ -92,8 +92,12 @@ internal sealed class Report(BenchmarkOptions options)
                 pgbench += scenario.PgbenchLedger.Count > 0
                     ? Invariant($"; pgbench with the ledger's statements {Rounds(scenario.PgbenchLedger.Select(p => p.Tps))} (latency average {string.Join(" / ", scenario.PgbenchLedger.Select(p => p.LatencyMs.ToString("F3", CultureInfo.InvariantCulture)))} ms)")
                     : "";
+                static string Totals(IEnumerable<ThroughputResult> results) => string.Join(" / ", results.Select(r => r.Total.ToString("N0", CultureInfo.InvariantCulture)));
+                static string Steal(IReadOnlyList<ThroughputResult> results) => results.All(r => r.HostSteal is not null)
+                    ? Invariant($"; host CPU stolen {string.Join(" / ", results.Select(r => (r.HostSteal!.Value * 100).ToString("F1", CultureInfo.InvariantCulture)))} %")
+                    : "";
                 output.WriteLine(Invariant(
-                    $"- {scenario.Provider}, {scenario.Writers} writer(s): EF {Rounds(scenario.Ef.Select(r => r.PerSecond))} ({string.Join(" / ", scenario.Ef.Select(r => r.Total.ToString("N0", CultureInfo.InvariantCulture)))} fills), raw {Rounds(scenario.Raw.Select(r => r.PerSecond))} ({string.Join(" / ", scenario.Raw.Select(r => r.Total.ToString("N0", CultureInfo.InvariantCulture)))} fills){pgbench}"));
+                    $"- {scenario.Provider}, {scenario.Writers} writer(s): EF {Rounds(scenario.Ef.Select(r => r.PerSecond))} ({Totals(scenario.Ef)} fills{Steal(scenario.Ef)}), raw {Rounds(scenario.Raw.Select(r => r.PerSecond))} ({Totals(scenario.Raw)} fills{Steal(scenario.Raw)}){pgbench}"));
             }
         }
 

@@ -76,7 +76,11 @@ internal static class Workload
 /// <param name="ServerCpu">CPU time the database server's processes used inside the window (null for SQLite, or a server this run did not start).</param>
 /// <param name="InCommands">Time spent inside Npgsql's command executions inside the window, summed over all writers (zero on SQLite).</param>
 /// <param name="Commands">Npgsql command executions that ended inside the window (zero on SQLite).</param>
-internal sealed record ThroughputResult(long Committed, TimeSpan Elapsed, long Total, long AllocatedBytes, TimeSpan GcPause, int Collections, TimeSpan ClientCpu, TimeSpan? ServerCpu, TimeSpan InCommands, long Commands)
+/// <param name="HostSteal">
+/// The share of this machine's CPU time that its hypervisor gave to other guests inside the window ("steal" in
+/// /proc/stat), over all cores; null where the operating system does not report it.
+/// </param>
+internal sealed record ThroughputResult(long Committed, TimeSpan Elapsed, long Total, long AllocatedBytes, TimeSpan GcPause, int Collections, TimeSpan ClientCpu, TimeSpan? ServerCpu, TimeSpan InCommands, long Commands, double? HostSteal = null)
 {
     /// <summary>
     /// Per fill, the time from Npgsql starting a command to the end of its results (sending, the server's work, the
@@ -127,6 +131,7 @@ internal static class Throughput
         TimeSpan? serverCpu;
         TimeSpan inCommands;
         long commands;
+        double? steal;
         try
         {
             await Task.Delay(warmUp);
@@ -138,6 +143,7 @@ internal static class Throughput
             var cpuBefore = process.TotalProcessorTime;
             var serverCpuBefore = serverCpuNow?.Invoke();
             var (commandTimeBefore, commandsBefore) = NpgsqlCommandTime.Now;
+            var hostBefore = HostCpu.Now();
             var before = Sum(counts);
             var clock = Stopwatch.StartNew();
             await Task.Delay(measure);
@@ -152,6 +158,7 @@ internal static class Throughput
             var (commandTimeAfter, commandsAfter) = NpgsqlCommandTime.Now;
             inCommands = commandTimeAfter - commandTimeBefore;
             commands = commandsAfter - commandsBefore;
+            steal = HostCpu.StealShare(hostBefore, HostCpu.Now());
         }
         finally
         {
@@ -159,7 +166,7 @@ internal static class Throughput
             await Task.WhenAll(loops);
         }
 
-        return new ThroughputResult(committed, elapsed, Sum(counts), allocated, pause, collections, cpu, serverCpu, inCommands, commands);
+        return new ThroughputResult(committed, elapsed, Sum(counts), allocated, pause, collections, cpu, serverCpu, inCommands, commands, steal);
     }
 
     private static long Sum(long[] counts)
@@ -222,6 +229,44 @@ internal static class NpgsqlCommandTime
         };
         ActivitySource.AddActivityListener(_listener);
     }
+}
+
+/// <summary>
+/// The machine's CPU time by kind, from the first line of /proc/stat (Linux): on a virtual machine, "steal" is the time
+/// a virtual CPU was ready to run but the hypervisor ran another guest. Both the client and a local server lose it,
+/// and a path that needs more CPU per fill loses more wall time to it.
+/// </summary>
+internal static class HostCpu
+{
+    /// <summary>Stolen and total clock ticks so far (all cores), or null where /proc/stat is not there or has no steal.</summary>
+    public static (long Steal, long Total)? Now()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        try
+        {
+            // "cpu  user nice system idle iowait irq softirq steal guest guest_nice"; guest time is already in user.
+            var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length < 9 || fields[0] != "cpu")
+            {
+                return null;
+            }
+
+            var ticks = fields.Skip(1).Take(8).Select(f => long.Parse(f, CultureInfo.InvariantCulture)).ToArray();
+            return (ticks[7], ticks.Sum());
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The share of CPU time stolen between two readings; null when either is missing or no time passed.</summary>
+    public static double? StealShare((long Steal, long Total)? before, (long Steal, long Total)? after) =>
+        before is { } b && after is { } a && a.Total > b.Total ? (double)(a.Steal - b.Steal) / (a.Total - b.Total) : null;
 }
 
 /// <summary>CPU time of a local process tree, from /proc (Linux); zero elsewhere.</summary>
