@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using TradingBot.Application.Ports;
+using TradingBot.Infrastructure.Persistence.Configurations;
 using TradingBot.Infrastructure.Persistence.Repositories;
 
 namespace TradingBot.Infrastructure.Persistence;
@@ -32,6 +33,47 @@ public sealed class LedgerUnitOfWork(IDbContextFactory<LedgerDbContext> contexts
             static (_, attempts, ct) => attempts.RunAsync(ct),
             null,
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<T> ReadAsync<T>(Func<ILedgerSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        await using var first = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var reads = new SnapshotReads<T>(contexts, first, _memory, work);
+        return await first.Database.CreateExecutionStrategy().ExecuteAsync(
+            reads,
+            static (_, reads, ct) => reads.RunAsync(ct),
+            null,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    // A read-only unit: its reads in one snapshot transaction (see LedgerDialect.SnapshotIsolation), a fresh context per attempt.
+    private sealed class SnapshotReads<T>(IDbContextFactory<LedgerDbContext> contexts, LedgerDbContext first, LedgerMemory memory, Func<ILedgerSession, CancellationToken, Task<T>> work)
+    {
+        private bool _firstUsed;
+
+        public async Task<T> RunAsync(CancellationToken cancellationToken)
+        {
+            if (!_firstUsed)
+            {
+                _firstUsed = true;
+                return await RunOnceAsync(first, cancellationToken).ConfigureAwait(false);
+            }
+
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+            return await RunOnceAsync(db, cancellationToken).ConfigureAwait(false);
+        }
+
+        private async Task<T> RunOnceAsync(LedgerDbContext db, CancellationToken cancellationToken)
+        {
+            db.Database.AutoSavepointsEnabled = false;
+            await using var transaction = await db.Database.BeginTransactionAsync(LedgerDialect.SnapshotIsolation(db), cancellationToken).ConfigureAwait(false);
+            await using var session = new LedgerSession(db, memory, firstAttempt: false, readOnly: true);
+            var result = await work(session, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return result;
+        }
     }
 
     private sealed class Attempts<T>(IDbContextFactory<LedgerDbContext> contexts, LedgerDbContext first, LedgerMemory memory, Func<ILedgerSession, CancellationToken, Task<T>> work)

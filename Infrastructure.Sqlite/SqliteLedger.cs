@@ -39,10 +39,23 @@ public static class SqliteLedger
             throw new ArgumentException("the SQLite connection string names no database file ('Data Source=...')", nameof(connectionString));
         }
 
+        if (builder.Cache == SqliteCacheMode.Shared || SharedCacheUri(builder.DataSource))
+        {
+            // A shared cache locks tables instead of the file and lets a read-uncommitted connection see other
+            // connections' uncommitted writes: the ledger's write lock, busy timeout and snapshot reads assume neither.
+            throw new ArgumentException("the SQLite ledger does not run on a shared cache ('Cache=Shared'); remove it or use 'Cache=Private'", nameof(connectionString));
+        }
+
         builder.ForeignKeys = true;
         builder.DefaultTimeout = (int)BusyTimeout.TotalSeconds;
         return builder.ToString();
     }
+
+    // A URI file name ("file:ledger.db?cache=shared") asks SQLite itself for a shared cache.
+    private static bool SharedCacheUri(string dataSource) =>
+        dataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase)
+        && dataSource.IndexOf('?', StringComparison.Ordinal) is var query and >= 0
+        && dataSource[(query + 1)..].Split('&').Any(p => p.Equals("cache=shared", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Creates the database file's folder, at the ledger's first use.</summary>
     private static string EnsureFolder(string preparedConnectionString)

@@ -214,4 +214,12 @@ public interface IUnitOfWork
 {
     /// <summary>Runs <paramref name="work"/> in one transaction and returns its result.</summary>
     Task<T> ExecuteAsync<T>(Func<ILedgerSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Runs read-only <paramref name="work"/> whose reads all see the ledger as it was at one moment, however many
+    /// units commit meanwhile, and returns its result: for checks that compare several tables (orders against their
+    /// fills, positions against a replay). It does not hold up writers. Staging a write in it throws
+    /// <see cref="InvalidOperationException"/> and writes nothing.
+    /// </summary>
+    Task<T> ReadAsync<T>(Func<ILedgerSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken);
 }

@@ -29,7 +29,9 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
     public async Task<VerificationReport> ExecuteAsync(TimeSpan pendingGrace, CancellationToken cancellationToken)
     {
         var violations = new List<string>(await integrity.CheckStorageAsync(cancellationToken).ConfigureAwait(false));
-        var (orders, fills, positions, payments) = await ledger.ExecuteAsync(
+        // One snapshot: a fill committed by a running worker between two of these reads would otherwise look like an
+        // order whose fills do not add up.
+        var (orders, fills, positions, payments) = await ledger.ReadAsync(
             async (session, ct) =>
             {
                 var allPositions = await session.Positions.GetAllAsync(ct).ConfigureAwait(false);

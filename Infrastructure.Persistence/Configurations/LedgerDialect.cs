@@ -42,6 +42,16 @@ public sealed class LedgerDialect
         return SqliteByModel.GetValue(db.Model, _ => new StrongBox<bool>(IsSqliteProvider(db.Database.ProviderName))).Value;
     }
 
+    /// <summary>
+    /// The isolation level of a read-only unit's transaction (<see cref="LedgerUnitOfWork.ReadAsync{T}"/>): every read
+    /// sees one snapshot, and writers are not held up. Postgres: REPEATABLE READ, whose snapshot is taken at the first
+    /// statement. SQLite in WAL mode: a deferred <c>BEGIN</c>, whose first read fixes the snapshot without taking the write
+    /// lock; Microsoft.Data.Sqlite begins one for <see cref="System.Data.IsolationLevel.ReadUncommitted"/>, whose dirty
+    /// reads exist only on a shared cache, which the SQLite ledger refuses (see <c>SqliteLedger.PrepareConnectionString</c>).
+    /// </summary>
+    public static System.Data.IsolationLevel SnapshotIsolation(DbContext db) =>
+        RunsOnSqlite(db) ? System.Data.IsolationLevel.ReadUncommitted : System.Data.IsolationLevel.RepeatableRead;
+
     /// <summary>True for SQLite, false for Postgres; refuses providers the ledger was not built for.</summary>
     private static bool IsSqliteProvider(string? providerName) => providerName switch
     {

@@ -20,6 +20,7 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
     private readonly bool _sqlite;
     private readonly LedgerMemory _memory;
     private readonly bool _firstAttempt;
+    private readonly bool _readOnly;
     // The rows this unit writes, latest values by key: remembered once the unit commits.
     private readonly Dictionary<Guid, OrderRow> _ordersWritten = [];
     private readonly Dictionary<(string Exchange, string Symbol), PositionRow> _positionsWritten = [];
@@ -30,11 +31,12 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
     /// A session on <paramref name="db"/> for one attempt of a unit of work. Only a unit's <paramref name="firstAttempt"/>
     /// may take record-fill's rows from <paramref name="memory"/> instead of reading them.
     /// </summary>
-    public LedgerSession(LedgerDbContext db, LedgerMemory memory, bool firstAttempt)
+    public LedgerSession(LedgerDbContext db, LedgerMemory memory, bool firstAttempt, bool readOnly = false)
     {
         Db = db;
         _memory = memory;
         _firstAttempt = firstAttempt;
+        _readOnly = readOnly;
         _sqlite = LedgerDialect.RunsOnSqlite(db);
     }
 
@@ -104,7 +106,9 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
     public void Insert<TRow>(TRow row)
         where TRow : class
     {
-        _writes.Insert(LedgerTable.For<TRow>(Db), row);
+        var table = LedgerTable.For<TRow>(Db);
+        RefuseWriteIfReadOnly(table);
+        _writes.Insert(table, row);
         NoteWritten(row);
     }
 
@@ -178,8 +182,18 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
         where TRow : class
     {
         var table = LedgerTable.For<TRow>(Db);
+        RefuseWriteIfReadOnly(table);
         _writes.Update(table, row, table.ColumnsFor(set), seen, seen is null ? [] : table.ColumnsFor(expected));
         NoteWritten(row);
+    }
+
+    private void RefuseWriteIfReadOnly(LedgerTable table)
+    {
+        if (_readOnly)
+        {
+            throw new InvalidOperationException(
+                $"a read-only unit of work (IUnitOfWork.ReadAsync) tried to write to {table.RawName}; nothing was written. Run writes through IUnitOfWork.ExecuteAsync");
+        }
     }
 
     /// <summary>Sends what is staged and commits: the unit of work's writes become durable together, or not at all.</summary>

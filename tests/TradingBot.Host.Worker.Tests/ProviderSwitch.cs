@@ -93,6 +93,7 @@ public sealed class ProviderSwitch
     }
 
     [TestCase("Sqlite", "Data Source=data/x.db;Cache=Sometimes")]
+    [TestCase("Sqlite", "Data Source=data/x.db;Cache=Shared")]
     [TestCase("Postgres", "Host=;Foo")]
     [TestCase("Postgres", "")]
     public async Task A_malformed_connection_string_stops_with_a_message_naming_the_setting(string provider, string connectionString)

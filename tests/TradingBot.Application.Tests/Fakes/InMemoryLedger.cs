@@ -74,6 +74,21 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
         }
     }
 
+    /// <summary>Runs read-only work on the state as it is (one snapshot: units wait for it); a write throws.</summary>
+    public async Task<T> ReadAsync<T>(Func<ILedgerSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            return await work(new Session(_state.Copy(), this, readOnly: true), cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     public void Dispose() => _gate.Dispose();
 
     private void Step(string name)
@@ -119,10 +134,20 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
         };
     }
 
-    private sealed class Session(State state, InMemoryLedger owner) :
+    private sealed class Session(State state, InMemoryLedger owner, bool readOnly = false) :
         ILedgerSession, IOrderRepository, IFillRepository, IPositionRepository, IFundingSnapshotRepository,
         IFundingPaymentRepository, IStateSnapshotRepository, IAuditLog
     {
+        private void WriteStep(string name)
+        {
+            if (readOnly)
+            {
+                throw new InvalidOperationException($"a read-only unit of work tried to write ({name})");
+            }
+
+            owner.Step(name);
+        }
+
         public IOrderRepository Orders => this;
 
         public IFillRepository Fills => this;
@@ -139,7 +164,7 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
 
         public Task<OrderCreation> CreateAsync(Order order, CancellationToken cancellationToken)
         {
-            owner.Step("Orders.Create");
+            WriteStep("Orders.Create");
             var existing = state.Orders.Values.FirstOrDefault(o => o.IdempotencyKey == order.IdempotencyKey);
             if (existing is not null)
             {
@@ -152,7 +177,7 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
 
         public Task UpdateAsync(Order order, CancellationToken cancellationToken)
         {
-            owner.Step("Orders.Update");
+            WriteStep("Orders.Update");
             if (!state.Orders.ContainsKey(order.Id))
             {
                 throw new InvalidOperationException($"no order {order.Id} to update");
@@ -193,7 +218,7 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
 
         public Task<bool> TryAddAsync(Fill fill, long sequence, CancellationToken cancellationToken)
         {
-            owner.Step("Fills.TryAdd");
+            WriteStep("Fills.TryAdd");
             if (state.Fills.ContainsKey(fill.ExchangeFillId))
             {
                 return Task.FromResult(false);
@@ -229,7 +254,7 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
 
         public Task SaveAsync(Position position, CancellationToken cancellationToken)
         {
-            owner.Step("Positions.Save");
+            WriteStep("Positions.Save");
             state.Positions[(position.Exchange, position.Symbol)] = Clone(position);
             return Task.CompletedTask;
         }
@@ -239,7 +264,7 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
 
         public Task AppendAsync(FundingSnapshot snapshot, CancellationToken cancellationToken)
         {
-            owner.Step("FundingSnapshots.Append");
+            WriteStep("FundingSnapshots.Append");
             if (state.Snapshots.All(s => s.Id != snapshot.Id))
             {
                 state.Snapshots.Add(snapshot);
@@ -258,7 +283,7 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
 
         public Task<bool> TryAddAsync(FundingPayment payment, CancellationToken cancellationToken)
         {
-            owner.Step("FundingPayments.TryAdd");
+            WriteStep("FundingPayments.TryAdd");
             return Task.FromResult(state.Payments.TryAdd(payment.ExchangePaymentId, payment));
         }
 
@@ -272,7 +297,7 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
 
         public Task AddAsync(StateSnapshot snapshot, CancellationToken cancellationToken)
         {
-            owner.Step("StateSnapshots.Add");
+            WriteStep("StateSnapshots.Add");
             if (state.StateSnapshots.All(s => s.Id != snapshot.Id))
             {
                 state.StateSnapshots.Add(snapshot);
@@ -286,7 +311,7 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
 
         public Task AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
         {
-            owner.Step("Audit.Append");
+            WriteStep("Audit.Append");
 
             // Once by id, as the port says.
             if (state.Audit.All(a => a.Id != auditEvent.Id))

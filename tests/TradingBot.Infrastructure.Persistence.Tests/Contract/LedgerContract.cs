@@ -609,6 +609,55 @@ public abstract class LedgerContract
         Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM audit_log"), Is.EqualTo(2));
     }
 
+    // ---------------------------------------------------------------- read-only units
+
+    [Test]
+    public async Task A_read_only_unit_sees_one_snapshot_while_other_units_commit_without_waiting_for_it()
+    {
+        var order = await CreateOpenAsync(PendingOrder(), "8389765537");
+        var recordFill = NewRecordFill();
+
+        var (fillsBefore, fillsAfter, ordersAfter, recorded) = await Ledger.ReadAsync(
+            async (s, ct) =>
+            {
+                var before = await s.Fills.GetAllAsync(ct);
+                // Another unit commits a fill and a new order while this one is open: it must not wait for it.
+                var result = await recordFill.ExecuteAsync(FillOf(order, "t-1", "64000", "0.1"), ct).WaitAsync(TimeSpan.FromSeconds(10), ct);
+                await CreateAsync(PendingOrder("close")).WaitAsync(TimeSpan.FromSeconds(10), ct);
+                return (before.Count, (await s.Fills.GetAllAsync(ct)).Count, (await s.Orders.GetAllAsync(ct)).Count, result.Status);
+            },
+            CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(recorded, Is.EqualTo(RecordFillStatus.Recorded));
+            Assert.That((fillsBefore, fillsAfter, ordersAfter), Is.EqualTo((0, 0, 1)), "the reads after the other units committed still see the moment of the first read");
+            Assert.That((await Read((s, ct) => s.Fills.GetAllAsync(ct))).Count, Is.EqualTo(1));
+            Assert.That((await Read((s, ct) => s.Orders.GetAllAsync(ct))).Count, Is.EqualTo(2));
+        }
+    }
+
+    [Test]
+    public async Task A_read_only_unit_that_tries_to_write_fails_and_writes_nothing()
+    {
+        var order = PendingOrder();
+
+        var error = Assert.ThrowsAsync<InvalidOperationException>(() => Ledger.ReadAsync(
+            async (s, ct) =>
+            {
+                await s.Audit.AppendAsync(AuditEvent.Create(AuditEventType.Decision, T0, ("step", "1")), ct);
+                return await s.Orders.CreateAsync(order, ct);
+            },
+            CancellationToken.None));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(error!.Message, Does.Contain("read-only").And.Contain("audit_log"));
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM orders"), Is.EqualTo(0));
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM audit_log"), Is.EqualTo(0));
+        }
+    }
+
     [Test]
     public async Task An_over_fill_is_refused_and_writes_nothing()
     {

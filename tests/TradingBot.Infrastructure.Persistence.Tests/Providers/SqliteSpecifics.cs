@@ -45,6 +45,15 @@ public sealed class SqliteSpecifics
         }
     }
 
+    [TestCase("Data Source=ledger.db;Cache=Shared")]
+    [TestCase("Data Source=file:ledger?mode=memory&cache=shared")]
+    public void A_shared_cache_is_refused_with_a_message_naming_it(string connectionString)
+    {
+        var error = Assert.Throws<ArgumentException>(() => SqliteLedger.PrepareConnectionString(connectionString));
+
+        Assert.That(error!.Message, Does.Contain("shared cache"));
+    }
+
     [Test]
     public async Task Ledger_connections_run_in_wal_with_full_sync_foreign_keys_and_a_busy_timeout()
     {
