@@ -1,5 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql;
 using TradingBot.Infrastructure.Postgres;
 using TradingBot.Infrastructure.Sqlite;
@@ -50,6 +52,26 @@ public abstract class MigrationContract
         {
             Assert.That(await TablesAsync(db), Is.SupersetOf(LedgerTables));
             Assert.That(await IndexesAsync(db), Is.SupersetOf(AdrIndexes));
+            Assert.That(await db.Database.GetPendingMigrationsAsync(), Is.Empty);
+        }
+    }
+
+    [Test]
+    public async Task Every_migration_reverts_and_the_migrations_then_apply_again()
+    {
+        await using var db = await EmptyDatabaseAsync();
+        await db.Database.MigrateAsync();
+        var indexes = await IndexesAsync(db);
+        var migrator = db.GetService<IMigrator>();
+
+        await migrator.MigrateAsync(Migration.InitialDatabase);
+        var tablesReverted = await TablesAsync(db);
+        await db.Database.MigrateAsync();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(tablesReverted, Has.None.AnyOf(LedgerTables));
+            Assert.That(await IndexesAsync(db), Is.EquivalentTo(indexes));
             Assert.That(await db.Database.GetPendingMigrationsAsync(), Is.Empty);
         }
     }

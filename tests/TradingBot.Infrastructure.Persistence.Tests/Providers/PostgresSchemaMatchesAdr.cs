@@ -106,6 +106,28 @@ public sealed class PostgresSchemaMatchesAdr
         Assert.That(rows, Has.Count.EqualTo(1).And.One.Contains(fragment));
     }
 
+    // The ADR's TEXT UNIQUE columns are UNIQUE constraints with Postgres's own names, as are the ledger's two of the same style.
+    [TestCase("orders_exchange_order_id_key", "orders", "UNIQUE (exchange_order_id)")]
+    [TestCase("orders_idempotency_key_key", "orders", "UNIQUE (idempotency_key)")]
+    [TestCase("fills_exchange_fill_id_key", "fills", "UNIQUE (exchange_fill_id)")]
+    [TestCase("positions_exchange_symbol_key", "positions", "UNIQUE (exchange, symbol)")]
+    [TestCase("funding_payments_exchange_payment_id_key", "funding_payments", "UNIQUE (exchange_payment_id)")]
+    public async Task Each_unique_column_is_a_unique_constraint(string name, string table, string definition)
+    {
+        var rows = await QueryAsync(
+            $"SELECT c.table_name || '|' || pg_get_constraintdef(k.oid) FROM pg_constraint k JOIN information_schema.table_constraints c ON c.constraint_name = k.conname AND c.constraint_type = 'UNIQUE' WHERE k.conname = '{name}' AND k.contype = 'u'");
+
+        Assert.That(rows, Has.Count.EqualTo(1).And.One.EqualTo($"{table}|{definition}"));
+    }
+
+    [Test]
+    public async Task The_funding_rate_column_says_its_unit()
+    {
+        var rows = await QueryAsync("SELECT col_description('funding_snapshots'::regclass, attnum) FROM pg_attribute WHERE attrelid = 'funding_snapshots'::regclass AND attname = 'funding_rate_bps'");
+
+        Assert.That(rows, Has.Count.EqualTo(1).And.One.Contains("1e-8 units"));
+    }
+
     [Test]
     public async Task Fills_reference_orders_with_on_delete_cascade()
     {
