@@ -17,12 +17,7 @@ internal static class ExchangeComposition
     /// <summary>Registers the configured adapter; a wrong value throws <see cref="HostConfigurationException"/> naming it.</summary>
     public static ExchangeKind AddConfiguredExchange(IServiceCollection services, IConfiguration configuration, LedgerSettings ledger)
     {
-        var kindText = configuration["Exchange:Kind"];
-        var kind = ExchangeKind.Paper;
-        if (!string.IsNullOrWhiteSpace(kindText) && (!Enum.TryParse(kindText.Trim(), ignoreCase: true, out kind) || !Enum.IsDefined(kind)))
-        {
-            throw new HostConfigurationException($"Exchange:Kind is '{kindText}'; expected Paper or Binance.");
-        }
+        var kind = ConfigurationChoice.Parse(configuration["Exchange:Kind"], "Exchange:Kind", ExchangeKind.Paper);
 
         var symbols = configuration.GetSection("Strategy:Symbols").Get<string[]>() ?? [];
         if (kind == ExchangeKind.Paper)

@@ -18,16 +18,7 @@ internal sealed record LedgerSettings(LedgerProvider Provider, string Connection
     /// <summary>Reads the settings; a wrong value throws <see cref="HostConfigurationException"/> naming it.</summary>
     public static LedgerSettings From(IConfiguration configuration)
     {
-        var providerText = configuration["Ledger:Provider"];
-        LedgerProvider provider;
-        if (string.IsNullOrWhiteSpace(providerText))
-        {
-            provider = LedgerProvider.Sqlite;
-        }
-        else if (!Enum.TryParse(providerText.Trim(), ignoreCase: true, out provider) || !Enum.IsDefined(provider))
-        {
-            throw new HostConfigurationException($"Ledger:Provider is '{providerText}'; expected Sqlite or Postgres.");
-        }
+        var provider = ConfigurationChoice.Parse(configuration["Ledger:Provider"], "Ledger:Provider", LedgerProvider.Sqlite);
 
         var migrateText = configuration["Ledger:MigrateOnStart"];
         var migrateOnStart = true;

@@ -21,6 +21,7 @@ public sealed class BadConfiguration
         yield return new TestCaseData(new Dictionary<string, string> { ["Strategy__EntryFundingRateBps"] = "0.5", ["Strategy__ExitFundingRateBps"] = "1" }, "Strategy:EntryFundingRateBps").SetName("entry threshold below exit");
         yield return new TestCaseData(new Dictionary<string, string> { ["Worker__PollInterval"] = "-00:00:01" }, "Worker:PollInterval").SetName("negative poll interval");
         yield return new TestCaseData(new Dictionary<string, string> { ["Exchange__Kind"] = "Kraken" }, "Exchange:Kind").SetName("unknown exchange");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Exchange__Kind"] = "1" }, "Exchange:Kind").SetName("exchange kind given as a number");
     }
 
     [TestCaseSource(nameof(WrongValues))]

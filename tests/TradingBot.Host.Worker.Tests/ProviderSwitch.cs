@@ -80,6 +80,8 @@ public sealed class ProviderSwitch
 
     [TestCase("Mongo")]
     [TestCase("SqlServer")]
+    [TestCase("1")]
+    [TestCase("Sqlite,Postgres")]
     public async Task An_unknown_provider_stops_with_a_message_naming_the_setting(string provider)
     {
         var result = await WorkerProcess.RunAsync(_folder, new Dictionary<string, string> { ["Ledger__Provider"] = provider }, Timeout, "migrate");
