@@ -20,11 +20,21 @@ internal sealed class StateSnapshotRepository(LedgerSession session) : IStateSna
     {
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
 
-        // The exchange lives inside the JSON; a bot reconciles with one exchange, so the newest few suffice.
-        var rows = await db.StateSnapshots.AsNoTracking().OrderByDescending(s => s.ReconciledAt).Take(16)
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
-        return rows.Select(r => LedgerJson.DeserializeSnapshot(r.Id, r.ReconciledAt, r.Snapshot))
-            .FirstOrDefault(s => s.Exchange == exchange);
+        // The exchange lives inside the JSON, so the newest snapshots are read a page at a time until one is of this
+        // exchange; a bot that reconciles with one exchange finds it in the first page.
+        const int Page = 16;
+        for (var skip = 0; ; skip += Page)
+        {
+            var rows = await db.StateSnapshots.AsNoTracking()
+                .OrderByDescending(s => s.ReconciledAt).ThenByDescending(s => s.Id)
+                .Skip(skip).Take(Page)
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            var match = rows.Select(r => LedgerJson.DeserializeSnapshot(r.Id, r.ReconciledAt, r.Snapshot)).FirstOrDefault(s => s.Exchange == exchange);
+            if (match is not null || rows.Count < Page)
+            {
+                return match;
+            }
+        }
     }
 }
 

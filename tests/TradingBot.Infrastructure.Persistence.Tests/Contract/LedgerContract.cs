@@ -765,6 +765,35 @@ public abstract class LedgerContract
     }
 
     [Test]
+    public async Task The_latest_state_snapshot_of_an_exchange_is_found_behind_many_newer_ones_of_another()
+    {
+        var other = new ExchangeName("OTHER");
+        static StateSnapshot Of(ExchangeName exchange, DateTimeOffset at) => new(Guid.CreateVersion7(), exchange, at, [], [], []);
+        var older = Of(Binance, T0.AddMinutes(-1));
+        var latest = Of(Binance, T0);
+        await Ledger.ExecuteAsync(
+            async (s, ct) =>
+            {
+                await s.StateSnapshots.AddAsync(older, ct);
+                await s.StateSnapshots.AddAsync(latest, ct);
+                for (var i = 1; i <= 40; i++)
+                {
+                    await s.StateSnapshots.AddAsync(Of(other, T0.AddSeconds(i)), ct);
+                }
+
+                return 0;
+            },
+            CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That((await Read((s, ct) => s.StateSnapshots.GetLatestAsync(Binance, ct)))?.Id, Is.EqualTo(latest.Id));
+            Assert.That((await Read((s, ct) => s.StateSnapshots.GetLatestAsync(other, ct)))?.ReconciledAt, Is.EqualTo(T0.AddSeconds(40)));
+            Assert.That(await Read((s, ct) => s.StateSnapshots.GetLatestAsync(new ExchangeName("NONE"), ct)), Is.Null);
+        }
+    }
+
+    [Test]
     public async Task Audit_events_round_trip_newest_first()
     {
         await Ledger.ExecuteAsync(
