@@ -177,6 +177,42 @@ public sealed class PostgresServer : IAsyncDisposable
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Takes <paramref name="database"/> away from its clients for <paramref name="outage"/>, on any server: it stops
+    /// taking connections and every open one is terminated, as in a server restart; then it takes connections again.
+    /// A local cluster is stopped and started instead (<see cref="StopServerAsync"/>), which is the whole server going away.
+    /// </summary>
+    public async Task InterruptAsync(string database, TimeSpan outage, CancellationToken cancellationToken = default)
+    {
+        if (CanRestart)
+        {
+            await StopServerAsync().ConfigureAwait(false);
+            await Task.Delay(outage, cancellationToken).ConfigureAwait(false);
+            await StartServerAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, $"ALTER DATABASE \"{database}\" ALLOW_CONNECTIONS false", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ExecuteAsync(connection, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}' AND pid <> pg_backend_pid()", cancellationToken).ConfigureAwait(false);
+            await Task.Delay(outage, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await ExecuteAsync(connection, $"ALTER DATABASE \"{database}\" ALLOW_CONNECTIONS true", CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Stops the local cluster (fast shutdown), for outage tests.</summary>
     public Task StopServerAsync() =>
         (_cluster ?? throw new InvalidOperationException("only a local cluster can be stopped by the tests")).StopAsync();
