@@ -23,16 +23,8 @@ public sealed class LedgerUnitOfWork(IDbContextFactory<LedgerDbContext> contexts
     public async Task<T> ExecuteAsync<T>(Func<ILedgerSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
-
-        // The context that supplies the execution strategy also runs the first attempt: one context (and, on
-        // SQLite, one kept connection whose page cache stays warm) per unit of work.
         await using var first = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var attempts = new Attempts<T>(contexts, first, _memory, work);
-        return await first.Database.CreateExecutionStrategy().ExecuteAsync(
-            attempts,
-            static (_, attempts, ct) => attempts.RunAsync(ct),
-            null,
-            cancellationToken).ConfigureAwait(false);
+        return await RunAsync(first, new Attempts<T>(contexts, first, _memory, work), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -40,16 +32,26 @@ public sealed class LedgerUnitOfWork(IDbContextFactory<LedgerDbContext> contexts
     {
         ArgumentNullException.ThrowIfNull(work);
         await using var first = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var reads = new SnapshotReads<T>(contexts, first, _memory, work);
-        return await first.Database.CreateExecutionStrategy().ExecuteAsync(
-            reads,
-            static (_, reads, ct) => reads.RunAsync(ct),
+        return await RunAsync(first, new SnapshotReads<T>(contexts, first, _memory, work), cancellationToken).ConfigureAwait(false);
+    }
+
+    // The context that supplies the execution strategy also runs the first attempt: one context (and, on SQLite, one
+    // kept connection whose page cache stays warm) per unit of work.
+    private static Task<T> RunAsync<T>(LedgerDbContext first, IAttempts<T> attempts, CancellationToken cancellationToken) =>
+        first.Database.CreateExecutionStrategy().ExecuteAsync(
+            attempts,
+            static (_, attempts, ct) => attempts.RunAsync(ct),
             null,
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
+
+    // One attempt per call, under the execution strategy: the first on the context that supplied it, later ones on fresh contexts.
+    private interface IAttempts<T>
+    {
+        Task<T> RunAsync(CancellationToken cancellationToken);
     }
 
     // A read-only unit: its reads in one snapshot transaction (see LedgerDialect.SnapshotIsolation), a fresh context per attempt.
-    private sealed class SnapshotReads<T>(IDbContextFactory<LedgerDbContext> contexts, LedgerDbContext first, LedgerMemory memory, Func<ILedgerSession, CancellationToken, Task<T>> work)
+    private sealed class SnapshotReads<T>(IDbContextFactory<LedgerDbContext> contexts, LedgerDbContext first, LedgerMemory memory, Func<ILedgerSession, CancellationToken, Task<T>> work) : IAttempts<T>
     {
         private bool _firstUsed;
 
@@ -76,7 +78,7 @@ public sealed class LedgerUnitOfWork(IDbContextFactory<LedgerDbContext> contexts
         }
     }
 
-    private sealed class Attempts<T>(IDbContextFactory<LedgerDbContext> contexts, LedgerDbContext first, LedgerMemory memory, Func<ILedgerSession, CancellationToken, Task<T>> work)
+    private sealed class Attempts<T>(IDbContextFactory<LedgerDbContext> contexts, LedgerDbContext first, LedgerMemory memory, Func<ILedgerSession, CancellationToken, Task<T>> work) : IAttempts<T>
     {
         private bool _firstUsed;
         private bool _recalledAndFailed;
