@@ -15,19 +15,19 @@ namespace TradingBot.Infrastructure.Postgres.Migrations
     /// </summary>
     public partial class AdrUniqueConstraints : Migration
     {
-        private static readonly (string Table, string Name)[] Uniques =
+        private static readonly (string Table, string Name, string Columns)[] Uniques =
         [
-            ("orders", "orders_exchange_order_id_key"),
-            ("orders", "orders_idempotency_key_key"),
-            ("fills", "fills_exchange_fill_id_key"),
-            ("positions", "positions_exchange_symbol_key"),
-            ("funding_payments", "funding_payments_exchange_payment_id_key"),
+            ("orders", "orders_exchange_order_id_key", "exchange_order_id"),
+            ("orders", "orders_idempotency_key_key", "idempotency_key"),
+            ("fills", "fills_exchange_fill_id_key", "exchange_fill_id"),
+            ("positions", "positions_exchange_symbol_key", "exchange, symbol"),
+            ("funding_payments", "funding_payments_exchange_payment_id_key", "exchange_payment_id"),
         ];
 
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
-            foreach (var (table, name) in Uniques)
+            foreach (var (table, name, _) in Uniques)
             {
                 migrationBuilder.Sql($"ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE USING INDEX {name};");
             }
@@ -41,13 +41,10 @@ namespace TradingBot.Infrastructure.Postgres.Migrations
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.Sql("COMMENT ON COLUMN funding_snapshots.funding_rate_bps IS NULL;");
-            migrationBuilder.Sql("ALTER TABLE positions DROP CONSTRAINT positions_exchange_symbol_key;");
-            migrationBuilder.Sql("CREATE UNIQUE INDEX positions_exchange_symbol_key ON positions (exchange, symbol);");
-            foreach (var (table, name) in Uniques.Where(u => u.Name != "positions_exchange_symbol_key"))
+            foreach (var (table, name, columns) in Uniques)
             {
-                var column = name[(table.Length + 1)..^"_key".Length];
                 migrationBuilder.Sql($"ALTER TABLE {table} DROP CONSTRAINT {name};");
-                migrationBuilder.Sql($"CREATE UNIQUE INDEX {name} ON {table} ({column});");
+                migrationBuilder.Sql($"CREATE UNIQUE INDEX {name} ON {table} ({columns});");
             }
         }
     }
