@@ -1,21 +1,23 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Text;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace TradingBot.Infrastructure.Persistence.Writes;
 
 /// <summary>
-/// The writes one unit of work has staged: explicit inserts and key-addressed updates, sent as one statement
-/// batch. An update carries the values it expects the row to still hold, so a row changed since it was read
-/// fails the batch (see <see cref="ExecuteAsync"/>). A row staged twice is written once, with its latest values.
+/// The writes one unit of work has staged: explicit inserts and key-addressed updates, sent as one command. An
+/// update carries the values it expects the row to still hold, so a row changed since it was read fails the
+/// command (see <see cref="ExecuteAsync"/>). A row staged twice is written once, with its latest values.
 /// <para>
-/// Like a compiled query, a batch's SQL and typed parameter slots are built once per shape (which tables,
-/// which columns, which expected values are NULL) as an EF Core relational command; each execution only passes
-/// the values, which EF Core binds through the model's type mappings and value converters.
+/// Like a compiled query, a batch's SQL and typed parameter slots are built once per shape (which tables, which
+/// columns, which expected values are NULL); each execution only passes the values, bound through the model's type
+/// mappings and value converters, on a command kept for that shape on the context's connection (<see cref="LedgerWriteCommands"/>).
+/// On Postgres the batch is one statement (each write a data-modifying CTE) with positional parameters, which
+/// Npgsql sends without parsing or rewriting it; on SQLite it is one statement per write.
 /// </para>
 /// </summary>
 internal sealed class LedgerWriteBatch
@@ -27,7 +29,7 @@ internal sealed class LedgerWriteBatch
     /// </summary>
     public const string ExpectOneRowFunction = "ledger_expect_one_row";
 
-    private static readonly ConditionalWeakTable<IRelationalCommandBuilderFactory, ConcurrentDictionary<Shape, IRelationalCommand>> Compiled = [];
+    private static readonly ConditionalWeakTable<ISqlGenerationHelper, ConcurrentDictionary<Shape, CompiledWrites>> Compiled = [];
 
     private readonly List<StagedWrite> _writes = [];
     private readonly Dictionary<(LedgerTable Table, object Key), StagedWrite> _byRow = [];
@@ -64,10 +66,11 @@ internal sealed class LedgerWriteBatch
 
     /// <summary>
     /// Sends the batch through <paramref name="db"/>'s connection and current transaction, and returns the rows
-    /// its INSERT and plain UPDATE statements wrote. With <paramref name="assertUpdatesInSql"/> each update checks
-    /// itself in the database (<see cref="ExpectOneRowFunction"/>) instead of being counted.
+    /// its statements wrote. With <paramref name="assertUpdatesInSql"/> (Postgres) the batch is one statement
+    /// whose updates check themselves in the database (<see cref="ExpectOneRowFunction"/>), and the count it
+    /// returns means nothing; otherwise each statement's rows are counted.
     /// </summary>
-    public async Task<int> ExecuteAsync(LedgerDbContext db, bool assertUpdatesInSql, CancellationToken cancellationToken)
+    public Task<int> ExecuteAsync(LedgerDbContext db, bool assertUpdatesInSql, CancellationToken cancellationToken)
     {
         var values = new SlotValues(_writes.Count * 12);
         var shape = new ulong[(_writes.Count * 4) + 1];
@@ -77,17 +80,9 @@ internal sealed class LedgerWriteBatch
             _writes[i].AppendShape(shape.AsSpan(1 + (i * 4), 4), values);
         }
 
-        var commands = Compiled.GetValue(db.GetService<IRelationalCommandBuilderFactory>(), _ => new());
-        var command = commands.GetOrAdd(new Shape(shape), static (_, state) => state.Batch.Compile(state.Db, state.Assert), (Batch: this, Db: db, Assert: assertUpdatesInSql));
-        return await command.ExecuteNonQueryAsync(
-            new RelationalCommandParameterObject(
-                db.GetService<IRelationalConnection>(),
-                values,
-                null,
-                db,
-                db.GetService<IRelationalCommandDiagnosticsLogger>(),
-                CommandSource.ExecuteSqlRaw),
-            cancellationToken).ConfigureAwait(false);
+        var sql = db.GetService<ISqlGenerationHelper>();
+        var compiled = Compiled.GetValue(sql, _ => new()).GetOrAdd(new Shape(shape), static (_, state) => state.Batch.Compile(state.Sql, state.Assert), (Batch: this, Sql: sql, Assert: assertUpdatesInSql));
+        return LedgerWriteCommands.ExecuteNonQueryAsync(db, compiled, values, cancellationToken);
     }
 
     public void Clear()
@@ -104,55 +99,70 @@ internal sealed class LedgerWriteBatch
     internal static string Slot(int index) => index < Slots.Length ? Slots[index] : string.Create(CultureInfo.InvariantCulture, $"p{index}");
 
     // The SQL and parameter slots of this batch's shape, numbered in the order AppendShape binds the values.
-    private IRelationalCommand Compile(LedgerDbContext db, bool assert)
+    // Postgres (asserting updates in SQL): one statement, each write a data-modifying CTE, positional parameters
+    // ($1, $2, ...); the CTEs run as one statement, all or nothing, and the final SELECT passes each update's row
+    // count through ExpectOneRowFunction. SQLite: one statement per write, named parameters.
+    private CompiledWrites Compile(ISqlGenerationHelper sql, bool assert)
     {
-        var sql = db.GetService<ISqlGenerationHelper>();
-        var builder = db.GetService<IRelationalCommandBuilderFactory>().Create();
-        var slots = 0;
+        var text = new StringBuilder();
+        var slots = new List<(LedgerColumn Column, string Name)>();
         string Bind(LedgerColumn column)
         {
-            var invariant = Slot(slots++);
-            var name = sql.GenerateParameterNamePlaceholder(invariant);
-            builder.AddParameter(invariant, name, column.Mapping, column.IsNullable);
+            if (assert)
+            {
+                slots.Add((column, string.Empty));
+                return string.Create(CultureInfo.InvariantCulture, $"${slots.Count}");
+            }
+
+            var name = sql.GenerateParameterNamePlaceholder(Slot(slots.Count));
+            slots.Add((column, name));
             return name;
         }
 
-        foreach (var write in _writes)
+        var checks = new List<string>();
+        for (var i = 0; i < _writes.Count; i++)
         {
+            var write = _writes[i];
             var table = write.Table;
+            if (assert)
+            {
+                text.Append(i == 0 ? "WITH " : ",\n").Append(CultureInfo.InvariantCulture, $"\"w{i}\" AS (");
+            }
+
             if (write.Set is null)
             {
                 var included = table.Columns.Where(c => !write.Omits(c)).ToList();
-                builder.Append("INSERT INTO ").Append(table.Name).Append(" (")
-                    .Append(string.Join(", ", included.Select(c => c.Name))).Append(") VALUES (")
-                    .Append(string.Join(", ", included.Select(Bind))).Append(")");
+                text.Append("INSERT INTO ").Append(table.Name).Append(" (")
+                    .AppendJoin(", ", included.Select(c => c.Name)).Append(") VALUES (")
+                    .AppendJoin(", ", included.Select(Bind)).Append(')');
             }
             else
             {
-                if (assert)
-                {
-                    builder.Append("WITH \"updated\" AS (");
-                }
-
-                builder.Append("UPDATE ").Append(table.Name).Append(" SET ")
-                    .Append(string.Join(", ", write.Set.Select(c => $"{c.Name} = {Bind(c)}")))
+                text.Append("UPDATE ").Append(table.Name).Append(" SET ")
+                    .AppendJoin(", ", write.Set.Select(c => $"{c.Name} = {Bind(c)}"))
                     .Append(" WHERE ").Append(table.Key.Name).Append(" = ").Append(Bind(table.Key));
                 foreach (var column in write.Expected)
                 {
-                    builder.Append(" AND ").Append(column.Name).Append(write.ExpectedValue(column) is null ? " IS NULL" : $" = {Bind(column)}");
+                    text.Append(" AND ").Append(column.Name).Append(write.ExpectedValue(column) is null ? " IS NULL" : $" = {Bind(column)}");
                 }
 
                 if (assert)
                 {
-                    builder.Append(" RETURNING 1) SELECT ").Append(ExpectOneRowFunction)
-                        .Append("(count(*), '").Append(table.RawName).Append("') FROM \"updated\"");
+                    text.Append(" RETURNING 1");
+                    checks.Add(string.Create(CultureInfo.InvariantCulture, $"{ExpectOneRowFunction}((SELECT count(*) FROM \"w{i}\"), '{table.RawName}')"));
                 }
             }
 
-            builder.Append(";\n");
+            text.Append(assert ? ")" : ";\n");
         }
 
-        return builder.Build();
+        if (assert)
+        {
+            // The CTEs run whether or not the SELECT reads them; with no update there is nothing to check.
+            text.Append("\nSELECT ").AppendJoin(", ", checks.Count == 0 ? ["1"] : checks);
+        }
+
+        return new CompiledWrites(text.ToString(), [.. slots.Select(s => s.Column)], [.. slots.Select(s => s.Name)]);
     }
 
     // A batch's shape: per write its table, kind and column masks (plus whether updates assert in SQL).
@@ -254,21 +264,15 @@ internal sealed class LedgerWriteBatch
     }
 }
 
-/// <summary>
-/// A batch's parameter values by slot (<c>p0</c>, <c>p1</c>, ...), in the order the batch binds them: what EF Core's
-/// command looks each parameter's value up in, kept as an array instead of a hashed dictionary built per batch.
-/// </summary>
-internal sealed class SlotValues(int capacity) : IReadOnlyDictionary<string, object?>
+/// <summary>A batch's parameter values by slot, in the order the batch binds them.</summary>
+internal sealed class SlotValues(int capacity)
 {
     private object?[] _values = new object?[Math.Max(capacity, 4)];
 
     public int Count { get; private set; }
 
-    public IEnumerable<string> Keys => Enumerable.Range(0, Count).Select(LedgerWriteBatch.Slot);
-
-    public IEnumerable<object?> Values => _values.Take(Count);
-
-    public object? this[string key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException($"the batch has no parameter {key}");
+    /// <summary>The value bound to slot <paramref name="index"/>.</summary>
+    public object? At(int index) => _values[index];
 
     /// <summary>Binds the next slot's value.</summary>
     public void Add(object? value)
@@ -280,30 +284,17 @@ internal sealed class SlotValues(int capacity) : IReadOnlyDictionary<string, obj
 
         _values[Count++] = value;
     }
+}
 
-    public bool ContainsKey(string key) => IndexOf(key) >= 0;
+/// <summary>
+/// One batch shape's SQL and, per parameter slot, the column whose type mapping binds it and the parameter's name
+/// (empty for a positional parameter).
+/// </summary>
+internal sealed class CompiledWrites(string sql, LedgerColumn[] columns, string[] names)
+{
+    public string Sql { get; } = sql;
 
-    public bool TryGetValue(string key, out object? value)
-    {
-        var index = IndexOf(key);
-        value = index >= 0 ? _values[index] : null;
-        return index >= 0;
-    }
+    public LedgerColumn[] Columns { get; } = columns;
 
-    public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
-    {
-        for (var i = 0; i < Count; i++)
-        {
-            yield return new KeyValuePair<string, object?>(LedgerWriteBatch.Slot(i), _values[i]);
-        }
-    }
-
-    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-
-    // "p17" is slot 17; anything else is not a slot of this batch.
-    private int IndexOf(string key) =>
-        key.Length > 1 && key[0] == 'p' && int.TryParse(key.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index < Count
-            && key.Length == LedgerWriteBatch.Slot(index).Length
-            ? index
-            : -1;
+    public string[] Names { get; } = names;
 }

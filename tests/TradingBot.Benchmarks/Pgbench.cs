@@ -61,7 +61,7 @@ internal static partial class Pgbench
 
     /// <summary>
     /// pgbench (a C client on libpq) running the ledger's own record-fill statements against a ledger database: the
-    /// same read, then the same write batch as one pipeline (one Sync: one implicit transaction), each client on its
+    /// same read, then the same write statement (one implicit transaction), each client on its
     /// own order and position with real optimistic checks (the values it read). It measures what a record-fill costs
     /// the database without any .NET client; it is shown next to the targets, not as one.
     /// <paramref name="ledger"/> must hold one OPEN order per client (symbol BENCH{i}USDT) whose position exists.
@@ -86,8 +86,8 @@ internal static partial class Pgbench
 
     // The raw baseline's statements (RawPostgresFillWriter), with the values a fill would bring. The first transaction
     // of a client reads its order and position (kept with \gset), as the ledger does for a fill it cannot take from
-    // memory; every later one is the steady state: the write batch alone, as one pipeline (one Sync: one implicit
-    // transaction), its updates expecting exactly what the client wrote last (pgbench keeps a client's variables
+    // memory; every later one is the steady state: the write statement alone (one implicit transaction), its
+    // updates expecting exactly what the client wrote last (pgbench keeps a client's variables
     // from one transaction to the next). The ledger's order is PARTIALLY_FILLED before the run, so its status stays.
     private const string RecordFillScript = """
         \set n random(1, 9000000000000000000)
@@ -95,12 +95,7 @@ internal static partial class Pgbench
         SELECT o.id AS oid, o.exchange AS o_exchange, o.exchange_order_id AS xid, o.filled_quantity_base AS filled, o.quantity_base AS o_quantity, o.side AS o_side, o.status AS st, o.symbol AS o_symbol, p.id AS pid, p.entry_notional_quote AS p_entry, p.fees_paid_quote AS p_fees, p.fill_count AS p_count, p.funding_quote AS p_funding, p.net_quantity_base AS p_net, p.realized_pnl_quote AS p_pnl, p.version AS ver, EXISTS (SELECT 1 FROM fills AS f WHERE f.exchange_fill_id = 'pgbench-' || :n) AS seen FROM orders AS o LEFT JOIN positions AS p ON o.exchange = p.exchange AND o.symbol = p.symbol WHERE o.symbol = 'BENCH' || :client_id || 'USDT' LIMIT 1 \gset
         \set known 1
         \endif
-        \startpipeline
-        INSERT INTO fills (id, exchange_fill_id, fee_asset, fee_quote, filled_at, order_id, position_sequence, price_quote, quantity_base) VALUES (gen_random_uuid(), 'pgbench-' || :n, 'USDT', 2000000, now(), :oid, :p_count::bigint + 1, 5000000000000, 100000);
-        WITH "updated" AS (UPDATE orders SET exchange_order_id = :xid, filled_quantity_base = :filled::bigint + 100000, status = 'PARTIALLY_FILLED', updated_at = now() WHERE id = :oid AND exchange = :o_exchange AND exchange_order_id = :xid AND filled_quantity_base = :filled::bigint AND quantity_base = :o_quantity::bigint AND side = :o_side AND status = :st AND symbol = :o_symbol RETURNING 1) SELECT ledger_expect_one_row(count(*), 'orders') FROM "updated";
-        WITH "updated" AS (UPDATE positions SET entry_notional_quote = :p_entry::bigint + 5000000000, fees_paid_quote = :p_fees::bigint + 2000000, fill_count = :p_count::bigint + 1, funding_quote = :p_funding::bigint, net_quantity_base = :p_net::bigint + 100000, realized_pnl_quote = :p_pnl::bigint, updated_at = now(), version = :ver::bigint + 1 WHERE id = :pid AND entry_notional_quote = :p_entry::bigint AND fees_paid_quote = :p_fees::bigint AND fill_count = :p_count::bigint AND funding_quote = :p_funding::bigint AND net_quantity_base = :p_net::bigint AND realized_pnl_quote = :p_pnl::bigint AND version = :ver::bigint RETURNING 1) SELECT ledger_expect_one_row(count(*), 'positions') FROM "updated";
-        INSERT INTO audit_log (id, created_at, event_data, event_type) VALUES (gen_random_uuid(), now(), '{"exchange_fill_id": "pgbench", "order_id": "01a22d17-7977-7013-bfea-ed4160cc234a", "symbol": "BENCH0USDT", "side": "BUY", "price": "50000", "quantity": "0.001", "fee": "0.02 USDT", "realized_pnl": "0", "position": "0.001"}', 'FILL');
-        \endpipeline
+        WITH "w0" AS (INSERT INTO fills (id, exchange_fill_id, fee_asset, fee_quote, filled_at, order_id, position_sequence, price_quote, quantity_base) VALUES (gen_random_uuid(), 'pgbench-' || :n, 'USDT', 2000000, now(), :oid, :p_count::bigint + 1, 5000000000000, 100000)), "w1" AS (UPDATE orders SET exchange_order_id = :xid, filled_quantity_base = :filled::bigint + 100000, status = 'PARTIALLY_FILLED', updated_at = now() WHERE id = :oid AND exchange = :o_exchange AND exchange_order_id = :xid AND filled_quantity_base = :filled::bigint AND quantity_base = :o_quantity::bigint AND side = :o_side AND status = :st AND symbol = :o_symbol RETURNING 1), "w2" AS (UPDATE positions SET entry_notional_quote = :p_entry::bigint + 5000000000, fees_paid_quote = :p_fees::bigint + 2000000, fill_count = :p_count::bigint + 1, funding_quote = :p_funding::bigint, net_quantity_base = :p_net::bigint + 100000, realized_pnl_quote = :p_pnl::bigint, updated_at = now(), version = :ver::bigint + 1 WHERE id = :pid AND entry_notional_quote = :p_entry::bigint AND fees_paid_quote = :p_fees::bigint AND fill_count = :p_count::bigint AND funding_quote = :p_funding::bigint AND net_quantity_base = :p_net::bigint AND realized_pnl_quote = :p_pnl::bigint AND version = :ver::bigint RETURNING 1), "w3" AS (INSERT INTO audit_log (id, created_at, event_data, event_type) VALUES (gen_random_uuid(), now(), '{"exchange_fill_id": "pgbench", "order_id": "01a22d17-7977-7013-bfea-ed4160cc234a", "symbol": "BENCH0USDT", "side": "BUY", "price": "50000", "quantity": "0.001", "fee": "0.02 USDT", "realized_pnl": "0", "position": "0.001"}', 'FILL')) SELECT ledger_expect_one_row((SELECT count(*) FROM "w1"), 'orders'), ledger_expect_one_row((SELECT count(*) FROM "w2"), 'positions');
         \set filled :filled + 100000
         \set p_entry :p_entry + 5000000000
         \set p_fees :p_fees + 2000000

@@ -74,7 +74,7 @@ internal sealed record RawWrites(FillRow Fill, OrderRow Order, OrderRow OrderRea
 /// when this writer has not written the order and its position itself (its first fill), as the ledger skips it when
 /// it remembers them</item>
 /// <item>the writes as one atomic unit (<see cref="WriteAsync"/>: SQLite in BEGIN IMMEDIATE ... COMMIT with the
-/// rows counted before COMMIT; Postgres as one batch, an implicit transaction, its updates checked by
+/// rows counted before COMMIT; Postgres as one statement of data-modifying CTEs, an implicit transaction, its updates checked by
 /// ledger_expect_one_row)</item>
 /// </list>
 /// </summary>

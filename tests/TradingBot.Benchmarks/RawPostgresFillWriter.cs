@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
 using Npgsql;
 using NpgsqlTypes;
 using TradingBot.Domain.Orders;
@@ -6,38 +9,49 @@ using TradingBot.Infrastructure.Persistence.Rows;
 namespace TradingBot.Benchmarks;
 
 /// <summary>
-/// The raw baseline on Npgsql: one open connection per writer, the read (first fill only) a prepared command and the writes one
-/// prepared <see cref="NpgsqlBatch"/> sent without a transaction (one round trip, one implicit transaction), its
-/// updates passing their row count through ledger_expect_one_row as the EF unit of work's do. Parameters are
-/// typed as the EF model types them (uuid, text, bigint, timestamptz, jsonb).
+/// The raw baseline on Npgsql: one open connection per writer, the read (first fill only) a prepared command and the writes
+/// one prepared statement sent without a transaction (one round trip, one implicit transaction), as the EF unit of work
+/// sends them: each write a data-modifying CTE, the updates returning a row that the final SELECT counts and passes
+/// through ledger_expect_one_row. Parameters are positional and typed as the EF model types them (uuid, text, bigint,
+/// timestamptz, jsonb).
 /// </summary>
 internal sealed class RawPostgresFillWriter : RawFillWriter
 {
-    private const string InsertFill =
+    private const NpgsqlDbType Uuid = NpgsqlDbType.Uuid, Text = NpgsqlDbType.Text, Bigint = NpgsqlDbType.Bigint, Time = NpgsqlDbType.TimestampTz;
+
+    private static readonly Write InsertFill = new(
         "INSERT INTO fills (id, exchange_fill_id, fee_asset, fee_quote, filled_at, order_id, position_sequence, price_quote, quantity_base) " +
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        null,
+        [Uuid, Text, Text, Bigint, Time, Uuid, Bigint, Bigint, Bigint]);
 
-    private const string UpdateOrder =
-        "WITH \"updated\" AS (UPDATE orders SET exchange_order_id = $1, filled_quantity_base = $2, status = $3, updated_at = $4 " +
-        "WHERE id = $5 AND exchange = $6 AND exchange_order_id = $7 AND filled_quantity_base = $8 AND quantity_base = $9 AND side = $10 AND status = $11 AND symbol = $12 RETURNING 1) " +
-        "SELECT ledger_expect_one_row(count(*), 'orders') FROM \"updated\"";
+    private static readonly Write UpdateOrder = new(
+        "UPDATE orders SET exchange_order_id = $1, filled_quantity_base = $2, status = $3, updated_at = $4 " +
+        "WHERE id = $5 AND exchange = $6 AND exchange_order_id = $7 AND filled_quantity_base = $8 AND quantity_base = $9 AND side = $10 AND status = $11 AND symbol = $12 RETURNING 1",
+        "orders",
+        [Text, Bigint, Text, Time, Uuid, Text, Text, Bigint, Bigint, Text, Text, Text]);
 
-    private const string InsertPosition =
+    private static readonly Write InsertPosition = new(
         "INSERT INTO positions (id, entry_notional_quote, exchange, fees_paid_quote, fill_count, funding_quote, net_quantity_base, realized_pnl_quote, symbol, updated_at, version) " +
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        null,
+        [Uuid, Bigint, Text, Bigint, Bigint, Bigint, Bigint, Bigint, Text, Time, Bigint]);
 
-    private const string UpdatePosition =
-        "WITH \"updated\" AS (UPDATE positions SET entry_notional_quote = $1, fees_paid_quote = $2, fill_count = $3, funding_quote = $4, " +
+    private static readonly Write UpdatePosition = new(
+        "UPDATE positions SET entry_notional_quote = $1, fees_paid_quote = $2, fill_count = $3, funding_quote = $4, " +
         "net_quantity_base = $5, realized_pnl_quote = $6, updated_at = $7, version = $8 WHERE id = $9 AND entry_notional_quote = $10 AND fees_paid_quote = $11 " +
-        "AND fill_count = $12 AND funding_quote = $13 AND net_quantity_base = $14 AND realized_pnl_quote = $15 AND version = $16 RETURNING 1) " +
-        "SELECT ledger_expect_one_row(count(*), 'positions') FROM \"updated\"";
+        "AND fill_count = $12 AND funding_quote = $13 AND net_quantity_base = $14 AND realized_pnl_quote = $15 AND version = $16 RETURNING 1",
+        "positions",
+        [Bigint, Bigint, Bigint, Bigint, Bigint, Bigint, Time, Bigint, Uuid, Bigint, Bigint, Bigint, Bigint, Bigint, Bigint, Bigint]);
 
-    private const string InsertAudit =
-        "INSERT INTO audit_log (id, created_at, event_data, event_type) VALUES ($1, $2, $3, $4)";
+    private static readonly Write InsertAudit = new(
+        "INSERT INTO audit_log (id, created_at, event_data, event_type) VALUES ($1, $2, $3, $4)",
+        null,
+        [Uuid, Time, NpgsqlDbType.Jsonb, Text]);
 
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlCommand _readTarget;
-    private readonly Dictionary<(bool NewPosition, int Audits), NpgsqlBatch> _batches = [];
+    private readonly Dictionary<(bool NewPosition, int Audits), NpgsqlCommand> _statements = [];
 
     private RawPostgresFillWriter(NpgsqlConnection connection, OrderId order, int writer)
         : base(order, writer)
@@ -62,9 +76,9 @@ internal sealed class RawPostgresFillWriter : RawFillWriter
 
     public override async ValueTask DisposeAsync()
     {
-        foreach (var batch in _batches.Values)
+        foreach (var statement in _statements.Values)
         {
-            await batch.DisposeAsync();
+            await statement.DisposeAsync();
         }
 
         await _readTarget.DisposeAsync();
@@ -86,74 +100,73 @@ internal sealed class RawPostgresFillWriter : RawFillWriter
 
     protected override async Task WriteAsync(RawWrites writes)
     {
-        var batch = await BatchAsync(writes.PositionRead is null, writes.Audits.Count);
-        var commands = batch.BatchCommands;
+        var statement = await StatementAsync(writes.PositionRead is null, writes.Audits.Count);
+        var parameters = statement.Parameters;
         var (fill, position) = (writes.Fill, writes.Position);
-        Set(commands[0].Parameters, fill.Id, fill.ExchangeFillId, fill.FeeAsset, fill.FeeQuote, fill.FilledAt, fill.OrderId!.Value, fill.PositionSequence, fill.PriceQuote, fill.QuantityBase);
-        Set(commands[1].Parameters, writes.OrderUpdateValues(Uuid, Time));
-        if (writes.PositionRead is not { } before)
+        var next = Set(parameters, 0, fill.Id, fill.ExchangeFillId, fill.FeeAsset, fill.FeeQuote, fill.FilledAt, fill.OrderId!.Value, fill.PositionSequence, fill.PriceQuote, fill.QuantityBase);
+        next = Set(parameters, next, writes.OrderUpdateValues(AsUuid, AsTime));
+        next = writes.PositionRead is not { } before
+            ? Set(parameters, next, position.Id, position.EntryNotionalQuote, position.Exchange, position.FeesPaidQuote, position.FillCount, position.FundingQuote, position.NetQuantityBase, position.RealizedPnlQuote, position.Symbol, position.UpdatedAt!.Value, position.Version)
+            : Set(parameters, next, writes.PositionUpdateValues(before, AsUuid, AsTime));
+        foreach (var audit in writes.Audits)
         {
-            Set(commands[2].Parameters, position.Id, position.EntryNotionalQuote, position.Exchange, position.FeesPaidQuote, position.FillCount, position.FundingQuote, position.NetQuantityBase, position.RealizedPnlQuote, position.Symbol, position.UpdatedAt!.Value, position.Version);
-        }
-        else
-        {
-            Set(commands[2].Parameters, writes.PositionUpdateValues(before, Uuid, Time));
-        }
-
-        for (var i = 0; i < writes.Audits.Count; i++)
-        {
-            var audit = writes.Audits[i];
-            Set(commands[3 + i].Parameters, audit.Id, audit.CreatedAt!.Value, audit.EventData, audit.EventType);
+            next = Set(parameters, next, audit.Id, audit.CreatedAt!.Value, audit.EventData, audit.EventType);
         }
 
-        // No transaction: the batch is one implicit transaction, committed (durably) when it returns.
-        await batch.ExecuteNonQueryAsync();
+        // No transaction: the statement is one implicit transaction, committed (durably) when it returns.
+        await statement.ExecuteNonQueryAsync();
     }
 
-    private static object Uuid(Guid value) => value;
+    private static object AsUuid(Guid value) => value;
 
-    private static object Time(DateTimeOffset value) => value;
+    private static object AsTime(DateTimeOffset value) => value;
 
-    private static void Set(NpgsqlParameterCollection parameters, params object[] values)
+    // Sets the parameters from slot `from` on; returns the slot after the last one set.
+    private static int Set(NpgsqlParameterCollection parameters, int from, params object[] values)
     {
         for (var i = 0; i < values.Length; i++)
         {
-            parameters[i].Value = values[i];
+            parameters[from + i].Value = values[i];
         }
+
+        return from + values.Length;
     }
 
-    private static NpgsqlBatchCommand Command(string sql, params NpgsqlDbType[] types)
+    private async Task<NpgsqlCommand> StatementAsync(bool newPosition, int audits)
     {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var type in types)
+        if (_statements.TryGetValue((newPosition, audits), out var statement))
         {
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = type });
+            return statement;
         }
 
-        return command;
+        List<Write> writes = [InsertFill, UpdateOrder, newPosition ? InsertPosition : UpdatePosition, .. Enumerable.Repeat(InsertAudit, audits)];
+        var sql = new StringBuilder();
+        var checks = new List<string>();
+        statement = new NpgsqlCommand { Connection = _connection };
+        for (var i = 0; i < writes.Count; i++)
+        {
+            // Each write's $n numbered on from the parameters before it.
+            var offset = statement.Parameters.Count;
+            sql.Append(i == 0 ? "WITH " : ",\n").Append(CultureInfo.InvariantCulture, $"\"w{i}\" AS (")
+                .Append(Regex.Replace(writes[i].Sql, @"\$(\d+)", m => "$" + (int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) + offset).ToString(CultureInfo.InvariantCulture)))
+                .Append(')');
+            foreach (var type in writes[i].Types)
+            {
+                statement.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = type });
+            }
+
+            if (writes[i].CheckedTable is { } table)
+            {
+                checks.Add($"ledger_expect_one_row((SELECT count(*) FROM \"w{i}\"), '{table}')");
+            }
+        }
+
+        statement.CommandText = sql.Append("\nSELECT ").AppendJoin(", ", checks).ToString();
+        await statement.PrepareAsync();
+        _statements[(newPosition, audits)] = statement;
+        return statement;
     }
 
-    private async Task<NpgsqlBatch> BatchAsync(bool newPosition, int audits)
-    {
-        if (_batches.TryGetValue((newPosition, audits), out var batch))
-        {
-            return batch;
-        }
-
-        const NpgsqlDbType Uuid = NpgsqlDbType.Uuid, Text = NpgsqlDbType.Text, Bigint = NpgsqlDbType.Bigint, Time = NpgsqlDbType.TimestampTz;
-        batch = new NpgsqlBatch(_connection);
-        batch.BatchCommands.Add(Command(InsertFill, Uuid, Text, Text, Bigint, Time, Uuid, Bigint, Bigint, Bigint));
-        batch.BatchCommands.Add(Command(UpdateOrder, Text, Bigint, Text, Time, Uuid, Text, Text, Bigint, Bigint, Text, Text, Text));
-        batch.BatchCommands.Add(newPosition
-            ? Command(InsertPosition, Uuid, Bigint, Text, Bigint, Bigint, Bigint, Bigint, Bigint, Text, Time, Bigint)
-            : Command(UpdatePosition, Bigint, Bigint, Bigint, Bigint, Bigint, Bigint, Time, Bigint, Uuid, Bigint, Bigint, Bigint, Bigint, Bigint, Bigint, Bigint));
-        for (var i = 0; i < audits; i++)
-        {
-            batch.BatchCommands.Add(Command(InsertAudit, Uuid, Time, NpgsqlDbType.Jsonb, Text));
-        }
-
-        await batch.PrepareAsync();
-        _batches[(newPosition, audits)] = batch;
-        return batch;
-    }
+    // One write of the statement: its SQL with parameters numbered from $1, the table whose update is checked (null for an insert), the parameter types.
+    private sealed record Write(string Sql, string? CheckedTable, NpgsqlDbType[] Types);
 }

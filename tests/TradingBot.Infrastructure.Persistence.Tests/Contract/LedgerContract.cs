@@ -315,6 +315,96 @@ public abstract class LedgerContract
         }
     }
 
+    [Test]
+    public async Task A_write_command_is_made_once_per_shape_and_every_run_of_it_passes_the_interceptors()
+    {
+        var order = await CreateOpenAsync(PendingOrder(quantity: "1"), "kept-1");
+        var recordFill = NewRecordFill();
+        await recordFill.ExecuteAsync(FillOf(order, "k-1", "100", "0.1"), CancellationToken.None);
+        await recordFill.ExecuteAsync(FillOf(order, "k-2", "101", "0.1"), CancellationToken.None);
+
+        // The third fill has the second's shape (steady state: no read, the same tables and columns).
+        Db.Traffic.Clear();
+        await recordFill.ExecuteAsync(FillOf(order, "k-3", "102", "0.1"), CancellationToken.None);
+        await recordFill.ExecuteAsync(FillOf(order, "k-4", "103", "0.1"), CancellationToken.None);
+        var (commands, created) = (Db.Traffic.Commands, Db.Traffic.CommandsCreated);
+
+        var stored = await Read((s, ct) => s.Orders.FindByIdAsync(order.Id, ct));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(commands.Count(c => System.Text.RegularExpressions.Regex.IsMatch(c, "INSERT INTO \"?fills\"? ")), Is.EqualTo(2), "each run is seen by the interceptors: " + string.Join("\n---\n", commands));
+            Assert.That(created, Is.Zero, "the write command of that shape was made once, for the second fill, and bound anew for the third and fourth");
+            Assert.That(stored!.FilledQuantity, Is.EqualTo(Quantity.Parse("0.4")), "each run wrote its own values");
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM fills WHERE exchange_fill_id IN ('k-3', 'k-4') AND price_quote IN (10200000000, 10300000000)"), Is.EqualTo(2));
+        }
+    }
+
+    [Test]
+    public async Task A_write_command_whose_run_failed_is_not_reused()
+    {
+        var order = await CreateOpenAsync(PendingOrder(quantity: "1"), "kept-2");
+        var recordFill = NewRecordFill();
+        await recordFill.ExecuteAsync(FillOf(order, "r-1", "100", "0.1"), CancellationToken.None);
+        await recordFill.ExecuteAsync(FillOf(order, "r-2", "100", "0.1"), CancellationToken.None);
+        Db.Faults.RejectCommandsNaming("audit_log");
+        Assert.CatchAsync(() => recordFill.ExecuteAsync(FillOf(order, "r-3", "100", "0.1"), CancellationToken.None));
+        Db.Faults.Clear();
+
+        var next = await recordFill.ExecuteAsync(FillOf(order, "r-4", "100", "0.1"), CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(next.Status, Is.EqualTo(RecordFillStatus.Recorded), "the same shape runs its own SQL again, not the rewritten one");
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM fills"), Is.EqualTo(3));
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM fills WHERE exchange_fill_id = 'r-3'"), Is.Zero);
+        }
+    }
+
+    [Test]
+    public async Task A_write_command_an_interceptor_rewrote_runs_rewritten_once_then_its_own_sql_again()
+    {
+        var order = await CreateOpenAsync(PendingOrder(quantity: "1"), "kept-3");
+        var recordFill = NewRecordFill();
+        await recordFill.ExecuteAsync(FillOf(order, "w-1", "100", "0.1"), CancellationToken.None);
+        await recordFill.ExecuteAsync(FillOf(order, "w-2", "100", "0.1"), CancellationToken.None);
+        Db.Faults.MarkCommands("rewritten");
+        Db.Traffic.Clear();
+        await recordFill.ExecuteAsync(FillOf(order, "w-3", "100", "0.1"), CancellationToken.None);
+        var rewritten = Db.Traffic.Commands;
+        Db.Faults.Clear();
+        Db.Traffic.Clear();
+
+        await recordFill.ExecuteAsync(FillOf(order, "w-4", "100", "0.1"), CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(rewritten, Has.Count.EqualTo(1).And.All.StartWith("/* rewritten */"));
+            Assert.That(Db.Traffic.Commands, Has.Count.EqualTo(1).And.None.Contain("rewritten"), "the kept command of that shape was not the rewritten one");
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM fills"), Is.EqualTo(4));
+        }
+    }
+
+    [Test]
+    public async Task An_order_and_a_fill_of_it_written_in_one_unit_of_work_are_both_stored()
+    {
+        var order = PendingOrder(quantity: "1");
+        var fill = FillOf(order, "same-unit", "100", "0.5");
+
+        var added = await Ledger.ExecuteAsync(
+            async (s, ct) =>
+            {
+                await s.Orders.CreateAsync(order, ct);
+                return await s.Fills.TryAddAsync(fill, 1, ct);
+            },
+            CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(added, Is.True);
+            Assert.That(await Read((s, ct) => s.Fills.GetByOrderAsync(order.Id, ct)), Has.Count.EqualTo(1));
+        }
+    }
+
     // ---------------------------------------------------------------- fills recorded from memory (no read in the steady state)
 
     // Two fills: the first inserts the position; after the second, the ledger remembers the order and its position and

@@ -104,7 +104,8 @@ public sealed class PostgresRetriesAndPlans
             Assert.That(commands, Has.Count.EqualTo(1), string.Join("\n---\n", commands));
             Assert.That(transactions, Is.Zero, "no BEGIN and no COMMIT round trip: the batch is one implicit transaction");
             Assert.That(commands[0], Does.Contain("INSERT INTO fills").And.Contain("INSERT INTO audit_log").And.Contain("ledger_expect_one_row"));
-            Assert.That(commands[0], Does.Contain(" AND quantity_base = @").And.Contain(" AND side = @").And.Contain(" AND net_quantity_base = @").And.Contain(" AND version = @"), "the updates expect every value they were computed from");
+            Assert.That(commands[0], Does.StartWith("WITH \"w0\" AS (INSERT INTO fills").And.Not.Contain(";"), "one statement, each write a data-modifying CTE: " + commands[0]);
+            Assert.That(commands[0], Does.Match(@" AND quantity_base = \$\d+").And.Match(@" AND side = \$\d+").And.Match(@" AND net_quantity_base = \$\d+").And.Match(@" AND version = \$\d+"), "the updates expect every value they were computed from, bound to positional parameters");
         }
     }
 

@@ -16,6 +16,7 @@ public sealed class LedgerFaults : DbCommandInterceptor, IDbTransactionIntercept
     public const string MissingTable = "injected failure";
 
     private string? _rejectCommandContaining;
+    private string? _markCommandsWith;
     private Func<Exception>? _commitFault;
     private bool _commitFaultAfterCommit;
     private int _commitFaultsLeft;
@@ -24,6 +25,9 @@ public sealed class LedgerFaults : DbCommandInterceptor, IDbTransactionIntercept
 
     /// <summary>Every command naming <paramref name="table"/>, until <see cref="Clear"/>, is rejected by the database: the name is replaced by one that does not exist.</summary>
     public void RejectCommandsNaming(string table) => _rejectCommandContaining = table;
+
+    /// <summary>Every command, until <see cref="Clear"/>, is rewritten harmlessly: <paramref name="marker"/> is put in front of it as a comment.</summary>
+    public void MarkCommands(string marker) => _markCommandsWith = marker;
 
     public void FailCommits(Func<Exception> fault, bool afterCommit, int times = 1)
     {
@@ -35,6 +39,7 @@ public sealed class LedgerFaults : DbCommandInterceptor, IDbTransactionIntercept
     public void Clear()
     {
         _rejectCommandContaining = null;
+        _markCommandsWith = null;
         _commitFault = null;
         _commitFaultsLeft = 0;
     }
@@ -51,6 +56,11 @@ public sealed class LedgerFaults : DbCommandInterceptor, IDbTransactionIntercept
             {
                 result.CommandText = Regex.Replace(result.CommandText, pattern, $"\"{MissingTable}\"");
             }
+        }
+
+        if (_markCommandsWith is { } marker)
+        {
+            result.CommandText = $"/* {marker} */ {result.CommandText}";
         }
 
         return result;
@@ -106,7 +116,7 @@ public sealed class LedgerFaults : DbCommandInterceptor, IDbTransactionIntercept
         if (command.Transaction is null
             && (command.CommandText.StartsWith("INSERT ", StringComparison.Ordinal)
                 || command.CommandText.StartsWith("UPDATE ", StringComparison.Ordinal)
-                || command.CommandText.StartsWith("WITH \"updated\"", StringComparison.Ordinal)))
+                || command.CommandText.StartsWith("WITH \"w0\" AS (", StringComparison.Ordinal)))
         {
             CommitFault(before);
         }

@@ -9,6 +9,7 @@ public sealed class LedgerTraffic : DbCommandInterceptor, IDbTransactionIntercep
 {
     private readonly ConcurrentQueue<string> _commands = new();
     private int _transactions;
+    private int _created;
 
     /// <summary>The command texts executed since <see cref="Clear"/>, in order.</summary>
     public IReadOnlyList<string> Commands => [.. _commands];
@@ -16,10 +17,20 @@ public sealed class LedgerTraffic : DbCommandInterceptor, IDbTransactionIntercep
     /// <summary>Transactions begun since <see cref="Clear"/>.</summary>
     public int Transactions => _transactions;
 
+    /// <summary>Commands created since <see cref="Clear"/> (EF Core's CommandCreated interception point).</summary>
+    public int CommandsCreated => _created;
+
     public void Clear()
     {
         _commands.Clear();
         _transactions = 0;
+        _created = 0;
+    }
+
+    public override DbCommand CommandCreated(CommandEndEventData eventData, DbCommand result)
+    {
+        Interlocked.Increment(ref _created);
+        return result;
     }
 
     public override DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result) => Log(command, result);
