@@ -27,10 +27,7 @@ internal sealed class LedgerWriteCommands
 {
     private static readonly ConditionalWeakTable<DbConnection, LedgerWriteCommands> ByConnection = [];
 
-    private readonly Dictionary<CompiledWrites, DbCommand> _kept = new(ReferenceEqualityComparer.Instance);
-
-    /// <summary>How many commands are kept for <paramref name="connection"/> (at most one per batch shape run on it).</summary>
-    public static int CountFor(DbConnection connection) => ByConnection.TryGetValue(connection, out var commands) ? commands._kept.Count : 0;
+    private readonly Dictionary<CompiledWrites, Kept> _kept = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Runs <paramref name="batch"/> with <paramref name="values"/> on <paramref name="db"/>'s connection; returns the rows written.</summary>
     public static async Task<int> ExecuteNonQueryAsync(LedgerDbContext db, CompiledWrites batch, SlotValues values, CancellationToken cancellationToken)
@@ -41,12 +38,12 @@ internal sealed class LedgerWriteCommands
         var startTime = DateTimeOffset.UtcNow;
         var started = Stopwatch.GetTimestamp();
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var kept = ByConnection.GetValue(connection.DbConnection, static _ => new LedgerWriteCommands());
+        var commands = ByConnection.GetValue(connection.DbConnection, static _ => new LedgerWriteCommands());
         DbCommand? command = null;
         var keep = false;
         try
         {
-            (command, keep) = kept.Initialize(db, connection, logger, batch, values, commandId, startTime, started);
+            (command, keep) = commands.Initialize(db, connection, logger, batch, values, commandId, startTime, started);
             var interception = await logger.CommandNonQueryExecutingAsync(
                 connection, command, batch.Sql, db, commandId, connection.ConnectionId, startTime, CommandSource.ExecuteSqlRaw, cancellationToken).ConfigureAwait(false);
             var written = interception.HasResult ? interception.Result : await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -83,7 +80,7 @@ internal sealed class LedgerWriteCommands
                 }
                 else
                 {
-                    kept.Forget(batch, command);
+                    commands.Forget(batch, command);
                     command.Parameters.Clear();
                     await command.DisposeAsync().ConfigureAwait(false);
                 }
@@ -99,8 +96,13 @@ internal sealed class LedgerWriteCommands
         LedgerDbContext db, IRelationalConnection connection, IRelationalCommandDiagnosticsLogger logger, CompiledWrites batch, SlotValues values,
         Guid commandId, DateTimeOffset startTime, long started)
     {
+        DbCommand command;
         var keep = true;
-        if (!_kept.TryGetValue(batch, out var command))
+        if (_kept.TryGetValue(batch, out var kept))
+        {
+            command = kept.Command;
+        }
+        else
         {
             var creating = logger.CommandCreating(
                 connection, DbCommandMethod.ExecuteNonQuery, db, commandId, connection.ConnectionId, startTime, CommandSource.ExecuteSqlRaw);
@@ -115,17 +117,15 @@ internal sealed class LedgerWriteCommands
 
             // A command an interceptor supplied is the interceptor's: used once, like every command EF Core creates.
             keep = !creating.HasResult;
+            kept = new Kept(command, command.CommandTimeout);
             if (keep)
             {
-                _kept[batch] = command;
+                _kept[batch] = kept;
             }
         }
 
         command.Transaction = connection.CurrentTransaction?.GetDbTransaction();
-        if (connection.CommandTimeout is { } timeout)
-        {
-            command.CommandTimeout = timeout;
-        }
+        command.CommandTimeout = connection.CommandTimeout ?? kept.DefaultTimeout;
 
         for (var i = 0; i < batch.Columns.Length; i++)
         {
@@ -164,9 +164,12 @@ internal sealed class LedgerWriteCommands
 
     private void Forget(CompiledWrites batch, DbCommand command)
     {
-        if (_kept.TryGetValue(batch, out var kept) && ReferenceEquals(kept, command))
+        if (_kept.TryGetValue(batch, out var kept) && ReferenceEquals(kept.Command, command))
         {
             _kept.Remove(batch);
         }
     }
+
+    // A kept command, and the timeout it had when it was made (the connection's default), for runs whose context sets none.
+    private sealed record Kept(DbCommand Command, int DefaultTimeout);
 }
