@@ -53,7 +53,12 @@ internal sealed class LedgerWriteCommands
         catch (Exception exception)
         {
             keep = false;
-            if (command is not null)
+            if (command is null)
+            {
+                // Failed while being made or bound (an interceptor threw): nothing of it is reused.
+                commands.ForgetShape(batch);
+            }
+            else
             {
                 if (exception is OperationCanceledException && cancellationToken.IsCancellationRequested)
                 {
@@ -106,17 +111,17 @@ internal sealed class LedgerWriteCommands
         {
             var creating = logger.CommandCreating(
                 connection, DbCommandMethod.ExecuteNonQuery, db, commandId, connection.ConnectionId, startTime, CommandSource.ExecuteSqlRaw);
-            command = creating.HasResult ? creating.Result : connection.DbConnection.CreateCommand();
+            var made = creating.HasResult ? creating.Result : connection.DbConnection.CreateCommand();
             command = logger.CommandCreated(
-                connection, command, DbCommandMethod.ExecuteNonQuery, db, commandId, connection.ConnectionId, startTime, Stopwatch.GetElapsedTime(started), CommandSource.ExecuteSqlRaw);
+                connection, made, DbCommandMethod.ExecuteNonQuery, db, commandId, connection.ConnectionId, startTime, Stopwatch.GetElapsedTime(started), CommandSource.ExecuteSqlRaw);
             command.CommandText = batch.Sql;
             for (var i = 0; i < batch.Columns.Length; i++)
             {
                 command.Parameters.Add(batch.Columns[i].Mapping.CreateParameter(command, batch.Names[i], null, batch.Columns[i].IsNullable));
             }
 
-            // A command an interceptor supplied is the interceptor's: used once, like every command EF Core creates.
-            keep = !creating.HasResult;
+            // A command an interceptor supplied or replaced is the interceptor's: used once, like every command EF Core creates.
+            keep = !creating.HasResult && ReferenceEquals(command, made);
             kept = new Kept(command, command.CommandTimeout);
             if (keep)
             {
@@ -150,10 +155,15 @@ internal sealed class LedgerWriteCommands
             connection, command, DbCommandMethod.ExecuteNonQuery, db, commandId, connection.ConnectionId, startTime, Stopwatch.GetElapsedTime(started), CommandSource.ExecuteSqlRaw);
         if (!ReferenceEquals(initialized, command) || !string.Equals(initialized.CommandText, batch.Sql, StringComparison.Ordinal))
         {
-            // Replaced or rewritten by an interceptor: run what it gave, once. A kept command it rewrote is not kept.
+            // Replaced or rewritten by an interceptor: run what it gave, once. A kept command it rewrote is not kept;
+            // one it replaced stays kept, without this unit's transaction.
             if (ReferenceEquals(initialized, command))
             {
                 Forget(batch, command);
+            }
+            else
+            {
+                command.Transaction = null;
             }
 
             return (initialized, false);
@@ -167,6 +177,14 @@ internal sealed class LedgerWriteCommands
         if (_kept.TryGetValue(batch, out var kept) && ReferenceEquals(kept.Command, command))
         {
             _kept.Remove(batch);
+        }
+    }
+
+    private void ForgetShape(CompiledWrites batch)
+    {
+        if (_kept.Remove(batch, out var kept))
+        {
+            kept.Command.Dispose();
         }
     }
 
