@@ -234,9 +234,9 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
 
     /// <summary>
     /// Sends the staged writes as one batch. SQLite: inside a transaction that takes the write lock at its
-    /// start (BEGIN IMMEDIATE), the rows each statement wrote counted before COMMIT. Postgres: a batch sent
-    /// without a transaction runs as one implicit transaction (one Sync), committed when it returns; its updates
-    /// check themselves (<see cref="LedgerWriteBatch.ExpectOneRowFunction"/>). A flush before a read begins an
+    /// start (BEGIN IMMEDIATE), the rows each statement wrote counted before COMMIT. Postgres: the batch is one
+    /// statement; sent without a transaction it runs as one implicit transaction, committed when it returns, and its
+    /// updates check themselves (<see cref="LedgerWriteBatch.ExpectOneRowFunction"/>). A flush before a read begins an
     /// explicit transaction (on Postgres sent with the batch, no extra round trip) that the last flush commits.
     /// </summary>
     private async Task FlushAsync(bool last, CancellationToken cancellationToken)

@@ -94,10 +94,6 @@ internal sealed class LedgerWriteBatch
     private static object KeyOf(LedgerTable table, object row) =>
         table.Key.Read(row) ?? throw new InvalidOperationException($"a {table.RawName} row has no key; the ledger generates keys before writing");
 
-    private static readonly string[] Slots = [.. Enumerable.Range(0, 256).Select(i => string.Create(CultureInfo.InvariantCulture, $"p{i}"))];
-
-    internal static string Slot(int index) => index < Slots.Length ? Slots[index] : string.Create(CultureInfo.InvariantCulture, $"p{index}");
-
     // The SQL and parameter slots of this batch's shape, numbered in the order AppendShape binds the values.
     // Postgres (asserting updates in SQL): one statement, each write a data-modifying CTE, positional parameters
     // ($1, $2, ...); the CTEs run as one statement, all or nothing, and the final SELECT passes each update's row
@@ -114,7 +110,7 @@ internal sealed class LedgerWriteBatch
                 return string.Create(CultureInfo.InvariantCulture, $"${slots.Count}");
             }
 
-            var name = sql.GenerateParameterNamePlaceholder(Slot(slots.Count));
+            var name = sql.GenerateParameterNamePlaceholder(string.Create(CultureInfo.InvariantCulture, $"p{slots.Count}"));
             slots.Add((column, name));
             return name;
         }

@@ -110,13 +110,10 @@ public sealed class LedgerFaults : DbCommandInterceptor, IDbTransactionIntercept
         return Task.CompletedTask;
     }
 
-    // A write batch sent without a transaction commits when it returns.
+    // A write batch sent without a transaction (Postgres: one statement of CTEs) commits when it returns.
     private void AutocommitWriteFault(DbCommand command, bool before)
     {
-        if (command.Transaction is null
-            && (command.CommandText.StartsWith("INSERT ", StringComparison.Ordinal)
-                || command.CommandText.StartsWith("UPDATE ", StringComparison.Ordinal)
-                || command.CommandText.StartsWith("WITH \"w0\" AS (", StringComparison.Ordinal)))
+        if (command.Transaction is null && command.CommandText.StartsWith("WITH \"w0\" AS (", StringComparison.Ordinal))
         {
             CommitFault(before);
         }
