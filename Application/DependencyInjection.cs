@@ -12,11 +12,13 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class TradingBotApplicationServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the use cases (transient). The ports they need — <c>IUnitOfWork</c>, <c>IExchange</c>, <c>IClock</c> —
+    /// Adds the use cases (transient) and <see cref="OrderTiming.Default"/> (register your own <see cref="OrderTiming"/>
+    /// first to change it). The ports they need — <c>IUnitOfWork</c>, <c>IExchange</c>, <c>IClock</c>, <c>ILedgerLease</c> —
     /// come from the infrastructure registrations. Uses TryAdd so a host can replace any of them.
     /// </summary>
     public static IServiceCollection AddTradingBotApplication(this IServiceCollection services)
     {
+        services.TryAddSingleton(OrderTiming.Default);
         services.TryAddTransient<PlaceOrder>();
         services.TryAddTransient<ResolvePendingOrders>();
         services.TryAddTransient<RecordFill>();
@@ -27,6 +29,8 @@ public static class TradingBotApplicationServiceCollectionExtensions
         services.TryAddTransient<LedgerQueries>();
         services.TryAddTransient<TradingCycle>();
         services.TryAddTransient<VerifyLedger>();
+        services.TryAddTransient<CheckTradingRules>();
+        services.TryAddTransient<AdoptPosition>();
         return services;
     }
 }

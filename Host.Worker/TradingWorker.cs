@@ -3,6 +3,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TradingBot.Application.Ports;
 using TradingBot.Application.Reconciliation;
+using TradingBot.Domain.Instruments;
+using TradingBot.Domain.Reconciliation;
 using TradingBot.Application.Trading;
 using TradingBot.Domain.Audit;
 using TradingBot.Host.Worker.Composition;
@@ -11,22 +13,28 @@ using TradingBot.Infrastructure.Persistence;
 namespace TradingBot.Host.Worker;
 
 /// <summary>
-/// The loop. It trades only while it holds the ledger lease; it migrates (unless disabled) and recovers
-/// before its first decision; each cycle runs to its end even when a stop is requested, so nothing is left
-/// half-done; any failure (the ledger or the exchange unreachable) pauses trading with capped exponential
-/// backoff until the next cycle succeeds.
+/// The loop. It trades only while it holds the ledger lease (confirmed again right before every order is sent: a
+/// worker that cannot confirm it stops deciding and goes to standby); it migrates (unless disabled), checks the
+/// traded symbols and order quantity against the exchange's rules (a problem stops the host, exit code 2), and
+/// recovers and reconciles every traded symbol before its first decision; each cycle runs to its end even when a
+/// stop is requested, so nothing is left half-done; any failure (the ledger or the exchange unreachable) pauses
+/// trading with capped exponential backoff until the next cycle succeeds. A halted symbol gets one error line when
+/// it halts and one when the halt lifts.
 /// </summary>
 internal sealed partial class TradingWorker(
     ILedgerLease lease,
     LedgerMigrator migrator,
     TradingCycle cycle,
     Reconcile reconcile,
+    CheckTradingRules checkRules,
     IUnitOfWork ledger,
     IExchange exchange,
     IClock clock,
     IOptions<WorkerOptions> workerOptions,
     IOptions<StrategyOptions> strategyOptions,
     LedgerSettings ledgerSettings,
+    WorkerExit exit,
+    IHostApplicationLifetime lifetime,
     ILogger<TradingWorker> log) : BackgroundService
 {
     private static readonly TimeSpan StandbyRetry = TimeSpan.FromSeconds(2);
@@ -74,20 +82,30 @@ internal sealed partial class TradingWorker(
                 // Steps run to their end once started: a stop request is honoured between steps.
                 if (!recovered)
                 {
-                    await PrepareAsync(settings).ConfigureAwait(false);
+                    if (!await PrepareAsync(settings).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
                     recovered = true;
-                    nextReconcile = DateTimeOffset.MinValue;
+                    nextReconcile = clock.UtcNow + options.ReconcileInterval; // the start-up reconciliation just ran
                 }
 
                 var report = await cycle.RunAsync(settings, CancellationToken.None).ConfigureAwait(false);
                 var decisions = string.Join(" | ", report.Decisions);
                 log.Cycle(report.OrdersPlaced, report.FillsRecorded, report.FundingPaymentsRecorded, report.PendingResolved, decisions);
-
-                if (clock.UtcNow >= nextReconcile)
+                LogHalts(report.HaltChanges);
+                if (report.LeaseLost)
                 {
-                    var reconciliation = await reconcile.ExecuteAsync(CancellationToken.None).ConfigureAwait(false);
-                    var details = string.Join(" | ", reconciliation.Differences);
-                    log.Reconciled(reconciliation.Differences.Count, details);
+                    // Nothing was sent; the next holder of the lease resolves the intent after its deadline.
+                    log.LeaseLost(Actor);
+                    recovered = false;
+                    await lease.ReleaseAsync().ConfigureAwait(false);
+                }
+                else if (clock.UtcNow >= nextReconcile)
+                {
+                    var reconciliation = await reconcile.ExecuteAsync(settings.Scope, CancellationToken.None).ConfigureAwait(false);
+                    LogReconciliation(reconciliation);
                     nextReconcile = clock.UtcNow + options.ReconcileInterval;
                 }
 
@@ -143,7 +161,38 @@ internal sealed partial class TradingWorker(
         return capped > options.PollInterval ? capped : options.PollInterval;
     }
 
-    private async Task PrepareAsync(CycleSettings settings)
+    private void LogReconciliation(ReconciliationReport reconciliation)
+    {
+        var details = string.Join(" | ", reconciliation.Differences);
+        log.Reconciled(reconciliation.Differences.Count, details);
+        if (reconciliation.ForeignOpenOrders.Count > 0)
+        {
+            var foreign = string.Join(" | ", reconciliation.ForeignOpenOrders.Select(o => $"{o.Symbol} {o.NativeType} {o.Side.ToCode()} {o.Quantity} ({o.ClientOrderId})"));
+            log.ForeignOpenOrders(reconciliation.ForeignOpenOrders.Count, foreign);
+        }
+
+        LogHalts(reconciliation.HaltChanges);
+    }
+
+    private void LogHalts(IReadOnlyList<HaltChange> changes)
+    {
+        foreach (var change in changes)
+        {
+            var symbol = change.Halt.Symbol.Value;
+            var reason = change.Halt.Reason.ToCode();
+            if (change.Began)
+            {
+                log.SymbolHalted(symbol, reason, change.Halt.Detail);
+            }
+            else
+            {
+                log.SymbolReleased(symbol, reason);
+            }
+        }
+    }
+
+    // Migrates, checks the exchange's rules and recovers; false when a setting the exchange refuses stops the host.
+    private async Task<bool> PrepareAsync(CycleSettings settings)
     {
         var description = ledgerSettings.Describe();
         log.LedgerIs(description);
@@ -159,9 +208,33 @@ internal sealed partial class TradingWorker(
 
         var symbols = string.Join(", ", settings.Symbols);
         var exchangeName = exchange.Name.Value;
+        var check = await checkRules.ExecuteAsync(settings, CancellationToken.None).ConfigureAwait(false);
+        foreach (var note in check.Notes)
+        {
+            log.RuleNote(note);
+        }
+
+        if (check.Problems.Count > 0)
+        {
+            foreach (var problem in check.Problems)
+            {
+                log.ConfigurationRefused(problem);
+            }
+
+            exit.Code = Verbs.WorkerCommandLine.ConfigurationError;
+            lifetime.StopApplication();
+            return false;
+        }
+
         log.Active(Actor, symbols, exchangeName);
         var recovery = await cycle.RecoverAsync(settings, CancellationToken.None).ConfigureAwait(false);
         log.Recovered(recovery.PendingResolved, recovery.FillsRecorded, recovery.FundingPaymentsRecorded);
+        if (recovery.Reconciliation is { } reconciliation)
+        {
+            LogReconciliation(reconciliation);
+        }
+
+        return true;
     }
 
     private async Task TryAuditErrorAsync(string problem)

@@ -6,7 +6,7 @@ namespace TradingBot.Infrastructure.Persistence;
 
 /// <summary>
 /// The ledger's one EF Core model (ADR-0005): orders, fills, positions, funding snapshots and payments,
-/// state snapshots and the audit log. Provider differences are confined to <see cref="LedgerDialect"/>;
+/// state snapshots, the audit log and halted symbols. Provider differences are confined to <see cref="LedgerDialect"/>;
 /// each provider project holds its own migrations.
 /// </summary>
 public sealed class LedgerDbContext(DbContextOptions<LedgerDbContext> options) : DbContext(options)
@@ -33,6 +33,9 @@ public sealed class LedgerDbContext(DbContextOptions<LedgerDbContext> options) :
 
     /// <summary>audit_log.</summary>
     public DbSet<AuditLogRow> AuditLog => Set<AuditLogRow>();
+
+    /// <summary>symbol_halts.</summary>
+    public DbSet<SymbolHaltRow> SymbolHalts => Set<SymbolHaltRow>();
 
     /// <summary>
     /// Runs <paramref name="action"/> once, right after this context is next disposed (for a pooled context: once
@@ -70,6 +73,7 @@ public sealed class LedgerDbContext(DbContextOptions<LedgerDbContext> options) :
         modelBuilder.ApplyConfiguration(new FundingPaymentConfiguration(dialect));
         modelBuilder.ApplyConfiguration(new StateSnapshotConfiguration(dialect));
         modelBuilder.ApplyConfiguration(new AuditLogConfiguration(dialect));
+        modelBuilder.ApplyConfiguration(new SymbolHaltConfiguration(dialect));
         dialect.ApplyStorageConventions(modelBuilder);
     }
 }

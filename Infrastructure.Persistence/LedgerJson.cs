@@ -27,7 +27,11 @@ internal static class LedgerJson
             [.. snapshot.Positions.Select(p => new PositionDocument(p.Symbol.Value, p.NetQuantity.ToString(), p.EntryPrice?.ToString()))],
             [.. snapshot.OpenOrders.Select(o => new OpenOrderDocument(
                 o.Symbol.Value, o.ClientOrderId, o.ExchangeOrderId, o.Side.ToCode(), o.Type.ToCode(), o.Quantity.ToString(),
-                o.LimitPrice?.ToString(), o.FilledQuantity.ToString(), o.Status.ToCode()))]),
+                o.LimitPrice?.ToString(), o.FilledQuantity.ToString(), o.Status.ToCode())
+            {
+                NativeType = o.NativeType,
+                ReduceOnly = o.ReduceOnly,
+            })]),
         Options);
 
     public static StateSnapshot DeserializeSnapshot(Guid id, DateTimeOffset reconciledAt, string json)
@@ -43,7 +47,12 @@ internal static class LedgerJson
             [.. document.OpenOrders.Select(o => new OpenOrderView(
                 new Symbol(o.Symbol), o.ClientOrderId, o.ExchangeOrderId, LedgerCodes.ParseSide(o.Side), LedgerCodes.ParseOrderType(o.Type),
                 Quantity.Parse(o.Quantity), o.LimitPrice is null ? null : Price.Parse(o.LimitPrice), Quantity.Parse(o.FilledQuantity),
-                OrderStatusRules.Parse(o.Status)))]);
+                OrderStatusRules.Parse(o.Status))
+            {
+                // Snapshots written before the native type was kept hold only the ledger type.
+                NativeType = o.NativeType ?? o.Type,
+                ReduceOnly = o.ReduceOnly,
+            })]);
     }
 
     public static string Serialize(IReadOnlyDictionary<string, string> data) => JsonSerializer.Serialize(data, Options);
@@ -62,5 +71,10 @@ internal static class LedgerJson
 
     private sealed record OpenOrderDocument(
         string Symbol, string ClientOrderId, string ExchangeOrderId, string Side, string Type, string Quantity,
-        string? LimitPrice, string FilledQuantity, string Status);
+        string? LimitPrice, string FilledQuantity, string Status)
+    {
+        public string? NativeType { get; init; }
+
+        public bool ReduceOnly { get; init; }
+    }
 }

@@ -6,12 +6,14 @@ namespace TradingBot.Application.Orders;
 /// <summary>
 /// Brings a ledger order in line with what the exchange reports, as far as the ledger's own records allow:
 /// the exchange id is recorded, PENDING becomes OPEN once the exchange has the order, and CANCELLED or
-/// REJECTED are taken over. PARTIALLY_FILLED and FILLED come only from recorded fills, so the ledger's
-/// status always agrees with its fills.
+/// REJECTED are taken over. A REJECTED order the exchange turns out to have (judged "never placed" too early)
+/// becomes OPEN or CANCELLED: the exchange is the truth. PARTIALLY_FILLED and FILLED come only from recorded
+/// fills, so the ledger's status always agrees with its fills.
 /// </summary>
 internal static class ExchangeOrderSync
 {
     /// <summary>Applies the state; returns the status before, so callers can audit a change.</summary>
+    /// <remarks>Use <see cref="Why"/> for the audit event's reason.</remarks>
     public static OrderStatus Apply(Order order, ExchangeOrderState state, DateTimeOffset now)
     {
         var before = order.Status;
@@ -20,7 +22,7 @@ internal static class ExchangeOrderSync
         {
             OrderStatus.Rejected when order.FilledQuantity.IsZero => OrderStatus.Rejected,
             OrderStatus.Rejected or OrderStatus.Cancelled => OrderStatus.Cancelled,
-            _ when order.Status == OrderStatus.Pending => OrderStatus.Open,
+            _ when order.Status is OrderStatus.Pending or OrderStatus.Rejected => OrderStatus.Open,
             _ => order.Status,
         };
 
@@ -28,4 +30,9 @@ internal static class ExchangeOrderSync
         order.TryTransitionTo(target, now);
         return before;
     }
+
+    /// <summary>The reason to audit for a change from <paramref name="before"/> that <paramref name="what"/> caused.</summary>
+    public static string Why(OrderStatus before, string what) => before == OrderStatus.Rejected
+        ? $"{what}: the exchange has this order, so the earlier judgement that it was never placed is corrected"
+        : what;
 }

@@ -8,64 +8,83 @@ namespace TradingBot.Application.Orders;
 /// <summary>How many trades an ingestion saw and what became of them.</summary>
 /// <param name="Recorded">New fills recorded.</param>
 /// <param name="Duplicates">Trades the ledger already had.</param>
-/// <param name="Foreign">Trades of orders the ledger did not place (reported in the audit log).</param>
-/// <param name="Refused">Trades refused (over-fill or a rejected order; reported in the audit log).</param>
-public sealed record TradeIngestion(int Recorded, int Duplicates, int Foreign, int Refused);
+/// <param name="Foreign">New fills of orders the ledger did not place, recorded as external orders (included in <paramref name="Recorded"/>).</param>
+/// <param name="Refused">Trades refused (an over-fill; reported in the audit log).</param>
+public sealed record TradeIngestion(int Recorded, int Duplicates, int Foreign, int Refused)
+{
+    /// <summary>New fills that corrected a "never placed" judgement (included in <see cref="Recorded"/>).</summary>
+    public int Corrections { get; init; }
+}
 
 /// <summary>
 /// Turns the exchange's trades on a symbol into ledger fills: each trade is matched to its order by client
-/// order id (the idempotency key) or exchange order id, and recorded with <see cref="RecordFill"/>, so a
-/// trade delivered twice or out of order is recorded exactly once.
+/// order id (the idempotency key) or by its exchange order id (qualified with exchange and symbol), and recorded
+/// with <see cref="RecordFill"/>, so a trade delivered twice or out of order is recorded exactly once. A trade of an
+/// order the ledger did not place is recorded as an external order of its own, so the ledger's position follows
+/// every trade on the account.
 /// </summary>
 public sealed class IngestTrades(IUnitOfWork ledger, IExchange exchange, RecordFill recordFill, IClock clock)
 {
+    // The cursor steps back this far in exchange time: re-reading is free (fills are deduplicated), missing is not.
+    private static readonly TimeSpan CursorOverlap = TimeSpan.FromHours(1);
+    private static readonly TimeSpan FirstBackfill = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// Ingests the symbol's trades since the last recorded fill (an hour before it, so nothing late is missed), or of
+    /// the last seven days when the ledger has none.
+    /// </summary>
+    public async Task<TradeIngestion> CatchUpAsync(Symbol symbol, CancellationToken cancellationToken)
+    {
+        var latest = await ledger.ExecuteAsync((session, ct) => session.Fills.GetLatestFillTimeAsync(exchange.Name, symbol, ct), cancellationToken).ConfigureAwait(false);
+        return await ExecuteAsync(symbol, latest is { } t ? t - CursorOverlap : clock.UtcNow - FirstBackfill, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Ingests trades at or after <paramref name="since"/>.</summary>
     public async Task<TradeIngestion> ExecuteAsync(Symbol symbol, DateTimeOffset since, CancellationToken cancellationToken)
     {
         var trades = await exchange.GetTradesAsync(symbol, since, cancellationToken).ConfigureAwait(false);
-        int recorded = 0, duplicates = 0, foreign = 0, refused = 0;
+        int recorded = 0, duplicates = 0, foreign = 0, refused = 0, corrections = 0;
         foreach (var trade in trades)
         {
             var order = await ledger.ExecuteAsync((session, ct) => FindOrderAsync(session, trade, ct), cancellationToken).ConfigureAwait(false);
-            if (order is null)
-            {
-                foreign++;
-                await AuditAsync(trade, "trade of an order the ledger did not place", cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-
-            var fill = new Fill(trade.ExchangeFillId, order.Id, trade.Price, trade.Quantity, trade.Fee, trade.Time);
-            var result = await recordFill.ExecuteAsync(fill, cancellationToken).ConfigureAwait(false);
+            var result = order is null
+                ? await recordFill.ExecuteExternalAsync(exchange.Name, trade, cancellationToken).ConfigureAwait(false)
+                : await recordFill.ExecuteAsync(new Fill(trade.ExchangeFillId, order.Id, trade.Price, trade.Quantity, trade.Fee, trade.Time), cancellationToken).ConfigureAwait(false);
             switch (result.Status)
             {
                 case RecordFillStatus.Recorded:
                     recorded++;
+                    foreign += result.External ? 1 : 0;
+                    corrections += result.CorrectedRejection ? 1 : 0;
                     break;
                 case RecordFillStatus.Duplicate:
                     duplicates++;
                     break;
                 default:
                     refused++;
-                    await AuditAsync(trade, $"fill refused ({result.Status}) for order {order.IdempotencyKey}", cancellationToken).ConfigureAwait(false);
+                    await AuditAsync(trade, $"fill refused ({result.Status}) for order {order?.IdempotencyKey.Value ?? "(external)"}", cancellationToken).ConfigureAwait(false);
                     break;
             }
         }
 
-        return new TradeIngestion(recorded, duplicates, foreign, refused);
+        return new TradeIngestion(recorded, duplicates, foreign, refused) { Corrections = corrections };
     }
 
-    private static async Task<Order?> FindOrderAsync(ILedgerSession session, ExchangeTrade trade, CancellationToken ct)
+    // A client id is only the ledger's key when the order is on the same exchange and symbol; Binance reuses its own
+    // client ids (adl_autoclose), which are never the ledger's keys and may not even be valid ones.
+    private async Task<Order?> FindOrderAsync(ILedgerSession session, ExchangeTrade trade, CancellationToken ct)
     {
-        if (trade.ClientOrderId is { } clientId && IdempotencyKey.IsValid(clientId, out _))
+        if (trade.ClientOrderId is { } clientId && IdempotencyKey.IsValid(clientId, out _) && !clientId.StartsWith(IdempotencyKey.ExternalPrefix, StringComparison.Ordinal))
         {
             var byKey = await session.Orders.FindByIdempotencyKeyAsync(new IdempotencyKey(clientId), ct).ConfigureAwait(false);
-            if (byKey is not null)
+            if (byKey is not null && byKey.Exchange == exchange.Name && byKey.Symbol == trade.Symbol)
             {
                 return byKey;
             }
         }
 
-        return await session.Orders.FindByExchangeOrderIdAsync(trade.ExchangeOrderId, ct).ConfigureAwait(false);
+        var byId = await session.Orders.FindByExchangeOrderIdAsync(ExchangeOrderIds.Qualify(exchange.Name, trade.Symbol, trade.ExchangeOrderId), ct).ConfigureAwait(false);
+        return byId is { IsExternal: false } ? byId : null;
     }
 
     // Reports a trade's problem once: the trades are fetched with an overlap, so the same trade and problem come back in

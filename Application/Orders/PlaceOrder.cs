@@ -10,47 +10,101 @@ namespace TradingBot.Application.Orders;
 /// <param name="Intent">What was decided; its idempotency key identifies the order.</param>
 /// <param name="Side">BUY or SELL.</param>
 /// <param name="Type">The order type.</param>
-/// <param name="Quantity">The base quantity.</param>
+/// <param name="Quantity">The base quantity, before it is rounded to the symbol's step.</param>
 /// <param name="LimitPrice">The limit price; null for MARKET.</param>
 /// <param name="Reason">Why the strategy decided it, for the audit log.</param>
 public sealed record PlaceOrderCommand(TradingIntent Intent, Side Side, OrderType Type, Quantity Quantity, Price? LimitPrice, string Reason)
 {
     /// <summary>Who decided (e.g. the worker's host and process id), recorded in the DECISION event when set.</summary>
     public string? Actor { get; init; }
+
+    /// <summary>True for an order that may only reduce the position: a close, which can then never open one.</summary>
+    public bool ReduceOnly { get; init; }
+
+    /// <summary>The price that values a MARKET order's notional against the symbol's minimum (the mark price); null: not checked.</summary>
+    public Price? ReferencePrice { get; init; }
 }
 
 /// <summary>What placing an order came to.</summary>
-public abstract record PlaceOrderOutcome(Order Order)
+public abstract record PlaceOrderOutcome
 {
+    private PlaceOrderOutcome()
+    {
+    }
+
+    /// <summary>The ledger's order, when the intent was written.</summary>
+    public abstract Order? Order { get; }
+
     /// <summary>The exchange has the order; the ledger records it OPEN (or FILLED once its fills are in).</summary>
     /// <param name="Order">The ledger's order.</param>
     /// <param name="FillsRecorded">New fills recorded right after the exchange reported the order (partly) filled.</param>
-    public sealed record Placed(Order Order, int FillsRecorded = 0) : PlaceOrderOutcome(Order);
+    public sealed record Placed(Order Order, int FillsRecorded = 0) : PlaceOrderOutcome
+    {
+        /// <inheritdoc />
+        public override Order Order { get; } = Order;
+    }
 
     /// <summary>This intent was already resolved earlier; the exchange was not called again.</summary>
     /// <param name="Order">The ledger's order.</param>
-    public sealed record AlreadyResolved(Order Order) : PlaceOrderOutcome(Order);
+    public sealed record AlreadyResolved(Order Order) : PlaceOrderOutcome
+    {
+        /// <inheritdoc />
+        public override Order Order { get; } = Order;
+    }
 
-    /// <summary>The exchange definitely refused it; the ledger records it REJECTED.</summary>
+    /// <summary>The exchange definitely refused it (or it provably never left this host); the ledger records it REJECTED.</summary>
     /// <param name="Order">The ledger's order.</param>
     /// <param name="Reason">The exchange's reason.</param>
-    public sealed record Rejected(Order Order, string Reason) : PlaceOrderOutcome(Order);
+    public sealed record Rejected(Order Order, string Reason) : PlaceOrderOutcome
+    {
+        /// <inheritdoc />
+        public override Order Order { get; } = Order;
+    }
 
-    /// <summary>The outcome is unknown; the order stays PENDING until it is resolved by its key.</summary>
+    /// <summary>
+    /// The outcome is unknown, or the intent was written by an earlier attempt that may have sent it, or its send
+    /// deadline passed: the order stays PENDING until it is resolved by its key (<see cref="ResolvePendingOrders"/>).
+    /// </summary>
     /// <param name="Order">The ledger's order.</param>
     /// <param name="Reason">What happened.</param>
-    public sealed record Unknown(Order Order, string Reason) : PlaceOrderOutcome(Order);
+    public sealed record Unknown(Order Order, string Reason) : PlaceOrderOutcome
+    {
+        /// <inheritdoc />
+        public override Order Order { get; } = Order;
+    }
+
+    /// <summary>
+    /// This worker could not confirm its ledger lease right before sending: nothing was sent, the order stays PENDING
+    /// for the lease's next holder to resolve after its deadline, and this worker must stop deciding.
+    /// </summary>
+    /// <param name="Order">The ledger's order.</param>
+    public sealed record LeaseLost(Order Order) : PlaceOrderOutcome
+    {
+        /// <inheritdoc />
+        public override Order Order { get; } = Order;
+    }
+
+    /// <summary>The symbol's rules refuse the order (quantity or notional too small): nothing was written or sent.</summary>
+    /// <param name="Reason">Which rule, with the numbers.</param>
+    public sealed record NotPlaceable(string Reason) : PlaceOrderOutcome
+    {
+        /// <inheritdoc />
+        public override Order? Order => null;
+    }
 }
 
 /// <summary>
-/// Places an order intent first: the PENDING order and its DECISION event are committed before the
-/// exchange is called with the intent's idempotency key as client order id. A retry of the same intent
-/// finds that order: a resolved one is returned as it is, a PENDING one is first looked up at the
-/// exchange by its key and sent again only if the exchange never saw it, so no intent makes two orders.
+/// Places an order intent first: the order is rounded to the symbol's rules, then the PENDING order and its DECISION
+/// event are committed, then the exchange is called with the intent's idempotency key as client order id. A key is
+/// sent at most once, by the call that wrote its intent, and only before its send deadline (<see cref="OrderTiming"/>)
+/// and while this worker holds the ledger lease. A retry of the same intent finds the order: a resolved one is
+/// returned as it is; a PENDING one is looked up at the exchange by its key and otherwise left to
+/// <see cref="ResolvePendingOrders"/>, never sent again (Binance keeps client order ids unique among open orders only,
+/// so a second send of a filled order's key would be a second order).
 /// </summary>
-public sealed class PlaceOrder(IUnitOfWork ledger, IExchange exchange, IClock clock, IngestTrades ingestTrades)
+public sealed class PlaceOrder(IUnitOfWork ledger, IExchange exchange, IClock clock, IngestTrades ingestTrades, ILedgerLease lease, OrderTiming timing)
 {
-    /// <summary>Runs the use case.</summary>
+    /// <summary>Runs the use case. An <see cref="ExchangeException"/> means the symbol's rules could not be read: nothing was written.</summary>
     public async Task<PlaceOrderOutcome> ExecuteAsync(PlaceOrderCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
@@ -60,9 +114,39 @@ public sealed class PlaceOrder(IUnitOfWork ledger, IExchange exchange, IClock cl
         }
 
         var key = IdempotencyKey.For(command.Intent);
+
+        // An intent already written holds what was (or may have been) sent: it is never sized or sent again.
+        var written = await ledger.ExecuteAsync((session, ct) => session.Orders.FindByIdempotencyKeyAsync(key, ct), cancellationToken).ConfigureAwait(false);
+        if (written is not null)
+        {
+            return await EarlierAttemptAsync(written, cancellationToken).ConfigureAwait(false);
+        }
+
+        var rules = await exchange.GetInstrumentAsync(command.Intent.Symbol, cancellationToken).ConfigureAwait(false);
+        var sized = OrderSizing.Size(
+            rules, command.Type, command.Side, command.Quantity, command.LimitPrice, command.ReferencePrice, command.ReduceOnly);
+        if (!sized.Sendable)
+        {
+            return new PlaceOrderOutcome.NotPlaceable(sized.Problem!);
+        }
+
         var candidate = Order.CreatePending(
             OrderId.New(), command.Intent.Exchange, command.Intent.Symbol, command.Side, command.Type,
-            command.Quantity, command.LimitPrice, key, clock.UtcNow);
+            sized.Quantity, sized.LimitPrice, key, clock.UtcNow);
+        var decision = AuditEvent.Create(
+            AuditEventType.Decision,
+            clock.UtcNow,
+            ("idempotency_key", key.Value),
+            ("strategy", command.Intent.StrategyId),
+            ("symbol", command.Intent.Symbol.Value),
+            ("leg", command.Intent.Leg),
+            ("side", command.Side.ToCode()),
+            ("type", command.Type.ToCode()),
+            ("quantity", sized.Quantity.ToString()),
+            ("requested_quantity", command.Quantity.ToString()),
+            ("reduce_only", command.ReduceOnly ? "true" : "false"),
+            ("reason", command.Reason),
+            ("actor", command.Actor ?? string.Empty));
 
         var creation = await ledger.ExecuteAsync(
             async (session, ct) =>
@@ -70,55 +154,37 @@ public sealed class PlaceOrder(IUnitOfWork ledger, IExchange exchange, IClock cl
                 var created = await session.Orders.CreateAsync(candidate, ct).ConfigureAwait(false);
                 if (created.Created)
                 {
-                    await session.Audit.AppendAsync(
-                        AuditEvent.Create(
-                            AuditEventType.Decision,
-                            clock.UtcNow,
-                            ("idempotency_key", key.Value),
-                            ("strategy", command.Intent.StrategyId),
-                            ("symbol", command.Intent.Symbol.Value),
-                            ("leg", command.Intent.Leg),
-                            ("side", command.Side.ToCode()),
-                            ("type", command.Type.ToCode()),
-                            ("quantity", command.Quantity.ToString()),
-                            ("reason", command.Reason),
-                            ("actor", command.Actor ?? string.Empty)),
-                        ct).ConfigureAwait(false);
+                    await session.Audit.AppendAsync(decision, ct).ConfigureAwait(false);
                 }
 
                 return created;
             },
             cancellationToken).ConfigureAwait(false);
 
+        // The stored order is this call's when its unit committed but the answer was lost and the unit ran again (it then
+        // finds its own intent, not created anew). Any other order under the key was written, and maybe sent, by another attempt.
         var order = creation.Order;
-        if (order.Status != OrderStatus.Pending)
+        if (!creation.Created && order.Id != candidate.Id)
         {
-            return new PlaceOrderOutcome.AlreadyResolved(order);
+            return await EarlierAttemptAsync(order, cancellationToken).ConfigureAwait(false);
         }
 
-        // The stored order is the one this call made when its unit of work committed but the answer was lost and the
-        // unit ran again (it then finds its own intent, not created anew): no earlier call can have sent it.
-        var ours = creation.Created || order.Id == candidate.Id;
-        if (!ours)
+        var deadline = timing.SendDeadline(order);
+        if (clock.UtcNow > deadline)
         {
-            // An earlier attempt wrote the intent; it may or may not have reached the exchange.
-            var lookup = await exchange.GetOrderAsync(order.Symbol, key, cancellationToken).ConfigureAwait(false);
-            switch (lookup)
-            {
-                case OrderLookupResult.Found found:
-                    return await RecordAcceptedAsync(order, found.State, cancellationToken).ConfigureAwait(false);
-                case OrderLookupResult.Unknown unknown:
-                    return new PlaceOrderOutcome.Unknown(order, unknown.Reason);
-                default:
-                    break; // never seen: sending it now is the retry of the same intent, under the same key
-            }
+            return await RecordUnknownAsync(order, $"not sent: its send deadline {deadline:O} passed before it could be sent", cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!await lease.IsHeldAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return new PlaceOrderOutcome.LeaseLost(order);
         }
 
         PlaceOrderResult result;
         try
         {
             result = await exchange.PlaceOrderAsync(
-                new OrderRequest(key, order.Symbol, order.Side, order.Type, order.Quantity, order.LimitPrice),
+                new OrderRequest(key, order.Symbol, order.Side, order.Type, order.Quantity, order.LimitPrice) { ReduceOnly = command.ReduceOnly, SendDeadline = deadline },
                 cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -133,6 +199,23 @@ public sealed class PlaceOrder(IUnitOfWork ledger, IExchange exchange, IClock cl
             PlaceOrderResult.Rejected rejected => await RecordRejectedAsync(order, rejected.Reason, cancellationToken).ConfigureAwait(false),
             PlaceOrderResult.Unknown unknown => await RecordUnknownAsync(order, unknown.Reason, cancellationToken).ConfigureAwait(false),
             _ => throw new InvalidOperationException($"unexpected place-order result {result}"),
+        };
+    }
+
+    // An earlier attempt wrote the intent and may have sent it: it is looked up, never sent again.
+    private async Task<PlaceOrderOutcome> EarlierAttemptAsync(Order order, CancellationToken cancellationToken)
+    {
+        if (order.Status != OrderStatus.Pending)
+        {
+            return new PlaceOrderOutcome.AlreadyResolved(order);
+        }
+
+        var lookup = await exchange.GetOrderAsync(order.Symbol, order.IdempotencyKey, cancellationToken).ConfigureAwait(false);
+        return lookup switch
+        {
+            OrderLookupResult.Found found => await RecordAcceptedAsync(order, found.State, cancellationToken).ConfigureAwait(false),
+            OrderLookupResult.Unknown unknown => new PlaceOrderOutcome.Unknown(order, unknown.Reason),
+            _ => new PlaceOrderOutcome.Unknown(order, "an earlier attempt wrote this intent and may have sent it; it is not sent again and is resolved by its key"),
         };
     }
 

@@ -6,14 +6,24 @@ using TradingBot.Domain.Reconciliation;
 
 namespace TradingBot.Application.Ports;
 
-/// <summary>An instrument's trading rules.</summary>
+/// <summary>An instrument's trading rules (Binance: PRICE_FILTER, LOT_SIZE, MARKET_LOT_SIZE, MIN_NOTIONAL).</summary>
 /// <param name="Symbol">The symbol.</param>
 /// <param name="BaseAsset">The traded asset (BTC).</param>
 /// <param name="QuoteAsset">The settlement asset (USDT).</param>
 /// <param name="TickSize">Prices are multiples of this.</param>
-/// <param name="StepSize">Quantities are multiples of this.</param>
-/// <param name="MinQuantity">The smallest quantity accepted.</param>
-public sealed record InstrumentRules(Symbol Symbol, Asset BaseAsset, Asset QuoteAsset, Price TickSize, Quantity StepSize, Quantity MinQuantity);
+/// <param name="StepSize">Quantities of limit orders are multiples of this.</param>
+/// <param name="MinQuantity">The smallest quantity of a limit order.</param>
+public sealed record InstrumentRules(Symbol Symbol, Asset BaseAsset, Asset QuoteAsset, Price TickSize, Quantity StepSize, Quantity MinQuantity)
+{
+    /// <summary>Quantities of market orders are multiples of this (Binance MARKET_LOT_SIZE); the limit step when the exchange has no other.</summary>
+    public Quantity MarketStepSize { get; init; } = StepSize;
+
+    /// <summary>The smallest quantity of a market order.</summary>
+    public Quantity MarketMinQuantity { get; init; } = MinQuantity;
+
+    /// <summary>The smallest notional (price × quantity, in the quote asset) of an order that is not reduce-only; zero when none.</summary>
+    public Amount MinNotional { get; init; }
+}
 
 /// <summary>A perpetual's current funding rate and prices.</summary>
 /// <param name="Symbol">The symbol.</param>
@@ -31,7 +41,17 @@ public sealed record FundingQuote(Symbol Symbol, FundingRate Rate, Price MarkPri
 /// <param name="Type">The order type.</param>
 /// <param name="Quantity">The quantity.</param>
 /// <param name="LimitPrice">The limit price; null for MARKET.</param>
-public sealed record OrderRequest(IdempotencyKey ClientOrderId, Symbol Symbol, Side Side, OrderType Type, Quantity Quantity, Price? LimitPrice);
+public sealed record OrderRequest(IdempotencyKey ClientOrderId, Symbol Symbol, Side Side, OrderType Type, Quantity Quantity, Price? LimitPrice)
+{
+    /// <summary>True for an order that may only reduce the position (Binance <c>reduceOnly=true</c>): a close can never open.</summary>
+    public bool ReduceOnly { get; init; }
+
+    /// <summary>
+    /// The latest moment (this host's clock) at which the request may be signed and sent; past it, the adapter does not
+    /// send it and answers <see cref="PlaceOrderResult.Rejected"/> ("not sent"). Null: no deadline.
+    /// </summary>
+    public DateTimeOffset? SendDeadline { get; init; }
+}
 
 /// <summary>An order as the exchange knows it, in the ledger's terms.</summary>
 /// <param name="ExchangeOrderId">The exchange's id.</param>
@@ -54,7 +74,17 @@ public sealed record ExchangeOrderState(
     Price? LimitPrice,
     Quantity FilledQuantity,
     OrderStatus Status,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>
+    /// The exchange's own name of the order's type (STOP_MARKET, TAKE_PROFIT, TRAILING_STOP_MARKET...); <see cref="Type"/>
+    /// is its nearest ledger type (MARKET for the *_MARKET kinds, LIMIT otherwise).
+    /// </summary>
+    public string NativeType { get; init; } = Type.ToCode();
+
+    /// <summary>True for a reduce-only order.</summary>
+    public bool ReduceOnly { get; init; }
+}
 
 /// <summary>One of the account's executions as the exchange reports it.</summary>
 /// <param name="ExchangeFillId">An id unique across exchanges and symbols.</param>
@@ -75,7 +105,14 @@ public sealed record ExchangeTrade(
     Price Price,
     Quantity Quantity,
     Money Fee,
-    DateTimeOffset Time);
+    DateTimeOffset Time)
+{
+    /// <summary>The exchange's name of the trade's order type (MARKET, LIMIT, STOP_MARKET...), when the adapter knows it.</summary>
+    public string? OrderKind { get; init; }
+
+    /// <summary>The limit price of the trade's order, when it has one and the adapter knows it.</summary>
+    public Price? OrderPrice { get; init; }
+}
 
 /// <summary>The answer to placing an order. Only <see cref="Rejected"/> means no order exists.</summary>
 public abstract record PlaceOrderResult
@@ -108,7 +145,10 @@ public abstract record OrderLookupResult
     /// <param name="State">Its state.</param>
     public sealed record Found(ExchangeOrderState State) : OrderLookupResult;
 
-    /// <summary>The exchange never saw an order with this client order id.</summary>
+    /// <summary>
+    /// The exchange shows no order with this client order id now. Right after a lost answer that does not prove it was
+    /// never placed (Binance's query service can lag its matching engine): see <c>OrderTiming.NeverPlacedAfter</c>.
+    /// </summary>
     public sealed record NotFound : OrderLookupResult;
 
     /// <summary>The exchange could not answer.</summary>
@@ -143,6 +183,12 @@ public interface IExchange
 {
     /// <summary>The exchange's name in the ledger.</summary>
     ExchangeName Name { get; }
+
+    /// <summary>
+    /// How long after it was sent a request may still be executed (Binance: recvWindow; an exchange that answers at once:
+    /// zero). An order sent by its deadline exists, if at all, by the deadline plus this.
+    /// </summary>
+    TimeSpan RequestValidity { get; }
 
     /// <summary>Tick size, step size and assets of a symbol.</summary>
     Task<InstrumentRules> GetInstrumentAsync(Symbol symbol, CancellationToken cancellationToken);
@@ -191,6 +237,27 @@ public class ExchangeException : Exception
 
     /// <summary>Creates the exception with a message and its cause.</summary>
     public ExchangeException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>The exchange does not list the symbol (Binance: not in exchangeInfo, -1121): a configuration problem, not an outage.</summary>
+public class SymbolNotListedException : ExchangeException
+{
+    /// <summary>Creates the exception.</summary>
+    public SymbolNotListedException()
+    {
+    }
+
+    /// <summary>Creates the exception with a message naming the symbol and the exchange.</summary>
+    public SymbolNotListedException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with a message and its cause.</summary>
+    public SymbolNotListedException(string message, Exception innerException)
         : base(message, innerException)
     {
     }

@@ -31,7 +31,7 @@ public interface IOrderRepository
     /// <summary>The order holding this key, or null.</summary>
     Task<Order?> FindByIdempotencyKeyAsync(IdempotencyKey key, CancellationToken cancellationToken);
 
-    /// <summary>The order with this exchange order id, or null.</summary>
+    /// <summary>The order with this exchange order id (qualified: <see cref="ExchangeOrderIds.Qualify"/>), or null.</summary>
     Task<Order?> FindByExchangeOrderIdAsync(string exchangeOrderId, CancellationToken cancellationToken);
 
     /// <summary>OPEN and PARTIALLY_FILLED orders, oldest first.</summary>
@@ -71,6 +71,9 @@ public interface IFillRepository
     /// its exchange fill id is already stored (detected by the UNIQUE constraint).
     /// </summary>
     Task<bool> TryAddAsync(Fill fill, long sequence, CancellationToken cancellationToken);
+
+    /// <summary>True when a fill with this exchange fill id is stored.</summary>
+    Task<bool> ContainsAsync(ExchangeFillId exchangeFillId, CancellationToken cancellationToken);
 
     /// <summary>The fills of one order, oldest first.</summary>
     Task<IReadOnlyList<Fill>> GetByOrderAsync(OrderId orderId, CancellationToken cancellationToken);
@@ -137,6 +140,19 @@ public interface IStateSnapshotRepository
     Task<StateSnapshot?> GetLatestAsync(ExchangeName exchange, CancellationToken cancellationToken);
 }
 
+/// <summary>Halted symbols: one record per exchange and symbol, kept after the halt lifts.</summary>
+public interface ISymbolHaltRepository
+{
+    /// <summary>The symbol's halt record (active or lifted), or null when it was never halted.</summary>
+    Task<SymbolHalt?> GetAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken);
+
+    /// <summary>Every halt record, active and lifted, by exchange and symbol.</summary>
+    Task<IReadOnlyList<SymbolHalt>> GetAllAsync(CancellationToken cancellationToken);
+
+    /// <summary>Inserts or replaces the symbol's record; a concurrent change of the same record fails the unit of work.</summary>
+    Task SaveAsync(SymbolHalt halt, CancellationToken cancellationToken);
+}
+
 /// <summary>The append-only audit log.</summary>
 public interface IAuditLog
 {
@@ -170,7 +186,10 @@ public interface ILedgerLease : IAsyncDisposable
     /// <summary>Tries to take the lease; false when another worker holds it.</summary>
     Task<bool> TryAcquireAsync(CancellationToken cancellationToken);
 
-    /// <summary>True while this process still holds the lease (false once its connection or lock is gone).</summary>
+    /// <summary>
+    /// True while this process still holds the lease, confirmed now with the lock itself (on Postgres: the lock's own
+    /// connection answers and the server still lists the lock as this session's); false once it is gone.
+    /// </summary>
     Task<bool> IsHeldAsync(CancellationToken cancellationToken);
 
     /// <summary>Gives the lease up.</summary>
@@ -200,6 +219,9 @@ public interface ILedgerSession
 
     /// <summary>The audit log.</summary>
     IAuditLog Audit { get; }
+
+    /// <summary>Halted symbols.</summary>
+    ISymbolHaltRepository Halts { get; }
 }
 
 /// <summary>

@@ -12,6 +12,9 @@ public sealed record FundingHarvestSettings(FundingRate EntryRate, FundingRate E
     /// <summary>The strategy id that goes into every idempotency key.</summary>
     public const string StrategyId = "funding-harvest";
 
+    /// <summary>The positions this strategy ever means to hold: from one short of <see cref="OrderQuantity"/> to flat.</summary>
+    public PositionIntent Intent => new(new Amount(-OrderQuantity.Units), Amount.Zero);
+
     /// <summary>The settings' problems, one message each (empty when valid).</summary>
     public IReadOnlyList<string> Problems()
     {
@@ -39,6 +42,9 @@ public sealed record StrategyDecision(Side? Side, Quantity Quantity, string Leg,
 {
     /// <summary>True when an order is to be placed.</summary>
     public bool Trades => Side is not null;
+
+    /// <summary>True for a close: it is sent reduce-only, so it can never open a position.</summary>
+    public bool Closes => Leg == "close";
 
     /// <summary>Nothing to do.</summary>
     public static StrategyDecision Hold(string reason) => new(null, Quantity.Zero, "hold", reason);

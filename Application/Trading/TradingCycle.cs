@@ -1,10 +1,12 @@
 using TradingBot.Application.Funding;
 using TradingBot.Application.Orders;
 using TradingBot.Application.Ports;
+using TradingBot.Application.Reconciliation;
 using TradingBot.Domain.Audit;
 using TradingBot.Domain.Funding;
 using TradingBot.Domain.Instruments;
 using TradingBot.Domain.Orders;
+using TradingBot.Domain.Reconciliation;
 
 namespace TradingBot.Application.Trading;
 
@@ -13,7 +15,17 @@ namespace TradingBot.Application.Trading;
 /// <param name="PollInterval">The time between cycles; decisions are keyed by this slot.</param>
 /// <param name="Strategy">The funding-rate harvest's settings.</param>
 /// <param name="Actor">Who runs the cycle (host and process), recorded with each decision.</param>
-public sealed record CycleSettings(IReadOnlyList<Symbol> Symbols, TimeSpan PollInterval, FundingHarvestSettings Strategy, string Actor);
+public sealed record CycleSettings(IReadOnlyList<Symbol> Symbols, TimeSpan PollInterval, FundingHarvestSettings Strategy, string Actor)
+{
+    /// <summary>How many refusals of a close in a row halt the symbol.</summary>
+    public int CloseRefusalsToHalt { get; init; } = 3;
+
+    /// <summary>How long a symbol whose close was refused <see cref="CloseRefusalsToHalt"/> times stays halted before the close is tried again.</summary>
+    public TimeSpan CloseRefusedHalt { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>What reconciliation covers: the traded symbols and the strategy's intended positions.</summary>
+    public ReconciliationScope Scope => new(Symbols, Strategy.Intent);
+}
 
 /// <summary>What one cycle did.</summary>
 /// <param name="PendingResolved">PENDING orders resolved from the exchange's answer.</param>
@@ -21,15 +33,30 @@ public sealed record CycleSettings(IReadOnlyList<Symbol> Symbols, TimeSpan PollI
 /// <param name="FundingPaymentsRecorded">New funding payments recorded.</param>
 /// <param name="OrdersPlaced">Orders placed (accepted, rejected or unknown).</param>
 /// <param name="Decisions">What was decided per symbol.</param>
-public sealed record CycleReport(int PendingResolved, int FillsRecorded, int FundingPaymentsRecorded, int OrdersPlaced, IReadOnlyList<string> Decisions);
+public sealed record CycleReport(int PendingResolved, int FillsRecorded, int FundingPaymentsRecorded, int OrdersPlaced, IReadOnlyList<string> Decisions)
+{
+    /// <summary>True when the cycle stopped because this worker could not confirm its ledger lease: it must stop deciding.</summary>
+    public bool LeaseLost { get; init; }
+
+    /// <summary>Symbols whose work failed in this cycle (retried next cycle), with the problem; "funding payments" when those could not be read.</summary>
+    public IReadOnlyList<string> SymbolFailures { get; init; } = [];
+
+    /// <summary>Halts that began or lifted in this cycle (the start-up reconciliation's included).</summary>
+    public IReadOnlyList<HaltChange> HaltChanges { get; init; } = [];
+
+    /// <summary>The start-up reconciliation, when this report is of <see cref="TradingCycle.RecoverAsync"/>.</summary>
+    public ReconciliationReport? Reconciliation { get; init; }
+}
 
 /// <summary>
-/// One cycle of the worker, in the order that keeps the ledger true: resolve PENDING orders first, ingest new
-/// trades as fills and new funding payments, take a funding snapshot per symbol, let the strategy decide,
-/// and place orders intent first. A symbol with an order still in flight (PENDING, OPEN or PARTIALLY_FILLED)
-/// gets no new decision. Every decision is audited: an order's with its intent, a hold when it differs from
-/// the symbol's previous hold. <see cref="RecoverAsync"/> is the startup part: resolve every PENDING order and
-/// backfill trades and funding payments since the last recorded ones.
+/// One cycle of the worker, in the order that keeps the ledger true: resolve PENDING orders first, ingest new trades
+/// as fills (external ones included) and new funding payments, take a funding snapshot per symbol, let the strategy
+/// decide, and place orders intent first. A symbol that is halted, or has an order still in flight (PENDING, OPEN or
+/// PARTIALLY_FILLED), or whose position is beyond the strategy's intent, gets no new decision. A close is sized from
+/// the reconciled position and sent reduce-only; refused repeatedly, it halts the symbol for a while. A failure on one
+/// symbol is audited and retried next cycle while the others trade on. Every decision is audited: an order's with its
+/// intent, a hold when it differs from the symbol's previous hold. <see cref="RecoverAsync"/> is the start-up part:
+/// resolve PENDING orders, backfill trades and funding payments, and reconcile every traded symbol before the first decision.
 /// </summary>
 public sealed class TradingCycle(
     IUnitOfWork ledger,
@@ -39,88 +66,112 @@ public sealed class TradingCycle(
     IngestTrades ingestTrades,
     RecordFundingPayment recordFundingPayment,
     RecordFundingSnapshot recordFundingSnapshot,
-    PlaceOrder placeOrder)
+    PlaceOrder placeOrder,
+    Reconcile reconcile)
 {
-    // Cursors step back this far in exchange time: re-reading is free (fills and payments are deduplicated), missing is not.
+    // Funding payments step back this far in exchange time: re-reading is free (payments are deduplicated), missing is not.
     private static readonly TimeSpan CursorOverlap = TimeSpan.FromHours(1);
     private static readonly TimeSpan FirstBackfill = TimeSpan.FromDays(7);
 
-    // The last hold audited per symbol: a hold is a decision too, but only a change of it is worth a row.
+    // The last hold (or failure) audited per symbol: a hold is a decision too, but only a change of it is worth a row.
     private readonly Dictionary<Symbol, string> _lastHold = [];
 
-    /// <summary>Startup recovery: resolve every PENDING order, then backfill trades and funding payments.</summary>
+    // Closes the exchange refused in a row per symbol, and when the next may be tried.
+    private readonly Dictionary<Symbol, (int Refusals, DateTimeOffset NextTry)> _closeRefusals = [];
+
+    private string? _lastPaymentFailure;
+
+    /// <summary>Start-up recovery: resolve PENDING orders, backfill trades and funding payments, reconcile every traded symbol.</summary>
     public async Task<CycleReport> RecoverAsync(CycleSettings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var resolution = await resolvePending.ExecuteAsync(null, cancellationToken).ConfigureAwait(false);
-        var (fills, payments) = await IngestAsync(settings, cancellationToken).ConfigureAwait(false);
-        return new CycleReport(resolution.Resolved.Count + resolution.Rejected.Count, fills, payments, 0, []);
+        var resolution = await resolvePending.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        var (fills, payments, failures) = await IngestAsync(settings, cancellationToken).ConfigureAwait(false);
+        var reconciliation = await reconcile.ExecuteAsync(settings.Scope, cancellationToken).ConfigureAwait(false);
+        return new CycleReport(resolution.Resolved.Count + resolution.Rejected.Count, fills, payments, 0, [])
+        {
+            SymbolFailures = Failures(failures),
+            HaltChanges = reconciliation.HaltChanges,
+            Reconciliation = reconciliation,
+        };
     }
 
     /// <summary>Runs one cycle.</summary>
     public async Task<CycleReport> RunAsync(CycleSettings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var resolution = await resolvePending.ExecuteAsync(null, cancellationToken).ConfigureAwait(false);
-        var (fills, payments) = await IngestAsync(settings, cancellationToken).ConfigureAwait(false);
+        var resolution = await resolvePending.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        var (fills, payments, failures) = await IngestAsync(settings, cancellationToken).ConfigureAwait(false);
 
-        var inFlight = await ledger.ExecuteAsync(
+        var (inFlight, halts) = await ledger.ExecuteAsync(
             async (session, ct) =>
             {
                 var pending = await session.Orders.GetPendingOrdersAsync(ct).ConfigureAwait(false);
                 var open = await session.Orders.GetOpenOrdersAsync(ct).ConfigureAwait(false);
-                return pending.Concat(open).Where(o => o.Exchange == exchange.Name).Select(o => o.Symbol).ToHashSet();
+                var symbols = pending.Concat(open).Where(o => o.Exchange == exchange.Name && !o.IsExternal).Select(o => o.Symbol).ToHashSet();
+                var all = await session.Halts.GetAllAsync(ct).ConfigureAwait(false);
+                return (symbols, all.Where(h => h.Exchange == exchange.Name).ToDictionary(h => h.Symbol));
             },
             cancellationToken).ConfigureAwait(false);
 
         var placed = 0;
         var decisions = new List<string>();
+        var changes = new List<HaltChange>();
         var slot = SlotOf(clock.UtcNow, settings.PollInterval);
         foreach (var symbol in settings.Symbols)
         {
-            var quote = await exchange.GetFundingQuoteAsync(symbol, cancellationToken).ConfigureAwait(false);
-            await recordFundingSnapshot.ExecuteAsync(
-                new FundingSnapshot(exchange.Name, symbol, quote.Rate, quote.MarkPrice, quote.IndexPrice, quote.Time), cancellationToken).ConfigureAwait(false);
-
-            if (inFlight.Contains(symbol))
+            if (failures.TryGetValue(symbol, out var ingestFailure))
             {
-                decisions.Add($"{symbol}: hold, an order is still in flight");
-                await AuditHoldAsync(symbol, "in-flight", "an order is still in flight", settings.Actor, cancellationToken).ConfigureAwait(false);
+                decisions.Add($"{symbol}: hold, its trades could not be read ({ingestFailure})");
+                await AuditFailureAsync(symbol, ingestFailure, settings.Actor, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
-            var position = await ledger.ExecuteAsync((session, ct) => session.Positions.GetAsync(exchange.Name, symbol, ct), cancellationToken).ConfigureAwait(false);
-            var net = position?.NetQuantity ?? default;
-            var decision = FundingHarvestStrategy.Decide(settings.Strategy, quote.Rate, net);
-            decisions.Add($"{symbol}: {decision.Reason}");
-            if (!decision.Trades)
+            try
             {
-                var kind = net.IsZero ? "flat" : net.Units < 0 ? "short" : "long";
-                await AuditHoldAsync(symbol, kind, decision.Reason, settings.Actor, cancellationToken).ConfigureAwait(false);
-                continue;
+                var step = await DecideAsync(settings, symbol, slot, inFlight.Contains(symbol), halts.GetValueOrDefault(symbol), cancellationToken).ConfigureAwait(false);
+                decisions.Add($"{symbol}: {step.Decision}");
+                placed += step.Placed;
+                fills += step.Fills;
+                if (step.HaltChange is { } change)
+                {
+                    changes.Add(change);
+                }
+
+                if (step.LeaseLost)
+                {
+                    return new CycleReport(resolution.Resolved.Count + resolution.Rejected.Count, fills, payments, placed, decisions)
+                    {
+                        LeaseLost = true,
+                        SymbolFailures = Failures(failures),
+                        HaltChanges = changes,
+                    };
+                }
             }
-
-            _lastHold.Remove(symbol);
-
-            var intent = new TradingIntent(FundingHarvestSettings.StrategyId, exchange.Name, symbol, slot, decision.Leg);
-            var outcome = await placeOrder.ExecuteAsync(
-                new PlaceOrderCommand(intent, decision.Side!.Value, OrderType.Market, decision.Quantity, null, decision.Reason) { Actor = settings.Actor },
-                cancellationToken).ConfigureAwait(false);
-
-            // The same intent already resolved earlier in this slot: the exchange was not called, nothing was placed.
-            if (outcome is not PlaceOrderOutcome.AlreadyResolved)
+            catch (ExchangeException exception)
             {
-                placed++;
-            }
-
-            // A market order's fills are recorded as soon as the exchange reports it filled: this cycle's fills too.
-            if (outcome is PlaceOrderOutcome.Placed { FillsRecorded: var recorded })
-            {
-                fills += recorded;
+                failures[symbol] = exception.Message;
+                decisions.Add($"{symbol}: hold, the exchange could not answer ({exception.Message})");
+                await AuditFailureAsync(symbol, exception.Message, settings.Actor, cancellationToken).ConfigureAwait(false);
             }
         }
 
-        return new CycleReport(resolution.Resolved.Count + resolution.Rejected.Count, fills, payments, placed, decisions);
+        return new CycleReport(resolution.Resolved.Count + resolution.Rejected.Count, fills, payments, placed, decisions)
+        {
+            SymbolFailures = Failures(failures),
+            HaltChanges = changes,
+        };
+    }
+
+    private List<string> Failures(Dictionary<Symbol, string> failures)
+    {
+        var lines = failures.Select(f => $"{f.Key}: {f.Value}").ToList();
+        if (_lastPaymentFailure is { } payments)
+        {
+            lines.Add($"funding payments: {payments}");
+        }
+
+        return lines;
     }
 
     /// <summary>The start of the poll slot containing <paramref name="now"/>: the decision's time in its intent.</summary>
@@ -131,7 +182,127 @@ public sealed class TradingCycle(
         return new DateTimeOffset(utc.Ticks - (utc.Ticks % ticks), TimeSpan.Zero);
     }
 
-    private async Task AuditHoldAsync(Symbol symbol, string kind, string reason, string actor, CancellationToken cancellationToken)
+    private sealed record SymbolStep(string Decision, int Placed = 0, int Fills = 0, bool LeaseLost = false, HaltChange? HaltChange = null);
+
+    private async Task<SymbolStep> DecideAsync(CycleSettings settings, Symbol symbol, DateTimeOffset slot, bool inFlight, SymbolHalt? halt, CancellationToken cancellationToken)
+    {
+        var quote = await exchange.GetFundingQuoteAsync(symbol, cancellationToken).ConfigureAwait(false);
+        await recordFundingSnapshot.ExecuteAsync(
+            new FundingSnapshot(exchange.Name, symbol, quote.Rate, quote.MarkPrice, quote.IndexPrice, quote.Time), cancellationToken).ConfigureAwait(false);
+
+        var position = await ledger.ExecuteAsync((session, ct) => session.Positions.GetAsync(exchange.Name, symbol, ct), cancellationToken).ConfigureAwait(false);
+        var net = position?.NetQuantity ?? default;
+
+        // A position beyond what the strategy means to hold (a late order adopted, someone else's trade) halts the symbol now.
+        HaltChange? change = null;
+        var next = SymbolHaltRules.Next(halt, exchange.Name, symbol, net, null, settings.Strategy.Intent, clock.UtcNow);
+        if (next is not null)
+        {
+            await SaveHaltAsync(next, cancellationToken).ConfigureAwait(false);
+            change = new HaltChange(next, next.IsActive);
+            halt = next;
+        }
+
+        if (halt is { IsActive: true })
+        {
+            var reason = $"halted ({halt.Reason.ToCode()}): {halt.Detail}";
+            await AuditHoldAsync(symbol, $"halted-{halt.Reason.ToCode()}", reason, settings.Actor, cancellationToken).ConfigureAwait(false);
+            return new SymbolStep($"hold, {reason}", HaltChange: change);
+        }
+
+        if (inFlight)
+        {
+            await AuditHoldAsync(symbol, "in-flight", "an order is still in flight", settings.Actor, cancellationToken).ConfigureAwait(false);
+            return new SymbolStep("hold, an order is still in flight", HaltChange: change);
+        }
+
+        var decision = FundingHarvestStrategy.Decide(settings.Strategy, quote.Rate, net);
+        if (!decision.Trades)
+        {
+            var kind = net.IsZero ? "flat" : net.Units < 0 ? "short" : "long";
+            await AuditHoldAsync(symbol, kind, decision.Reason, settings.Actor, cancellationToken).ConfigureAwait(false);
+            return new SymbolStep(decision.Reason, HaltChange: change);
+        }
+
+        if (decision.Closes && _closeRefusals.TryGetValue(symbol, out var refusals) && clock.UtcNow < refusals.NextTry)
+        {
+            var wait = $"the exchange refused the close {refusals.Refusals} time(s); tried again after {refusals.NextTry:O}";
+            await AuditHoldAsync(symbol, "close-backoff", wait, settings.Actor, cancellationToken).ConfigureAwait(false);
+            return new SymbolStep($"hold, {wait}", HaltChange: change);
+        }
+
+        var intent = new TradingIntent(FundingHarvestSettings.StrategyId, exchange.Name, symbol, slot, decision.Leg);
+        var command = new PlaceOrderCommand(intent, decision.Side!.Value, OrderType.Market, decision.Quantity, null, decision.Reason)
+        {
+            Actor = settings.Actor,
+            ReduceOnly = decision.Closes,
+            ReferencePrice = quote.MarkPrice,
+        };
+        var outcome = await placeOrder.ExecuteAsync(command, cancellationToken).ConfigureAwait(false);
+        switch (outcome)
+        {
+            case PlaceOrderOutcome.LeaseLost:
+                return new SymbolStep("not sent: the ledger lease could not be confirmed", LeaseLost: true, HaltChange: change);
+            case PlaceOrderOutcome.NotPlaceable notPlaceable:
+                await AuditHoldAsync(symbol, "not-placeable", $"{decision.Reason}; not placed: {notPlaceable.Reason}", settings.Actor, cancellationToken).ConfigureAwait(false);
+                return new SymbolStep($"hold, not placeable: {notPlaceable.Reason}", HaltChange: change);
+            case PlaceOrderOutcome.AlreadyResolved:
+                // The same intent already resolved earlier in this slot: the exchange was not called, nothing was placed.
+                return new SymbolStep(decision.Reason, HaltChange: change);
+            case PlaceOrderOutcome.Rejected rejected when decision.Closes:
+                change = await CloseRefusedAsync(settings, symbol, rejected.Reason, cancellationToken).ConfigureAwait(false) ?? change;
+                break;
+            case PlaceOrderOutcome.Placed when decision.Closes:
+                _closeRefusals.Remove(symbol);
+                break;
+            default:
+                break;
+        }
+
+        _lastHold.Remove(symbol);
+
+        // A market order's fills are recorded as soon as the exchange reports it filled: this cycle's fills too.
+        return new SymbolStep(decision.Reason, Placed: 1, Fills: outcome is PlaceOrderOutcome.Placed { FillsRecorded: var recorded } ? recorded : 0, HaltChange: change);
+    }
+
+    // A refused close is tried again after a wait that doubles with each refusal; refused CloseRefusalsToHalt times in a
+    // row, the symbol halts for CloseRefusedHalt (an audit event and the report say why), then the close is tried again.
+    private async Task<HaltChange?> CloseRefusedAsync(CycleSettings settings, Symbol symbol, string reason, CancellationToken cancellationToken)
+    {
+        var refusals = _closeRefusals.TryGetValue(symbol, out var known) ? known.Refusals + 1 : 1;
+        var now = clock.UtcNow;
+        _closeRefusals[symbol] = (refusals, now + (settings.PollInterval * (1L << Math.Min(refusals, 10))));
+        if (refusals < settings.CloseRefusalsToHalt)
+        {
+            return null;
+        }
+
+        _closeRefusals.Remove(symbol);
+        var halt = new SymbolHalt(exchange.Name, symbol, HaltReason.CloseRefused, $"the exchange refused the reduce-only close {refusals} times in a row, last: {reason}", now, now + settings.CloseRefusedHalt);
+        await SaveHaltAsync(halt, cancellationToken).ConfigureAwait(false);
+        return new HaltChange(halt, true);
+    }
+
+    private Task<bool> SaveHaltAsync(SymbolHalt halt, CancellationToken cancellationToken)
+    {
+        var audit = HaltAudit.Of(halt, Guid.CreateVersion7()); // outside the unit of work: a re-run appends the same event
+        return ledger.ExecuteAsync(
+            async (session, ct) =>
+            {
+                await session.Halts.SaveAsync(halt, ct).ConfigureAwait(false);
+                await session.Audit.AppendAsync(audit, ct).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken);
+    }
+
+    private Task AuditFailureAsync(Symbol symbol, string problem, string actor, CancellationToken cancellationToken) =>
+        AuditAsync(symbol, $"failed: {problem}", () => AuditEvent.Create(AuditEventType.Error, clock.UtcNow, ("symbol", symbol.Value), ("error", problem), ("actor", actor)), cancellationToken);
+
+    private Task AuditHoldAsync(Symbol symbol, string kind, string reason, string actor, CancellationToken cancellationToken) =>
+        AuditAsync(symbol, kind, () => AuditEvent.Create(AuditEventType.Decision, clock.UtcNow, ("symbol", symbol.Value), ("decision", $"hold ({kind})"), ("reason", reason), ("actor", actor)), cancellationToken);
+
+    private async Task AuditAsync(Symbol symbol, string kind, Func<AuditEvent> make, CancellationToken cancellationToken)
     {
         if (_lastHold.TryGetValue(symbol, out var last) && last == kind)
         {
@@ -139,29 +310,47 @@ public sealed class TradingCycle(
         }
 
         // Made once, outside the unit of work: a re-run after a lost commit answer appends the same event, not a second one.
-        var decision = AuditEvent.Create(AuditEventType.Decision, clock.UtcNow, ("symbol", symbol.Value), ("decision", $"hold ({kind})"), ("reason", reason), ("actor", actor));
+        var auditEvent = make();
         await ledger.ExecuteAsync(
             async (session, ct) =>
             {
-                await session.Audit.AppendAsync(decision, ct).ConfigureAwait(false);
+                await session.Audit.AppendAsync(auditEvent, ct).ConfigureAwait(false);
                 return true;
             },
             cancellationToken).ConfigureAwait(false);
         _lastHold[symbol] = kind;
     }
 
-    private async Task<(int Fills, int Payments)> IngestAsync(CycleSettings settings, CancellationToken cancellationToken)
+    private async Task<(int Fills, int Payments, Dictionary<Symbol, string> Failures)> IngestAsync(CycleSettings settings, CancellationToken cancellationToken)
     {
         var fills = 0;
+        var failures = new Dictionary<Symbol, string>();
         foreach (var symbol in settings.Symbols)
         {
-            var latest = await ledger.ExecuteAsync((session, ct) => session.Fills.GetLatestFillTimeAsync(exchange.Name, symbol, ct), cancellationToken).ConfigureAwait(false);
-            var ingestion = await ingestTrades.ExecuteAsync(symbol, latest is { } t ? t - CursorOverlap : clock.UtcNow - FirstBackfill, cancellationToken).ConfigureAwait(false);
-            fills += ingestion.Recorded;
+            try
+            {
+                fills += (await ingestTrades.CatchUpAsync(symbol, cancellationToken).ConfigureAwait(false)).Recorded;
+            }
+            catch (ExchangeException exception)
+            {
+                failures[symbol] = exception.Message;
+            }
         }
 
         var latestPayment = await ledger.ExecuteAsync((session, ct) => session.FundingPayments.GetLatestPaidAtAsync(exchange.Name, ct), cancellationToken).ConfigureAwait(false);
-        var payments = await exchange.GetFundingPaymentsAsync(latestPayment is { } p ? p - CursorOverlap : clock.UtcNow - FirstBackfill, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<FundingPayment> payments;
+        try
+        {
+            payments = await exchange.GetFundingPaymentsAsync(latestPayment is { } p ? p - CursorOverlap : clock.UtcNow - FirstBackfill, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ExchangeException exception)
+        {
+            // Account-wide and only bookkeeping: read again next cycle, trading goes on.
+            _lastPaymentFailure = exception.Message;
+            return (fills, 0, failures);
+        }
+
+        _lastPaymentFailure = null;
         var recorded = 0;
         foreach (var payment in payments)
         {
@@ -171,6 +360,6 @@ public sealed class TradingCycle(
             }
         }
 
-        return (fills, recorded);
+        return (fills, recorded, failures);
     }
 }

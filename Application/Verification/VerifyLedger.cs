@@ -1,3 +1,4 @@
+using TradingBot.Application.Orders;
 using TradingBot.Application.Ports;
 using TradingBot.Domain.Amounts;
 using TradingBot.Domain.Instruments;
@@ -19,14 +20,18 @@ public sealed record VerificationReport(IReadOnlyList<string> Violations, int Or
 
 /// <summary>
 /// Checks what a trading ledger lives by: every order's status agrees with its fills, no order is over-filled,
-/// each position equals a replay of its fills and funding payments, no PENDING order is older than
-/// <c>pendingGrace</c>, and the storage itself has no duplicate keys or fill ids, no orphan fills and, on
-/// SQLite, passes PRAGMA integrity_check.
+/// each position equals a replay of its fills and funding payments, no PENDING order is past the moment a worker
+/// judges it (<see cref="OrderTiming.NeverPlacedAfter"/>, the same deadline) by more than <c>resolutionGrace</c>,
+/// and the storage itself has no duplicate keys or fill ids, no orphan fills and, on SQLite, passes PRAGMA
+/// integrity_check.
 /// </summary>
-public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity, IClock clock)
+public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity, IClock clock, OrderTiming timing)
 {
-    /// <summary>Runs every check.</summary>
-    public async Task<VerificationReport> ExecuteAsync(TimeSpan pendingGrace, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs every check. <paramref name="requestValidity"/> is the exchange's (Binance: recvWindow);
+    /// <paramref name="resolutionGrace"/> is how long a running worker may take to act on a deadline (a cycle or two).
+    /// </summary>
+    public async Task<VerificationReport> ExecuteAsync(TimeSpan requestValidity, TimeSpan resolutionGrace, CancellationToken cancellationToken)
     {
         var violations = new List<string>(await integrity.CheckStorageAsync(cancellationToken).ConfigureAwait(false));
         // One snapshot: a fill committed by a running worker between two of these reads would otherwise look like an
@@ -76,9 +81,10 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
                 violations.Add($"order {order.IdempotencyKey} is {order.Status.ToCode()} but its fills sum to {filled} of {order.Quantity}");
             }
 
-            if (order.Status == OrderStatus.Pending && now - order.CreatedAt > pendingGrace)
+            var deadline = timing.NeverPlacedAfter(order, requestValidity);
+            if (order.Status == OrderStatus.Pending && now > deadline + resolutionGrace)
             {
-                violations.Add($"order {order.IdempotencyKey} has been PENDING since {order.CreatedAt:O}: its outcome was never resolved");
+                violations.Add($"order {order.IdempotencyKey} has been PENDING since {order.CreatedAt:O}, past its deadline {deadline:O}: its outcome was never resolved");
             }
         }
 

@@ -53,12 +53,19 @@ public sealed record TradingIntent
 /// The key that makes an order creation idempotent. It is derived from the <see cref="TradingIntent"/>,
 /// never random per attempt, so a retry of the same decision finds the order the first attempt wrote.
 /// It is also a valid Binance client order id (<c>^[.A-Z:/a-z0-9_-]{1,36}$</c>): the exchange adapter
-/// sends it as <c>newClientOrderId</c>.
+/// sends it as <c>newClientOrderId</c>. An order the ledger did not place is keyed
+/// <c>EXT:&lt;exchange&gt;:&lt;symbol&gt;:&lt;exchange order id&gt;</c> (<see cref="External"/>): such a key is never sent.
 /// </summary>
 public readonly record struct IdempotencyKey
 {
     /// <summary>The longest key Binance accepts as a client order id.</summary>
     public const int MaxLength = 36;
+
+    /// <summary>The longest key of an external order.</summary>
+    public const int MaxExternalLength = 128;
+
+    /// <summary>What every external order's key starts with.</summary>
+    public const string ExternalPrefix = "EXT:";
 
     /// <summary>Wraps an existing key (read back from the ledger or the exchange), refusing invalid text.</summary>
     public IdempotencyKey(string value)
@@ -73,6 +80,19 @@ public readonly record struct IdempotencyKey
 
     /// <summary>The key text.</summary>
     public string Value { get; }
+
+    /// <summary>True for the key of an order the ledger did not place: it is never sent to an exchange.</summary>
+    public bool IsExternal => Value is not null && Value.StartsWith(ExternalPrefix, StringComparison.Ordinal);
+
+    /// <summary>
+    /// The key of an order the ledger did not place: "EXT:&lt;exchange&gt;:&lt;symbol&gt;:&lt;exchange order id&gt;". The
+    /// exchange's order id, not its client id, identifies it: Binance reuses client ids such as <c>adl_autoclose</c>.
+    /// </summary>
+    public static IdempotencyKey External(ExchangeName exchange, Symbol symbol, string exchangeOrderId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(exchangeOrderId);
+        return new IdempotencyKey($"{ExternalPrefix}{exchange.Value}:{symbol.Value}:{exchangeOrderId}");
+    }
 
     /// <summary>
     /// "tb-" followed by the first 32 hex digits of SHA-256 over the intent's canonical text
@@ -93,12 +113,14 @@ public readonly record struct IdempotencyKey
         return new IdempotencyKey("tb-" + Convert.ToHexStringLower(hash)[..32]);
     }
 
-    /// <summary>Checks the Binance client order id rule.</summary>
+    /// <summary>Checks the Binance client order id rule (for an external key: the same characters, up to <see cref="MaxExternalLength"/>).</summary>
     public static bool IsValid(string? value, out string error)
     {
-        if (string.IsNullOrEmpty(value) || value.Length > MaxLength)
+        var external = value is not null && value.StartsWith(ExternalPrefix, StringComparison.Ordinal);
+        var longest = external ? MaxExternalLength : MaxLength;
+        if (string.IsNullOrEmpty(value) || value.Length > longest || (external && value.Length == ExternalPrefix.Length))
         {
-            error = $"idempotency key '{value}' must be 1 to {MaxLength} characters";
+            error = $"idempotency key '{value}' must be 1 to {longest} characters";
             return false;
         }
 

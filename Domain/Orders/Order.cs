@@ -15,14 +15,14 @@ public enum FillApplication
 
     /// <summary>The fill would take the filled quantity past the order's quantity: refused, nothing changed.</summary>
     OverFillRefused,
-
-    /// <summary>The order is REJECTED (the exchange never had it), so it cannot have fills: refused.</summary>
-    NotFillable,
 }
 
 /// <summary>
 /// The order aggregate. Its status follows the explicit table in <see cref="OrderStatusRules"/>; fills
-/// derive it from the filled quantity, an over-fill is refused and a known fill id is a no-op.
+/// derive it from the filled quantity, an over-fill is refused and a known fill id is a no-op. A fill the
+/// exchange made is never refused for a status the ledger guessed: a REJECTED order that turns out to have
+/// executed takes its fills. An external order (one the ledger did not place, <see cref="IsExternal"/>) is a
+/// record of what the exchange executed: its quantity grows with its fills.
 /// </summary>
 public sealed class Order
 {
@@ -100,8 +100,8 @@ public sealed class Order
     /// <summary>MARKET, LIMIT, IOC or FOK.</summary>
     public OrderType Type { get; }
 
-    /// <summary>The ordered base quantity.</summary>
-    public Quantity Quantity { get; }
+    /// <summary>The ordered base quantity (for an external order: what the exchange has executed of it so far).</summary>
+    public Quantity Quantity { get; private set; }
 
     /// <summary>The limit price; null for MARKET orders.</summary>
     public Price? LimitPrice { get; }
@@ -112,8 +112,14 @@ public sealed class Order
     /// <summary>The current status.</summary>
     public OrderStatus Status { get; private set; }
 
-    /// <summary>The exchange's id once it is known.</summary>
+    /// <summary>
+    /// The exchange's id once it is known, qualified with the exchange and symbol
+    /// (<see cref="ExchangeOrderIds.Qualify"/>): exchanges such as Binance keep order ids unique per symbol only.
+    /// </summary>
     public string? ExchangeOrderId { get; private set; }
+
+    /// <summary>True for an order the ledger did not place (a liquidation, a trade in the web app, another program).</summary>
+    public bool IsExternal => IdempotencyKey.IsExternal;
 
     /// <summary>The sum of the fills applied.</summary>
     public Quantity FilledQuantity { get; private set; }
@@ -139,6 +145,24 @@ public sealed class Order
         IdempotencyKey idempotencyKey,
         DateTimeOffset now) =>
         new(id, exchange, symbol, side, type, quantity, limitPrice, idempotencyKey, OrderStatus.Pending, null, Quantity.Zero, now, now, []);
+
+    /// <summary>
+    /// An order the ledger did not place, recorded from its first execution: OPEN with the exchange's (raw) id, keyed
+    /// <see cref="IdempotencyKey.External"/>, for <paramref name="quantity"/> (what is known to have executed).
+    /// </summary>
+    public static Order CreateExternal(
+        OrderId id,
+        ExchangeName exchange,
+        Symbol symbol,
+        Side side,
+        OrderType type,
+        Quantity quantity,
+        Price? limitPrice,
+        string exchangeOrderId,
+        DateTimeOffset now) =>
+        new(
+            id, exchange, symbol, side, type, quantity, limitPrice, IdempotencyKey.External(exchange, symbol, exchangeOrderId),
+            OrderStatus.Open, ExchangeOrderIds.Qualify(exchange, symbol, exchangeOrderId), Quantity.Zero, now, now, []);
 
     /// <summary>Rebuilds an order from storage, checking the same invariants as creation.</summary>
     public static Order Rehydrate(
@@ -198,11 +222,12 @@ public sealed class Order
         }
     }
 
-    /// <summary>Records the exchange's id; once known it cannot change.</summary>
+    /// <summary>Records the exchange's id (as the exchange reports it; stored qualified); once known it cannot change.</summary>
     public void AssignExchangeOrderId(string exchangeOrderId, DateTimeOffset now)
     {
         ArgumentException.ThrowIfNullOrEmpty(exchangeOrderId);
-        if (ExchangeOrderId == exchangeOrderId)
+        var qualified = ExchangeOrderIds.Qualify(Exchange, Symbol, exchangeOrderId);
+        if (ExchangeOrderId == qualified)
         {
             return;
         }
@@ -210,16 +235,18 @@ public sealed class Order
         if (ExchangeOrderId is not null)
         {
             throw new InvalidOperationException(
-                $"order {IdempotencyKey} already has exchange id {ExchangeOrderId}; refusing {exchangeOrderId}");
+                $"order {IdempotencyKey} already has exchange id {ExchangeOrderId}; refusing {qualified}");
         }
 
-        ExchangeOrderId = exchangeOrderId;
+        ExchangeOrderId = qualified;
         UpdatedAt = LedgerTime.Normalize(now);
     }
 
     /// <summary>
     /// Applies a fill: the filled quantity grows and the status becomes PARTIALLY_FILLED or FILLED (a
-    /// CANCELLED order keeps its status: a late fill of a cancelled order is still recorded).
+    /// CANCELLED order keeps its status: a late fill of a cancelled order is still recorded). A REJECTED order
+    /// takes the fill too: the exchange executed it, so the ledger's "never placed" was wrong. An external order's
+    /// quantity grows to cover the fill.
     /// </summary>
     public FillApplication ApplyFill(Fill fill, DateTimeOffset now)
     {
@@ -234,14 +261,14 @@ public sealed class Order
             return FillApplication.Duplicate;
         }
 
-        if (Status == OrderStatus.Rejected)
-        {
-            return FillApplication.NotFillable;
-        }
-
         if (fill.Quantity > RemainingQuantity)
         {
-            return FillApplication.OverFillRefused;
+            if (!IsExternal)
+            {
+                return FillApplication.OverFillRefused;
+            }
+
+            Quantity = FilledQuantity + fill.Quantity;
         }
 
         FilledQuantity += fill.Quantity;

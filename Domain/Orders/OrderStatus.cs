@@ -18,7 +18,10 @@ public enum OrderStatus
     /// <summary>Cancelled or expired at the exchange (terminal; late fills are still recorded).</summary>
     Cancelled,
 
-    /// <summary>Refused by the exchange, or never seen by it (terminal).</summary>
+    /// <summary>
+    /// Refused by the exchange, or judged never placed. Terminal for the ledger's own decisions; only the exchange can
+    /// reopen it, by showing the order (OPEN or CANCELLED) or its fills: the judgement is then corrected.
+    /// </summary>
     Rejected,
 }
 
@@ -32,14 +35,14 @@ public static class OrderStatusRules
         [OrderStatus.PartiallyFilled] = [OrderStatus.Filled, OrderStatus.Cancelled],
         [OrderStatus.Filled] = [],
         [OrderStatus.Cancelled] = [],
-        [OrderStatus.Rejected] = [],
+        [OrderStatus.Rejected] = [OrderStatus.Open, OrderStatus.Cancelled],
     };
 
     /// <summary>True when <paramref name="from"/> may become <paramref name="to"/>; staying put is not a transition.</summary>
     public static bool CanTransition(OrderStatus from, OrderStatus to) => Allowed[from].Contains(to);
 
-    /// <summary>True for FILLED, CANCELLED and REJECTED.</summary>
-    public static bool IsTerminal(this OrderStatus status) => Allowed[status].Length == 0;
+    /// <summary>True for FILLED, CANCELLED and REJECTED: nothing the ledger does moves them on.</summary>
+    public static bool IsTerminal(this OrderStatus status) => status is OrderStatus.Filled or OrderStatus.Cancelled or OrderStatus.Rejected;
 
     /// <summary>True for OPEN and PARTIALLY_FILLED: live at the exchange.</summary>
     public static bool IsOpen(this OrderStatus status) => status is OrderStatus.Open or OrderStatus.PartiallyFilled;

@@ -36,7 +36,14 @@ public sealed record OpenOrderView(
     Quantity Quantity,
     Price? LimitPrice,
     Quantity FilledQuantity,
-    OrderStatus Status);
+    OrderStatus Status)
+{
+    /// <summary>The exchange's own name of the order's type (STOP_MARKET, TAKE_PROFIT...); <see cref="Type"/> is its nearest ledger type.</summary>
+    public string NativeType { get; init; } = Type.ToCode();
+
+    /// <summary>True for a reduce-only order.</summary>
+    public bool ReduceOnly { get; init; }
+}
 
 /// <summary>The full state seen at a reconciliation: balances, positions and open orders.</summary>
 public sealed record StateSnapshot

@@ -1,5 +1,8 @@
+using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using TradingBot.Application.Orders;
+using TradingBot.Infrastructure.Exchanges.Binance;
 using TradingBot.Infrastructure.Exchanges.Paper;
 
 namespace TradingBot.Host.Worker.Composition;
@@ -36,6 +39,11 @@ internal static class ExchangeComposition
                     RateLimitPercent = ReadInt(paper, "Faults:RateLimitPercent", 0),
                     DuplicateTradesPercent = ReadInt(paper, "Faults:DuplicateTradesPercent", 0),
                     OutOfOrderTradesPercent = ReadInt(paper, "Faults:OutOfOrderTradesPercent", 0),
+                    LateVisibilitySeconds = ReadInt(paper, "Faults:LateVisibilitySeconds", 0),
+                    ExchangeClosePercent = ReadInt(paper, "Faults:ExchangeClosePercent", 0),
+                    ExpirePercent = ReadInt(paper, "Faults:ExpirePercent", 0),
+                    ForeignOpenOrders = ReadBool(paper, "Faults:ForeignOpenOrders"),
+                    SlowReadMilliseconds = ReadInt(paper, "Faults:SlowReadMilliseconds", 0),
                 },
             };
             options.Symbols.Clear();
@@ -59,6 +67,57 @@ internal static class ExchangeComposition
 
         BinanceComposition.Add(services, configuration);
         return kind;
+    }
+
+    /// <summary>
+    /// <c>Exchange:MaxSendDelay</c> and <c>Exchange:VisibilityMargin</c> (time spans such as 00:00:10), read and checked:
+    /// the deadlines every worker of the ledger judges PENDING orders by.
+    /// </summary>
+    public static OrderTiming Timing(IConfiguration configuration)
+    {
+        var timing = new OrderTiming(
+            ReadSpan(configuration, "Exchange:MaxSendDelay", OrderTiming.Default.MaxSendDelay),
+            ReadSpan(configuration, "Exchange:VisibilityMargin", OrderTiming.Default.VisibilityMargin));
+        var problems = timing.Problems();
+        return problems.Count == 0 ? timing : throw new HostConfigurationException(string.Join(Environment.NewLine, problems));
+    }
+
+    /// <summary>
+    /// How long after it was sent the configured exchange may still execute a request (Binance: Exchange:Binance:RecvWindowMs;
+    /// the paper exchange: zero), read without building the exchange: <c>verify</c> judges PENDING orders by it.
+    /// </summary>
+    public static TimeSpan RequestValidity(IConfiguration configuration)
+    {
+        if (ConfigurationChoice.Parse(configuration["Exchange:Kind"], "Exchange:Kind", ExchangeKind.Paper) == ExchangeKind.Paper)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var text = configuration["Exchange:Binance:RecvWindowMs"];
+        return TimeSpan.FromMilliseconds(string.IsNullOrWhiteSpace(text) ? new BinanceOptions().RecvWindowMs
+            : int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) && ms is >= 1 and <= BinanceOptions.MaxRecvWindowMs ? ms
+            : throw new HostConfigurationException($"Exchange:Binance:RecvWindowMs is '{text}'; expected a whole number of milliseconds (1 to {BinanceOptions.MaxRecvWindowMs})."));
+    }
+
+    private static TimeSpan ReadSpan(IConfiguration configuration, string key, TimeSpan fallback)
+    {
+        var text = configuration[key];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return fallback;
+        }
+
+        return TimeSpan.TryParseExact(text.Trim(), "c", CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new HostConfigurationException($"{key} is '{text}'; expected a time span such as {fallback:c}.");
+    }
+
+    private static bool ReadBool(IConfiguration section, string key)
+    {
+        var text = section[key];
+        return string.IsNullOrWhiteSpace(text) ? false
+            : bool.TryParse(text, out var value) ? value
+            : throw new HostConfigurationException($"Exchange:Paper:{key} is '{text}'; expected true or false.");
     }
 
     private static int ReadInt(IConfiguration section, string key, int fallback)

@@ -20,6 +20,8 @@ internal static class WorkerHost
         var ledger = LedgerSettings.From(builder.Configuration);
         ledger.AddTo(builder.Services);
         builder.Services.AddSingleton(ledger);
+        builder.Services.AddSingleton(ExchangeComposition.Timing(builder.Configuration));
+        builder.Services.AddSingleton(new WorkerExit());
         builder.Services.AddTradingBotApplication();
 
         builder.Services.AddOptions<WorkerOptions>().Bind(builder.Configuration.GetSection("Worker")).ValidateOnStart();
@@ -41,4 +43,10 @@ internal static class WorkerHost
         _ = services.GetRequiredService<IOptions<WorkerOptions>>().Value;
         _ = services.GetRequiredService<IOptions<StrategyOptions>>().Value;
     }
+}
+
+/// <summary>The exit code the worker asks for when it stops the host itself (e.g. a setting the exchange refuses).</summary>
+internal sealed class WorkerExit
+{
+    public int Code { get; set; }
 }

@@ -20,7 +20,7 @@ internal static partial class WorkerLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Actor} is standby: another worker holds the ledger lease; retrying every {Interval}.")]
     public static partial void Standby(this ILogger logger, string actor, TimeSpan interval);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Actor} lost the ledger lease; it stops trading until it holds it again.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Actor} lost the ledger lease (or could not confirm it before sending an order); it stops trading until it holds it again.")]
     public static partial void LeaseLost(this ILogger logger, string actor);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Recovered: {Resolved} pending order(s) resolved, {Fills} fill(s) and {Payments} funding payment(s) backfilled.")]
@@ -34,6 +34,21 @@ internal static partial class WorkerLog
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The cycle failed; trading is paused and retried in {Delay}: {Problem}")]
     public static partial void CycleFailed(this ILogger logger, TimeSpan delay, string problem, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Symbol {Symbol} is halted ({Reason}): {Detail}. The worker places no order for it until the cause is gone; `report` and `verify --against-exchange` show it (README: What the worker trusts).")]
+    public static partial void SymbolHalted(this ILogger logger, string symbol, string reason, string detail);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Symbol {Symbol} is no longer halted ({Reason} is resolved); it trades again.")]
+    public static partial void SymbolReleased(this ILogger logger, string symbol, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Count} open order(s) at the exchange were not placed by this ledger: {Orders}")]
+    public static partial void ForeignOpenOrders(this ILogger logger, int count, string orders);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Note}")]
+    public static partial void RuleNote(this ILogger logger, string note);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Configuration error: {Problem}. The worker stops before any decision.")]
+    public static partial void ConfigurationRefused(this ILogger logger, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: the step in progress is finished; nothing is left half-written.")]
     public static partial void Stopping(this ILogger logger);

@@ -5,11 +5,15 @@ using TradingBot.Application.Ports;
 using TradingBot.Application.Queries;
 using TradingBot.Domain.Amounts;
 using TradingBot.Domain.Instruments;
+using TradingBot.Domain.Reconciliation;
 using TradingBot.Host.Worker.Composition;
 
 namespace TradingBot.Host.Worker.Verbs;
 
-/// <summary>The report verb: positions, realized PnL per day, and 24 hours of funding rates per symbol, as tables.</summary>
+/// <summary>
+/// The report verb: positions, halted symbols, the open orders the ledger did not place (from the latest
+/// reconciliation), realized PnL per day, and 24 hours of funding rates per symbol, as tables.
+/// </summary>
 internal static class ReportVerb
 {
     public static async Task<int> RunAsync(string[] configurationArgs, CancellationToken cancellationToken)
@@ -36,7 +40,34 @@ internal static class ReportVerb
 
         console.Write(positionTable);
 
+        var halts = await unitOfWork.ExecuteAsync((s, ct) => s.Halts.GetAllAsync(ct), cancellationToken).ConfigureAwait(false);
+        var haltTable = new Table().Title("Halted symbols: no new orders").AddColumns("Exchange", "Symbol", "Since (UTC)", "Reason", "Detail", "How it lifts");
+        foreach (var halt in halts.Where(h => h.IsActive))
+        {
+            haltTable.AddRow(
+                halt.Exchange.Value, halt.Symbol.Value, halt.HaltedAt.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
+                halt.Reason.ToCode(), Markup.Escape(halt.Detail), Markup.Escape(HowItLifts(halt)));
+        }
+
+        haltTable.Caption(halts.Any(h => h.IsActive) ? "README: What the worker trusts" : "none");
+        console.Write(haltTable);
+
         var exchanges = positions.Select(p => p.Exchange).Distinct().ToList();
+        var foreignTable = new Table().Title("Open orders at the exchange that the ledger did not place").AddColumns("Exchange", "Symbol", "Type", "Side", "Quantity", "Price", "Client order id", "Seen at (UTC)");
+        foreach (var exchange in exchanges.DefaultIfEmpty(new ExchangeName("PAPER")))
+        {
+            var snapshot = await unitOfWork.ExecuteAsync((s, ct) => s.StateSnapshots.GetLatestAsync(exchange, ct), cancellationToken).ConfigureAwait(false);
+            var orders = await unitOfWork.ExecuteAsync((s, ct) => s.Orders.GetOpenOrdersAsync(ct), cancellationToken).ConfigureAwait(false);
+            var ours = orders.Select(o => o.IdempotencyKey.Value).ToHashSet(StringComparer.Ordinal);
+            foreach (var order in snapshot?.OpenOrders.Where(o => !ours.Contains(o.ClientOrderId)) ?? [])
+            {
+                foreignTable.AddRow(
+                    exchange.Value, order.Symbol.Value, order.NativeType, order.Side.ToCode(), order.Quantity.ToString(), order.LimitPrice?.ToString() ?? "-",
+                    Markup.Escape(order.ClientOrderId), snapshot!.ReconciledAt.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        console.Write(foreignTable);
         var pnlTable = new Table().Title("Realized PnL per UTC day").AddColumns("Day", "Exchange", "Symbol", "Trading", "Fees", "Funding", "Net");
         foreach (var exchange in exchanges)
         {
@@ -77,6 +108,13 @@ internal static class ReportVerb
 
         console.Write(table);
     }
+
+    private static string HowItLifts(TradingBot.Domain.Reconciliation.SymbolHalt halt) => halt.Reason switch
+    {
+        TradingBot.Domain.Reconciliation.HaltReason.PositionDiffers => "when the ledger and the exchange agree again; a position the ledger has no trades for: adopt-position " + halt.Symbol.Value,
+        TradingBot.Domain.Reconciliation.HaltReason.BeyondIntent => "when the position is back within what the strategy holds (close the excess at the exchange)",
+        _ => $"at {halt.Until:yyyy-MM-dd HH:mm:ss} UTC, when the close is tried again",
+    };
 
     private static IEnumerable<T> Thin<T>(IReadOnlyList<T> rows, int most) =>
         rows.Count <= most ? rows : Enumerable.Range(0, most).Select(i => rows[i * (rows.Count - 1) / (most - 1)]);

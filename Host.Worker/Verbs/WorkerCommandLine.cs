@@ -10,10 +10,11 @@ using TradingBot.Infrastructure.Persistence;
 namespace TradingBot.Host.Worker.Verbs;
 
 /// <summary>
-/// The worker's verbs: run (the default), migrate, verify, report. Anything after the verb that is not one
-/// of its options is handed to the host's configuration, so <c>--Ledger:Provider=Postgres</c> works like
-/// <c>Ledger__Provider=Postgres</c>. Exit codes: 0 success, 1 verification failed, 2 configuration error,
-/// 3 another worker holds the ledger, 4 the ledger database cannot be reached or failed.
+/// The worker's verbs: run (the default), migrate, verify, report, adopt-position. Anything after the verb that is not
+/// one of its options is handed to the host's configuration, so <c>--Ledger:Provider=Postgres</c> works like
+/// <c>Ledger__Provider=Postgres</c>. Exit codes: 0 success, 1 verification failed (or a symbol halted or differing from
+/// the exchange), 2 configuration error, 3 another worker holds the ledger, 4 the ledger database cannot be reached or
+/// failed, 5 the exchange cannot be reached.
 /// </summary>
 internal static class WorkerCommandLine
 {
@@ -21,6 +22,7 @@ internal static class WorkerCommandLine
     public const int ConfigurationError = 2;
     public const int LedgerBusy = 3;
     public const int LedgerUnavailable = 4;
+    public const int ExchangeUnavailable = 5;
 
     public static async Task<int> InvokeAsync(string[] args)
     {
@@ -32,8 +34,25 @@ internal static class WorkerCommandLine
     {
         var run = Verb("run", "Run the worker (the default): take the ledger lease, migrate unless Ledger:MigrateOnStart=false, recover, then trade until stopped.", RunAsync);
         var migrate = Verb("migrate", "Apply the configured ledger provider's migrations and exit.", MigrateAsync);
-        var verify = Verb("verify", "Check the ledger's invariants; exit 1 listing each violation.", VerifyAsync);
-        var report = Verb("report", "Print positions, realized PnL per day (trading, fees, funding) and the last 24 hours of funding rates per symbol.", ReportVerb.RunAsync);
+        var againstExchange = new Option<bool>("--against-exchange")
+        {
+            Description = "Also compare every traded symbol's position with the exchange's, and list halted symbols; exit 1 while any differs or is halted.",
+        };
+        var verify = new Command("verify", "Check the ledger's invariants; exit 1 listing each violation.") { TreatUnmatchedTokensAsErrors = false };
+        verify.Options.Add(againstExchange);
+        verify.SetAction((parse, ct) => Guard(() => VerifyAsync(parse.UnmatchedTokens.ToArray(), parse.GetValue(againstExchange), ct)));
+
+        var report = Verb("report", "Print positions, halted symbols, foreign open orders, realized PnL per day (trading, fees, funding) and the last 24 hours of funding rates per symbol.", ReportVerb.RunAsync);
+
+        var symbol = new Argument<string>("symbol") { Description = "The symbol whose exchange position the ledger takes over, e.g. BTCUSDT." };
+        var adopt = new Command(
+            "adopt-position",
+            "Record the exchange's position on a symbol that the ledger has no trades for (opened before its backfill window, or on another ledger) as an external opening order, audited; this releases the symbol's POSITION_DIFFERS halt. Stop the worker first.")
+        {
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        adopt.Arguments.Add(symbol);
+        adopt.SetAction((parse, ct) => Guard(() => AdoptPositionVerb.RunAsync(parse.GetValue(symbol)!, parse.UnmatchedTokens.ToArray(), ct)));
 
         var root = new RootCommand("TradingBot worker: a funding-rate bot on an exact, transactional ledger (SQLite or Postgres).")
         {
@@ -41,6 +60,7 @@ internal static class WorkerCommandLine
             migrate,
             verify,
             report,
+            adopt,
         };
         root.TreatUnmatchedTokensAsErrors = false;
         root.SetAction((parse, ct) => Guard(() => RunAsync(parse.UnmatchedTokens.ToArray(), ct)));
@@ -60,8 +80,9 @@ internal static class WorkerCommandLine
         builder.Services.AddHostedService<TradingWorker>();
         using var host = builder.Build();
         WorkerHost.ValidateOptions(host.Services);
+        var exit = host.Services.GetRequiredService<WorkerExit>(); // RunAsync disposes the host's services
         await host.RunAsync(CancellationToken.None).ConfigureAwait(false);
-        return 0;
+        return exit.Code;
     }
 
     private static async Task<int> MigrateAsync(string[] configurationArgs, CancellationToken cancellationToken)
@@ -99,29 +120,32 @@ internal static class WorkerCommandLine
         return 0;
     }
 
-    private static async Task<int> VerifyAsync(string[] configurationArgs, CancellationToken cancellationToken)
+    private static async Task<int> VerifyAsync(string[] configurationArgs, bool againstExchange, CancellationToken cancellationToken)
     {
-        var (builder, ledger) = WorkerHost.CreateBuilder(configurationArgs, withExchange: false);
+        var (builder, ledger) = WorkerHost.CreateBuilder(configurationArgs, withExchange: againstExchange);
         using var host = builder.Build();
         WorkerHost.ValidateOptions(host.Services);
         var pollInterval = host.Services.GetRequiredService<IOptions<WorkerOptions>>().Value.PollInterval;
         var grace = pollInterval + pollInterval;
-        var report = await host.Services.GetRequiredService<TradingBot.Application.Verification.VerifyLedger>().ExecuteAsync(grace, cancellationToken).ConfigureAwait(false);
+        var requestValidity = ExchangeComposition.RequestValidity(host.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>());
+        var report = await host.Services.GetRequiredService<TradingBot.Application.Verification.VerifyLedger>().ExecuteAsync(requestValidity, grace, cancellationToken).ConfigureAwait(false);
         Console.WriteLine($"Ledger: {ledger.Describe()}");
         Console.WriteLine($"Checked {report.OrdersChecked} orders, {report.FillsChecked} fills, {report.PositionsChecked} positions.");
-        if (report.Passed)
-        {
-            Console.WriteLine("verify: OK, every invariant holds.");
-            return 0;
-        }
-
+        var failed = !report.Passed;
         foreach (var violation in report.Violations)
         {
             Console.WriteLine($"VIOLATION: {violation}");
         }
 
-        Console.WriteLine($"verify: {report.Violations.Count} violation(s).");
-        return VerificationFailed;
+        if (againstExchange)
+        {
+            failed |= !await ExchangeCheck.WriteAsync(host.Services, cancellationToken).ConfigureAwait(false);
+        }
+
+        Console.WriteLine(failed
+            ? $"verify: {report.Violations.Count} violation(s){(againstExchange ? "; see the exchange check above" : string.Empty)}."
+            : againstExchange ? "verify: OK, every invariant holds and the ledger agrees with the exchange." : "verify: OK, every invariant holds.");
+        return failed ? VerificationFailed : 0;
     }
 
     private static async Task<int> Guard(Func<Task<int>> verb)
@@ -153,6 +177,16 @@ internal static class WorkerCommandLine
         {
             await Console.Error.WriteLineAsync($"Ledger error: {exception.GetBaseException().Message}").ConfigureAwait(false);
             return LedgerUnavailable;
+        }
+        catch (TradingBot.Application.Ports.SymbolNotListedException exception)
+        {
+            await Console.Error.WriteLineAsync($"Configuration error: {exception.Message}").ConfigureAwait(false);
+            return ConfigurationError;
+        }
+        catch (TradingBot.Application.Ports.ExchangeException exception)
+        {
+            await Console.Error.WriteLineAsync($"Exchange error: {exception.Message}").ConfigureAwait(false);
+            return ExchangeUnavailable;
         }
     }
 }

@@ -27,23 +27,30 @@ public sealed record BinanceFundingRate(Symbol Symbol, FundingRate Rate, DateTim
 /// <item><description>Orders carry the ledger's idempotency key as <c>newClientOrderId</c> and are looked up with
 /// <c>origClientOrderId</c>. Binance keeps a client order id unique only among <em>open</em> orders, so before
 /// sending, <see cref="PlaceOrderAsync"/> looks the id up and returns the existing order when there is one; a
-/// -4116 (duplicate) is answered the same way. A POST is never retried automatically and never with a new id;
-/// only a -1021 (refused for its timestamp, before execution) is sent once more, with the same id, after the
-/// server time is re-measured.</description></item>
-/// <item><description>Quantity and price are rounded down to the LOT_SIZE step and PRICE_FILTER tick of
-/// <c>/fapi/v1/exchangeInfo</c> (cached for an hour) before they are sent. A quantity that rounds below the
-/// LOT_SIZE <c>minQty</c> is <see cref="PlaceOrderResult.Rejected"/> without calling Binance, with the reason.</description></item>
+/// -4116 (duplicate) is answered the same way. A POST is sent once: never retried, and not even after a -1021
+/// (the server time is re-measured for the next request, and the order is Rejected). A request whose
+/// <see cref="OrderRequest.SendDeadline"/> passes before it is signed (waiting for the rate limit, say) is not sent.
+/// <c>reduceOnly=true</c> is sent for a reduce-only order (the adapter requires one-way mode).</description></item>
+/// <item><description>Quantity and price must already be on the MARKET_LOT_SIZE (market) or LOT_SIZE step and the
+/// PRICE_FILTER tick of <c>/fapi/v1/exchangeInfo</c> (cached for an hour), at or above the minimum quantity: the
+/// ledger rounds before it writes the intent, so what it records is what is sent. An order off them is
+/// <see cref="PlaceOrderResult.Rejected"/> without calling Binance, with the reason.</description></item>
 /// <item><description>Outcomes of a POST: an answer with the order is Accepted; a 4xx with a Binance error code is
-/// Rejected with the code and message (-1022/-2015/-2014 name the setting to fix); 429/418, an open circuit, a
-/// connection that could not be opened and a rate-limit wait that would be too long are Rejected as "not sent";
-/// a timeout, a connection lost after sending, 408, 5xx (503 "Unknown error" included) and an unreadable
-/// answer are Unknown.</description></item>
+/// Rejected with the code and message (-1022/-2015/-2014 name the setting to fix), except -1006 and -1007
+/// ("execution status unknown"), which are Unknown; 429/418, an open circuit, a connection that could not be opened,
+/// a passed send deadline and a rate-limit wait that would be too long are Rejected as "not sent"; a timeout, a
+/// connection lost after sending, 408, 5xx (503 "Unknown error" included), a 4xx without a Binance error code and
+/// an unreadable answer are Unknown.</description></item>
 /// <item><description>Reads throw <see cref="ExchangeException"/> naming the endpoint and the field when Binance
 /// cannot answer or answers something malformed; <see cref="GetOrderAsync"/> and <see cref="CancelOrderAsync"/>
 /// answer Unknown instead, except for credential and clock errors, which always throw.</description></item>
 /// <item><description>Every number is parsed exactly by the Domain's parsers. Fill ids are
 /// "BINANCE:&lt;symbol&gt;:&lt;tradeId&gt;" (Binance trade ids are unique per symbol only); fees are kept as
-/// charged, in any asset and with their sign; funding payments are the FUNDING_FEE incomes.</description></item>
+/// charged, in any asset and with their sign; funding payments are the FUNDING_FEE incomes. A trade's order is
+/// looked up once by its id for its client order id, type and price; an order a recent trade names that Binance does
+/// not show yet (-2013) fails the read, which is tried again next cycle.</description></item>
+/// <item><description>Open orders of every type are read (STOP_MARKET, TAKE_PROFIT, TRAILING_STOP_MARKET... with their
+/// own type name kept); none is a reason for a read to fail.</description></item>
 /// </list>
 /// </summary>
 public sealed class BinanceExchange : IExchange, IDisposable
@@ -52,6 +59,7 @@ public sealed class BinanceExchange : IExchange, IDisposable
     public static readonly ExchangeName BinanceName = new("BINANCE");
 
     private const int PageLimit = 1000;
+    private static readonly TimeSpan TradeOrderLag = TimeSpan.FromMinutes(10); // a recent trade's order Binance does not show yet is not visible yet
     private static readonly TimeSpan RulesLifetime = TimeSpan.FromHours(1);
     private static readonly TimeSpan TradeWindow = TimeSpan.FromDays(7); // userTrades: at most 7 days between startTime and endTime
     private static readonly TimeSpan IncomeWindow = TimeSpan.FromDays(180); // income: at most 200 days between startTime and endTime
@@ -64,7 +72,7 @@ public sealed class BinanceExchange : IExchange, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _rulesLock = new(1, 1);
-    private readonly ConcurrentDictionary<(string Symbol, long OrderId), string> _clientOrderIds = new();
+    private readonly ConcurrentDictionary<(string Symbol, long OrderId), OrderFacts> _orderFacts = new();
     private Dictionary<string, SymbolInfoDto>? _symbols;
     private DateTimeOffset _symbolsReadAt;
 
@@ -82,12 +90,16 @@ public sealed class BinanceExchange : IExchange, IDisposable
     public ExchangeName Name => BinanceName;
 
     /// <inheritdoc />
+    /// <remarks>recvWindow: Binance refuses a request signed longer ago than that.</remarks>
+    public TimeSpan RequestValidity => TimeSpan.FromMilliseconds(_options.RecvWindowMs);
+
+    /// <inheritdoc />
     public async Task<InstrumentRules> GetInstrumentAsync(Symbol symbol, CancellationToken cancellationToken)
     {
         var symbols = await SymbolsAsync(cancellationToken).ConfigureAwait(false);
         if (!symbols.TryGetValue(symbol.Value, out var info))
         {
-            throw new ExchangeException($"GET /fapi/v1/exchangeInfo does not list {symbol}: Binance USDⓈ-M futures does not trade it");
+            throw new SymbolNotListedException($"GET /fapi/v1/exchangeInfo does not list {symbol}: Binance USDⓈ-M futures does not trade it");
         }
 
         return Convert("GET /fapi/v1/exchangeInfo", () => BinanceMapping.ToRules(info));
@@ -216,7 +228,7 @@ public sealed class BinanceExchange : IExchange, IDisposable
         var orders = Convert(request.Endpoint, () => dtos.Select(BinanceMapping.ToOrder).ToList());
         foreach (var dto in dtos)
         {
-            _clientOrderIds[(dto.Symbol, dto.OrderId)] = dto.ClientOrderId;
+            Remember(dto);
         }
 
         return orders;
@@ -226,7 +238,7 @@ public sealed class BinanceExchange : IExchange, IDisposable
     /// <remarks>
     /// Walks <c>/fapi/v1/userTrades</c> in windows of seven days (Binance's limit) from <paramref name="since"/>
     /// (Binance keeps six months) to now, 1000 trades a page. Binance does not report the client order id of a
-    /// trade; it is filled in from the order (looked up once per order id and remembered).
+    /// trade; it is filled in from the order, with its type and price (looked up once per order id and remembered).
     /// </remarks>
     public async Task<IReadOnlyList<ExchangeTrade>> GetTradesAsync(Symbol symbol, DateTimeOffset since, CancellationToken cancellationToken)
     {
@@ -262,13 +274,17 @@ public sealed class BinanceExchange : IExchange, IDisposable
         }
         while (windowStart <= _clock.NowMs);
 
-        var clientIds = new Dictionary<long, string?>();
-        foreach (var orderId in dtos.Values.Select(t => t.OrderId).Distinct())
+        var facts = new Dictionary<long, OrderFacts?>();
+        foreach (var group in dtos.Values.GroupBy(t => t.OrderId))
         {
-            clientIds[orderId] = await ClientOrderIdAsync(symbol, orderId, cancellationToken).ConfigureAwait(false);
+            facts[group.Key] = await OrderFactsAsync(symbol, group.Key, group.Max(t => t.Time), cancellationToken).ConfigureAwait(false);
         }
 
-        var trades = Convert("GET /fapi/v1/userTrades", () => dtos.Values.Select(t => BinanceMapping.ToTrade(t, clientIds[t.OrderId])).ToList());
+        var trades = Convert("GET /fapi/v1/userTrades", () => dtos.Values.Select(t => BinanceMapping.ToTrade(t, facts[t.OrderId]?.ClientOrderId) with
+        {
+            OrderKind = facts[t.OrderId]?.Type,
+            OrderPrice = facts[t.OrderId]?.Price,
+        }).ToList());
         return [.. trades.Where(t => t.Time >= since && t.Symbol == symbol).OrderBy(t => t.Time).ThenBy(t => t.ExchangeFillId.Value, StringComparer.Ordinal)];
     }
 
@@ -381,21 +397,29 @@ public sealed class BinanceExchange : IExchange, IDisposable
             return new PlaceOrderResult.Rejected($"not sent: the trading rules could not be read ({exception.Message})");
         }
 
-        var quantity = request.Quantity.RoundDownTo(rules.StepSize);
-        if (quantity.IsZero || quantity < rules.MinQuantity)
+        var market = request.Type == OrderType.Market;
+        var step = market ? rules.MarketStepSize : rules.StepSize;
+        var minimum = market ? rules.MarketMinQuantity : rules.MinQuantity;
+        var quantity = request.Quantity;
+        if (quantity.RoundDownTo(step) != quantity || quantity.IsZero || quantity < minimum)
         {
-            return new PlaceOrderResult.Rejected($"not sent: quantity {request.Quantity} rounds down to {quantity} (LOT_SIZE step {rules.StepSize}), below the minimum {rules.MinQuantity} for {request.Symbol}");
+            return new PlaceOrderResult.Rejected($"not sent: quantity {quantity} of {request.Symbol} is not a positive multiple of the {(market ? "MARKET_LOT_SIZE" : "LOT_SIZE")} step {step} at or above the minimum {minimum}");
         }
 
         Price? price = null;
-        if (request.Type != OrderType.Market)
+        if (!market)
         {
             if (request.LimitPrice is not { } limit)
             {
                 return new PlaceOrderResult.Rejected($"not sent: a {request.Type.ToCode()} order needs a limit price");
             }
 
-            price = limit.RoundDownTo(rules.TickSize);
+            if (limit.RoundDownTo(rules.TickSize) != limit)
+            {
+                return new PlaceOrderResult.Rejected($"not sent: price {limit} of {request.Symbol} is not a multiple of the PRICE_FILTER tick {rules.TickSize}");
+            }
+
+            price = limit;
         }
 
         // Binance keeps a client order id unique among open orders only: a filled one could be used again.
@@ -435,8 +459,13 @@ public sealed class BinanceExchange : IExchange, IDisposable
             parameters.Add("quantity", quantity.ToString());
         }
 
+        if (request.ReduceOnly)
+        {
+            parameters.Add("reduceOnly", "true");
+        }
+
         parameters.Add("newClientOrderId", request.ClientOrderId.Value).Add("newOrderRespType", "RESULT");
-        var post = new BinanceRequest(HttpMethod.Post, "/fapi/v1/order", parameters, Signed: true, Weight: 0);
+        var post = new BinanceRequest(HttpMethod.Post, "/fapi/v1/order", parameters, Signed: true, Weight: 0) { NotAfter = request.SendDeadline };
 
         BinanceResponse response;
         try
@@ -475,12 +504,13 @@ public sealed class BinanceExchange : IExchange, IDisposable
         }
 
         var status = (int)response.Status;
-        if (status == 429 || status == 418 || status == (int)HttpStatusCode.Forbidden)
+        if (status == 429 || status == 418)
         {
             return new PlaceOrderResult.Rejected("not processed: " + Redact(Describe(response)));
         }
 
-        if (status is >= 400 and < 500 && status != (int)HttpStatusCode.RequestTimeout && response.Error is not null)
+        // -1006 and -1007: "execution status unknown", whatever the HTTP status.
+        if (status is >= 400 and < 500 && status != (int)HttpStatusCode.RequestTimeout && response.Error is not null && response.Code is not (-1006 or -1007))
         {
             if (IsConfiguration(response.Code))
             {
@@ -490,8 +520,8 @@ public sealed class BinanceExchange : IExchange, IDisposable
             return new PlaceOrderResult.Rejected(Redact(Describe(response)));
         }
 
-        // 408, 5xx (503 "Unknown error, please check your request or try again later." above all) and answers
-        // that are not Binance's: the order may have been executed.
+        // 408, 5xx (503 "Unknown error, please check your request or try again later." above all), -1006/-1007 and
+        // answers that are not Binance's (a 4xx without its error code: a proxy, a firewall): the order may have been executed.
         return new PlaceOrderResult.Unknown(Redact(Describe(response)));
     }
 
@@ -501,7 +531,7 @@ public sealed class BinanceExchange : IExchange, IDisposable
         {
             var dto = BinanceJson.Read(response.Body, BinanceJsonContext.Default.OrderDto);
             state = BinanceMapping.ToOrder(dto);
-            _clientOrderIds[(dto.Symbol, dto.OrderId)] = dto.ClientOrderId;
+            Remember(dto);
             problem = string.Empty;
             return true;
         }
@@ -513,9 +543,11 @@ public sealed class BinanceExchange : IExchange, IDisposable
         }
     }
 
-    private async Task<string?> ClientOrderIdAsync(Symbol symbol, long orderId, CancellationToken cancellationToken)
+    // What a trade's order is: its client order id, type and price. Binance forgets orders after 90 days (the trade is then
+    // reported without them); an order a recent trade names that it does not show yet fails the read, tried again later.
+    private async Task<OrderFacts?> OrderFactsAsync(Symbol symbol, long orderId, long lastTradeMs, CancellationToken cancellationToken)
     {
-        if (_clientOrderIds.TryGetValue((symbol.Value, orderId), out var known))
+        if (_orderFacts.TryGetValue((symbol.Value, orderId), out var known))
         {
             return known;
         }
@@ -524,7 +556,12 @@ public sealed class BinanceExchange : IExchange, IDisposable
         var response = await SendReadAsync(request, cancellationToken).ConfigureAwait(false);
         if (response.Code == -2013)
         {
-            return null; // Binance forgets orders after 90 days; the trade is still reported, without its client order id
+            if (_clock.NowMs - lastTradeMs < TradeOrderLag.Ticks / TimeSpan.TicksPerMillisecond)
+            {
+                throw new ExchangeException($"{request.Endpoint}: order {orderId.ToString(CultureInfo.InvariantCulture)} of a trade on {symbol} is not visible yet (-2013); the trades are read again next time");
+            }
+
+            return null;
         }
 
         if (!response.IsSuccess)
@@ -539,9 +576,26 @@ public sealed class BinanceExchange : IExchange, IDisposable
             throw new ExchangeException($"{request.Endpoint} answered order {dto.OrderId.ToString(CultureInfo.InvariantCulture)} when asked for order {orderId.ToString(CultureInfo.InvariantCulture)}");
         }
 
-        _clientOrderIds[(symbol.Value, orderId)] = dto.ClientOrderId;
-        return dto.ClientOrderId;
+        return Remember(dto) ?? throw new ExchangeException($"{request.Endpoint} answered order {orderId.ToString(CultureInfo.InvariantCulture)} in a form the adapter cannot read");
     }
+
+    private OrderFacts? Remember(OrderDto dto)
+    {
+        try
+        {
+            var state = BinanceMapping.ToOrder(dto);
+            var facts = new OrderFacts(dto.ClientOrderId, state.NativeType, state.LimitPrice);
+            _orderFacts[(dto.Symbol, dto.OrderId)] = facts;
+            return facts;
+        }
+        catch (BinanceWireException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>What a trade's order is, as far as its trades need it.</summary>
+    private sealed record OrderFacts(string ClientOrderId, string Type, Price? Price);
 
     private async Task<Dictionary<string, SymbolInfoDto>> SymbolsAsync(CancellationToken cancellationToken)
     {

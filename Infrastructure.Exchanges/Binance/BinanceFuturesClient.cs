@@ -38,8 +38,8 @@ internal sealed class BinanceNotSentException : Exception
 /// <summary>
 /// Sends REST calls through the named, resilient HTTP client and keeps the server-time offset: it is
 /// measured before the first signed call and every <see cref="BinanceServerClock.SyncLifetime"/>, and a
-/// -1021 (timestamp outside recvWindow, refused before execution) re-measures it and sends the same
-/// request once more, with the same parameters (the same client order id for a POST).
+/// -1021 (timestamp outside recvWindow, refused before execution) re-measures it and asks a read once more;
+/// a POST is not sent again (its -1021 is the answer).
 /// </summary>
 internal sealed class BinanceFuturesClient(IHttpClientFactory httpClients, BinanceServerClock clock, ILogger logger) : IDisposable
 {
@@ -60,7 +60,12 @@ internal sealed class BinanceFuturesClient(IHttpClientFactory httpClients, Binan
         {
             BinanceLog.TimestampRefused(logger, request.Endpoint, clock.OffsetMs);
             await SyncClockAsync(force: true, cancellationToken).ConfigureAwait(false);
-            response = await SendOnceAsync(request, cancellationToken).ConfigureAwait(false);
+
+            // A read is asked again; an order is sent once only, and this one was refused before execution.
+            if (request.Method != HttpMethod.Post)
+            {
+                response = await SendOnceAsync(request, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return response;

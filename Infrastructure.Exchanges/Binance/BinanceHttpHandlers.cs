@@ -15,6 +15,9 @@ internal sealed record BinanceRequest(HttpMethod Method, string Path, BinancePar
 
     /// <summary>Parameters go in the body of a POST and in the query string otherwise.</summary>
     public bool InBody => Method == HttpMethod.Post;
+
+    /// <summary>The latest moment (this host's clock) at which the request may be signed and sent; null: any time.</summary>
+    public DateTimeOffset? NotAfter { get; init; }
 }
 
 /// <summary>
@@ -37,7 +40,8 @@ internal sealed class BinanceRateHandler(BinanceRateGate gate) : DelegatingHandl
 /// Signs a request at the moment it is sent, attempt by attempt: <c>recvWindow</c> and <c>timestamp</c>
 /// (the estimated server time) are appended to the parameters, the HMAC-SHA256 of query string + body is
 /// appended as <c>signature</c>, and the key goes in the <c>X-MBX-APIKEY</c> header. A retried read is
-/// therefore never refused for an old timestamp.
+/// therefore never refused for an old timestamp. A request past its <see cref="BinanceRequest.NotAfter"/> is not
+/// signed and not sent (<see cref="BinanceNotSentException"/>): an order's send deadline holds up to the last moment.
 /// </summary>
 internal sealed class BinanceSigningHandler(BinanceOptions options, BinanceSigner signer, BinanceServerClock clock) : DelegatingHandler
 {
@@ -45,7 +49,12 @@ internal sealed class BinanceSigningHandler(BinanceOptions options, BinanceSigne
 
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (request.Options.TryGetValue(BinanceRequest.OptionsKey, out var described) && described.Signed)
+        if (request.Options.TryGetValue(BinanceRequest.OptionsKey, out var described) && described.NotAfter is { } notAfter && clock.LocalNow > notAfter)
+        {
+            throw new BinanceNotSentException($"its send deadline {notAfter:O} passed before it could be signed; it was not sent");
+        }
+
+        if (described is { Signed: true })
         {
             var timing = $"recvWindow={options.RecvWindowMs.ToString(CultureInfo.InvariantCulture)}&timestamp={clock.NowMs.ToString(CultureInfo.InvariantCulture)}";
             var signed = described.Parameters.Encode(timing);

@@ -30,13 +30,27 @@ internal static class BinanceMapping
             throw new BinanceWireException($"symbol {dto.Symbol}: 'LOT_SIZE.stepSize' is zero");
         }
 
+        var minimum = Quantity("LOT_SIZE.minQty", lotSize.MinQty);
+        var marketLotSize = dto.Filters.FirstOrDefault(f => f.FilterType == "MARKET_LOT_SIZE");
+        var marketStep = marketLotSize is null ? step : Quantity("MARKET_LOT_SIZE.stepSize", marketLotSize.StepSize);
+        if (marketStep.IsZero)
+        {
+            throw new BinanceWireException($"symbol {dto.Symbol}: 'MARKET_LOT_SIZE.stepSize' is zero");
+        }
+
+        var minNotional = dto.Filters.FirstOrDefault(f => f.FilterType == "MIN_NOTIONAL");
         return new InstrumentRules(
             Symbol("symbol", dto.Symbol),
             Asset("baseAsset", dto.BaseAsset),
             Asset("quoteAsset", dto.QuoteAsset),
             Price("PRICE_FILTER.tickSize", priceFilter.TickSize),
             step,
-            Quantity("LOT_SIZE.minQty", lotSize.MinQty));
+            minimum)
+        {
+            MarketStepSize = marketStep,
+            MarketMinQuantity = marketLotSize is null ? minimum : Quantity("MARKET_LOT_SIZE.minQty", marketLotSize.MinQty),
+            MinNotional = minNotional is null ? TradingBot.Domain.Amounts.Amount.Zero : Amount("MIN_NOTIONAL.notional", minNotional.Notional),
+        };
     }
 
     public static FundingQuote ToQuote(PremiumIndexDto dto) => new(
@@ -55,8 +69,11 @@ internal static class BinanceMapping
 
     /// <summary>
     /// An order in the ledger's terms. MARKET is MARKET; LIMIT with GTC (or GTX, GTD) is LIMIT, with IOC is IOC
-    /// and with FOK is FOK. NEW is OPEN, PARTIALLY_FILLED and FILLED are themselves, CANCELED, EXPIRED and
-    /// EXPIRED_IN_MATCH are CANCELLED and REJECTED is REJECTED; any other type or status is refused.
+    /// and with FOK is FOK. Any other type (STOP_MARKET, TAKE_PROFIT, TRAILING_STOP_MARKET, LIQUIDATION...) is read
+    /// too, its own name kept in <see cref="ExchangeOrderState.NativeType"/>: the *_MARKET kinds as MARKET, the others
+    /// as LIMIT at their price (or trigger price). NEW (and NEW_INSURANCE, NEW_ADL) is OPEN, PARTIALLY_FILLED and
+    /// FILLED are themselves, CANCELED, EXPIRED and EXPIRED_IN_MATCH are CANCELLED and REJECTED is REJECTED; any other
+    /// status is refused.
     /// </summary>
     public static ExchangeOrderState ToOrder(OrderDto dto)
     {
@@ -70,11 +87,13 @@ internal static class BinanceMapping
                 "GTC" or "GTX" or "GTD" or null => OrderType.Limit,
                 _ => throw new BinanceWireException($"'timeInForce' is '{dto.TimeInForce}', not GTC, GTX, GTD, IOC or FOK"),
             },
-            _ => throw new BinanceWireException($"'type' is '{dto.Type}'; the ledger knows only MARKET and LIMIT orders (order {dto.OrderId.ToString(CultureInfo.InvariantCulture)})"),
+            { Length: > 0 } other when other.EndsWith("MARKET", StringComparison.Ordinal) => OrderType.Market,
+            { Length: > 0 } => OrderType.Limit,
+            _ => throw new BinanceWireException($"'type' is empty (order {dto.OrderId.ToString(CultureInfo.InvariantCulture)})"),
         };
         var status = dto.Status switch
         {
-            "NEW" => OrderStatus.Open,
+            "NEW" or "NEW_INSURANCE" or "NEW_ADL" => OrderStatus.Open,
             "PARTIALLY_FILLED" => OrderStatus.PartiallyFilled,
             "FILLED" => OrderStatus.Filled,
             "CANCELED" or "EXPIRED" or "EXPIRED_IN_MATCH" => OrderStatus.Cancelled,
@@ -90,6 +109,21 @@ internal static class BinanceMapping
 
         ClientOrderId(dto.ClientOrderId);
 
+        Price? limit = null;
+        if (type != OrderType.Market)
+        {
+            // A conditional limit kind may carry its price only as the trigger price; without either it is read as MARKET.
+            var price = Amount("price", dto.Price);
+            var stop = string.IsNullOrEmpty(dto.StopPrice) ? TradingBot.Domain.Amounts.Amount.Zero : Amount("stopPrice", dto.StopPrice);
+            limit = price.Units > 0 ? new Price(price.Units) : stop.Units > 0 ? new Price(stop.Units) : null;
+            if (limit is null && dto.Type is "LIMIT")
+            {
+                throw Bad("price", $"'{dto.Price}' is not a positive price for a LIMIT order");
+            }
+
+            type = limit is null ? OrderType.Market : type;
+        }
+
         return new ExchangeOrderState(
             Id("orderId", dto.OrderId),
             dto.ClientOrderId,
@@ -97,10 +131,14 @@ internal static class BinanceMapping
             Side("side", dto.Side),
             type,
             quantity,
-            type == OrderType.Market ? null : Price("price", dto.Price),
+            limit,
             filled,
             status,
-            Time("updateTime", dto.UpdateTime));
+            Time("updateTime", dto.UpdateTime))
+        {
+            NativeType = dto.Type,
+            ReduceOnly = dto.ReduceOnly ?? false,
+        };
     }
 
     /// <summary>

@@ -61,6 +61,8 @@ internal sealed class FilterDto
     public string? StepSize { get; init; }
 
     public string? MinQty { get; init; }
+
+    public string? Notional { get; init; }
 }
 
 internal sealed class PremiumIndexDto
@@ -110,6 +112,10 @@ internal sealed class OrderDto
     public required string ExecutedQty { get; init; }
 
     public required string Price { get; init; }
+
+    public string? StopPrice { get; init; }
+
+    public bool? ReduceOnly { get; init; }
 
     public required long UpdateTime { get; init; }
 }

@@ -12,11 +12,14 @@ namespace TradingBot.Infrastructure.Exchanges.Paper;
 /// A simulated USDⓈ-M perpetual exchange, the embedded default. Prices move one step per simulated minute
 /// (a seeded random walk), funding rates swing between about -2 and +6 basis points, funding is paid at
 /// 00:00, 08:00 and 16:00 simulated UTC, market orders fill in one to three trades with a 4 bps taker fee,
-/// limit orders fill when the price crosses them (2 bps maker fee), and a client order id that was already
-/// used returns the existing order, never a second one. Quantities and prices off the instrument's step or
-/// tick are rounded down to it; a quantity that rounds below the minimum is refused. All times are the
-/// simulated clock's, which runs <see cref="PaperExchangeOptions.Speed"/> times faster than real time.
-/// The state is saved to <see cref="PaperExchangeOptions.StatePath"/> before every answer.
+/// limit orders fill when the price crosses them (2 bps maker fee). It keeps Binance's rules: a client order id
+/// is unique among open orders only (the id of an open order returns that order; the id of a closed one makes a
+/// new order), a quantity or price off the symbol's step or tick, under its minimum or under its minimum
+/// notional (reduce-only orders are exempt) is refused, a reduce-only order that would not reduce the position
+/// is refused (-2022), and a request past its send deadline is not sent. All times are the simulated clock's,
+/// which runs <see cref="PaperExchangeOptions.Speed"/> times faster than real time, except the send deadline and
+/// late visibility, which are real time (this host's clock). The state is saved to
+/// <see cref="PaperExchangeOptions.StatePath"/> before every answer, under a lock that several processes share.
 /// </summary>
 public sealed class PaperExchange : IExchange, IDisposable
 {
@@ -29,13 +32,14 @@ public sealed class PaperExchange : IExchange, IDisposable
     private const long TakerFeeRate = 40_000; // 4 bps in 1e-8
     private const long MakerFeeRate = 20_000; // 2 bps in 1e-8
     private const int FundingPeriodSteps = 6 * 60;
+    private static readonly string[] ExecutableTypes = ["MARKET", "LIMIT", "IOC", "FOK"];
 
     private static readonly Dictionary<string, (long Start, InstrumentRules Rules)> Instruments = new(StringComparer.Ordinal)
     {
-        ["BTCUSDT"] = (6_400_000_000_000, Rules("BTCUSDT", "BTC", "0.1", "0.001", "0.001")),
-        ["ETHUSDT"] = (320_000_000_000, Rules("ETHUSDT", "ETH", "0.01", "0.001", "0.001")),
-        ["SOLUSDT"] = (15_000_000_000, Rules("SOLUSDT", "SOL", "0.01", "0.01", "0.01")),
-        ["BNBUSDT"] = (60_000_000_000, Rules("BNBUSDT", "BNB", "0.01", "0.01", "0.01")),
+        ["BTCUSDT"] = (6_400_000_000_000, Rules("BTCUSDT", "BTC", "0.1", "0.001", "0.001", "100")),
+        ["ETHUSDT"] = (320_000_000_000, Rules("ETHUSDT", "ETH", "0.01", "0.001", "0.001", "20")),
+        ["SOLUSDT"] = (15_000_000_000, Rules("SOLUSDT", "SOL", "0.01", "0.01", "0.01", "5")),
+        ["BNBUSDT"] = (60_000_000_000, Rules("BNBUSDT", "BNB", "0.01", "0.01", "0.01", "5")),
     };
 
     private readonly PaperExchangeOptions _options;
@@ -63,6 +67,10 @@ public sealed class PaperExchange : IExchange, IDisposable
     /// <inheritdoc />
     public ExchangeName Name => PaperName;
 
+    /// <inheritdoc />
+    /// <remarks>The paper exchange executes a request when it receives it.</remarks>
+    public TimeSpan RequestValidity => TimeSpan.Zero;
+
     /// <summary>Checks the options without opening anything; throws <see cref="ArgumentException"/> naming the wrong setting.</summary>
     /// <returns>The starting balance.</returns>
     public static Amount Validate(PaperExchangeOptions options)
@@ -83,16 +91,18 @@ public sealed class PaperExchange : IExchange, IDisposable
             throw new ArgumentException($"Exchange:Paper:StartingBalance '{options.StartingBalance}' is not a positive amount{(error.Length > 0 ? ": " + error : string.Empty)}", nameof(options));
         }
 
-        foreach (var (name, percent) in new[]
+        foreach (var (name, value, most) in new[]
         {
-            ("AnswerLostPercent", options.Faults.AnswerLostPercent), ("UnknownPercent", options.Faults.UnknownPercent),
-            ("RateLimitPercent", options.Faults.RateLimitPercent), ("DuplicateTradesPercent", options.Faults.DuplicateTradesPercent),
-            ("OutOfOrderTradesPercent", options.Faults.OutOfOrderTradesPercent),
+            ("AnswerLostPercent", options.Faults.AnswerLostPercent, 100), ("UnknownPercent", options.Faults.UnknownPercent, 100),
+            ("RateLimitPercent", options.Faults.RateLimitPercent, 100), ("DuplicateTradesPercent", options.Faults.DuplicateTradesPercent, 100),
+            ("OutOfOrderTradesPercent", options.Faults.OutOfOrderTradesPercent, 100), ("ExchangeClosePercent", options.Faults.ExchangeClosePercent, 100),
+            ("ExpirePercent", options.Faults.ExpirePercent, 100), ("LateVisibilitySeconds", options.Faults.LateVisibilitySeconds, 3600),
+            ("SlowReadMilliseconds", options.Faults.SlowReadMilliseconds, 60_000),
         })
         {
-            if (percent is < 0 or > 100)
+            if (value < 0 || value > most)
             {
-                throw new ArgumentException($"Exchange:Paper:Faults:{name} is {percent}; expected 0 to 100", nameof(options));
+                throw new ArgumentException($"Exchange:Paper:Faults:{name} is {value}; expected 0 to {most}", nameof(options));
             }
         }
 
@@ -107,14 +117,17 @@ public sealed class PaperExchange : IExchange, IDisposable
         Task.FromResult(RulesOf(symbol));
 
     /// <inheritdoc />
-    public Task<FundingQuote> GetFundingQuoteAsync(Symbol symbol, CancellationToken cancellationToken) =>
-        WithStateAsync(() =>
+    public async Task<FundingQuote> GetFundingQuoteAsync(Symbol symbol, CancellationToken cancellationToken)
+    {
+        await SlowReadAsync(cancellationToken).ConfigureAwait(false);
+        return await WithStateAsync(() =>
         {
             var s = SymbolState(symbol);
             var now = SimulatedNow;
             var next = DateTimeOffset.FromUnixTimeSeconds(((now.ToUnixTimeSeconds() / FundingIntervalSeconds) + 1) * FundingIntervalSeconds);
             return new FundingQuote(symbol, new FundingRate(s.FundingRateUnits), new Price(s.MarkUnits), new Price(s.IndexUnits), next, now);
-        });
+        }).ConfigureAwait(false);
+    }
 
     /// <inheritdoc />
     public Task<PlaceOrderResult> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken)
@@ -122,11 +135,16 @@ public sealed class PaperExchange : IExchange, IDisposable
         ArgumentNullException.ThrowIfNull(request);
         return WithStateAsync<PlaceOrderResult>(() =>
         {
+            if (request.SendDeadline is { } deadline && _time.GetUtcNow() > deadline)
+            {
+                return new PlaceOrderResult.Rejected($"not sent: its send deadline {deadline:O} passed");
+            }
+
             var rules = RulesOf(request.Symbol);
-            var existing = _state.Orders.FirstOrDefault(o => o.ClientOrderId == request.ClientOrderId.Value);
+            var existing = _state.Orders.LastOrDefault(o => o.Symbol == request.Symbol.Value && o.ClientOrderId == request.ClientOrderId.Value && IsOpen(o));
             if (existing is not null)
             {
-                return new PlaceOrderResult.Accepted(ToState(existing)); // Binance -4116: the order exists
+                return new PlaceOrderResult.Accepted(ToState(existing)); // Binance -4116: an open order has this client order id
             }
 
             if (Roll(_options.Faults.RateLimitPercent))
@@ -140,13 +158,12 @@ public sealed class PaperExchange : IExchange, IDisposable
                 return new PlaceOrderResult.Unknown("503 Unknown error, please check your request or try again later.");
             }
 
-            var quantity = request.Quantity.RoundDownTo(rules.StepSize);
-            if (quantity < rules.MinQuantity || quantity.IsZero)
+            var s = SymbolState(request.Symbol);
+            if (Refusal(request, rules, s) is { } refusal)
             {
-                return new PlaceOrderResult.Rejected($"quantity {request.Quantity} rounds down to {quantity}, below the minimum {rules.MinQuantity} for {request.Symbol}");
+                return new PlaceOrderResult.Rejected(refusal);
             }
 
-            var price = request.LimitPrice?.RoundDownTo(rules.TickSize);
             var order = new PaperOrder
             {
                 OrderId = _state.NextOrderId++,
@@ -154,15 +171,21 @@ public sealed class PaperExchange : IExchange, IDisposable
                 Symbol = request.Symbol.Value,
                 Side = request.Side.ToCode(),
                 Type = request.Type.ToCode(),
-                QuantityUnits = quantity.Units,
-                PriceUnits = price?.Units,
+                QuantityUnits = request.Quantity.Units,
+                PriceUnits = request.LimitPrice?.Units,
+                ReduceOnly = request.ReduceOnly,
                 UpdatedAt = SimulatedNow,
             };
             _state.Orders.Add(order);
-            Execute(order, rules, SymbolState(request.Symbol), SimulatedNow, onPlacement: true);
+            Execute(order, rules, s, SimulatedNow, onPlacement: true);
 
             if (unknown || Roll(_options.Faults.AnswerLostPercent))
             {
+                if (_options.Faults.LateVisibilitySeconds > 0)
+                {
+                    order.VisibleAt = _time.GetUtcNow().AddSeconds(_options.Faults.LateVisibilitySeconds);
+                }
+
                 return new PlaceOrderResult.Unknown(unknown ? "503 Unknown error" : "connection lost after the request was sent");
             }
 
@@ -171,24 +194,38 @@ public sealed class PaperExchange : IExchange, IDisposable
     }
 
     /// <inheritdoc />
-    public Task<OrderLookupResult> GetOrderAsync(Symbol symbol, IdempotencyKey clientOrderId, CancellationToken cancellationToken) =>
-        WithStateAsync<OrderLookupResult>(() =>
+    public async Task<OrderLookupResult> GetOrderAsync(Symbol symbol, IdempotencyKey clientOrderId, CancellationToken cancellationToken)
+    {
+        await SlowReadAsync(cancellationToken).ConfigureAwait(false);
+        return await WithStateAsync<OrderLookupResult>(() =>
         {
-            var order = _state.Orders.FirstOrDefault(o => o.Symbol == symbol.Value && o.ClientOrderId == clientOrderId.Value);
+            var order = _state.Orders.LastOrDefault(o => o.Symbol == symbol.Value && o.ClientOrderId == clientOrderId.Value && Visible(o));
             return order is null ? new OrderLookupResult.NotFound() : new OrderLookupResult.Found(ToState(order));
-        });
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>The order with this exchange order id on <paramref name="symbol"/> (Binance's <c>orderId</c> lookup), or null when none is visible.</summary>
+    public async Task<ExchangeOrderState?> GetOrderByExchangeIdAsync(Symbol symbol, string exchangeOrderId, CancellationToken cancellationToken)
+    {
+        await SlowReadAsync(cancellationToken).ConfigureAwait(false);
+        return await WithStateAsync(() =>
+        {
+            var order = _state.Orders.FirstOrDefault(o => o.Symbol == symbol.Value && o.OrderId.ToString(System.Globalization.CultureInfo.InvariantCulture) == exchangeOrderId && Visible(o));
+            return order is null ? null : ToState(order);
+        }).ConfigureAwait(false);
+    }
 
     /// <inheritdoc />
     public Task<CancelOrderResult> CancelOrderAsync(Symbol symbol, IdempotencyKey clientOrderId, CancellationToken cancellationToken) =>
         WithStateAsync<CancelOrderResult>(() =>
         {
-            var order = _state.Orders.FirstOrDefault(o => o.Symbol == symbol.Value && o.ClientOrderId == clientOrderId.Value);
+            var order = _state.Orders.LastOrDefault(o => o.Symbol == symbol.Value && o.ClientOrderId == clientOrderId.Value && Visible(o));
             if (order is null)
             {
                 return new CancelOrderResult.NotFound();
             }
 
-            if (order.Status is "NEW" or "PARTIALLY_FILLED")
+            if (IsOpen(order))
             {
                 order.Status = "CANCELED";
                 order.UpdatedAt = SimulatedNow;
@@ -198,15 +235,24 @@ public sealed class PaperExchange : IExchange, IDisposable
         });
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<ExchangeOrderState>> GetOpenOrdersAsync(Symbol? symbol, CancellationToken cancellationToken) =>
-        WithStateAsync<IReadOnlyList<ExchangeOrderState>>(() =>
-            [.. _state.Orders.Where(o => o.Status is "NEW" or "PARTIALLY_FILLED" && (symbol is null || o.Symbol == symbol.Value.Value)).Select(ToState)]);
+    public async Task<IReadOnlyList<ExchangeOrderState>> GetOpenOrdersAsync(Symbol? symbol, CancellationToken cancellationToken)
+    {
+        await SlowReadAsync(cancellationToken).ConfigureAwait(false);
+        return await WithStateAsync<IReadOnlyList<ExchangeOrderState>>(() =>
+            [.. _state.Orders.Where(o => IsOpen(o) && Visible(o) && (symbol is null || o.Symbol == symbol.Value.Value)).Select(ToState)]).ConfigureAwait(false);
+    }
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<ExchangeTrade>> GetTradesAsync(Symbol symbol, DateTimeOffset since, CancellationToken cancellationToken) =>
-        WithStateAsync<IReadOnlyList<ExchangeTrade>>(() =>
+    public async Task<IReadOnlyList<ExchangeTrade>> GetTradesAsync(Symbol symbol, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await SlowReadAsync(cancellationToken).ConfigureAwait(false);
+        return await WithStateAsync<IReadOnlyList<ExchangeTrade>>(() =>
         {
-            var trades = _state.Trades.Where(t => t.Symbol == symbol.Value && t.Time >= since).Select(ToTrade).ToList();
+            var orders = _state.Orders.Where(o => o.Symbol == symbol.Value).ToDictionary(o => o.OrderId);
+            var trades = _state.Trades
+                .Where(t => t.Symbol == symbol.Value && t.Time >= since && Visible(orders[t.OrderId]))
+                .Select(t => ToTrade(t, orders[t.OrderId]))
+                .ToList();
             if (trades.Count > 1 && Roll(_options.Faults.DuplicateTradesPercent))
             {
                 trades.AddRange(trades.Take(1 + _faults.Next(trades.Count)));
@@ -218,23 +264,30 @@ public sealed class PaperExchange : IExchange, IDisposable
             }
 
             return trades;
-        });
+        }).ConfigureAwait(false);
+    }
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<PositionView>> GetPositionsAsync(CancellationToken cancellationToken) =>
-        WithStateAsync<IReadOnlyList<PositionView>>(() =>
+    public async Task<IReadOnlyList<PositionView>> GetPositionsAsync(CancellationToken cancellationToken)
+    {
+        await SlowReadAsync(cancellationToken).ConfigureAwait(false);
+        return await WithStateAsync<IReadOnlyList<PositionView>>(() =>
             [.. _state.Symbols.Where(kv => kv.Value.NetQuantityUnits != 0).OrderBy(kv => kv.Key, StringComparer.Ordinal)
-                .Select(kv => new PositionView(new Symbol(kv.Key), new Amount(kv.Value.NetQuantityUnits), AsPosition(kv.Key, kv.Value).AverageEntryPrice))]);
+                .Select(kv => new PositionView(new Symbol(kv.Key), new Amount(kv.Value.NetQuantityUnits), AsPosition(kv.Key, kv.Value).AverageEntryPrice))]).ConfigureAwait(false);
+    }
 
     /// <inheritdoc />
     public Task<IReadOnlyList<BalanceView>> GetBalancesAsync(CancellationToken cancellationToken) =>
         WithStateAsync<IReadOnlyList<BalanceView>>(() => [new BalanceView(Usdt, new Amount(_state.WalletUnits), new Amount(_state.WalletUnits))]);
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<FundingPayment>> GetFundingPaymentsAsync(DateTimeOffset since, CancellationToken cancellationToken) =>
-        WithStateAsync<IReadOnlyList<FundingPayment>>(() =>
+    public async Task<IReadOnlyList<FundingPayment>> GetFundingPaymentsAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await SlowReadAsync(cancellationToken).ConfigureAwait(false);
+        return await WithStateAsync<IReadOnlyList<FundingPayment>>(() =>
             [.. _state.Funding.Where(f => f.Time >= since).OrderBy(f => f.Time)
-                .Select(f => new FundingPayment(f.Id, PaperName, new Symbol(f.Symbol), new Money(Usdt, new Amount(f.AmountUnits)), f.Time))]);
+                .Select(f => new FundingPayment(f.Id, PaperName, new Symbol(f.Symbol), new Money(Usdt, new Amount(f.AmountUnits)), f.Time))]).ConfigureAwait(false);
+    }
 
     /// <inheritdoc />
     public void Dispose() => _gate.Dispose();
@@ -245,15 +298,43 @@ public sealed class PaperExchange : IExchange, IDisposable
         {
             _state.Symbols[symbol] = NewSymbol(symbol);
         }
+
+        if (_options.Faults.ForeignOpenOrders && _symbols.Length > 0 && !_state.Orders.Any(o => o.ClientOrderId.StartsWith("web_", StringComparison.Ordinal)))
+        {
+            // Someone else's conditional orders, far from the market: they rest and never trigger.
+            var symbol = _symbols[0];
+            var mark = _state.Symbols[symbol].MarkUnits;
+            var tick = Instruments[symbol].Rules.TickSize.Units;
+            foreach (var (type, side, stop, price) in new (string, string, long, long?)[]
+            {
+                ("STOP_MARKET", "BUY", mark * 3, null),
+                ("TAKE_PROFIT", "SELL", mark * 3, mark * 3),
+                ("TRAILING_STOP_MARKET", "SELL", mark / 3, null),
+            })
+            {
+                _state.Orders.Add(new PaperOrder
+                {
+                    OrderId = _state.NextOrderId,
+                    ClientOrderId = $"web_{type.ToLowerInvariant().Replace('_', '-')}{_state.NextOrderId++}",
+                    Symbol = symbol,
+                    Side = side,
+                    Type = type,
+                    QuantityUnits = Instruments[symbol].Rules.StepSize.Units,
+                    PriceUnits = price is { } p ? p - (p % tick) : null,
+                    StopPriceUnits = stop - (stop % tick),
+                    UpdatedAt = SimulatedNow,
+                });
+            }
+        }
     }
 
-    private static InstrumentRules Rules(string symbol, string baseAsset, string tick, string step, string min) =>
-        new(new Symbol(symbol), new Asset(baseAsset), Usdt, Price.Parse(tick), Quantity.Parse(step), Quantity.Parse(min));
+    private static InstrumentRules Rules(string symbol, string baseAsset, string tick, string step, string min, string minNotional) =>
+        new(new Symbol(symbol), new Asset(baseAsset), Usdt, Price.Parse(tick), Quantity.Parse(step), Quantity.Parse(min)) { MinNotional = Amount.Parse(minNotional) };
 
     private InstrumentRules RulesOf(Symbol symbol) =>
         _symbols.Contains(symbol.Value) && Instruments.TryGetValue(symbol.Value, out var instrument)
             ? instrument.Rules
-            : throw new ExchangeException($"the paper exchange does not trade {symbol}");
+            : throw new SymbolNotListedException($"the paper exchange does not list {symbol} (it trades {string.Join(", ", _symbols)})");
 
     private PaperSymbolState SymbolState(Symbol symbol)
     {
@@ -261,13 +342,58 @@ public sealed class PaperExchange : IExchange, IDisposable
         return _state.Symbols[symbol.Value];
     }
 
+    // What Binance would refuse, with its code: off step or tick, under a minimum, or a reduce-only order that would not reduce.
+    private static string? Refusal(OrderRequest request, InstrumentRules rules, PaperSymbolState s)
+    {
+        var market = request.Type == OrderType.Market;
+        var step = market ? rules.MarketStepSize : rules.StepSize;
+        if (request.Quantity.Units % step.Units != 0)
+        {
+            return $"-1111 Precision is over the maximum defined for this asset: quantity {request.Quantity} is not a multiple of the step {step} of {request.Symbol}";
+        }
+
+        if (request.Quantity < (market ? rules.MarketMinQuantity : rules.MinQuantity))
+        {
+            return $"-4004 Quantity less than min quantity: {request.Quantity} of {request.Symbol}";
+        }
+
+        if (request.LimitPrice is { } limit && limit.Units % rules.TickSize.Units != 0)
+        {
+            return $"-4014 Price not increased by tick size: {limit} of {request.Symbol}";
+        }
+
+        var notional = (request.LimitPrice ?? new Price(s.MarkUnits)).NotionalOf(request.Quantity);
+        if (!request.ReduceOnly && notional < rules.MinNotional)
+        {
+            return $"-4164 Order's notional must be no smaller than {rules.MinNotional} (unless you choose reduce only): {notional}";
+        }
+
+        var reduces = request.Side == Side.Buy
+            ? s.NetQuantityUnits < 0 && request.Quantity.Units <= -s.NetQuantityUnits
+            : s.NetQuantityUnits > 0 && request.Quantity.Units <= s.NetQuantityUnits;
+        return request.ReduceOnly && !reduces
+            ? $"-2022 ReduceOnly Order is rejected: {request.Side.ToCode()} {request.Quantity} against a position of {new Amount(s.NetQuantityUnits)} {request.Symbol}"
+            : null;
+    }
+
+    private static bool IsOpen(PaperOrder order) => order.Status is "NEW" or "PARTIALLY_FILLED";
+
+    private bool Visible(PaperOrder order) => order.VisibleAt is not { } at || at <= _time.GetUtcNow();
+
     private bool Roll(int percent) => percent > 0 && _faults.Next(100) < percent;
+
+    private Task SlowReadAsync(CancellationToken cancellationToken) =>
+        _options.Faults.SlowReadMilliseconds > 0
+            ? Task.Delay(TimeSpan.FromMilliseconds(_options.Faults.SlowReadMilliseconds), _time, cancellationToken)
+            : Task.CompletedTask;
 
     private async Task<T> WithStateAsync<T>(Func<T> action)
     {
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
+            using var fileLock = await PaperStateFile.LockAsync(_options.StatePath).ConfigureAwait(false);
+
             // Another process (a worker that held the ledger before this one) may have moved the exchange on.
             if (File.Exists(_options.StatePath) && File.GetLastWriteTimeUtc(_options.StatePath) != _stateWrittenAt)
             {
@@ -305,7 +431,8 @@ public sealed class PaperExchange : IExchange, IDisposable
         };
     }
 
-    // Brings every symbol up to the simulated now, one minute at a time: prices, funding rate, funding payments, resting orders.
+    // Brings every symbol up to the simulated now, one minute at a time: prices, funding rate, funding payments, resting
+    // orders, and (when enabled) the exchange closing a position itself.
     private void Advance()
     {
         var now = SimulatedNow;
@@ -315,7 +442,7 @@ public sealed class PaperExchange : IExchange, IDisposable
             var s = _state.Symbols[symbol];
             var rules = Instruments[symbol].Rules;
             var resting = s.Step < target
-                ? _state.Orders.Where(o => o.Symbol == symbol && o.Status is "NEW" or "PARTIALLY_FILLED").ToList()
+                ? _state.Orders.Where(o => o.Symbol == symbol && IsOpen(o) && ExecutableTypes.Contains(o.Type)).ToList()
                 : [];
             while (s.Step < target)
             {
@@ -327,12 +454,38 @@ public sealed class PaperExchange : IExchange, IDisposable
                 s.IndexUnits = Math.Max(rules.TickSize.Units, RoundToTick(s.MarkUnits - (s.MarkUnits / 100_000 * ((long)(Mix(symbol, s.Step, 2) % 11) - 5)), rules));
                 s.FundingRateUnits = FundingRateAt(symbol, s.Step);
                 PayFunding(symbol, s, at);
-                foreach (var order in resting.Where(o => o.Status is "NEW" or "PARTIALLY_FILLED"))
+                foreach (var order in resting.Where(IsOpen))
                 {
                     Execute(order, rules, s, at, onPlacement: false);
                 }
+
+                if (s.NetQuantityUnits != 0 && _options.Faults.ExchangeClosePercent > 0 && _faults.Next(6000) < _options.Faults.ExchangeClosePercent)
+                {
+                    CloseByExchange(symbol, s, at);
+                }
             }
         }
+    }
+
+    // A liquidation (client id "autoclose-…", a LIMIT IOC order at Binance) or an auto-deleverage ("adl_autoclose")
+    // closes the whole position at the mark price: an order and a trade the account's owner did not place.
+    private void CloseByExchange(string symbol, PaperSymbolState s, DateTimeOffset at)
+    {
+        var liquidation = _faults.Next(2) == 0;
+        var order = new PaperOrder
+        {
+            OrderId = _state.NextOrderId++,
+            ClientOrderId = liquidation ? $"autoclose-{at.ToUnixTimeMilliseconds()}{_state.NextTradeId}" : "adl_autoclose",
+            Symbol = symbol,
+            Side = s.NetQuantityUnits > 0 ? "SELL" : "BUY",
+            Type = liquidation ? "LIMIT" : "MARKET",
+            QuantityUnits = Math.Abs(s.NetQuantityUnits),
+            PriceUnits = liquidation ? s.MarkUnits : null,
+            ReduceOnly = true,
+            UpdatedAt = at,
+        };
+        _state.Orders.Add(order);
+        Trade(order, s, s.MarkUnits, order.QuantityUnits, TakerFeeRate, at);
     }
 
     private void PayFunding(string symbol, PaperSymbolState s, DateTimeOffset at)
@@ -368,14 +521,28 @@ public sealed class PaperExchange : IExchange, IDisposable
         var remaining = order.QuantityUnits - order.FilledUnits;
         if (order.Type == "MARKET")
         {
+            var step = rules.MarketStepSize.Units;
+            var expires = onPlacement && Roll(_options.Faults.ExpirePercent);
+            if (expires)
+            {
+                // Only part fills within the price protection; the rest expires.
+                remaining = remaining / 2 / step * step;
+            }
+
             var parts = 1 + (int)(Mix(order.Symbol, order.OrderId, 3) % 3);
-            var step = rules.StepSize.Units;
+            var target = order.FilledUnits + remaining;
             for (var i = 0; i < parts && remaining > 0; i++)
             {
                 var part = i == parts - 1 ? remaining : Math.Max(step, remaining / (parts - i) / step * step);
                 var price = s.MarkUnits + ((buy ? 1 : -1) * i * rules.TickSize.Units);
                 Trade(order, s, Math.Max(rules.TickSize.Units, price), Math.Min(part, remaining), TakerFeeRate, at);
-                remaining = order.QuantityUnits - order.FilledUnits;
+                remaining = target - order.FilledUnits;
+            }
+
+            if (expires)
+            {
+                order.Status = "EXPIRED";
+                order.UpdatedAt = at;
             }
 
             return;
@@ -419,6 +586,8 @@ public sealed class PaperExchange : IExchange, IDisposable
         s.NetQuantityUnits = position.NetQuantity.Units;
         s.EntryNotionalUnits = position.EntryNotional.Units;
         s.RealizedUnits = position.RealizedPnl.Units;
+        s.LowestNetQuantityUnits = Math.Min(s.LowestNetQuantityUnits, s.NetQuantityUnits);
+        s.HighestNetQuantityUnits = Math.Max(s.HighestNetQuantityUnits, s.NetQuantityUnits);
         _state.WalletUnits = checked(_state.WalletUnits + realized.Units - fee);
 
         order.FilledUnits += quantityUnits;
@@ -458,25 +627,41 @@ public sealed class PaperExchange : IExchange, IDisposable
         return x ^ (x >> 31);
     }
 
-    private static ExchangeOrderState ToState(PaperOrder o) => new(
-        o.OrderId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        o.ClientOrderId,
-        new Symbol(o.Symbol),
-        LedgerCodes.ParseSide(o.Side),
-        LedgerCodes.ParseOrderType(o.Type),
-        new Quantity(o.QuantityUnits),
-        o.PriceUnits is { } p ? new Price(p) : null,
-        new Quantity(o.FilledUnits),
-        o.Status switch
-        {
-            "NEW" => OrderStatus.Open,
-            "PARTIALLY_FILLED" => OrderStatus.PartiallyFilled,
-            "FILLED" => OrderStatus.Filled,
-            _ => OrderStatus.Cancelled,
-        },
-        o.UpdatedAt);
+    // The ledger's nearest type for the exchange's: the *_MARKET kinds are MARKET, the other kinds LIMIT.
+    private static OrderType LedgerType(string type) => type switch
+    {
+        "MARKET" or "LIMIT" or "IOC" or "FOK" => LedgerCodes.ParseOrderType(type),
+        _ when type.EndsWith("MARKET", StringComparison.Ordinal) => OrderType.Market,
+        _ => OrderType.Limit,
+    };
 
-    private static ExchangeTrade ToTrade(PaperTrade t) => new(
+    private static ExchangeOrderState ToState(PaperOrder o)
+    {
+        var type = LedgerType(o.Type);
+        return new ExchangeOrderState(
+            o.OrderId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            o.ClientOrderId,
+            new Symbol(o.Symbol),
+            LedgerCodes.ParseSide(o.Side),
+            type,
+            new Quantity(o.QuantityUnits),
+            type == OrderType.Market ? null : new Price(o.PriceUnits ?? o.StopPriceUnits ?? throw new InvalidDataException($"paper order {o.OrderId} has no price")),
+            new Quantity(o.FilledUnits),
+            o.Status switch
+            {
+                "NEW" => OrderStatus.Open,
+                "PARTIALLY_FILLED" => OrderStatus.PartiallyFilled,
+                "FILLED" => OrderStatus.Filled,
+                _ => OrderStatus.Cancelled,
+            },
+            o.UpdatedAt)
+        {
+            NativeType = o.Type,
+            ReduceOnly = o.ReduceOnly,
+        };
+    }
+
+    private static ExchangeTrade ToTrade(PaperTrade t, PaperOrder order) => new(
         new ExchangeFillId($"PAPER:{t.Symbol}:{t.TradeId}"),
         t.OrderId.ToString(System.Globalization.CultureInfo.InvariantCulture),
         t.ClientOrderId,
@@ -485,5 +670,9 @@ public sealed class PaperExchange : IExchange, IDisposable
         new Price(t.PriceUnits),
         new Quantity(t.QuantityUnits),
         new Money(Usdt, new Amount(t.FeeUnits)),
-        t.Time);
+        t.Time)
+    {
+        OrderKind = order.Type,
+        OrderPrice = order.PriceUnits is { } p ? new Price(p) : null,
+    };
 }

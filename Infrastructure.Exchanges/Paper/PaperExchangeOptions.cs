@@ -42,4 +42,22 @@ public sealed class PaperFaults
 
     /// <summary>A trades answer in shuffled order.</summary>
     public int OutOfOrderTradesPercent { get; set; }
+
+    /// <summary>
+    /// For an order whose answer was lost: how many real seconds its order and trades stay invisible to queries (Binance's
+    /// query service lagging its matching engine after a lost answer, answering -2013 meanwhile). 0: visible at once.
+    /// </summary>
+    public int LateVisibilitySeconds { get; set; }
+
+    /// <summary>The chance, per simulated hour and symbol with a position, that the exchange closes the position itself (a liquidation or an auto-deleverage).</summary>
+    public int ExchangeClosePercent { get; set; }
+
+    /// <summary>A market order that fills only in part, the rest expiring (as Binance expires what it cannot fill within its price protection).</summary>
+    public int ExpirePercent { get; set; }
+
+    /// <summary>When set, the account holds resting orders of types the strategy never uses (STOP_MARKET, TAKE_PROFIT, TRAILING_STOP_MARKET), placed by "someone else".</summary>
+    public bool ForeignOpenOrders { get; set; }
+
+    /// <summary>Every read answers this many real milliseconds late (a slow exchange).</summary>
+    public int SlowReadMilliseconds { get; set; }
 }

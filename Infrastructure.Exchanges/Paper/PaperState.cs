@@ -48,6 +48,12 @@ internal sealed class PaperSymbolState
 
     /// <summary>The last funding time paid (Unix seconds of simulated time).</summary>
     public long LastFundingTime { get; set; }
+
+    /// <summary>The lowest net quantity the account ever held on the symbol.</summary>
+    public long LowestNetQuantityUnits { get; set; }
+
+    /// <summary>The highest net quantity the account ever held on the symbol.</summary>
+    public long HighestNetQuantityUnits { get; set; }
 }
 
 internal sealed class PaperOrder
@@ -66,12 +72,20 @@ internal sealed class PaperOrder
 
     public long? PriceUnits { get; set; }
 
+    /// <summary>The trigger price of a conditional order (STOP_MARKET, TAKE_PROFIT...), which the paper exchange never triggers.</summary>
+    public long? StopPriceUnits { get; set; }
+
+    public bool ReduceOnly { get; set; }
+
     public long FilledUnits { get; set; }
 
     /// <summary>NEW, PARTIALLY_FILLED, FILLED, CANCELED, EXPIRED.</summary>
     public string Status { get; set; } = "NEW";
 
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>Real time before which queries do not show the order or its trades (an answer lost, the order visible late).</summary>
+    public DateTimeOffset? VisibleAt { get; set; }
 }
 
 internal sealed class PaperTrade
@@ -106,9 +120,32 @@ internal sealed class PaperFunding
     public DateTimeOffset Time { get; set; }
 }
 
-/// <summary>Reads and writes the state file; a write goes to a temporary file first and replaces the old one whole.</summary>
+/// <summary>
+/// Reads and writes the state file; a write goes to a temporary file first and replaces the old one whole. Every
+/// read-modify-write holds an exclusive lock on a lock file beside it, so two processes sharing the exchange (two
+/// workers of one ledger, one taking over from the other) never lose each other's orders.
+/// </summary>
 internal static class PaperStateFile
 {
+    /// <summary>Takes the exclusive lock of the state at <paramref name="path"/>, waiting while another process holds it.</summary>
+    public static async Task<FileStream> LockAsync(string path)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(folder);
+        var lockPath = Path.Combine(folder, $".{Path.GetFileName(path)}.lock");
+        while (true)
+        {
+            try
+            {
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException)
+            {
+                await Task.Delay(5).ConfigureAwait(false);
+            }
+        }
+    }
+
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
     public static PaperState? Load(string path)

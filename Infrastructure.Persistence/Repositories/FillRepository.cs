@@ -81,6 +81,12 @@ internal sealed class FillRepository(LedgerSession session) : IFillRepository
         return true;
     }
 
+    public async Task<bool> ContainsAsync(ExchangeFillId exchangeFillId, CancellationToken cancellationToken)
+    {
+        var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
+        return await FillExists.For(db)(db, exchangeFillId.Value, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<IReadOnlyList<Fill>> GetByOrderAsync(OrderId orderId, CancellationToken cancellationToken)
     {
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);

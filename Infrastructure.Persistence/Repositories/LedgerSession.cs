@@ -58,6 +58,8 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
 
     public IAuditLog Audit => field ??= new AuditLog(this);
 
+    public ISymbolHaltRepository Halts => field ??= new SymbolHaltRepository(this);
+
     /// <summary>Orders as this session last read or wrote them, by id: what an update expects to find.</summary>
     public Dictionary<Guid, OrderRow> OrdersSeen { get; } = [];
 

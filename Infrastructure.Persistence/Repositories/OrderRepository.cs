@@ -15,6 +15,9 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
     // What an update of an order sets.
     private static readonly string[] Mutable = [nameof(OrderRow.Status), nameof(OrderRow.ExchangeOrderId), nameof(OrderRow.FilledQuantityBase), nameof(OrderRow.UpdatedAt)];
 
+    // An external order's quantity grows with its fills (it is what the exchange executed of it).
+    private static readonly string[] MutableExternal = [.. Mutable, nameof(OrderRow.QuantityBase)];
+
     /// <summary>
     /// What an update of an order expects to find: every column a status change or a fill decides on (the ledger
     /// never changes the last four, a hand edit might). A change of any of them since the unit read the row, or
@@ -45,7 +48,7 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
     {
         ArgumentNullException.ThrowIfNull(order);
         var row = RowMapping.ToRow(order);
-        session.Update(row, Mutable, session.OrdersSeen.GetValueOrDefault(row.Id), Expected);
+        session.Update(row, order.IsExternal ? MutableExternal : Mutable, session.OrdersSeen.GetValueOrDefault(row.Id), Expected);
         session.OrdersSeen[row.Id] = row;
         return Task.CompletedTask;
     }

@@ -449,6 +449,76 @@ namespace TradingBot.Infrastructure.Postgres.Migrations
                     b.ToTable("state_snapshots", (string)null);
                 });
 
+            modelBuilder.Entity("TradingBot.Infrastructure.Persistence.Rows.SymbolHaltRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id")
+                        .HasDefaultValueSql("gen_random_uuid()");
+
+                    b.Property<DateTimeOffset?>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("NOW()");
+
+                    b.Property<string>("Detail")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("detail");
+
+                    b.Property<string>("Exchange")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("exchange");
+
+                    b.Property<DateTimeOffset>("HaltedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("halted_at");
+
+                    b.Property<DateTimeOffset?>("HaltedUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("halted_until");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("reason");
+
+                    b.Property<DateTimeOffset?>("ReleasedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("released_at");
+
+                    b.Property<string>("Symbol")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("symbol");
+
+                    b.Property<DateTimeOffset?>("UpdatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at")
+                        .HasDefaultValueSql("NOW()");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id")
+                        .HasName("symbol_halts_pkey");
+
+                    b.HasIndex(new[] { "Exchange", "Symbol" }, "symbol_halts_exchange_symbol_key")
+                        .IsUnique();
+
+                    b.ToTable("symbol_halts", null, t =>
+                        {
+                            t.HasCheckConstraint("symbol_halts_detail_check", "detail <> ''");
+
+                            t.HasCheckConstraint("symbol_halts_reason_check", "reason IN ('POSITION_DIFFERS', 'BEYOND_INTENT', 'CLOSE_REFUSED')");
+                        });
+                });
+
             modelBuilder.Entity("TradingBot.Infrastructure.Persistence.Rows.FillRow", b =>
                 {
                     b.HasOne("TradingBot.Infrastructure.Persistence.Rows.OrderRow", null)

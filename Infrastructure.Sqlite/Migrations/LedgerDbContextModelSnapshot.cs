@@ -446,6 +446,76 @@ namespace TradingBot.Infrastructure.Sqlite.Migrations
                         });
                 });
 
+            modelBuilder.Entity("TradingBot.Infrastructure.Persistence.Rows.SymbolHaltRow", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("(strftime('%Y-%m-%d %H:%M:%f', 'now'))");
+
+                    b.Property<string>("Detail")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("detail");
+
+                    b.Property<string>("Exchange")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("exchange");
+
+                    b.Property<string>("HaltedAt")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("halted_at");
+
+                    b.Property<string>("HaltedUntil")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("halted_until");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("ReleasedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("released_at");
+
+                    b.Property<string>("Symbol")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("symbol");
+
+                    b.Property<string>("UpdatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at")
+                        .HasDefaultValueSql("(strftime('%Y-%m-%d %H:%M:%f', 'now'))");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id")
+                        .HasName("symbol_halts_pkey");
+
+                    b.HasIndex(new[] { "Exchange", "Symbol" }, "symbol_halts_exchange_symbol_key")
+                        .IsUnique();
+
+                    b.ToTable("symbol_halts", null, t =>
+                        {
+                            t.HasCheckConstraint("symbol_halts_detail_check", "detail <> ''");
+
+                            t.HasCheckConstraint("symbol_halts_reason_check", "reason IN ('POSITION_DIFFERS', 'BEYOND_INTENT', 'CLOSE_REFUSED')");
+                        });
+                });
+
             modelBuilder.Entity("TradingBot.Infrastructure.Persistence.Rows.FillRow", b =>
                 {
                     b.HasOne("TradingBot.Infrastructure.Persistence.Rows.OrderRow", null)

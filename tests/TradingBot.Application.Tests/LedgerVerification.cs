@@ -16,6 +16,7 @@ namespace TradingBot.Application.Tests;
 public class LedgerVerification : LedgerTestBase
 {
     private static readonly TimeSpan Grace = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan RequestValidity = TimeSpan.FromSeconds(5);
 
     /// <summary>Storage checks that report the lines they were given.</summary>
     private sealed class FixedIntegrity(IReadOnlyList<string> problems) : ILedgerIntegrity
@@ -24,7 +25,10 @@ public class LedgerVerification : LedgerTestBase
     }
 
     private Task<VerificationReport> Verify(params string[] storageProblems) =>
-        new VerifyLedger(Ledger, new FixedIntegrity(storageProblems), Clock).ExecuteAsync(Grace, CancellationToken.None);
+        new VerifyLedger(Ledger, new FixedIntegrity(storageProblems), Clock, Timing).ExecuteAsync(RequestValidity, Grace, CancellationToken.None);
+
+    // The moment a worker judges a PENDING order created at Start - age "never placed".
+    private DateTimeOffset CreatedSoThatItsDeadlineIs(DateTimeOffset deadline) => deadline - Timing.MaxSendDelay - RequestValidity - Timing.VisibilityMargin;
 
     private Task<bool> Write(Func<ILedgerSession, CancellationToken, Task> work) =>
         Ledger.ExecuteAsync(
@@ -161,19 +165,19 @@ public class LedgerVerification : LedgerTestBase
     }
 
     [Test]
-    public async Task A_pending_order_older_than_the_grace_is_reported_naming_its_key()
+    public async Task A_pending_order_past_the_workers_deadline_and_the_grace_is_reported_naming_its_key()
     {
-        var stale = SeedPending("open", Start - Grace - TimeSpan.FromSeconds(1));
+        var stale = SeedPending("open", CreatedSoThatItsDeadlineIs(Start - Grace - TimeSpan.FromSeconds(1)));
 
         var report = await Verify();
 
-        Assert.That(report.Violations, Is.EqualTo(new[] { $"order {stale.IdempotencyKey} has been PENDING since {stale.CreatedAt:O}: its outcome was never resolved" }));
+        Assert.That(report.Violations, Is.EqualTo(new[] { $"order {stale.IdempotencyKey} has been PENDING since {stale.CreatedAt:O}, past its deadline {Timing.NeverPlacedAfter(stale, RequestValidity):O}: its outcome was never resolved" }));
     }
 
     [Test]
-    public async Task A_pending_order_within_the_grace_is_not_reported()
+    public async Task A_pending_order_within_its_deadline_and_the_grace_is_not_reported()
     {
-        SeedPending("open", Start - Grace);
+        SeedPending("open", CreatedSoThatItsDeadlineIs(Start - Grace));
 
         var report = await Verify();
 

@@ -90,13 +90,13 @@ public class PlaceOrderIntentFirst : LedgerTestBase
         using (Assert.EnterMultipleScope())
         {
             Assert.That(outcome, Is.TypeOf<PlaceOrderOutcome.Placed>());
-            Assert.That(outcome.Order.Status, Is.EqualTo(OrderStatus.Open));
+            Assert.That(outcome.Order!.Status, Is.EqualTo(OrderStatus.Open));
             Assert.That(stored.Status, Is.EqualTo(OrderStatus.Open));
-            Assert.That(stored.ExchangeOrderId, Is.EqualTo("8801"));
+            Assert.That(stored.ExchangeOrderId, Is.EqualTo("PAPER:BTCUSDT:8801"));
             Assert.That(stored.IdempotencyKey, Is.EqualTo(key));
             Assert.That(transition.Data["from"], Is.EqualTo("PENDING"));
             Assert.That(transition.Data["to"], Is.EqualTo("OPEN"));
-            Assert.That(transition.Data["exchange_order_id"], Is.EqualTo("8801"));
+            Assert.That(transition.Data["exchange_order_id"], Is.EqualTo("PAPER:BTCUSDT:8801"));
         }
     }
 
@@ -117,7 +117,7 @@ public class PlaceOrderIntentFirst : LedgerTestBase
         using (Assert.EnterMultipleScope())
         {
             Assert.That(outcome, Is.TypeOf<PlaceOrderOutcome.Placed>());
-            Assert.That(outcome.Order.Status, Is.EqualTo(OrderStatus.Filled));
+            Assert.That(outcome.Order!.Status, Is.EqualTo(OrderStatus.Filled));
             Assert.That(stored.Status, Is.EqualTo(OrderStatus.Filled));
             Assert.That(stored.FilledQuantity, Is.EqualTo(Quantity.Parse("0.5")));
             Assert.That(Ledger.Fills.Select(f => f.Fill.ExchangeFillId.Value), Is.EquivalentTo<string>(["PAPER-T1", "PAPER-T2"]));

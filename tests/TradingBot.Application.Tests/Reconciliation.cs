@@ -35,7 +35,7 @@ public class Reconciliation : LedgerTestBase
 
     private ExchangeOrderState RestingAtExchange() => AtExchange(_resting.IdempotencyKey.Value, "7002", OrderStatus.Open, quantity: "1");
 
-    private Task<ReconciliationReport> Reconcile() => NewReconcile().ExecuteAsync(CancellationToken.None);
+    private Task<ReconciliationReport> Reconcile() => NewReconcile().ExecuteAsync(new ReconciliationScope([BtcUsdt], TradingBot.Application.Trading.PositionIntent.Any), CancellationToken.None);
 
     [Test]
     public async Task When_exchange_and_ledger_agree_there_are_no_differences()
@@ -91,15 +91,20 @@ public class Reconciliation : LedgerTestBase
     }
 
     [Test]
-    public async Task An_order_open_at_the_exchange_that_the_ledger_does_not_know_is_listed()
+    public async Task An_order_open_at_the_exchange_that_the_ledger_did_not_place_is_reported_as_foreign_of_whatever_type()
     {
-        var manual = AtExchange("web_3fa1c2d9", "7099", OrderStatus.Open, quantity: "0.2");
+        var manual = AtExchange("web_3fa1c2d9", "7099", OrderStatus.Open, quantity: "0.2") with { NativeType = "STOP_MARKET" };
         ExchangeHolds("0.5", RestingAtExchange(), manual);
 
         var report = await Reconcile();
 
-        Assert.That(report.Differences, Has.Count.EqualTo(1));
-        Assert.That(report.Differences[0], Does.Contain("web_3fa1c2d9").And.Contain("open at the exchange but not in the ledger"));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(report.Differences, Is.Empty);
+            Assert.That(report.ForeignOpenOrders.Select(o => (o.ClientOrderId, o.NativeType)), Is.EqualTo(new[] { ("web_3fa1c2d9", "STOP_MARKET") }));
+            Assert.That(AuditOf(AuditEventType.Reconciliation).Single().Data["foreign_open_order_1"], Does.Contain("STOP_MARKET").And.Contain("web_3fa1c2d9"));
+            Assert.That(report.Snapshot.OpenOrders.Single(o => o.ClientOrderId == "web_3fa1c2d9").NativeType, Is.EqualTo("STOP_MARKET"));
+        }
     }
 
     [Test]
@@ -149,7 +154,7 @@ public class Reconciliation : LedgerTestBase
             Assert.That(snapshot.Balances, Is.EqualTo(new[] { UsdtBalance }));
             Assert.That(snapshot.Positions.Single().NetQuantity, Is.EqualTo(Amount.Parse("0.5")));
             Assert.That(snapshot.OpenOrders.Single().ClientOrderId, Is.EqualTo(_resting.IdempotencyKey.Value));
-            Assert.That(snapshot.OpenOrders.Single().ExchangeOrderId, Is.EqualTo("7002"));
+            Assert.That(snapshot.OpenOrders.Single().ExchangeOrderId, Is.EqualTo("7002"), "the exchange's own id, as it reported it");
         }
     }
 

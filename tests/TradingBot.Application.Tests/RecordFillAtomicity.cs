@@ -174,7 +174,7 @@ public class RecordFillAtomicity : LedgerTestBase
     }
 
     [Test]
-    public async Task A_fill_of_a_rejected_order_is_refused()
+    public async Task A_fill_of_an_order_judged_never_placed_is_recorded_and_the_judgement_corrected_in_the_audit_log()
     {
         var rejected = SeedPending("hedge", Start);
         Ledger.Seed(Order.Rehydrate(
@@ -183,12 +183,16 @@ public class RecordFillAtomicity : LedgerTestBase
 
         var result = await Record(FillOf(rejected, "PAPER-F7", "64000", "0.1", Start));
 
+        var transition = AuditOf(AuditEventType.StateTransition).Single();
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(result.Status, Is.EqualTo(RecordFillStatus.Refused));
-            Assert.That(result.OrderStatus, Is.EqualTo(OrderStatus.Rejected));
-            Assert.That(Ledger.Fills, Is.Empty);
-            Assert.That(StoredPosition(), Is.Null);
+            Assert.That(result.Status, Is.EqualTo(RecordFillStatus.Recorded));
+            Assert.That(result.CorrectedRejection, Is.True);
+            Assert.That(result.OrderStatus, Is.EqualTo(OrderStatus.PartiallyFilled));
+            Assert.That(Ledger.Fills.Single().Fill.ExchangeFillId.Value, Is.EqualTo("PAPER-F7"));
+            Assert.That(StoredPosition()!.NetQuantity, Is.EqualTo(Amount.Parse("0.1")));
+            Assert.That(transition.Data["from"], Is.EqualTo("REJECTED"));
+            Assert.That(transition.Data["reason"], Does.Contain("judgement that it was never placed is corrected"));
         }
     }
 

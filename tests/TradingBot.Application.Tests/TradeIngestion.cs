@@ -1,5 +1,6 @@
 using Moq;
 using TradingBot.Application.Orders;
+using TradingBot.Application.Ports;
 using TradingBot.Application.Tests.Support;
 using TradingBot.Domain.Amounts;
 using TradingBot.Domain.Audit;
@@ -74,59 +75,108 @@ public class TradeIngestion : LedgerTestBase
     }
 
     [Test]
-    public async Task A_foreign_trade_is_audited_once_when_the_commit_answer_was_lost()
+    public async Task A_trade_the_ledger_did_not_place_is_recorded_as_an_external_order_with_its_fill_position_and_audit()
     {
         SeedOpen("open", "8801", quantity: "1");
-        ExchangeReportsTrades(Trade("PAPER-T9", "9999", "web_manual", Side.Sell, "64000", "0.1", Start));
-        Ledger.LoseEveryCommitAnswer = true;
+        ExchangeReportsTrades(Trade("PAPER-T9", "9999", "adl_autoclose", Side.Sell, "64000", "0.1", Start) with { OrderKind = "MARKET" });
 
         var ingestion = await Ingest();
 
+        var external = Ledger.Orders.Single(o => o.IsExternal);
+        var recorded = AuditOf(AuditEventType.Reconciliation).Single();
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(ingestion.Foreign, Is.EqualTo(1));
-            Assert.That(AuditOf(AuditEventType.Error).Select(e => e.Data["exchange_fill_id"]), Is.EqualTo((string[])["PAPER-T9"]));
+            Assert.That(ingestion, Is.EqualTo(new Orders.TradeIngestion(Recorded: 1, Duplicates: 0, Foreign: 1, Refused: 0)));
+            Assert.That(external.IdempotencyKey.Value, Is.EqualTo("EXT:PAPER:BTCUSDT:9999"));
+            Assert.That(external.ExchangeOrderId, Is.EqualTo("PAPER:BTCUSDT:9999"));
+            Assert.That((external.Side, external.Type, external.Status), Is.EqualTo((Side.Sell, OrderType.Market, OrderStatus.Filled)));
+            Assert.That(external.Quantity, Is.EqualTo(Quantity.Parse("0.1")));
+            Assert.That(Ledger.Fills.Single().Fill.OrderId, Is.EqualTo(external.Id));
+            Assert.That(StoredPosition()!.NetQuantity, Is.EqualTo(Amount.Parse("-0.1")));
+            Assert.That(recorded.Data["client_order_id"], Is.EqualTo("adl_autoclose"));
+            Assert.That(recorded.Data["original_type"], Is.EqualTo("MARKET"));
+            Assert.That(AuditOf(AuditEventType.Fill), Has.Count.EqualTo(1));
         }
     }
 
     [Test]
-    public async Task A_foreign_trade_fetched_again_in_later_cycles_is_counted_each_time_and_audited_once()
+    public async Task An_external_trade_fetched_again_and_again_is_recorded_once_and_its_order_grows_with_later_trades()
     {
-        SeedOpen("open", "8801", quantity: "1");
-        var foreign = Trade("PAPER-T9", "9999", "web_manual", Side.Sell, "64000", "0.1", Start);
-        var other = Trade("PAPER-T10", "9998", "web_manual", Side.Sell, "64000", "0.1", Start.AddMinutes(1));
+        var first = Trade("PAPER-T9", "9999", "autoclose-1596107620040000020", Side.Buy, "64000", "0.1", Start) with { OrderKind = "LIMIT", OrderPrice = Price.Parse("64100") };
+        var second = Trade("PAPER-T10", "9999", "autoclose-1596107620040000020", Side.Buy, "64001", "0.2", Start.AddSeconds(1)) with { OrderKind = "LIMIT", OrderPrice = Price.Parse("64100") };
         Exchange
             .SetupSequence(e => e.GetTradesAsync(BtcUsdt, It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync([foreign])
-            .ReturnsAsync([foreign, other])
-            .ReturnsAsync([foreign, other]);
+            .ReturnsAsync([first])
+            .ReturnsAsync([first, second])
+            .ReturnsAsync([second, first, second]);
 
         var cycles = new[] { await Ingest(), await Ingest(), await Ingest() };
 
+        var external = Ledger.Orders.Single();
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(cycles.Select(c => c.Foreign), Is.EqualTo((int[])[1, 2, 2]));
-            Assert.That(AuditOf(AuditEventType.Error).Select(e => e.Data["exchange_fill_id"]), Is.EquivalentTo((string[])["PAPER-T9", "PAPER-T10"]));
+            Assert.That(cycles.Select(c => c.Recorded), Is.EqualTo((int[])[1, 1, 0]));
+            Assert.That(cycles.Select(c => c.Duplicates), Is.EqualTo((int[])[0, 1, 3]));
+            Assert.That((external.Type, external.LimitPrice), Is.EqualTo((OrderType.Limit, (Price?)Price.Parse("64100"))));
+            Assert.That(external.Quantity, Is.EqualTo(Quantity.Parse("0.3")));
+            Assert.That(external.FilledQuantity, Is.EqualTo(Quantity.Parse("0.3")));
+            Assert.That(StoredPosition()!.NetQuantity, Is.EqualTo(Amount.Parse("0.3")));
+            Assert.That(AuditOf(AuditEventType.Reconciliation), Has.Count.EqualTo(1), "the external order is announced once");
         }
     }
 
     [Test]
-    public async Task A_trade_of_an_order_the_ledger_did_not_place_is_counted_foreign_and_audited_as_an_error()
+    public async Task An_external_trade_is_recorded_once_when_every_commit_answer_is_lost()
     {
-        SeedOpen("open", "8801", quantity: "1");
         ExchangeReportsTrades(Trade("PAPER-T9", "9999", "web_manual", Side.Sell, "64000", "0.1", Start));
+        Ledger.LoseEveryCommitAnswer = true;
+
+        await Ingest();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Ledger.Orders, Has.Count.EqualTo(1));
+            Assert.That(Ledger.Fills, Has.Count.EqualTo(1));
+            Assert.That(StoredPosition()!.NetQuantity, Is.EqualTo(Amount.Parse("-0.1")));
+            Assert.That(AuditOf(AuditEventType.Reconciliation), Has.Count.EqualTo(1));
+        }
+    }
+
+    [Test]
+    public async Task Exchange_order_ids_are_matched_within_their_symbol_only()
+    {
+        // Binance order ids are unique per symbol: ETHUSDT's order 8801 is not BTCUSDT's order 8801.
+        var btc = SeedOpen("open", "8801", quantity: "1");
+        var eth = new Symbol("ETHUSDT");
+        Exchange
+            .Setup(e => e.GetTradesAsync(eth, It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync([new ExchangeTrade(new ExchangeFillId("PAPER:ETHUSDT:1"), "8801", null, eth, Side.Sell, Price.Parse("3200"), Quantity.Parse("0.5"), Money.Parse("0", Usdt), Start)]);
+
+        await NewIngestTrades().ExecuteAsync(eth, Start.AddHours(-1), CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(StoredOrder(btc.Id).FilledQuantity, Is.EqualTo(Quantity.Zero));
+            Assert.That(Ledger.Orders.Single(o => o.IsExternal).Symbol, Is.EqualTo(eth));
+        }
+    }
+
+    [Test]
+    public async Task A_late_trade_of_an_order_judged_never_placed_is_adopted_and_counted_as_a_correction()
+    {
+        var judged = SeedPending("open", Start.AddMinutes(-5), Side.Sell, quantity: "0.01");
+        Ledger.Seed(Order.Rehydrate(
+            judged.Id, judged.Exchange, judged.Symbol, judged.Side, judged.Type, judged.Quantity, judged.LimitPrice,
+            judged.IdempotencyKey, OrderStatus.Rejected, null, Quantity.Zero, judged.CreatedAt, Start));
+        ExchangeReportsTrades(Trade("PAPER-T1", "8801", judged.IdempotencyKey.Value, Side.Sell, "64000", "0.01", Start));
 
         var ingestion = await Ingest();
 
-        var error = AuditOf(AuditEventType.Error).Single();
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(ingestion, Is.EqualTo(new Orders.TradeIngestion(Recorded: 0, Duplicates: 0, Foreign: 1, Refused: 0)));
-            Assert.That(Ledger.Fills, Is.Empty);
-            Assert.That(StoredPosition(), Is.Null);
-            Assert.That(error.Data["exchange_fill_id"], Is.EqualTo("PAPER-T9"));
-            Assert.That(error.Data["exchange_order_id"], Is.EqualTo("9999"));
-            Assert.That(error.Data["error"], Does.Contain("did not place"));
+            Assert.That(ingestion.Corrections, Is.EqualTo(1));
+            Assert.That(StoredOrder(judged.Id).Status, Is.EqualTo(OrderStatus.Filled));
+            Assert.That(StoredPosition()!.NetQuantity, Is.EqualTo(Amount.Parse("-0.01")));
         }
     }
 

@@ -194,6 +194,34 @@ public partial class IdempotencyKeyDerivation
         }
     }
 
+    [Test]
+    public void An_external_order_is_keyed_by_exchange_symbol_and_exchange_order_id_and_never_looks_like_a_sent_key()
+    {
+        var key = IdempotencyKey.External(new ExchangeName("BINANCE"), new Symbol("1000SHIBUSDT"), "8389765519385893232");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(key.Value, Is.EqualTo("EXT:BINANCE:1000SHIBUSDT:8389765519385893232"));
+            Assert.That(key.Value, Has.Length.GreaterThan(IdempotencyKey.MaxLength), "longer than a client order id: it is never sent");
+            Assert.That(key.IsExternal, Is.True);
+            Assert.That(new IdempotencyKey(key.Value), Is.EqualTo(key), "read back from the ledger");
+            Assert.That(IdempotencyKey.For(Intent()).IsExternal, Is.False);
+        }
+    }
+
+    [TestCase("EXT:")]
+    [TestCase("EXT:BINANCE:BTCUSDT:1 2")]
+    public void An_empty_or_malformed_external_key_is_refused(string text)
+    {
+        Assert.That(() => new IdempotencyKey(text), Throws.ArgumentException);
+    }
+
+    [Test]
+    public void An_external_key_longer_than_128_characters_is_refused()
+    {
+        Assert.That(() => new IdempotencyKey("EXT:" + new string('1', 125)), Throws.ArgumentException);
+    }
+
     private static string RandomToken(Random random, string alphabet, int maxLength)
     {
         var length = random.Next(1, maxLength + 1);

@@ -253,7 +253,7 @@ public class OrderFills
     }
 
     [Test]
-    public void A_rejected_order_is_not_fillable_and_stays_unchanged()
+    public void A_fill_of_an_order_judged_never_placed_is_taken_and_corrects_its_status()
     {
         var order = Stored(OrderStatus.Rejected, quantity: "1");
 
@@ -261,11 +261,51 @@ public class OrderFills
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(result, Is.EqualTo(FillApplication.NotFillable));
-            Assert.That(order.FilledQuantity, Is.EqualTo(Quantity.Zero));
-            Assert.That(order.Status, Is.EqualTo(OrderStatus.Rejected));
-            Assert.That(order.UpdatedAt, Is.EqualTo(T0));
+            Assert.That(result, Is.EqualTo(FillApplication.Applied));
+            Assert.That(order.FilledQuantity, Is.EqualTo(Q("0.1")));
+            Assert.That(order.Status, Is.EqualTo(OrderStatus.PartiallyFilled));
+            Assert.That(order.UpdatedAt, Is.EqualTo(Later));
         }
+    }
+
+    [Test]
+    public void A_rejected_order_the_exchange_shows_may_become_open_or_cancelled_but_nothing_else()
+    {
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Stored(OrderStatus.Rejected).TryTransitionTo(OrderStatus.Open, Later), Is.True);
+            Assert.That(Stored(OrderStatus.Rejected).TryTransitionTo(OrderStatus.Cancelled, Later), Is.True);
+            Assert.That(Stored(OrderStatus.Rejected).TryTransitionTo(OrderStatus.Pending, Later), Is.False);
+            Assert.That(Stored(OrderStatus.Rejected).TryTransitionTo(OrderStatus.Filled, Later), Is.False);
+        }
+    }
+
+    [Test]
+    public void An_external_order_grows_with_its_fills_and_stays_filled()
+    {
+        var order = Order.CreateExternal(OrderId.New(), Binance, BtcUsdt, Side.Sell, OrderType.Market, Q("0.004"), null, "77", T0);
+
+        var first = order.ApplyFill(Fill(order.Id, "0.004", "64000"), Later);
+        var second = order.ApplyFill(Fill(order.Id, "0.006", "64001"), Later);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(order.IsExternal, Is.True);
+            Assert.That(order.IdempotencyKey.Value, Is.EqualTo("EXT:BINANCE:BTCUSDT:77"));
+            Assert.That(order.ExchangeOrderId, Is.EqualTo("BINANCE:BTCUSDT:77"));
+            Assert.That((first, second), Is.EqualTo((FillApplication.Applied, FillApplication.Applied)));
+            Assert.That(order.Quantity, Is.EqualTo(Q("0.01")));
+            Assert.That(order.FilledQuantity, Is.EqualTo(Q("0.01")));
+            Assert.That(order.Status, Is.EqualTo(OrderStatus.Filled));
+        }
+    }
+
+    [Test]
+    public void An_order_the_ledger_placed_still_refuses_an_over_fill()
+    {
+        var order = Stored(OrderStatus.Open, quantity: "1");
+
+        Assert.That(order.ApplyFill(Fill(order.Id, "1.5", "64000"), Later), Is.EqualTo(FillApplication.OverFillRefused));
     }
 
     [Test]
@@ -281,7 +321,7 @@ public class OrderFills
     }
 
     [Test]
-    public void The_exchange_order_id_is_recorded_once_known()
+    public void The_exchange_order_id_is_recorded_once_known_qualified_with_exchange_and_symbol()
     {
         var order = PendingLimitBuy();
 
@@ -289,7 +329,7 @@ public class OrderFills
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(order.ExchangeOrderId, Is.EqualTo("8389765"));
+            Assert.That(order.ExchangeOrderId, Is.EqualTo("BINANCE:BTCUSDT:8389765"));
             Assert.That(order.UpdatedAt, Is.EqualTo(Later));
         }
     }
@@ -304,7 +344,7 @@ public class OrderFills
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(order.ExchangeOrderId, Is.EqualTo("8389765"));
+            Assert.That(order.ExchangeOrderId, Is.EqualTo("BINANCE:BTCUSDT:8389765"));
             Assert.That(order.UpdatedAt, Is.EqualTo(Later));
         }
     }
@@ -318,16 +358,20 @@ public class OrderFills
         using (Assert.EnterMultipleScope())
         {
             Assert.That(() => order.AssignExchangeOrderId("1111111", Later), Throws.InvalidOperationException);
-            Assert.That(order.ExchangeOrderId, Is.EqualTo("8389765"));
+            Assert.That(order.ExchangeOrderId, Is.EqualTo("BINANCE:BTCUSDT:8389765"));
         }
     }
 
     [Test]
     public void The_exchange_order_id_from_storage_cannot_be_changed()
     {
-        var order = Stored(OrderStatus.Open, exchangeOrderId: "8389765");
+        var order = Stored(OrderStatus.Open, exchangeOrderId: "BINANCE:BTCUSDT:8389765");
 
-        Assert.That(() => order.AssignExchangeOrderId("1111111", Later), Throws.InvalidOperationException);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(() => order.AssignExchangeOrderId("1111111", Later), Throws.InvalidOperationException);
+            Assert.That(() => order.AssignExchangeOrderId("8389765", Later), Throws.Nothing, "the same id, as the exchange reports it");
+        }
     }
 
     [Test]

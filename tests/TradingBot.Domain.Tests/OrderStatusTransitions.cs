@@ -18,6 +18,10 @@ public class OrderStatusTransitions
         (Open, Cancelled),
         (PartiallyFilled, Filled),
         (PartiallyFilled, Cancelled),
+
+        // A "never placed" judgement corrected: the exchange shows the order after all.
+        (Rejected, Open),
+        (Rejected, Cancelled),
     ];
 
     private static readonly (OrderStatus From, OrderStatus To)[] RefusedPairs =
@@ -43,10 +47,8 @@ public class OrderStatusTransitions
         (Cancelled, Cancelled),
         (Cancelled, Rejected),
         (Rejected, Pending),
-        (Rejected, Open),
         (Rejected, PartiallyFilled),
         (Rejected, Filled),
-        (Rejected, Cancelled),
         (Rejected, Rejected),
     ];
 

@@ -32,6 +32,8 @@ public abstract class ExchangeContract
     protected IdempotencyKey NextKey() =>
         IdempotencyKey.For(new TradingIntent("contract", Exchange.Name, BtcUsdt, DateTimeOffset.UnixEpoch.AddMinutes(Interlocked.Increment(ref _keys)), "open"));
 
+    private static Price OnTick(Price price) => price.RoundDownTo(Price.Parse("0.1"));
+
     private async Task<Price> MarkAsync() => (await Exchange.GetFundingQuoteAsync(BtcUsdt, CancellationToken.None)).MarkPrice;
 
     private Task<PlaceOrderResult> PlaceAsync(IdempotencyKey key, Side side, OrderType type, string quantity, Price? price = null) =>
@@ -79,7 +81,7 @@ public abstract class ExchangeContract
     public async Task A_limit_order_away_from_the_market_rests_and_can_be_cancelled()
     {
         var key = NextKey();
-        var farBelow = new Price((await MarkAsync()).Units / 2);
+        var farBelow = OnTick(new Price((await MarkAsync()).Units / 2));
 
         var placed = await PlaceAsync(key, Side.Buy, OrderType.Limit, "0.01", farBelow);
         var openBefore = await Exchange.GetOpenOrdersAsync(BtcUsdt, CancellationToken.None);
@@ -100,7 +102,7 @@ public abstract class ExchangeContract
     public async Task A_limit_order_through_the_market_fills()
     {
         var key = NextKey();
-        var farAbove = new Price((await MarkAsync()).Units * 2);
+        var farAbove = OnTick(new Price((await MarkAsync()).Units * 2));
 
         var placed = await PlaceAsync(key, Side.Buy, OrderType.Limit, "0.01", farAbove);
 
@@ -108,22 +110,94 @@ public abstract class ExchangeContract
     }
 
     [Test]
-    public async Task The_same_client_order_id_never_makes_a_second_order()
+    public async Task The_client_order_id_of_an_open_order_never_makes_a_second_order()
     {
         var key = NextKey();
+        var farBelow = (await MarkAsync()).RoundDownTo(Price.Parse("0.1"));
+        farBelow = new Price(farBelow.Units / 2 - (farBelow.Units / 2 % Price.Parse("0.1").Units));
 
-        var first = (PlaceOrderResult.Accepted)await PlaceAsync(key, Side.Sell, OrderType.Market, "0.01");
-        var second = await PlaceAsync(key, Side.Sell, OrderType.Market, "0.01");
-        var trades = (await Exchange.GetTradesAsync(BtcUsdt, DateTimeOffset.UnixEpoch, CancellationToken.None)).Where(t => t.ClientOrderId == key.Value);
-        var positions = await Exchange.GetPositionsAsync(CancellationToken.None);
+        var first = (PlaceOrderResult.Accepted)await PlaceAsync(key, Side.Buy, OrderType.Limit, "0.01", farBelow);
+        var second = await PlaceAsync(key, Side.Buy, OrderType.Limit, "0.01", farBelow);
+        var open = await Exchange.GetOpenOrdersAsync(BtcUsdt, CancellationToken.None);
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(second, Is.TypeOf<PlaceOrderResult.Accepted>());
             Assert.That(((PlaceOrderResult.Accepted)second).State.ExchangeOrderId, Is.EqualTo(first.State.ExchangeOrderId));
-            Assert.That(trades.Select(t => t.Quantity.Units).Sum(), Is.EqualTo(Quantity.Parse("0.01").Units));
-            Assert.That(positions.Single(p => p.Symbol == BtcUsdt).NetQuantity, Is.EqualTo(Amount.Parse("-0.01")));
+            Assert.That(open.Count(o => o.ClientOrderId == key.Value), Is.EqualTo(1));
         }
+    }
+
+    [Test]
+    public async Task A_reduce_only_order_reduces_a_position_and_is_refused_when_it_would_open_or_flip_one()
+    {
+        await PlaceAsync(NextKey(), Side.Sell, OrderType.Market, "0.02");
+
+        var flips = await Exchange.PlaceOrderAsync(new OrderRequest(NextKey(), BtcUsdt, Side.Buy, OrderType.Market, Quantity.Parse("0.03"), null) { ReduceOnly = true }, CancellationToken.None);
+        var adds = await Exchange.PlaceOrderAsync(new OrderRequest(NextKey(), BtcUsdt, Side.Sell, OrderType.Market, Quantity.Parse("0.01"), null) { ReduceOnly = true }, CancellationToken.None);
+        var closes = await Exchange.PlaceOrderAsync(new OrderRequest(NextKey(), BtcUsdt, Side.Buy, OrderType.Market, Quantity.Parse("0.02"), null) { ReduceOnly = true }, CancellationToken.None);
+        var positions = await Exchange.GetPositionsAsync(CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(flips, Is.TypeOf<PlaceOrderResult.Rejected>());
+            Assert.That(adds, Is.TypeOf<PlaceOrderResult.Rejected>());
+            Assert.That(closes, Is.TypeOf<PlaceOrderResult.Accepted>());
+            Assert.That(positions.Where(p => p.Symbol == BtcUsdt), Is.Empty, "flat");
+        }
+    }
+
+    [Test]
+    public async Task An_order_past_its_send_deadline_is_not_sent()
+    {
+        var key = NextKey();
+
+        var placed = await Exchange.PlaceOrderAsync(new OrderRequest(key, BtcUsdt, Side.Sell, OrderType.Market, Quantity.Parse("0.01"), null) { SendDeadline = DateTimeOffset.UnixEpoch }, CancellationToken.None);
+        var lookup = await Exchange.GetOrderAsync(BtcUsdt, key, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(placed, Is.TypeOf<PlaceOrderResult.Rejected>());
+            Assert.That(((PlaceOrderResult.Rejected)placed).Reason, Does.Contain("not sent"));
+            Assert.That(lookup, Is.TypeOf<OrderLookupResult.NotFound>());
+        }
+    }
+
+    [Test]
+    public async Task The_rules_carry_the_market_step_and_the_minimum_notional()
+    {
+        var rules = await Exchange.GetInstrumentAsync(BtcUsdt, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(rules.MarketStepSize.Units, Is.Positive);
+            Assert.That(rules.MarketMinQuantity.Units, Is.Positive);
+            Assert.That(rules.MinNotional.Units, Is.Positive);
+        }
+    }
+
+    [Test]
+    public async Task A_notional_below_the_minimum_is_refused_unless_reduce_only()
+    {
+        var rules = await Exchange.GetInstrumentAsync(BtcUsdt, CancellationToken.None);
+        var tiny = rules.MarketMinQuantity;
+        Assume.That((await MarkAsync()).NotionalOf(tiny), Is.LessThan(rules.MinNotional), "the smallest quantity is under the minimum notional");
+        await PlaceAsync(NextKey(), Side.Sell, OrderType.Market, "0.01");
+
+        var opening = await Exchange.PlaceOrderAsync(new OrderRequest(NextKey(), BtcUsdt, Side.Sell, OrderType.Market, tiny, null), CancellationToken.None);
+        var reducing = await Exchange.PlaceOrderAsync(new OrderRequest(NextKey(), BtcUsdt, Side.Buy, OrderType.Market, tiny, null) { ReduceOnly = true }, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(opening, Is.TypeOf<PlaceOrderResult.Rejected>());
+            Assert.That(reducing, Is.TypeOf<PlaceOrderResult.Accepted>());
+        }
+    }
+
+    [Test]
+    public async Task The_symbol_an_exchange_does_not_list_is_named_as_not_listed()
+    {
+        await Assert.ThatAsync(() => Exchange.GetInstrumentAsync(new Symbol("NOTLISTEDUSDT"), CancellationToken.None), Throws.InstanceOf<SymbolNotListedException>());
     }
 
     [Test]
@@ -155,20 +229,23 @@ public abstract class ExchangeContract
     }
 
     [Test]
-    public async Task Quantities_and_prices_off_step_and_tick_are_rounded_down_before_they_leave()
+    public async Task Quantities_and_prices_off_step_and_tick_are_refused_not_rounded()
     {
+        // The ledger rounds before it writes the intent; an adapter that rounded again would make what the ledger
+        // records differ from what was sent.
         var rules = await Exchange.GetInstrumentAsync(BtcUsdt, CancellationToken.None);
-        var key = NextKey();
-        var offTickBelow = new Price(((await MarkAsync()).Units / 2) + (rules.TickSize.Units / 2) + 1);
+        var onTickBelow = (await MarkAsync()).RoundDownTo(rules.TickSize);
+        onTickBelow = new Price(onTickBelow.Units / 2 - (onTickBelow.Units / 2 % rules.TickSize.Units));
+        var offTickBelow = new Price(onTickBelow.Units + (rules.TickSize.Units / 2));
         var offStep = new Quantity(rules.StepSize.Units * 3 + (rules.StepSize.Units / 2));
 
-        var placed = (PlaceOrderResult.Accepted)await Exchange.PlaceOrderAsync(new OrderRequest(key, BtcUsdt, Side.Buy, OrderType.Limit, offStep, offTickBelow), CancellationToken.None);
+        var wrongStep = await Exchange.PlaceOrderAsync(new OrderRequest(NextKey(), BtcUsdt, Side.Buy, OrderType.Limit, offStep, onTickBelow), CancellationToken.None);
+        var wrongTick = await Exchange.PlaceOrderAsync(new OrderRequest(NextKey(), BtcUsdt, Side.Buy, OrderType.Limit, new Quantity(rules.StepSize.Units * 3), offTickBelow), CancellationToken.None);
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(placed.State.Quantity, Is.EqualTo(new Quantity(rules.StepSize.Units * 3)));
-            Assert.That(placed.State.LimitPrice!.Value.Units % rules.TickSize.Units, Is.Zero);
-            Assert.That(placed.State.LimitPrice!.Value, Is.LessThanOrEqualTo(offTickBelow));
+            Assert.That(wrongStep, Is.TypeOf<PlaceOrderResult.Rejected>());
+            Assert.That(wrongTick, Is.TypeOf<PlaceOrderResult.Rejected>());
         }
     }
 

@@ -120,18 +120,19 @@ public sealed class PaperExchangeBehaviour
         {
             var placed = (PlaceOrderResult.Accepted)await first.PlaceOrderAsync(new OrderRequest(Key(1), BtcUsdt, Side.Sell, OrderType.Market, Quantity.Parse("0.01"), null), CancellationToken.None);
             exchangeOrderId = placed.State.ExchangeOrderId;
+            await first.PlaceOrderAsync(new OrderRequest(Key(2), BtcUsdt, Side.Buy, OrderType.Limit, Quantity.Parse("0.2"), Price.Parse("1000")), CancellationToken.None);
         }
 
         using var reopened = Open(time);
         var found = await reopened.GetOrderAsync(BtcUsdt, Key(1), CancellationToken.None);
         var positions = await reopened.GetPositionsAsync(CancellationToken.None);
-        var again = (PlaceOrderResult.Accepted)await reopened.PlaceOrderAsync(new OrderRequest(Key(1), BtcUsdt, Side.Sell, OrderType.Market, Quantity.Parse("0.01"), null), CancellationToken.None);
+        var resting = await reopened.GetOpenOrdersAsync(BtcUsdt, CancellationToken.None);
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(((OrderLookupResult.Found)found).State.ExchangeOrderId, Is.EqualTo(exchangeOrderId));
             Assert.That(positions.Single().NetQuantity, Is.EqualTo(Amount.Parse("-0.01")));
-            Assert.That(again.State.ExchangeOrderId, Is.EqualTo(exchangeOrderId));
+            Assert.That(resting.Single().ClientOrderId, Is.EqualTo(Key(2).Value));
         }
     }
 

@@ -8,4 +8,6 @@ public sealed class FixedClock(DateTimeOffset start) : IClock
     public DateTimeOffset UtcNow { get; private set; } = start;
 
     public void Advance(TimeSpan by) => UtcNow += by;
+
+    public void Set(DateTimeOffset now) => UtcNow = now;
 }

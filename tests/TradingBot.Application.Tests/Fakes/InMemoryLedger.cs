@@ -45,6 +45,8 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
 
     public IReadOnlyList<StateSnapshot> StateSnapshots => [.. _state.StateSnapshots];
 
+    public IReadOnlyList<SymbolHalt> Halts => [.. _state.Halts.Values];
+
     /// <summary>Writes an order directly, as if an earlier process had (e.g. crashed after the intent).</summary>
     public void Seed(Order order) => _state.Orders[order.Id] = Clone(order);
 
@@ -122,8 +124,11 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
 
         public List<AuditEvent> Audit { get; init; } = [];
 
+        public Dictionary<(ExchangeName, Symbol), SymbolHalt> Halts { get; init; } = [];
+
         public State Copy() => new()
         {
+            Halts = new(Halts),
             Orders = Orders.ToDictionary(kv => kv.Key, kv => Clone(kv.Value)),
             Fills = new(Fills),
             Positions = Positions.ToDictionary(kv => kv.Key, kv => Clone(kv.Value)),
@@ -136,7 +141,7 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
 
     private sealed class Session(State state, InMemoryLedger owner, bool readOnly = false) :
         ILedgerSession, IOrderRepository, IFillRepository, IPositionRepository, IFundingSnapshotRepository,
-        IFundingPaymentRepository, IStateSnapshotRepository, IAuditLog
+        IFundingPaymentRepository, IStateSnapshotRepository, IAuditLog, ISymbolHaltRepository
     {
         private void WriteStep(string name)
         {
@@ -161,6 +166,24 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
         public IStateSnapshotRepository StateSnapshots => this;
 
         public IAuditLog Audit => this;
+
+        public ISymbolHaltRepository Halts => this;
+
+        Task<SymbolHalt?> ISymbolHaltRepository.GetAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken) =>
+            Task.FromResult(state.Halts.GetValueOrDefault((exchange, symbol)));
+
+        Task<IReadOnlyList<SymbolHalt>> ISymbolHaltRepository.GetAllAsync(CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<SymbolHalt>>([.. state.Halts.Values.OrderBy(h => h.Exchange.Value, StringComparer.Ordinal).ThenBy(h => h.Symbol.Value, StringComparer.Ordinal)]);
+
+        public Task SaveAsync(SymbolHalt halt, CancellationToken cancellationToken)
+        {
+            WriteStep("Halts.Save");
+            state.Halts[(halt.Exchange, halt.Symbol)] = halt;
+            return Task.CompletedTask;
+        }
+
+        public Task<bool> ContainsAsync(ExchangeFillId exchangeFillId, CancellationToken cancellationToken) =>
+            Task.FromResult(state.Fills.ContainsKey(exchangeFillId));
 
         public Task<OrderCreation> CreateAsync(Order order, CancellationToken cancellationToken)
         {

@@ -32,34 +32,54 @@ public abstract class LedgerTestBase
 
     protected Mock<IExchange> Exchange { get; private set; } = null!;
 
+    /// <summary>The worker's ledger lease; held unless a test takes it away.</summary>
+    protected TestLease Lease { get; private set; } = null!;
+
+    /// <summary>The send deadline and visibility margin the use cases judge PENDING orders by.</summary>
+    protected OrderTiming Timing { get; set; } = OrderTiming.Default;
+
+    /// <summary>Rules that take any quantity and price the tests use (1e-8 steps, no minimum notional).</summary>
+    protected static InstrumentRules AnyRules(Symbol symbol) =>
+        new(symbol, new Asset("BTC"), new Asset("USDT"), new Price(1), new Quantity(1), new Quantity(1));
+
     [SetUp]
     public void CreateLedgerClockAndExchange()
     {
         Ledger = new InMemoryLedger();
         Clock = new FixedClock(Start);
+        Lease = new TestLease();
+        Timing = OrderTiming.Default;
         Exchange = new Mock<IExchange>();
         Exchange.Setup(e => e.Name).Returns(new ExchangeName("PAPER"));
+        Exchange.Setup(e => e.RequestValidity).Returns(TimeSpan.FromSeconds(5));
         Exchange
             .Setup(e => e.GetTradesAsync(It.IsAny<Symbol>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(Array.Empty<ExchangeTrade>());
+        Exchange
+            .Setup(e => e.GetInstrumentAsync(It.IsAny<Symbol>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((Symbol symbol, CancellationToken _) => AnyRules(symbol));
     }
 
     [TearDown]
-    public void DisposeLedger() => Ledger.Dispose();
+    public async Task DisposeLedgerAsync()
+    {
+        Ledger.Dispose();
+        await Lease.DisposeAsync();
+    }
 
     protected RecordFill NewRecordFill() => new(Ledger, Clock);
 
     protected IngestTrades NewIngestTrades() => new(Ledger, Exchange.Object, NewRecordFill(), Clock);
 
-    protected PlaceOrder NewPlaceOrder() => new(Ledger, Exchange.Object, Clock, NewIngestTrades());
+    protected PlaceOrder NewPlaceOrder() => new(Ledger, Exchange.Object, Clock, NewIngestTrades(), Lease, Timing);
 
-    protected ResolvePendingOrders NewResolvePendingOrders() => new(Ledger, Exchange.Object, Clock);
+    protected ResolvePendingOrders NewResolvePendingOrders() => new(Ledger, Exchange.Object, Clock, Timing);
 
     protected RecordFundingPayment NewRecordFundingPayment() => new(Ledger, Clock);
 
     protected RecordFundingSnapshot NewRecordFundingSnapshot() => new(Ledger);
 
-    protected Reconcile NewReconcile() => new(Ledger, Exchange.Object, Clock);
+    protected Reconcile NewReconcile() => new(Ledger, Exchange.Object, Clock, NewIngestTrades());
 
     protected LedgerQueries NewQueries() => new(Ledger);
 
@@ -102,13 +122,13 @@ public abstract class LedgerTestBase
         return order;
     }
 
-    /// <summary>Writes an OPEN LIMIT order with its exchange id straight into the ledger.</summary>
+    /// <summary>Writes an OPEN LIMIT order with its exchange id (as the exchange reports it) straight into the ledger.</summary>
     protected Order SeedOpen(string leg, string exchangeOrderId, Side side = Side.Buy, string quantity = "1", DateTimeOffset? createdAt = null)
     {
         var at = createdAt ?? Start;
         var order = Order.Rehydrate(
             OrderId.New(), Paper, BtcUsdt, side, OrderType.Limit, Quantity.Parse(quantity), Price.Parse("64000"),
-            IdempotencyKey.For(Intent(leg)), OrderStatus.Open, exchangeOrderId, Quantity.Zero, at, at);
+            IdempotencyKey.For(Intent(leg)), OrderStatus.Open, ExchangeOrderIds.Qualify(Paper, BtcUsdt, exchangeOrderId), Quantity.Zero, at, at);
         Ledger.Seed(order);
         return order;
     }
@@ -139,4 +159,28 @@ public abstract class LedgerTestBase
     protected Position? StoredPosition() => Ledger.Positions.SingleOrDefault(p => p.Exchange == Paper && p.Symbol == BtcUsdt);
 
     protected IReadOnlyList<AuditEvent> AuditOf(AuditEventType type) => [.. Ledger.AuditEvents.Where(e => e.Type == type)];
+}
+
+/// <summary>A ledger lease a test holds or loses at will; counts how often it was confirmed.</summary>
+public sealed class TestLease : ILedgerLease
+{
+    public bool Held { get; set; } = true;
+
+    public int Confirmations { get; private set; }
+
+    public Task<bool> TryAcquireAsync(CancellationToken cancellationToken) => Task.FromResult(Held);
+
+    public Task<bool> IsHeldAsync(CancellationToken cancellationToken)
+    {
+        Confirmations++;
+        return Task.FromResult(Held);
+    }
+
+    public Task ReleaseAsync()
+    {
+        Held = false;
+        return Task.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -130,7 +130,7 @@ public sealed class BinanceDocumentedResponsesTests
 
         await Assert.ThatAsync(
             () => _host.Exchange.GetInstrumentAsync(new Symbol("DOGEUSDT"), CancellationToken.None),
-            Throws.TypeOf<ExchangeException>().With.Message.Contains("does not list DOGEUSDT"));
+            Throws.TypeOf<SymbolNotListedException>().With.Message.Contains("does not list DOGEUSDT"));
     }
 
     [Test]

@@ -128,7 +128,7 @@ public sealed class BinanceErrorMappingTests
     }
 
     [Test]
-    public async Task An_order_refused_for_its_timestamp_is_sent_once_more_with_the_same_client_order_id()
+    public async Task An_order_refused_for_its_timestamp_is_rejected_and_never_sent_twice_while_the_clock_is_re_measured()
     {
         var host = await StartAsync();
         var key = NextKey();
@@ -136,17 +136,16 @@ public sealed class BinanceErrorMappingTests
 
         var placed = await host.Exchange.PlaceOrderAsync(Market(key), CancellationToken.None);
 
-        var posts = host.Server.RequestsTo(PostOrder);
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(placed, Is.TypeOf<PlaceOrderResult.Accepted>());
-            Assert.That(posts, Has.Count.EqualTo(2));
-            Assert.That(posts.Select(p => p.Parameters["newClientOrderId"]), Has.All.EqualTo(key.Value));
+            Assert.That(placed, Is.TypeOf<PlaceOrderResult.Rejected>());
+            Assert.That(((PlaceOrderResult.Rejected)placed).Reason, Does.Contain("-1021"));
+            Assert.That(host.Server.RequestsTo(PostOrder), Has.Count.EqualTo(1), "a key is sent once");
             Assert.That(
                 host.Server.Requests.Select(r => r.Endpoint).SkipWhile(e => e != PostOrder).ToList(),
-                Is.EqualTo((string[])[PostOrder, "GET /fapi/v1/time", PostOrder]),
-                "the clock is re-measured between the two attempts");
-            Assert.That(await host.Exchange.GetOrderAsync(BtcUsdt, key, CancellationToken.None), Is.TypeOf<OrderLookupResult.Found>());
+                Is.EqualTo((string[])[PostOrder, "GET /fapi/v1/time"]),
+                "the clock is re-measured for the next request");
+            Assert.That(await host.Exchange.GetOrderAsync(BtcUsdt, key, CancellationToken.None), Is.TypeOf<OrderLookupResult.NotFound>());
         }
     }
 
@@ -165,7 +164,7 @@ public sealed class BinanceErrorMappingTests
         {
             Assert.That(read!.Message, Does.Contain("-1021").And.Contain("Exchange:Binance:RecvWindowMs"));
             Assert.That(((PlaceOrderResult.Rejected)placed).Reason, Does.Contain("-1021").And.Contain("clock"));
-            Assert.That(host.Server.RequestsTo(PostOrder), Has.Count.EqualTo(2));
+            Assert.That(host.Server.RequestsTo(PostOrder), Has.Count.EqualTo(1));
         }
     }
 
@@ -481,19 +480,90 @@ public sealed class BinanceErrorMappingTests
     }
 
     [Test]
-    public async Task Orders_are_sent_with_the_rounded_quantity_and_price_and_ask_for_the_result()
+    public async Task Orders_off_the_step_or_tick_are_refused_unsent_so_the_ledger_never_holds_what_was_not_sent()
     {
         var host = await StartAsync();
         var resting = await RestingAsync(host, NextKey());
 
-        await host.Exchange.PlaceOrderAsync(resting with { Quantity = Quantity.Parse("0.01234567"), LimitPrice = new Price(resting.LimitPrice!.Value.Units + 7_654_321) }, CancellationToken.None);
+        var offStep = await host.Exchange.PlaceOrderAsync(resting with { ClientOrderId = NextKey(), Quantity = Quantity.Parse("0.01234567") }, CancellationToken.None);
+        var offTick = await host.Exchange.PlaceOrderAsync(resting with { ClientOrderId = NextKey(), LimitPrice = new Price(resting.LimitPrice!.Value.Units + 7_654_321) }, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(((PlaceOrderResult.Rejected)offStep).Reason, Does.Contain("not sent").And.Contain("step 0.001"));
+            Assert.That(((PlaceOrderResult.Rejected)offTick).Reason, Does.Contain("not sent").And.Contain("tick 0.1"));
+            Assert.That(host.Server.RequestsTo(PostOrder), Is.Empty);
+        }
+    }
+
+    [Test]
+    public async Task A_reduce_only_order_carries_reduceOnly_true_and_a_plain_one_does_not()
+    {
+        var host = await StartAsync();
+        await host.Exchange.PlaceOrderAsync(Market(NextKey()) with { Side = Side.Sell }, CancellationToken.None);
+
+        await host.Exchange.PlaceOrderAsync(Market(NextKey()) with { ReduceOnly = true }, CancellationToken.None);
+
+        var posts = host.Server.RequestsTo(PostOrder);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(posts[0].Parameters.ContainsKey("reduceOnly"), Is.False);
+            Assert.That(posts[1].Parameters["reduceOnly"], Is.EqualTo("true"));
+        }
+    }
+
+    [Test]
+    public async Task An_order_past_its_send_deadline_is_not_signed_or_sent()
+    {
+        var host = await StartAsync();
+
+        var placed = await host.Exchange.PlaceOrderAsync(Market(NextKey()) with { SendDeadline = DateTimeOffset.UtcNow.AddSeconds(-1) }, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(((PlaceOrderResult.Rejected)placed).Reason, Does.Contain("not sent").And.Contain("send deadline"));
+            Assert.That(host.Server.RequestsTo(PostOrder), Is.Empty);
+        }
+    }
+
+    [TestCase(400, -1006)]
+    [TestCase(400, -1007)]
+    [TestCase(503, -1007)]
+    public async Task Execution_status_unknown_is_an_unknown_outcome_whatever_the_http_status(int status, int code)
+    {
+        var host = await StartAsync();
+        host.Server.Script(PostOrder, new FakeReply.ProcessThenAnswer(status, $$"""{"code":{{code}},"msg":"Timeout waiting for response from backend server. Send status unknown; execution status unknown."}"""));
+
+        var placed = await host.Exchange.PlaceOrderAsync(Market(NextKey()), CancellationToken.None);
+
+        Assert.That(placed, Is.TypeOf<PlaceOrderResult.Unknown>());
+    }
+
+    [Test]
+    public async Task A_4xx_without_a_binance_error_code_is_an_unknown_outcome()
+    {
+        var host = await StartAsync();
+        host.Server.Script(PostOrder, new FakeReply.ProcessThenAnswer(403, "<html>403 Forbidden</html>"));
+
+        var placed = await host.Exchange.PlaceOrderAsync(Market(NextKey()), CancellationToken.None);
+
+        Assert.That(placed, Is.TypeOf<PlaceOrderResult.Unknown>());
+    }
+
+    [Test]
+    public async Task Orders_are_sent_with_their_quantity_and_price_and_ask_for_the_result()
+    {
+        var host = await StartAsync();
+        var resting = await RestingAsync(host, NextKey());
+
+        await host.Exchange.PlaceOrderAsync(resting with { Quantity = Quantity.Parse("0.012") }, CancellationToken.None);
 
         var sent = host.Server.RequestsTo(PostOrder).Single();
         using (Assert.EnterMultipleScope())
         {
             Assert.That(sent.Query, Is.Empty, "a POST carries its parameters in the body");
             Assert.That(sent.Parameters["quantity"], Is.EqualTo("0.012"));
-            Assert.That(Price.Parse(sent.Parameters["price"]).Units % 10_000_000, Is.Zero);
+            Assert.That(Price.Parse(sent.Parameters["price"]), Is.EqualTo(resting.LimitPrice));
             Assert.That(sent.Parameters["type"], Is.EqualTo("LIMIT"));
             Assert.That(sent.Parameters["timeInForce"], Is.EqualTo("GTC"));
             Assert.That(sent.Parameters["newOrderRespType"], Is.EqualTo("RESULT"));

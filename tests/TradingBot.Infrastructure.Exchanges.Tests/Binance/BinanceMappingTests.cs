@@ -46,14 +46,29 @@ public sealed class BinanceMappingTests
         Assert.That(BinanceMapping.ToOrder(Order(type: "MARKET", timeInForce: "GTC")).LimitPrice, Is.Null);
 
     [Test]
-    public void An_unknown_status_or_a_type_the_ledger_does_not_place_is_refused_by_name()
+    public void An_unknown_status_is_refused_by_name() =>
+        Assert.That(() => BinanceMapping.ToOrder(Order(status: "PENDING_NEW_THING")), Throws.TypeOf<BinanceWireException>().With.Message.Contains("'status'"));
+
+    [TestCase("TRAILING_STOP_MARKET", OrderType.Market)]
+    [TestCase("STOP_MARKET", OrderType.Market)]
+    [TestCase("TAKE_PROFIT_MARKET", OrderType.Market)]
+    [TestCase("TAKE_PROFIT", OrderType.Limit)]
+    [TestCase("STOP", OrderType.Limit)]
+    public void An_order_of_a_type_the_ledger_does_not_place_is_read_with_its_own_type_name(string type, OrderType nearest)
     {
+        var order = BinanceMapping.ToOrder(Order(type: type));
+
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(() => BinanceMapping.ToOrder(Order(status: "NEW_INSURANCE")), Throws.TypeOf<BinanceWireException>().With.Message.Contains("'status'"));
-            Assert.That(() => BinanceMapping.ToOrder(Order(type: "TRAILING_STOP_MARKET")), Throws.TypeOf<BinanceWireException>().With.Message.Contains("TRAILING_STOP_MARKET"));
+            Assert.That(order.NativeType, Is.EqualTo(type));
+            Assert.That(order.Type, Is.EqualTo(nearest));
         }
     }
+
+    [TestCase("NEW_INSURANCE")]
+    [TestCase("NEW_ADL")]
+    public void A_liquidation_in_progress_is_open(string status) =>
+        Assert.That(BinanceMapping.ToOrder(Order(status: status)).Status, Is.EqualTo(OrderStatus.Open));
 
     [Test]
     public void More_executed_than_ordered_is_refused() =>

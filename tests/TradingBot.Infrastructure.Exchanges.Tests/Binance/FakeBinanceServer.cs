@@ -125,11 +125,16 @@ public sealed class FakeBinanceServer : IAsyncDisposable
     /// <summary>Every request received, in order.</summary>
     public IReadOnlyList<FakeRequest> Requests => [.. _requests];
 
-    public static async Task<FakeBinanceServer> StartAsync()
+    /// <summary>
+    /// Starts the server; <paramref name="faults"/> switches on the paper engine's misbehaviours (answers lost with the
+    /// order visible late, exchange-side closes, expiring orders, foreign open orders, slow reads), which the server then
+    /// shows in Binance's wire format (503 "Unknown error", -2013 while an order is not visible yet...).
+    /// </summary>
+    public static async Task<FakeBinanceServer> StartAsync(PaperFaults? faults = null)
     {
         var folder = Directory.CreateTempSubdirectory("tradingbot-fake-binance-").FullName;
         var clock = new ShiftedTimeProvider();
-        var paper = new PaperExchange(new PaperExchangeOptions { StatePath = Path.Combine(folder, "account.json"), Speed = 1 }, clock);
+        var paper = new PaperExchange(new PaperExchangeOptions { StatePath = Path.Combine(folder, "account.json"), Speed = 1, Faults = faults ?? new PaperFaults() }, clock);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
@@ -369,6 +374,10 @@ public sealed class FakeBinanceServer : IAsyncDisposable
                 _ => Reply.Error(404, -1000, "No such endpoint."),
             };
         }
+        catch (SymbolNotListedException)
+        {
+            return Reply.Error(400, -1121, "Invalid symbol.");
+        }
         catch (Exception exception) when (exception is KeyNotFoundException or FormatException or ArgumentException or ExchangeException)
         {
             return Reply.Error(400, -1102, $"Mandatory parameter missing or malformed: {exception.Message.Replace('"', '\'')}");
@@ -408,10 +417,10 @@ public sealed class FakeBinanceServer : IAsyncDisposable
                 {
                     new { filterType = "PRICE_FILTER", maxPrice = "4529764", minPrice = "556.80", tickSize = rules.TickSize.ToString() },
                     new { filterType = "LOT_SIZE", maxQty = "1000", minQty = rules.MinQuantity.ToString(), stepSize = rules.StepSize.ToString() },
-                    new { filterType = "MARKET_LOT_SIZE", maxQty = "120", minQty = rules.MinQuantity.ToString(), stepSize = rules.StepSize.ToString() },
+                    new { filterType = "MARKET_LOT_SIZE", maxQty = "120", minQty = rules.MarketMinQuantity.ToString(), stepSize = rules.MarketStepSize.ToString() },
                     new { filterType = "MAX_NUM_ORDERS", limit = 200 },
                     new { filterType = "MAX_NUM_ALGO_ORDERS", limit = 10 },
-                    new { filterType = "MIN_NOTIONAL", notional = "100" },
+                    new { filterType = "MIN_NOTIONAL", notional = rules.MinNotional.ToString() },
                     new { filterType = "PERCENT_PRICE", multiplierUp = "1.0500", multiplierDown = "0.9500", multiplierDecimal = "4" },
                 },
                 orderTypes = OrderTypes,
@@ -470,7 +479,8 @@ public sealed class FakeBinanceServer : IAsyncDisposable
             return Reply.Error(400, -1100, "Illegal characters found in parameter 'newClientOrderId'; legal range is '^[\\\\.A-Z\\\\:/a-z0-9_-]{1,36}$'.");
         }
 
-        if (await _paper.GetOrderAsync(symbol, new IdempotencyKey(key), CancellationToken.None) is OrderLookupResult.Found)
+        // Binance keeps a client order id unique among open orders only: a closed order's id makes a new order.
+        if (await _paper.GetOrderAsync(symbol, new IdempotencyKey(key), CancellationToken.None) is OrderLookupResult.Found { State.Status: OrderStatus.Open or OrderStatus.PartiallyFilled })
         {
             return Reply.Error(400, -4116, "ClientOrderId is duplicated.");
         }
@@ -510,14 +520,17 @@ public sealed class FakeBinanceServer : IAsyncDisposable
             }
         }
 
-        var result = await _paper.PlaceOrderAsync(new OrderRequest(new IdempotencyKey(key), symbol, LedgerCodes.ParseSide(p["side"]), type.Value, quantity, price), CancellationToken.None);
+        var reduceOnly = p.GetValueOrDefault("reduceOnly") == "true";
+        var result = await _paper.PlaceOrderAsync(new OrderRequest(new IdempotencyKey(key), symbol, LedgerCodes.ParseSide(p["side"]), type.Value, quantity, price) { ReduceOnly = reduceOnly }, CancellationToken.None);
         switch (result)
         {
             case PlaceOrderResult.Accepted accepted:
                 _orders[long.Parse(accepted.State.ExchangeOrderId, CultureInfo.InvariantCulture)] = (symbol.Value, key);
                 return Reply.Ok(OrderJson(accepted.State));
             case PlaceOrderResult.Rejected rejected:
-                return Reply.Error(400, -2010, rejected.Reason.Replace('"', '\''));
+                // The engine's refusals start with Binance's code ("-2022 ReduceOnly Order is rejected: ..."); others are -2010.
+                var code = rejected.Reason.StartsWith('-') && int.TryParse(rejected.Reason.Split(' ')[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var c) ? c : -2010;
+                return Reply.Error(400, code, rejected.Reason.Replace('"', '\''));
             default:
                 return Reply.Error(503, -1000, "Unknown error, please check your request or try again later.");
         }
@@ -526,12 +539,12 @@ public sealed class FakeBinanceServer : IAsyncDisposable
     private async Task<ExchangeOrderState?> FindOrderAsync(Dictionary<string, string> p)
     {
         var symbol = new Symbol(p["symbol"]);
-        string? key = p.GetValueOrDefault("origClientOrderId");
-        if (key is null && p.TryGetValue("orderId", out var orderId) && _orders.TryGetValue(long.Parse(orderId, CultureInfo.InvariantCulture), out var known) && known.Symbol == symbol.Value)
+        if (p.TryGetValue("orderId", out var orderId))
         {
-            key = known.ClientOrderId;
+            return await _paper.GetOrderByExchangeIdAsync(symbol, orderId, CancellationToken.None);
         }
 
+        var key = p.GetValueOrDefault("origClientOrderId");
         if (key is null || !IdempotencyKey.IsValid(key, out _))
         {
             return null;
@@ -690,9 +703,9 @@ public sealed class FakeBinanceServer : IAsyncDisposable
         executedQty = o.FilledQuantity.ToString(),
         orderId = long.Parse(o.ExchangeOrderId, CultureInfo.InvariantCulture),
         origQty = o.Quantity.ToString(),
-        origType = o.Type == OrderType.Market ? "MARKET" : "LIMIT",
-        price = o.LimitPrice?.ToString() ?? "0",
-        reduceOnly = false,
+        origType = NativeType(o),
+        price = o.NativeType.Contains("STOP", StringComparison.Ordinal) && o.Type != OrderType.Market ? "0" : o.LimitPrice?.ToString() ?? "0",
+        reduceOnly = o.ReduceOnly,
         side = o.Side.ToCode(),
         positionSide = "BOTH",
         status = o.Status switch
@@ -703,18 +716,26 @@ public sealed class FakeBinanceServer : IAsyncDisposable
             OrderStatus.Rejected => "REJECTED",
             _ => "CANCELED",
         },
-        stopPrice = "0",
+        stopPrice = o.NativeType is "MARKET" or "LIMIT" or "IOC" or "FOK" ? "0" : o.LimitPrice?.ToString() ?? "1",
         closePosition = false,
         symbol = o.Symbol.Value,
         time = o.UpdatedAt.ToUnixTimeMilliseconds(),
         timeInForce = o.Type switch { OrderType.Ioc => "IOC", OrderType.Fok => "FOK", _ => "GTC" },
-        type = o.Type == OrderType.Market ? "MARKET" : "LIMIT",
+        type = NativeType(o),
         updateTime = o.UpdatedAt.ToUnixTimeMilliseconds(),
         workingType = "CONTRACT_PRICE",
         priceProtect = false,
         priceMatch = "NONE",
         selfTradePreventionMode = "EXPIRE_MAKER",
         goodTillDate = 0,
+    };
+
+    // Binance's type name: IOC and FOK are LIMIT orders with their time in force; the other kinds keep their own name.
+    private static string NativeType(ExchangeOrderState o) => o.Type switch
+    {
+        OrderType.Ioc or OrderType.Fok or OrderType.Limit when o.NativeType is "LIMIT" or "IOC" or "FOK" => "LIMIT",
+        OrderType.Market when o.NativeType == "MARKET" => "MARKET",
+        _ => o.NativeType,
     };
 
     private sealed record Reply(int Status, string Body, IReadOnlyDictionary<string, string>? Headers)

@@ -95,7 +95,7 @@ public abstract class LedgerContract
             Assert.That(stored.Quantity, Is.EqualTo(Quantity.Parse("0.00012345")));
             Assert.That(stored.LimitPrice, Is.EqualTo(Price.Parse("64000.1")));
             Assert.That(stored.Status, Is.EqualTo(OrderStatus.Open));
-            Assert.That(stored.ExchangeOrderId, Is.EqualTo("8389765537"));
+            Assert.That(stored.ExchangeOrderId, Is.EqualTo("BINANCE:BTCUSDT:8389765537"));
             Assert.That(stored.CreatedAt, Is.EqualTo(T0));
         }
     }
@@ -119,19 +119,100 @@ public abstract class LedgerContract
     }
 
     [Test]
-    public async Task Orders_are_found_by_idempotency_key_and_by_exchange_order_id()
+    public async Task Orders_are_found_by_idempotency_key_and_by_exchange_order_id_within_their_symbol()
     {
         var order = await CreateOpenAsync(PendingOrder(), "42");
+        var sameIdOtherSymbol = await CreateOpenAsync(PendingOrder(symbol: new Symbol("ETHUSDT")), "42");
 
         var byKey = await Read((s, ct) => s.Orders.FindByIdempotencyKeyAsync(order.IdempotencyKey, ct));
-        var byExchangeId = await Read((s, ct) => s.Orders.FindByExchangeOrderIdAsync("42", ct));
-        var missing = await Read((s, ct) => s.Orders.FindByExchangeOrderIdAsync("43", ct));
+        var byExchangeId = await Read((s, ct) => s.Orders.FindByExchangeOrderIdAsync("BINANCE:BTCUSDT:42", ct));
+        var other = await Read((s, ct) => s.Orders.FindByExchangeOrderIdAsync("BINANCE:ETHUSDT:42", ct));
+        var missing = await Read((s, ct) => s.Orders.FindByExchangeOrderIdAsync("BINANCE:BTCUSDT:43", ct));
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(byKey?.Id, Is.EqualTo(order.Id));
             Assert.That(byExchangeId?.Id, Is.EqualTo(order.Id));
+            Assert.That(other?.Id, Is.EqualTo(sameIdOtherSymbol.Id), "Binance order ids are unique per symbol only; both are stored");
             Assert.That(missing, Is.Null);
+        }
+    }
+
+    [Test]
+    public async Task An_external_order_is_stored_and_its_quantity_grows_with_its_fills()
+    {
+        var trade = new ExchangeTrade(new ExchangeFillId("BINANCE:BTCUSDT:9001"), "777", "adl_autoclose", BtcUsdt, Side.Buy, Price.Parse("64000"), Quantity.Parse("0.004"), Money.Parse("0.1", new Asset("USDT")), T0) { OrderKind = "MARKET" };
+        var recordFill = NewRecordFill();
+
+        var first = await recordFill.ExecuteExternalAsync(Binance, trade, CancellationToken.None);
+        var second = await recordFill.ExecuteExternalAsync(Binance, trade with { ExchangeFillId = new ExchangeFillId("BINANCE:BTCUSDT:9002"), Quantity = Quantity.Parse("0.006") }, CancellationToken.None);
+        var again = await recordFill.ExecuteExternalAsync(Binance, trade, CancellationToken.None);
+
+        var stored = await Read((s, ct) => s.Orders.FindByIdempotencyKeyAsync(IdempotencyKey.External(Binance, BtcUsdt, "777"), ct));
+        var position = await Read((s, ct) => s.Positions.GetAsync(Binance, BtcUsdt, ct));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That((first.Status, second.Status, again.Status), Is.EqualTo((RecordFillStatus.Recorded, RecordFillStatus.Recorded, RecordFillStatus.Duplicate)));
+            Assert.That(stored!.Quantity, Is.EqualTo(Quantity.Parse("0.01")));
+            Assert.That(stored.FilledQuantity, Is.EqualTo(Quantity.Parse("0.01")));
+            Assert.That(stored.Status, Is.EqualTo(OrderStatus.Filled));
+            Assert.That(stored.ExchangeOrderId, Is.EqualTo("BINANCE:BTCUSDT:777"));
+            Assert.That(position!.NetQuantity, Is.EqualTo(Amount.Parse("0.01")));
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM fills"), Is.EqualTo(2));
+            Assert.That(await Read((s, ct) => s.Fills.ContainsAsync(new ExchangeFillId("BINANCE:BTCUSDT:9002"), ct)), Is.True);
+            Assert.That(await Read((s, ct) => s.Fills.ContainsAsync(new ExchangeFillId("BINANCE:BTCUSDT:9003"), ct)), Is.False);
+        }
+    }
+
+    // ---------------------------------------------------------------- halts
+
+    [Test]
+    public async Task A_halt_is_stored_lifted_and_halted_again_in_one_record_per_symbol()
+    {
+        var halted = new SymbolHalt(Binance, BtcUsdt, HaltReason.PositionDiffers, "the ledger holds 0, the exchange -0.01", T0);
+        await Ledger.ExecuteAsync(async (s, ct) => { await s.Halts.SaveAsync(halted, ct); return true; }, CancellationToken.None);
+        var afterHalt = await Read((s, ct) => s.Halts.GetAsync(Binance, BtcUsdt, ct));
+
+        await Ledger.ExecuteAsync(async (s, ct) => { await s.Halts.SaveAsync(afterHalt!.Release(T0.AddMinutes(1)), ct); return true; }, CancellationToken.None);
+        var afterRelease = await Read((s, ct) => s.Halts.GetAsync(Binance, BtcUsdt, ct));
+
+        var again = new SymbolHalt(Binance, BtcUsdt, HaltReason.CloseRefused, "-4118 ReduceOnly Order Failed", T0.AddMinutes(2), T0.AddMinutes(17));
+        await Ledger.ExecuteAsync(async (s, ct) => { await s.Halts.SaveAsync(again, ct); return true; }, CancellationToken.None);
+        var all = await Read((s, ct) => s.Halts.GetAllAsync(ct));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(afterHalt, Is.EqualTo(halted));
+            Assert.That(afterHalt!.IsActive, Is.True);
+            Assert.That(afterRelease!.IsActive, Is.False);
+            Assert.That(afterRelease.ReleasedAt, Is.EqualTo(T0.AddMinutes(1)));
+            Assert.That(all, Is.EqualTo(new[] { again }));
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM symbol_halts"), Is.EqualTo(1));
+            Assert.That(await Read((s, ct) => s.Halts.GetAsync(Binance, new Symbol("ETHUSDT"), ct)), Is.Null);
+        }
+    }
+
+    [Test]
+    public async Task Two_units_that_change_one_halt_record_at_once_both_run_and_the_last_write_is_kept_whole()
+    {
+        await Ledger.ExecuteAsync(async (s, ct) => { await s.Halts.SaveAsync(new SymbolHalt(Binance, BtcUsdt, HaltReason.BeyondIntent, "first", T0), ct); return true; }, CancellationToken.None);
+
+        var writers = Enumerable.Range(0, 4).Select(i => Task.Run(() => Ledger.ExecuteAsync(
+            async (s, ct) =>
+            {
+                var current = await s.Halts.GetAsync(Binance, BtcUsdt, ct);
+                await s.Halts.SaveAsync(new SymbolHalt(Binance, BtcUsdt, HaltReason.PositionDiffers, $"writer {i} over {current!.Detail}", T0.AddSeconds(i)), ct);
+                return true;
+            },
+            CancellationToken.None)));
+        await Task.WhenAll(writers);
+
+        var stored = await Read((s, ct) => s.Halts.GetAsync(Binance, BtcUsdt, ct));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(stored!.Detail, Does.StartWith("writer "));
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM symbol_halts"), Is.EqualTo(1));
+            Assert.That(await Db.ScalarAsync("SELECT version FROM symbol_halts"), Is.EqualTo(5), "every writer built on the one before");
         }
     }
 
@@ -1070,7 +1151,7 @@ public abstract class LedgerContract
         var order = await CreateOpenAsync(PendingOrder(quantity: "1"), "16");
         await NewRecordFill().ExecuteAsync(FillOf(order, "f-cascade", "100", "1"), CancellationToken.None);
 
-        await Db.ExecuteAsync($"DELETE FROM orders WHERE exchange_order_id = '16'");
+        await Db.ExecuteAsync($"DELETE FROM orders WHERE exchange_order_id = 'BINANCE:BTCUSDT:16'");
 
         Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM fills"), Is.Zero);
     }

@@ -12,7 +12,7 @@ namespace TradingBot.Infrastructure.Persistence.Tests.Providers;
 public abstract class MigrationContract
 {
     protected static readonly string[] LedgerTables =
-        ["audit_log", "fills", "funding_payments", "funding_snapshots", "orders", "positions", "state_snapshots"];
+        ["audit_log", "fills", "funding_payments", "funding_snapshots", "orders", "positions", "state_snapshots", "symbol_halts"];
 
     protected static readonly string[] AdrIndexes =
     [
@@ -28,6 +28,19 @@ public abstract class MigrationContract
     protected abstract Task<IReadOnlyList<string>> TablesAsync(LedgerDbContext db);
 
     protected abstract Task<IReadOnlyList<string>> IndexesAsync(LedgerDbContext db);
+
+    private static readonly string[] Qualified = ["BINANCE:BTCUSDT:42", "BINANCE:ETHUSDT:43", "(none)"];
+    private static readonly string[] Raw = ["BINANCE:BTCUSDT:42", "43", "(none)", "BINANCE:ETHUSDT:42"];
+
+    private static Task<int> InsertOrderAsync(LedgerDbContext db, Guid id, string symbol, string? exchangeOrderId, string key)
+    {
+        var text = id.ToString();
+        return db.Database.ExecuteSqlAsync(
+            $"INSERT INTO orders (id, exchange, symbol, side, type, quantity_base, status, exchange_order_id, idempotency_key, filled_quantity_base) VALUES ({(db.Database.IsNpgsql() ? id : text)}, 'BINANCE', {symbol}, 'BUY', 'MARKET', 1, 'OPEN', {exchangeOrderId}, {key}, 0)");
+    }
+
+    private static async Task<List<string>> ExchangeOrderIdsAsync(LedgerDbContext db) =>
+        await db.Database.SqlQueryRaw<string>("SELECT COALESCE(exchange_order_id, '(none)') AS \"Value\" FROM orders ORDER BY idempotency_key").ToListAsync();
 
     [Test]
     public async Task The_migrations_match_the_model()
@@ -73,6 +86,38 @@ public abstract class MigrationContract
             Assert.That(tablesReverted, Has.None.AnyOf(LedgerTables));
             Assert.That(await IndexesAsync(db), Is.EquivalentTo(indexes));
             Assert.That(await db.Database.GetPendingMigrationsAsync(), Is.Empty);
+        }
+    }
+
+    [Test]
+    public async Task Exchange_order_ids_stored_before_qualification_are_qualified_with_exchange_and_symbol_and_back_where_unambiguous_on_revert()
+    {
+        await using var db = await EmptyDatabaseAsync();
+        var migrator = db.GetService<IMigrator>();
+        var migrations = db.Database.GetMigrations().ToList();
+        var qualifying = migrations.Single(m => m.EndsWith("_HaltsAndQualifiedOrderIds", StringComparison.Ordinal));
+        var before = migrations[migrations.IndexOf(qualifying) - 1];
+        await migrator.MigrateAsync(before);
+        foreach (var (id, symbol, exchangeOrderId, key) in new (Guid, string, string?, string)[]
+        {
+            (Guid.NewGuid(), "BTCUSDT", "42", "tb-a"), (Guid.NewGuid(), "ETHUSDT", "43", "tb-b"), (Guid.NewGuid(), "ETHUSDT", null, "tb-c"),
+        })
+        {
+            await InsertOrderAsync(db, id, symbol, exchangeOrderId, key);
+        }
+
+        await migrator.MigrateAsync(qualifying);
+        var qualified = await ExchangeOrderIdsAsync(db);
+
+        // Written after the change: ETHUSDT's order 42 is not BTCUSDT's, and the revert cannot make both "42".
+        await InsertOrderAsync(db, Guid.NewGuid(), "ETHUSDT", "BINANCE:ETHUSDT:42", "tb-d");
+        await migrator.MigrateAsync(before);
+        var reverted = await ExchangeOrderIdsAsync(db);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(qualified, Is.EqualTo(Qualified));
+            Assert.That(reverted, Is.EqualTo(Raw));
         }
     }
 

@@ -1,0 +1,98 @@
+using System.Globalization;
+using TradingBot.Application.Orders;
+using TradingBot.Application.Ports;
+using TradingBot.Application.Trading;
+using TradingBot.Domain.Amounts;
+using TradingBot.Domain.Audit;
+using TradingBot.Domain.Instruments;
+using TradingBot.Domain.Orders;
+
+namespace TradingBot.Application.Reconciliation;
+
+/// <summary>What adopting a position came to.</summary>
+/// <param name="Adopted">The quantity recorded (signed: positive bought, negative sold); zero when there was nothing to adopt.</param>
+/// <param name="LedgerPosition">The ledger's position afterwards.</param>
+/// <param name="ExchangePosition">The exchange's position.</param>
+/// <param name="Message">What was done, in words.</param>
+/// <param name="Halt">The symbol's halt change, if the adoption lifted (or began) one.</param>
+public sealed record PositionAdoption(Amount Adopted, Amount LedgerPosition, Amount ExchangePosition, string Message, HaltChange? Halt);
+
+/// <summary>
+/// The operator's release of a position the ledger has no trades for (opened before its backfill window, or on another
+/// ledger): after recording every trade the exchange still shows, the difference between the exchange's position and
+/// the ledger's is recorded as an external opening order with one fill at the exchange's entry price, audited. The
+/// positions then agree and the symbol's "differs" halt lifts (a position beyond the strategy's intent stays halted).
+/// Run it with the ledger lease held, so no worker records trades meanwhile.
+/// </summary>
+public sealed class AdoptPosition(IUnitOfWork ledger, IExchange exchange, IClock clock, IngestTrades ingestTrades, RecordFill recordFill)
+{
+    /// <summary>Adopts the exchange's position on <paramref name="symbol"/>; <paramref name="intent"/> decides whether the symbol may trade afterwards.</summary>
+    public async Task<PositionAdoption> ExecuteAsync(Symbol symbol, PositionIntent intent, string actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        await ingestTrades.CatchUpAsync(symbol, cancellationToken).ConfigureAwait(false);
+        var atExchange = (await exchange.GetPositionsAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(p => p.Symbol == symbol);
+        var exchangeNet = atExchange?.NetQuantity ?? Amount.Zero;
+        var ledgerNet = (await ledger.ExecuteAsync((session, ct) => session.Positions.GetAsync(exchange.Name, symbol, ct), cancellationToken).ConfigureAwait(false))?.NetQuantity ?? Amount.Zero;
+        var difference = exchangeNet - ledgerNet;
+        var adopted = Amount.Zero;
+        var message = $"the ledger already holds {ledgerNet} {symbol}, as the exchange does: nothing to adopt";
+        if (!difference.IsZero)
+        {
+            var rules = await exchange.GetInstrumentAsync(symbol, cancellationToken).ConfigureAwait(false);
+            var price = atExchange?.EntryPrice ?? (await exchange.GetFundingQuoteAsync(symbol, cancellationToken).ConfigureAwait(false)).MarkPrice;
+            var now = clock.UtcNow;
+            var id = "ADOPT-" + now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+            var trade = new ExchangeTrade(
+                new ExchangeFillId($"{exchange.Name.Value}:{symbol.Value}:{id}"), id, null, symbol,
+                difference.Units > 0 ? Side.Buy : Side.Sell, price, new Quantity(Math.Abs(difference.Units)), new Money(rules.QuoteAsset, Amount.Zero), now)
+            {
+                OrderKind = "MARKET",
+            };
+            var audit = AuditEvent.Create(
+                AuditEventType.Reconciliation,
+                now,
+                ("event", "position adopted by the operator: recorded as an external opening order"),
+                ("symbol", symbol.Value),
+                ("quantity", difference.ToString()),
+                ("price", price.ToString()),
+                ("ledger_before", ledgerNet.ToString()),
+                ("exchange", exchangeNet.ToString()),
+                ("actor", actor));
+            var result = await recordFill.ExecuteExternalAsync(exchange.Name, trade, cancellationToken).ConfigureAwait(false);
+            if (result.Status != RecordFillStatus.Recorded)
+            {
+                throw new InvalidOperationException($"the adoption of {difference} {symbol} was not recorded ({result.Status})");
+            }
+
+            await ledger.ExecuteAsync(
+                async (session, ct) =>
+                {
+                    await session.Audit.AppendAsync(audit, ct).ConfigureAwait(false);
+                    return true;
+                },
+                cancellationToken).ConfigureAwait(false);
+            adopted = difference;
+            ledgerNet = exchangeNet;
+            message = $"adopted {difference} {symbol} at {price}: the ledger now holds {ledgerNet}, as the exchange does";
+        }
+
+        var haltEvent = Guid.CreateVersion7();
+        var change = await ledger.ExecuteAsync(
+            async (session, ct) =>
+            {
+                var current = await session.Halts.GetAsync(exchange.Name, symbol, ct).ConfigureAwait(false);
+                var next = SymbolHaltRules.Next(current, exchange.Name, symbol, ledgerNet, exchangeNet, intent, clock.UtcNow);
+                if (next is null)
+                {
+                    return null;
+                }
+
+                await session.Halts.SaveAsync(next, ct).ConfigureAwait(false);
+                await session.Audit.AppendAsync(HaltAudit.Of(next, haltEvent), ct).ConfigureAwait(false);
+                return new HaltChange(next, next.IsActive);
+            },
+            cancellationToken).ConfigureAwait(false);
+        return new PositionAdoption(adopted, ledgerNet, exchangeNet, message, change);
+    }
+}
