@@ -36,7 +36,8 @@ public sealed record ReconciliationReport(
 /// Brings the ledger in line with the exchange, which is the truth, and says where it cannot: the exchange's positions
 /// are read first, then every traded symbol's new trades are recorded (external ones included), then each OPEN or
 /// PARTIALLY_FILLED order is read again at the exchange (filled, expired or cancelled there ends so in the ledger; one
-/// the exchange no longer knows is resolved from its trades, none: CANCELLED). Each traded symbol's ledger position is
+/// the exchange no longer knows is resolved from its trades, none: CANCELLED), and an order open at the exchange under a
+/// key the ledger judged never placed is adopted (the judgement corrected). Each traded symbol's ledger position is
 /// then compared with the exchange's: a symbol whose positions differ, or whose position is beyond the strategy's
 /// intent, is halted (<see cref="SymbolHaltRules"/>); a halt lifts when the cause is gone. One transaction then writes
 /// the halts, a RECONCILIATION audit event listing every difference and a state snapshot of balances, positions and
@@ -67,6 +68,7 @@ public sealed class Reconcile(IUnitOfWork ledger, IExchange exchange, IClock clo
         }
 
         var reread = await RereadOpenOrdersAsync(unreadable, cancellationToken).ConfigureAwait(false);
+        await AdoptLateOrdersAsync(exchangeOrders, cancellationToken).ConfigureAwait(false);
 
         // Outside the unit of work: a re-run after a lost commit answer writes the same snapshot and events, not second ones.
         var snapshotId = Guid.CreateVersion7();
@@ -195,14 +197,29 @@ public sealed class Reconcile(IUnitOfWork ledger, IExchange exchange, IClock clo
         return problems;
     }
 
-    private Task<bool> UpdateAsync(OrderId id, Func<Order, OrderStatus> change, string reason, CancellationToken cancellationToken)
+    // An order open at the exchange under a key the ledger judged never placed (REJECTED) was placed after all: it takes
+    // the exchange's state, and the correction is audited.
+    private async Task AdoptLateOrdersAsync(IReadOnlyList<ExchangeOrderState> exchangeOrders, CancellationToken cancellationToken)
+    {
+        foreach (var state in exchangeOrders.Where(o => IdempotencyKey.IsValid(o.ClientOrderId, out _) && !o.ClientOrderId.StartsWith(IdempotencyKey.ExternalPrefix, StringComparison.Ordinal)))
+        {
+            var key = new IdempotencyKey(state.ClientOrderId);
+            var order = await ledger.ExecuteAsync((session, ct) => session.Orders.FindByIdempotencyKeyAsync(key, ct), cancellationToken).ConfigureAwait(false);
+            if (order is { Status: OrderStatus.Rejected } && order.Exchange == exchange.Name && order.Symbol == state.Symbol)
+            {
+                await UpdateAsync(order.Id, o => ExchangeOrderSync.Apply(o, state, clock.UtcNow), ExchangeOrderSync.Why(OrderStatus.Rejected, "open at the exchange"), cancellationToken, OrderStatus.Rejected).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private Task<bool> UpdateAsync(OrderId id, Func<Order, OrderStatus> change, string reason, CancellationToken cancellationToken, OrderStatus? fromStatus = null)
     {
         var auditId = Guid.CreateVersion7(); // outside the unit of work: a re-run after a lost commit answer appends no second event
         return ledger.ExecuteAsync(
             async (session, ct) =>
             {
                 var current = await session.Orders.FindByIdAsync(id, ct).ConfigureAwait(false);
-                if (current is null || !current.Status.IsOpen())
+                if (current is null || (fromStatus is { } from ? current.Status != from : !current.Status.IsOpen()))
                 {
                     return false; // settled meanwhile (e.g. FILLED by the fills just recorded)
                 }

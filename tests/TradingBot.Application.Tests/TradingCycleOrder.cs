@@ -36,6 +36,8 @@ public class TradingCycleOrder : LedgerTestBase
     private readonly List<string> _calls = [];
     private readonly List<(Symbol Symbol, DateTimeOffset Since)> _tradeQueries = [];
     private readonly List<DateTimeOffset> _paymentQueries = [];
+    private readonly List<OrderRequest> _requests = [];
+    private readonly HashSet<Symbol> _failing = [];
     private bool _placingTimesOut;
     private bool _lookupsFail;
     private string? _rejection;
@@ -50,13 +52,15 @@ public class TradingCycleOrder : LedgerTestBase
         _calls.Clear();
         _tradeQueries.Clear();
         _paymentQueries.Clear();
+        _requests.Clear();
+        _failing.Clear();
         _placingTimesOut = false;
         _lookupsFail = false;
         _rejection = null;
 
         Exchange
             .Setup(e => e.GetFundingQuoteAsync(It.IsAny<Symbol>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((Symbol symbol, CancellationToken _) => Quote(symbol));
+            .ReturnsAsync((Symbol symbol, CancellationToken _) => _failing.Contains(symbol) ? throw new ExchangeException($"GET /fapi/v1/premiumIndex: {symbol} timed out") : Quote(symbol));
         Exchange
             .Setup(e => e.PlaceOrderAsync(It.IsAny<OrderRequest>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((OrderRequest request, CancellationToken _) => Place(request));
@@ -110,6 +114,7 @@ public class TradingCycleOrder : LedgerTestBase
     private PlaceOrderResult Place(OrderRequest request)
     {
         _calls.Add($"place {request.Symbol}");
+        _requests.Add(request);
         if (_rejection is { } reason)
         {
             return new PlaceOrderResult.Rejected(reason);
@@ -489,6 +494,157 @@ public class TradingCycleOrder : LedgerTestBase
             Assert.That(_tradeQueries.Select(q => q.Symbol).Take(2), Is.EqualTo(new[] { BtcUsdt, EthUsdt }));
             Assert.That(_tradeQueries.Select(q => q.Since), Is.All.LessThan(Start.AddDays(-1)));
             Assert.That(_paymentQueries.Single(), Is.LessThan(Start.AddDays(-1)));
+        }
+    }
+
+    /// <summary>Records a short of <paramref name="quantity"/> on BTCUSDT, as a filled sell the ledger placed.</summary>
+    private async Task HoldShortAsync(string quantity)
+    {
+        var order = SeedOpen("open", "S1", side: Side.Sell, quantity: quantity, createdAt: Start.AddMinutes(-30));
+        _trades.Add(Trade("PAPER-S1", "S1", order.IdempotencyKey.Value, Side.Sell, "64000", quantity, Start.AddMinutes(-30)));
+        await NewRecordFill().ExecuteAsync(FillOf(order, "PAPER-S1", "64000", quantity, Start.AddMinutes(-30)), CancellationToken.None);
+    }
+
+    [Test]
+    public async Task A_close_is_sized_from_the_position_and_sent_reduce_only_while_an_open_is_not()
+    {
+        await HoldShortAsync("0.01");
+        FundingIs(BtcUsdt, BelowExit);
+        FundingIs(EthUsdt, AboveEntry);
+
+        await RunCycle(BtcUsdt, EthUsdt);
+
+        var close = _requests.Single(r => r.Symbol == BtcUsdt);
+        var open = _requests.Single(r => r.Symbol == EthUsdt);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That((close.Side, close.Quantity, close.ReduceOnly), Is.EqualTo((Side.Buy, Quantity.Parse("0.01"), true)));
+            Assert.That((open.Side, open.ReduceOnly), Is.EqualTo((Side.Sell, false)));
+            Assert.That(close.SendDeadline, Is.EqualTo(Start + Timing.MaxSendDelay), "sent with its deadline");
+        }
+    }
+
+    [Test]
+    public async Task A_refused_close_is_retried_after_a_growing_wait_and_halts_the_symbol_after_three_refusals()
+    {
+        await HoldShortAsync("0.01");
+        FundingIs(BtcUsdt, BelowExit);
+        _rejection = "-4118 ReduceOnly Order Failed. Please check your existing position and open orders";
+        var cycle = NewCycle();
+        var settings = Settings(BtcUsdt) with { CloseRefusedHalt = TimeSpan.FromDays(1) };
+
+        var attempts = new List<int>();
+        for (var i = 0; i < 12; i++)
+        {
+            await cycle.RunAsync(settings, CancellationToken.None);
+            attempts.Add(_requests.Count);
+            Clock.Advance(PollInterval);
+        }
+
+        var halt = Ledger.Halts.Single();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(_requests, Has.Count.EqualTo(3), "refused three times, then halted");
+            Assert.That(attempts.Take(7), Is.EqualTo((int[])[1, 1, 2, 2, 2, 2, 3]), "the wait doubles: two slots, then four");
+            Assert.That((halt.Reason, halt.IsActive), Is.EqualTo((HaltReason.CloseRefused, true)));
+            Assert.That(halt.Detail, Does.Contain("-4118"));
+            Assert.That(halt.Until, Is.GreaterThan(halt.HaltedAt));
+            Assert.That(AuditOf(AuditEventType.StateTransition).Any(e => e.Data.GetValueOrDefault("reason") == "CLOSE_REFUSED"), Is.True);
+        }
+    }
+
+    [Test]
+    public async Task A_halted_symbol_takes_no_order_and_the_others_trade_on()
+    {
+        await Ledger.ExecuteAsync(
+            async (session, ct) =>
+            {
+                await session.Halts.SaveAsync(new SymbolHalt(Paper, BtcUsdt, HaltReason.PositionDiffers, "the ledger holds 0, the exchange -0.01", Start), ct);
+                return true;
+            },
+            CancellationToken.None);
+        FundingIs(BtcUsdt, AboveEntry);
+        FundingIs(EthUsdt, AboveEntry);
+
+        var report = await RunCycle(BtcUsdt, EthUsdt);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(_requests.Select(r => r.Symbol), Is.EqualTo((Symbol[])[EthUsdt]));
+            Assert.That(report.Decisions[0], Does.StartWith("BTCUSDT: hold, halted (POSITION_DIFFERS)"));
+        }
+    }
+
+    [Test]
+    public async Task A_position_beyond_the_strategys_intent_halts_the_symbol_at_once()
+    {
+        await HoldShortAsync("0.02");
+        FundingIs(BtcUsdt, BelowExit);
+
+        var report = await RunCycle();
+
+        var halt = Ledger.Halts.Single();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(_requests, Is.Empty, "not even the close: the operator decides");
+            Assert.That((halt.Reason, halt.IsActive), Is.EqualTo((HaltReason.BeyondIntent, true)));
+            Assert.That(report.HaltChanges.Single().Began, Is.True);
+        }
+    }
+
+    [Test]
+    public async Task A_symbol_whose_exchange_reads_fail_is_audited_and_retried_while_the_others_trade()
+    {
+        _failing.Add(BtcUsdt);
+        FundingIs(BtcUsdt, AboveEntry);
+        FundingIs(EthUsdt, AboveEntry);
+
+        var first = await RunCycle(BtcUsdt, EthUsdt);
+        _failing.Clear();
+        Clock.Advance(PollInterval);
+        await RunCycle(BtcUsdt, EthUsdt);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(first.SymbolFailures.Single(), Does.StartWith("BTCUSDT:").And.Contain("timed out"));
+            Assert.That(_requests.Select(r => r.Symbol), Is.EqualTo((Symbol[])[EthUsdt, BtcUsdt]), "ETHUSDT traded at once, BTCUSDT once it answered");
+            Assert.That(AuditOf(AuditEventType.Error).Single().Data["symbol"], Is.EqualTo("BTCUSDT"));
+        }
+    }
+
+    [Test]
+    public async Task A_worker_that_cannot_confirm_its_lease_sends_nothing_and_stops_the_cycle()
+    {
+        Lease.Held = false;
+        FundingIs(BtcUsdt, AboveEntry);
+        FundingIs(EthUsdt, AboveEntry);
+
+        var report = await RunCycle(BtcUsdt, EthUsdt);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(report.LeaseLost, Is.True);
+            Assert.That(_requests, Is.Empty);
+            Assert.That(Ledger.Orders.Single().Status, Is.EqualTo(OrderStatus.Pending), "the intent is left for the next holder to resolve after its deadline");
+            Assert.That(report.Decisions, Has.Count.EqualTo(1), "ETHUSDT was not decided");
+        }
+    }
+
+    [Test]
+    public async Task Start_up_recovery_reconciles_every_traded_symbol_and_halts_one_the_exchange_holds_a_position_on()
+    {
+        _trades.Add(Trade("PAPER-OLD", "OLD1", "tb-notthisledger0000000000000000000", Side.Sell, "64000", "0.01", Start.AddDays(-30)));
+        FundingIs(BtcUsdt, BelowExit);
+
+        var recovery = await NewCycle().RecoverAsync(Settings(BtcUsdt), CancellationToken.None);
+        var cycle = await RunCycle();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(recovery.HaltChanges.Single().Halt.Reason, Is.EqualTo(HaltReason.PositionDiffers));
+            Assert.That(recovery.Reconciliation!.Differences, Has.Some.Contains("position BTCUSDT: exchange -0.01, ledger 0"));
+            Assert.That(_requests, Is.Empty);
+            Assert.That(cycle.Decisions.Single(), Does.Contain("halted"));
         }
     }
 

@@ -214,4 +214,103 @@ public sealed class PaperExchangeBehaviour
             Assert.That(() => new PaperExchange(new PaperExchangeOptions { Speed = 0 }, time), Throws.ArgumentException.With.Message.Contains("Speed"));
         }
     }
+
+    [Test]
+    public async Task An_order_whose_answer_was_lost_is_invisible_to_queries_until_its_visibility_delay_passes()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var paper = Open(time, faults: new PaperFaults { AnswerLostPercent = 100, LateVisibilitySeconds = 5 });
+
+        var placed = await paper.PlaceOrderAsync(new OrderRequest(Key(1), BtcUsdt, Side.Sell, OrderType.Market, Quantity.Parse("0.01"), null), CancellationToken.None);
+        var early = await paper.GetOrderAsync(BtcUsdt, Key(1), CancellationToken.None);
+        var earlyTrades = await paper.GetTradesAsync(BtcUsdt, DateTimeOffset.UnixEpoch, CancellationToken.None);
+        var position = await paper.GetPositionsAsync(CancellationToken.None);
+        time.Advance(TimeSpan.FromSeconds(5));
+        var late = await paper.GetOrderAsync(BtcUsdt, Key(1), CancellationToken.None);
+        var lateTrades = await paper.GetTradesAsync(BtcUsdt, DateTimeOffset.UnixEpoch, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(placed, Is.TypeOf<PlaceOrderResult.Unknown>());
+            Assert.That(early, Is.TypeOf<OrderLookupResult.NotFound>(), "-2013 although the matching engine has it");
+            Assert.That(earlyTrades, Is.Empty);
+            Assert.That(position.Single().NetQuantity, Is.EqualTo(Amount.Parse("-0.01")), "the position moved at once");
+            Assert.That(((OrderLookupResult.Found)late).State.Status, Is.EqualTo(OrderStatus.Filled));
+            Assert.That(lateTrades.Sum(t => t.Quantity.Units), Is.EqualTo(Quantity.Parse("0.01").Units));
+        }
+    }
+
+    [Test]
+    public async Task The_exchange_closes_a_position_itself_with_an_order_the_account_did_not_place()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var paper = Open(time, faults: new PaperFaults { ExchangeClosePercent = 100 });
+        await paper.PlaceOrderAsync(new OrderRequest(Key(1), BtcUsdt, Side.Sell, OrderType.Market, Quantity.Parse("0.01"), null), CancellationToken.None);
+
+        time.Advance(TimeSpan.FromMinutes(30)); // 300 simulated hours
+        var positions = await paper.GetPositionsAsync(CancellationToken.None);
+        var trades = await paper.GetTradesAsync(BtcUsdt, DateTimeOffset.UnixEpoch, CancellationToken.None);
+
+        var closing = trades.Where(t => t.ClientOrderId != Key(1).Value).ToList();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(positions, Is.Empty);
+            Assert.That(closing, Is.Not.Empty);
+            Assert.That(closing.Select(t => t.ClientOrderId), Has.All.Match("^(autoclose-.+|adl_autoclose)$"));
+            Assert.That(closing.Sum(t => t.Quantity.Units), Is.EqualTo(Quantity.Parse("0.01").Units));
+            Assert.That(closing.Select(t => t.Side), Has.All.EqualTo(Side.Buy));
+        }
+    }
+
+    [Test]
+    public async Task A_market_order_may_fill_in_part_and_expire_the_rest()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var paper = Open(time, faults: new PaperFaults { ExpirePercent = 100 });
+
+        var placed = (PlaceOrderResult.Accepted)await paper.PlaceOrderAsync(new OrderRequest(Key(1), BtcUsdt, Side.Sell, OrderType.Market, Quantity.Parse("0.01"), null), CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(placed.State.Status, Is.EqualTo(OrderStatus.Cancelled));
+            Assert.That(placed.State.FilledQuantity, Is.EqualTo(Quantity.Parse("0.005")));
+        }
+    }
+
+    [Test]
+    public async Task Foreign_open_orders_of_types_the_strategy_never_uses_are_listed_with_their_own_type()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var paper = Open(time, faults: new PaperFaults { ForeignOpenOrders = true });
+
+        var open = await paper.GetOpenOrdersAsync(null, CancellationToken.None);
+
+        Assert.That(open.Select(o => o.NativeType), Is.EquivalentTo((string[])["STOP_MARKET", "TAKE_PROFIT", "TRAILING_STOP_MARKET"]));
+    }
+
+    [Test]
+    public async Task Two_processes_sharing_the_state_file_never_lose_each_others_orders()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var first = Open(time);
+        using var second = Open(time);
+
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(() =>
+            (i % 2 == 0 ? first : second).PlaceOrderAsync(new OrderRequest(Key(100 + i), BtcUsdt, Side.Buy, OrderType.Limit, Quantity.Parse("0.2"), Price.Parse("1000")), CancellationToken.None))));
+        var open = await first.GetOpenOrdersAsync(BtcUsdt, CancellationToken.None);
+
+        Assert.That(open.Select(o => o.ExchangeOrderId).Distinct().Count(), Is.EqualTo(20));
+    }
+
+    [Test]
+    public async Task A_closed_orders_client_order_id_makes_a_second_order_as_at_binance()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var paper = Open(time);
+
+        var first = (PlaceOrderResult.Accepted)await paper.PlaceOrderAsync(new OrderRequest(Key(1), BtcUsdt, Side.Sell, OrderType.Market, Quantity.Parse("0.01"), null), CancellationToken.None);
+        var second = (PlaceOrderResult.Accepted)await paper.PlaceOrderAsync(new OrderRequest(Key(1), BtcUsdt, Side.Sell, OrderType.Market, Quantity.Parse("0.01"), null), CancellationToken.None);
+
+        Assert.That(second.State.ExchangeOrderId, Is.Not.EqualTo(first.State.ExchangeOrderId), "which is why the ledger never sends a key twice");
+    }
 }

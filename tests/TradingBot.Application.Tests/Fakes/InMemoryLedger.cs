@@ -22,6 +22,9 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
     /// <summary>A step name ("Orders.Create", "Orders.Update", "Fills.TryAdd", "Positions.Save", "FundingPayments.TryAdd", "FundingSnapshots.Append", "StateSnapshots.Add", "Audit.Append") that throws when reached.</summary>
     public string? FailAt { get; set; }
 
+    /// <summary>Runs after every unit of work commits (e.g. to let time pass between a use case's steps).</summary>
+    public Action? AfterCommit { get; set; }
+
     /// <summary>How many units of work committed.</summary>
     public int Commits { get; private set; }
 
@@ -68,6 +71,7 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
                 Commits++;
             }
 
+            AfterCommit?.Invoke();
             return result;
         }
         finally

@@ -32,8 +32,84 @@ public sealed class BinanceErrorMappingTests
         }
     }
 
-    private async Task<BinanceTestHost> StartAsync(Action<TradingBot.Infrastructure.Exchanges.Binance.BinanceOptions>? configure = null) =>
-        _host = await BinanceTestHost.StartAsync(configure);
+    private async Task<BinanceTestHost> StartAsync(Action<TradingBot.Infrastructure.Exchanges.Binance.BinanceOptions>? configure = null, TradingBot.Infrastructure.Exchanges.Paper.PaperFaults? faults = null) =>
+        _host = await BinanceTestHost.StartAsync(configure, faults);
+
+    [Test]
+    public async Task An_order_whose_answer_was_lost_is_does_not_exist_for_a_while_then_found()
+    {
+        var host = await StartAsync(faults: new TradingBot.Infrastructure.Exchanges.Paper.PaperFaults { AnswerLostPercent = 100, LateVisibilitySeconds = 3 });
+        var key = NextKey();
+
+        var placed = await host.Exchange.PlaceOrderAsync(Market(key), CancellationToken.None);
+        var early = await host.Exchange.GetOrderAsync(BtcUsdt, key, CancellationToken.None);
+        host.Server.AdvanceClock(TimeSpan.FromSeconds(4));
+        var late = await host.Exchange.GetOrderAsync(BtcUsdt, key, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(placed, Is.TypeOf<PlaceOrderResult.Unknown>(), "503 Unknown error: it executed");
+            Assert.That(early, Is.TypeOf<OrderLookupResult.NotFound>(), "-2013 from the query service");
+            Assert.That(late, Is.TypeOf<OrderLookupResult.Found>());
+        }
+    }
+
+    [Test]
+    public async Task A_recent_trade_whose_order_binance_does_not_show_yet_fails_the_read_and_is_complete_next_time()
+    {
+        var host = await StartAsync();
+        var key = NextKey();
+        await host.Server.PlaceDirectlyAsync(Market(key)); // the adapter has not seen its answer
+        host.Server.Script(GetOrder, FakeReply.Error(400, -2013, "Order does not exist."));
+
+        var first = Assert.ThrowsAsync<ExchangeException>(() => host.Exchange.GetTradesAsync(BtcUsdt, DateTimeOffset.UtcNow.AddHours(-1), CancellationToken.None));
+        var second = await host.Exchange.GetTradesAsync(BtcUsdt, DateTimeOffset.UtcNow.AddHours(-1), CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(first!.Message, Does.Contain("not visible yet"));
+            Assert.That(second, Is.Not.Empty);
+            Assert.That(second.Select(t => (t.ClientOrderId, t.OrderKind)), Has.All.EqualTo((key.Value, "MARKET")));
+        }
+    }
+
+    [Test]
+    public async Task A_trade_of_a_liquidation_carries_binances_client_id_and_order_type()
+    {
+        var host = await StartAsync(faults: new TradingBot.Infrastructure.Exchanges.Paper.PaperFaults { ExchangeClosePercent = 100 });
+        await host.Exchange.PlaceOrderAsync(Market(NextKey()) with { Side = Side.Sell }, CancellationToken.None);
+
+        host.Server.AdvanceClock(TimeSpan.FromHours(4));
+        var trades = await host.Exchange.GetTradesAsync(BtcUsdt, DateTimeOffset.UtcNow.AddHours(-1), CancellationToken.None);
+
+        var closing = trades.Where(t => t.Side == Side.Buy).ToList();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(closing, Is.Not.Empty);
+            Assert.That(closing.Select(t => t.ClientOrderId), Has.All.Match("^(autoclose-.+|adl_autoclose)$"));
+            Assert.That(closing.Select(t => t.OrderKind), Has.All.AnyOf("LIMIT", "MARKET"));
+        }
+    }
+
+    [Test]
+    public async Task Open_orders_of_every_type_are_read_with_their_own_type_name()
+    {
+        var host = await StartAsync(faults: new TradingBot.Infrastructure.Exchanges.Paper.PaperFaults { ForeignOpenOrders = true });
+
+        var open = await host.Exchange.GetOpenOrdersAsync(null, CancellationToken.None);
+
+        Assert.That(open.Select(o => o.NativeType), Is.EquivalentTo((string[])["STOP_MARKET", "TAKE_PROFIT", "TRAILING_STOP_MARKET"]));
+    }
+
+    [Test]
+    public async Task A_reduce_only_close_larger_than_the_position_is_refused_with_binances_code()
+    {
+        var host = await StartAsync();
+
+        var placed = await host.Exchange.PlaceOrderAsync(Market(NextKey()) with { ReduceOnly = true }, CancellationToken.None);
+
+        Assert.That(((PlaceOrderResult.Rejected)placed).Reason, Does.Contain("-2022"));
+    }
 
     private IdempotencyKey NextKey() =>
         IdempotencyKey.For(new TradingIntent("errors", new ExchangeName("BINANCE"), BtcUsdt, DateTimeOffset.UnixEpoch.AddMinutes(Interlocked.Increment(ref _keys)), "open"));

@@ -65,9 +65,9 @@ public sealed class BinanceTestHost : IAsyncDisposable
         MaxRateLimitWait = TimeSpan.FromSeconds(5),
     };
 
-    public static async Task<BinanceTestHost> StartAsync(Action<BinanceOptions>? configure = null)
+    public static async Task<BinanceTestHost> StartAsync(Action<BinanceOptions>? configure = null, TradingBot.Infrastructure.Exchanges.Paper.PaperFaults? faults = null)
     {
-        var server = await FakeBinanceServer.StartAsync();
+        var server = await FakeBinanceServer.StartAsync(faults);
         var options = OptionsFor(server);
         configure?.Invoke(options);
         var logs = new CapturedLogs();
