@@ -44,6 +44,7 @@ internal static class ExchangeComposition
                     ExpirePercent = ReadInt(paper, "Faults:ExpirePercent", 0),
                     ForeignOpenOrders = ReadBool(paper, "Faults:ForeignOpenOrders"),
                     SlowReadMilliseconds = ReadInt(paper, "Faults:SlowReadMilliseconds", 0),
+                    PositionsWithoutTrades = paper["Faults:PositionsWithoutTrades"] ?? string.Empty,
                 },
             };
             options.Symbols.Clear();

@@ -91,6 +91,7 @@ public sealed class PaperExchange : IExchange, IDisposable
             throw new ArgumentException($"Exchange:Paper:StartingBalance '{options.StartingBalance}' is not a positive amount{(error.Length > 0 ? ": " + error : string.Empty)}", nameof(options));
         }
 
+        PositionsWithoutTrades(options);
         foreach (var (name, value, most) in new[]
         {
             ("AnswerLostPercent", options.Faults.AnswerLostPercent, 100), ("UnknownPercent", options.Faults.UnknownPercent, 100),
@@ -107,6 +108,24 @@ public sealed class PaperExchange : IExchange, IDisposable
         }
 
         return balance;
+    }
+
+    // "BTCUSDT:-0.01,ETHUSDT:0.5": symbol and signed quantity, each on a traded symbol.
+    private static Dictionary<string, Amount> PositionsWithoutTrades(PaperExchangeOptions options)
+    {
+        var positions = new Dictionary<string, Amount>(StringComparer.Ordinal);
+        foreach (var part in options.Faults.PositionsWithoutTrades.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var cut = part.IndexOf(':', StringComparison.Ordinal);
+            if (cut <= 0 || !options.Symbols.Contains(part[..cut]) || !Amount.TryParse(part[(cut + 1)..], out var quantity, out _) || quantity.IsZero)
+            {
+                throw new ArgumentException($"Exchange:Paper:Faults:PositionsWithoutTrades has '{part}'; expected SYMBOL:quantity for a traded symbol, e.g. BTCUSDT:-0.01", nameof(options));
+            }
+
+            positions[part[..cut]] = quantity;
+        }
+
+        return positions;
     }
 
     /// <summary>The simulated time now.</summary>
@@ -416,18 +435,30 @@ public sealed class PaperExchange : IExchange, IDisposable
     private PaperState NewState(Amount balance)
     {
         var now = _time.GetUtcNow();
-        return new PaperState { Seed = _options.Seed, RealOrigin = now, VirtualOrigin = now, WalletUnits = balance.Units };
+        var state = new PaperState { Seed = _options.Seed, RealOrigin = now, VirtualOrigin = now, WalletUnits = balance.Units };
+        foreach (var (symbol, quantity) in PositionsWithoutTrades(_options))
+        {
+            var s = NewSymbol(symbol, state);
+            s.NetQuantityUnits = quantity.Units;
+            s.EntryNotionalUnits = FixedPoint.MultiplyRounded(Math.Abs(quantity.Units), s.MarkUnits);
+            s.LowestNetQuantityUnits = Math.Min(0, quantity.Units);
+            s.HighestNetQuantityUnits = Math.Max(0, quantity.Units);
+            state.Symbols[symbol] = s;
+        }
+
+        return state;
     }
 
-    private PaperSymbolState NewSymbol(string symbol)
+    private PaperSymbolState NewSymbol(string symbol, PaperState? state = null)
     {
+        state ??= _state;
         var start = Instruments[symbol].Start;
         return new PaperSymbolState
         {
             MarkUnits = start,
             IndexUnits = start,
-            FundingRateUnits = FundingRateAt(symbol, 0),
-            LastFundingTime = _state.VirtualOrigin.ToUnixTimeSeconds() / FundingIntervalSeconds * FundingIntervalSeconds,
+            FundingRateUnits = FundingRateAt(symbol, 0, state.Seed),
+            LastFundingTime = state.VirtualOrigin.ToUnixTimeSeconds() / FundingIntervalSeconds * FundingIntervalSeconds,
         };
     }
 
@@ -599,23 +630,23 @@ public sealed class PaperExchange : IExchange, IDisposable
         PaperName, new Symbol(symbol), new Amount(s.NetQuantityUnits), new Amount(s.EntryNotionalUnits), new Amount(s.RealizedUnits),
         Amount.Zero, Amount.Zero, 0, DateTimeOffset.UnixEpoch);
 
-    private long FundingRateAt(string symbol, long step)
+    private long FundingRateAt(string symbol, long step, int? seed = null)
     {
         // A triangle wave between -2 and +6 bps over six simulated hours, with ±0.5 bps noise (1 bps = 10,000 units).
-        var phase = (long)(Mix(symbol, 0, 4) % FundingPeriodSteps);
+        var phase = (long)(Mix(symbol, 0, 4, seed) % FundingPeriodSteps);
         var position = (step + phase) % FundingPeriodSteps;
         var half = FundingPeriodSteps / 2;
         var wave = position < half ? position : FundingPeriodSteps - position;
-        var noise = (long)(Mix(symbol, step, 5) % 10_001) - 5_000;
+        var noise = (long)(Mix(symbol, step, 5, seed) % 10_001) - 5_000;
         return -20_000 + (80_000 * wave / half) + noise;
     }
 
     private static long RoundToTick(long units, InstrumentRules rules) => units - (units % rules.TickSize.Units);
 
-    private ulong Mix(string symbol, long step, int stream)
+    private ulong Mix(string symbol, long step, int stream, int? seed = null)
     {
         // splitmix64 over (seed, symbol, step, stream): deterministic across runs and machines.
-        var x = unchecked((ulong)_state.Seed * 0x9E3779B97F4A7C15UL);
+        var x = unchecked((ulong)(seed ?? _state.Seed) * 0x9E3779B97F4A7C15UL);
         foreach (var c in symbol)
         {
             x = unchecked((x ^ c) * 0xBF58476D1CE4E5B9UL);

@@ -60,4 +60,10 @@ public sealed class PaperFaults
 
     /// <summary>Every read answers this many real milliseconds late (a slow exchange).</summary>
     public int SlowReadMilliseconds { get; set; }
+
+    /// <summary>
+    /// Positions a new account already holds without any trade the exchange still reports (opened before the history it
+    /// keeps, or by another ledger), e.g. "BTCUSDT:-0.01" or "BTCUSDT:-0.01,ETHUSDT:0.5". Applied when the state is created.
+    /// </summary>
+    public string PositionsWithoutTrades { get; set; } = string.Empty;
 }

@@ -25,6 +25,32 @@ public sealed class BinanceCompatibleEndpoint
         Directory.Delete(_folder, recursive: true);
     }
 
+    private Dictionary<string, string> BinanceEnvironment() => new()
+    {
+        ["Exchange__Kind"] = "Binance",
+        ["Exchange__Binance__BaseUrl"] = _binance.BaseUrl,
+        ["Exchange__Binance__ApiKey"] = FakeBinanceServer.ApiKey,
+        ["Exchange__Binance__ApiSecret"] = FakeBinanceServer.ApiSecret,
+        ["Worker__PollInterval"] = "00:00:00.500",
+    };
+
+    [Test]
+    public async Task A_symbol_binance_does_not_list_stops_the_worker_before_any_decision_naming_it()
+    {
+        var environment = BinanceEnvironment();
+        environment["Strategy__Symbols__1"] = "DOGEUSDT";
+
+        using var worker = RunningWorker.Start(_folder, environment, "run");
+        var exitCode = await worker.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(exitCode, Is.EqualTo(2), worker.Output);
+            Assert.That(worker.Output, Does.Contain("Configuration error: Strategy:Symbols lists DOGEUSDT, which BINANCE does not list"));
+            Assert.That(_binance.RequestsTo("POST /fapi/v1/order"), Is.Empty);
+        }
+    }
+
     [Test]
     public async Task The_worker_trades_on_binance_with_only_the_exchange_settings_changed()
     {

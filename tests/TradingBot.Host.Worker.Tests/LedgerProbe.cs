@@ -46,6 +46,53 @@ public sealed class LedgerProbe(Func<DbConnection> open, string paperStatePath)
         return values;
     }
 
+    /// <summary>Rows of text columns (cast numbers to text in the SQL).</summary>
+    public async Task<List<string[]>> RowsAsync(string sql)
+    {
+        await using var connection = open();
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string[]>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add([.. Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? string.Empty : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)!)]);
+        }
+
+        return rows;
+    }
+
+    /// <summary>Waits until <paramref name="sql"/> counts at least <paramref name="least"/>.</summary>
+    public async Task WaitForCountAtLeastAsync(string sql, long least, TimeSpan timeout, Func<string> diagnostics)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (await CountAsync(sql) < least)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"'{sql}' did not count {least} within {timeout}:\n{diagnostics()}");
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>Waits until <paramref name="sql"/> counts exactly <paramref name="expected"/>.</summary>
+    public async Task WaitForCountAsync(string sql, long expected, TimeSpan timeout, Func<string> diagnostics)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (await CountAsync(sql) != expected)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"'{sql}' did not count {expected} within {timeout}:\n{diagnostics()}");
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
     /// <summary>Waits until the ledger holds at least <paramref name="fills"/> fills.</summary>
     public async Task WaitForFillsAsync(long fills, TimeSpan timeout, Func<string> diagnostics)
     {
@@ -91,6 +138,81 @@ public sealed class LedgerProbe(Func<DbConnection> open, string paperStatePath)
                 ledgerPositions.Where(p => !p.EndsWith("=0", StringComparison.Ordinal)),
                 Is.EquivalentTo(positions.Where(p => p.Value != 0).Select(p => $"{p.Key}={p.Value}")),
                 "ledger positions equal the exchange's");
+        }
+    }
+
+    /// <summary>
+    /// Checks the ledger against the exchange's own record the way a bank reconciles: every exchange trade is a ledger
+    /// fill exactly once with the same price, quantity and fee, under the order it belongs to (the ledger's key, or the
+    /// external key of an order the ledger did not place); every order sent under a ledger key is in the ledger with its
+    /// quantity and status, and was sent once; no order the ledger judged never placed exists at the exchange; positions
+    /// are equal; and the exchange's position never left [<paramref name="lowest"/>, <paramref name="highest"/>].
+    /// </summary>
+    public async Task AssertBankReconciliationAsync(long lowest, long highest)
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(paperStatePath));
+        var root = document.RootElement;
+        var orders = root.GetProperty("Orders").EnumerateArray().Select(o => new
+        {
+            Id = o.GetProperty("OrderId").GetInt64(),
+            ClientId = o.GetProperty("ClientOrderId").GetString()!,
+            Symbol = o.GetProperty("Symbol").GetString()!,
+            Quantity = o.GetProperty("QuantityUnits").GetInt64(),
+            Filled = o.GetProperty("FilledUnits").GetInt64(),
+            Status = o.GetProperty("Status").GetString()!,
+        }).ToList();
+        var byId = orders.ToDictionary(o => o.Id);
+        string LedgerKey(long orderId) => byId[orderId].ClientId.StartsWith("tb-", StringComparison.Ordinal) ? byId[orderId].ClientId : $"EXT:PAPER:{byId[orderId].Symbol}:{orderId}";
+        var trades = root.GetProperty("Trades").EnumerateArray().Select(t => string.Join('|',
+            $"PAPER:{t.GetProperty("Symbol").GetString()}:{t.GetProperty("TradeId").GetInt64()}",
+            t.GetProperty("PriceUnits").GetInt64(), t.GetProperty("QuantityUnits").GetInt64(), t.GetProperty("FeeUnits").GetInt64(),
+            LedgerKey(t.GetProperty("OrderId").GetInt64()))).ToList();
+        var symbols = root.GetProperty("Symbols").EnumerateObject().ToDictionary(s => s.Name, s => s.Value);
+
+        var fills = (await RowsAsync(
+            "SELECT f.exchange_fill_id, CAST(f.price_quote AS TEXT), CAST(f.quantity_base AS TEXT), CAST(f.fee_quote AS TEXT), o.idempotency_key FROM fills f JOIN orders o ON o.id = f.order_id"))
+            .Select(r => string.Join('|', r)).ToList();
+        var ledgerOrders = (await RowsAsync("SELECT idempotency_key, status, CAST(quantity_base AS TEXT) FROM orders"))
+            .ToDictionary(r => r[0], r => (Status: r[1], Quantity: long.Parse(r[2], System.Globalization.CultureInfo.InvariantCulture)));
+        var ledgerPositions = (await RowsAsync("SELECT symbol, CAST(net_quantity_base AS TEXT) FROM positions"))
+            .ToDictionary(r => r[0], r => long.Parse(r[1], System.Globalization.CultureInfo.InvariantCulture));
+
+        var sent = orders.Where(o => o.ClientId.StartsWith("tb-", StringComparison.Ordinal)).ToList();
+        var expectedStatus = sent.Select(o => (o.ClientId, Status: o.Status switch
+        {
+            "FILLED" => "FILLED",
+            "NEW" => "OPEN",
+            "PARTIALLY_FILLED" => "PARTIALLY_FILLED",
+            _ => "CANCELLED",
+        }, o.Quantity)).ToList();
+        var rejectedAtExchange = ledgerOrders.Where(l => l.Value.Status == "REJECTED" && sent.Any(o => o.ClientId == l.Key)).Select(l => l.Key).ToList();
+        var externalWithTrades = orders.Where(o => !o.ClientId.StartsWith("tb-", StringComparison.Ordinal) && o.Filled > 0)
+            .Select(o => ($"EXT:PAPER:{o.Symbol}:{o.Id}", "FILLED", o.Filled)).ToList();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(trades.Except(fills), Is.Empty, "every exchange trade is a ledger fill, with exact amounts, under its order");
+            Assert.That(fills.Except(trades), Is.Empty, "every ledger fill is an exchange trade");
+            Assert.That(fills, Is.Unique, "no trade is recorded twice");
+            Assert.That(sent.Select(o => o.ClientId), Is.Unique, "no key was sent twice");
+            Assert.That(
+                expectedStatus.Select(e => ledgerOrders.TryGetValue(e.ClientId, out var l) ? (e.ClientId, l.Status, l.Quantity) : (e.ClientId, "missing", 0L)).Except(expectedStatus),
+                Is.Empty,
+                "every order sent is in the ledger with the quantity sent and the exchange's status");
+            Assert.That(rejectedAtExchange, Is.Empty, "no order judged never placed exists at the exchange");
+            Assert.That(
+                externalWithTrades.Select(e => ledgerOrders.TryGetValue(e.Item1, out var l) ? (e.Item1, l.Status, l.Quantity) : (e.Item1, "missing", 0L)).Except(externalWithTrades),
+                Is.Empty,
+                "every order the ledger did not place is in it as an external order, with what it executed");
+            Assert.That(
+                ledgerPositions.Where(p => p.Value != 0).Select(p => $"{p.Key}={p.Value}"),
+                Is.EquivalentTo(symbols.Where(s => s.Value.GetProperty("NetQuantityUnits").GetInt64() != 0).Select(s => $"{s.Key}={s.Value.GetProperty("NetQuantityUnits").GetInt64()}")),
+                "ledger positions equal the exchange's");
+            foreach (var (symbol, state) in symbols)
+            {
+                Assert.That(state.GetProperty("LowestNetQuantityUnits").GetInt64(), Is.GreaterThanOrEqualTo(lowest), $"{symbol} was never shorter than the strategy means");
+                Assert.That(state.GetProperty("HighestNetQuantityUnits").GetInt64(), Is.LessThanOrEqualTo(highest), $"{symbol} was never longer than the strategy means");
+            }
         }
     }
 }

@@ -56,6 +56,43 @@ public sealed class RunningWorker : IDisposable
         }
     }
 
+    /// <summary>How many times the output holds <paramref name="text"/>.</summary>
+    public int Count(string text)
+    {
+        var output = Output;
+        var count = 0;
+        for (var at = output.IndexOf(text, StringComparison.Ordinal); at >= 0; at = output.IndexOf(text, at + text.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>Waits until the output holds <paramref name="text"/> at least <paramref name="times"/> times; fails with the output when it does not in time.</summary>
+    public async Task WaitForCountAsync(string text, int times, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Count(text) < times)
+        {
+            if (DateTime.UtcNow > deadline || _process.HasExited)
+            {
+                Assert.Fail($"the worker did not print '{text}' {times} times within {timeout} (exited: {_process.HasExited}):\n{Output}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Waits for the process to end by itself; returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGTERM, as systemd or Ctrl+C would; returns the exit code.</summary>
     public async Task<int> StopAsync(TimeSpan timeout)
     {

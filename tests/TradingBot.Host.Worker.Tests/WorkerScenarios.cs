@@ -46,7 +46,7 @@ public abstract class WorkerScenarios
         Directory.Delete(Folder, recursive: true);
     }
 
-    protected Task<WorkerProcess.Result> VerbAsync(string verb) => WorkerProcess.RunAsync(Folder, Environment, TimeSpan.FromMinutes(2), verb);
+    protected Task<WorkerProcess.Result> VerbAsync(params string[] verb) => WorkerProcess.RunAsync(Folder, Environment, TimeSpan.FromMinutes(2), verb);
 
     [Test]
     public async Task The_worker_trades_stops_cleanly_on_sigterm_and_verify_and_report_agree()
@@ -71,34 +71,125 @@ public abstract class WorkerScenarios
         await Probe.AssertLedgerMatchesExchangeAsync();
     }
 
-    [Test]
-    public async Task Killed_at_random_moments_with_lost_answers_the_ledger_ends_with_every_order_and_trade_once()
+    /// <summary>The seed of a test's randomness: TRADINGBOT_TEST_SEED replays a run; otherwise a fresh one, printed.</summary>
+    protected static int Seed()
     {
-        Environment["Exchange__Paper__Faults__AnswerLostPercent"] = "40";
+        var text = System.Environment.GetEnvironmentVariable("TRADINGBOT_TEST_SEED");
+        var seed = int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var given) ? given : Random.Shared.Next(1, int.MaxValue);
+        TestContext.Out.WriteLine($"seed {seed} (replay with TRADINGBOT_TEST_SEED={seed})");
+        return seed;
+    }
+
+    /// <summary>The paper exchange misbehaving as Binance does, and deadlines short enough for a test.</summary>
+    protected void ExchangeMisbehaves(int seed)
+    {
+        Environment["Exchange__Paper__Seed"] = (seed % 10_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Environment["Exchange__Paper__Faults__AnswerLostPercent"] = "25";
+        Environment["Exchange__Paper__Faults__UnknownPercent"] = "10";
+        Environment["Exchange__Paper__Faults__LateVisibilitySeconds"] = "2";
+        Environment["Exchange__Paper__Faults__ExchangeClosePercent"] = "25";
+        Environment["Exchange__Paper__Faults__ExpirePercent"] = "20";
+        Environment["Exchange__Paper__Faults__ForeignOpenOrders"] = "true";
         Environment["Exchange__Paper__Faults__DuplicateTradesPercent"] = "30";
         Environment["Exchange__Paper__Faults__OutOfOrderTradesPercent"] = "30";
-        var random = new Random(20261125);
+        Environment["Exchange__MaxSendDelay"] = "00:00:02";
+        Environment["Exchange__VisibilityMargin"] = "00:00:04";
+    }
+
+    [Test]
+    public async Task Killed_at_seeded_moments_against_an_exchange_that_misbehaves_the_ledger_reconciles_with_the_exchange_like_a_bank()
+    {
+        var seed = Seed();
+        var random = new Random(seed);
+        ExchangeMisbehaves(seed);
         var output = new System.Text.StringBuilder();
-        for (var round = 0; round < 8; round++)
+        for (var round = 0; round < 6; round++)
         {
+            // A moment drawn from the seed, reached as a state: after this many more completed cycles.
+            var cycles = 1 + random.Next(6);
             using var worker = RunningWorker.Start(Folder, Environment, "run");
-            await Task.Delay(TimeSpan.FromMilliseconds(1500 + random.Next(2500)));
+            await worker.WaitForCountAsync("Cycle:", cycles, Patience);
             worker.Kill();
-            output.AppendLine(worker.Output);
+            output.AppendLine($"--- round {round}: killed after {cycles} cycle(s)").AppendLine(worker.Output);
         }
 
+        // Trading goes on until the exchange has closed a position by itself at least once (a state, not a duration).
+        using (var trading = RunningWorker.Start(Folder, Environment, "run"))
+        {
+            await Probe.WaitForCountAtLeastAsync("SELECT COUNT(*) FROM orders WHERE idempotency_key LIKE 'EXT:%'", 1, TimeSpan.FromSeconds(90), () => output + trading.Output);
+            trading.Kill();
+            output.AppendLine("--- trading until an exchange-side close").AppendLine(trading.Output);
+        }
+
+        // The last run decides nothing new (no rate reaches its thresholds): it resolves what the kills left, until nothing
+        // is PENDING any more, and reconciles.
+        Environment["Strategy__EntryFundingRateBps"] = "1000";
+        Environment["Strategy__ExitFundingRateBps"] = "-1000";
         using (var last = RunningWorker.Start(Folder, Environment, "run"))
         {
             await last.WaitForOutputAsync("Recovered:", Patience);
-            await Task.Delay(TimeSpan.FromSeconds(3));
+            await Probe.WaitForCountAsync("SELECT COUNT(*) FROM orders WHERE status = 'PENDING'", 0, Patience, () => output + last.Output);
+            await last.WaitForCountAsync("Reconciled with the exchange", last.Count("Reconciled with the exchange") + 1, Patience);
             Assert.That(await last.StopAsync(TimeSpan.FromSeconds(60)), Is.Zero, last.Output);
+            output.AppendLine("--- last run").AppendLine(last.Output);
         }
 
         var verify = await VerbAsync("verify");
 
-        Assert.That(await Probe.CountAsync("SELECT COUNT(*) FROM fills"), Is.Positive, output.ToString());
-        Assert.That(verify.ExitCode, Is.Zero, verify.Output + verify.Error);
-        await Probe.AssertLedgerMatchesExchangeAsync();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(await Probe.CountAsync("SELECT COUNT(*) FROM fills"), Is.Positive, output.ToString());
+            Assert.That(verify.ExitCode, Is.Zero, verify.Output + verify.Error);
+        }
+
+        await Probe.AssertBankReconciliationAsync(lowest: -1_000_000, highest: 0);
+    }
+
+    [Test]
+    public async Task A_position_the_ledger_has_no_trades_for_halts_its_symbol_until_the_operator_adopts_it()
+    {
+        Environment["Exchange__Paper__Faults__PositionsWithoutTrades"] = "BTCUSDT:-0.01";
+
+        using (var worker = RunningWorker.Start(Folder, Environment, "run"))
+        {
+            await worker.WaitForOutputAsync("Symbol BTCUSDT is halted (POSITION_DIFFERS)", Patience);
+            await worker.WaitForCountAsync("Cycle:", 3, Patience);
+            Assert.That(await worker.StopAsync(TimeSpan.FromSeconds(60)), Is.Zero, worker.Output);
+        }
+
+        var halted = await VerbAsync("verify", "--against-exchange");
+        var report = await VerbAsync("report");
+        var adopted = await VerbAsync("adopt-position", "BTCUSDT");
+        var released = await VerbAsync("verify", "--against-exchange");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(halted.ExitCode, Is.EqualTo(1), halted.Output + halted.Error);
+            Assert.That(halted.Output, Does.Contain("HALTED: PAPER/BTCUSDT").And.Contain("POSITION_DIFFERS").And.Contain("DIFFERS: position PAPER/BTCUSDT: ledger 0, exchange -0.01"));
+            Assert.That(report.Output, Does.Contain("Halted symbols").And.Contain("adopt-position BTCUSDT"));
+            Assert.That(adopted.ExitCode, Is.Zero, adopted.Output + adopted.Error);
+            Assert.That(adopted.Output, Does.Contain("adopted -0.01 BTCUSDT").And.Contain("BTCUSDT is no longer halted"));
+            Assert.That(released.ExitCode, Is.Zero, released.Output + released.Error);
+            Assert.That(released.Output, Does.Contain("Position PAPER/BTCUSDT: -0.01, as the exchange."));
+        }
+    }
+
+    [Test]
+    public async Task A_quantity_the_exchange_rules_refuse_stops_the_worker_before_any_decision_naming_the_setting()
+    {
+        Environment["Strategy__OrderQuantity"] = "0.0001";
+
+        using var worker = RunningWorker.Start(Folder, Environment, "run");
+        var exitCode = await worker.WaitForExitAsync(Patience);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(exitCode, Is.EqualTo(2), worker.Output);
+            Assert.That(worker.Output, Does.Contain("Configuration error: Strategy:OrderQuantity 0.0001 cannot be traded on BTCUSDT"));
+            Assert.That(worker.Output, Does.Not.Contain("is active"));
+        }
+
+        Assert.That(await Probe.CountAsync("SELECT COUNT(*) FROM orders"), Is.Zero);
     }
 }
 
@@ -150,6 +241,72 @@ public sealed class PostgresWorkerScenarios : WorkerScenarios
     }
 
     [Test]
+    public async Task A_worker_whose_lease_connection_is_terminated_mid_cycle_never_sends_the_decision_the_standby_then_makes()
+    {
+        var seed = Seed();
+        ExchangeMisbehaves(seed);
+        Environment["Exchange__Paper__Faults__SlowReadMilliseconds"] = "150";
+        Environment["Exchange__Paper__Faults__ExchangeClosePercent"] = "40";
+        var workers = new[] { RunningWorker.Start(Folder, Environment, "run"), null! };
+        try
+        {
+            await workers[0].WaitForOutputAsync("is active", Patience);
+            workers[1] = RunningWorker.Start(Folder, Environment, "run");
+            await workers[1].WaitForOutputAsync("is standby", Patience);
+            var active = 0;
+            var terminated = 0;
+            for (var round = 0; round < 5; round++)
+            {
+                // In the middle of the active worker's slow cycles: one more has completed, the next has begun.
+                var holder = workers[active];
+                await holder.WaitForCountAsync("Cycle:", holder.Count("Cycle:") + 1, Patience);
+                var lost = holder.Count("lost the ledger lease");
+                var activations = workers.Select(w => w.Count("is active")).ToArray();
+                terminated += await TerminateLeaseConnectionAsync();
+
+                // Whichever worker takes the lease next (the standby, or the same one again) is the next to be cut.
+                await holder.WaitForCountAsync("lost the ledger lease", lost + 1, Patience);
+                var deadline = DateTime.UtcNow + Patience;
+                while (workers.Select(w => w.Count("is active")).SequenceEqual(activations))
+                {
+                    Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"no worker took the lease again:\n{workers[0].Output}\n{workers[1].Output}");
+                    await Task.Delay(50);
+                }
+
+                active = workers[1].Count("is active") > activations[1] ? 1 : 0;
+            }
+
+            await workers[active].WaitForCountAsync("Reconciled with the exchange", workers[active].Count("Reconciled with the exchange") + 2, Patience);
+            foreach (var worker in workers)
+            {
+                Assert.That(await worker.StopAsync(TimeSpan.FromSeconds(60)), Is.Zero, worker.Output);
+            }
+
+            Assert.That(terminated, Is.EqualTo(5), "every round terminated the lease connection of the worker holding it");
+        }
+        finally
+        {
+            foreach (var worker in workers.Where(w => w is not null))
+            {
+                worker.Dispose();
+            }
+        }
+
+        var verify = await VerbAsync("verify");
+        Assert.That(verify.ExitCode, Is.Zero, verify.Output + verify.Error);
+        await Probe.AssertBankReconciliationAsync(lowest: -1_000_000, highest: 0);
+    }
+
+    // Terminates the backend that holds the ledger's advisory lock, as a network cut or a failover would.
+    private async Task<int> TerminateLeaseConnectionAsync()
+    {
+        var terminated = await Probe.StringsAsync(
+            $"SELECT CAST(pg_terminate_backend(pid) AS TEXT) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = {TradingBot.Infrastructure.Postgres.PostgresLedgerLease.LockKey & 0xFFFFFFFF} " +
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
+        return terminated.Count(t => t == "true");
+    }
+
+    [Test]
     public async Task Two_workers_on_one_ledger_never_trade_at_once_and_the_standby_takes_over()
     {
         using var first = RunningWorker.Start(Folder, Environment, "run");
@@ -157,7 +314,7 @@ public sealed class PostgresWorkerScenarios : WorkerScenarios
         using var second = RunningWorker.Start(Folder, Environment, "run");
         await second.WaitForOutputAsync("is standby", Patience);
         await Probe.WaitForFillsAsync(2, Patience, () => first.Output);
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        await first.WaitForCountAsync("Cycle:", first.Count("Cycle:") + 3, Patience);
 
         var actorsWhileBothRan = await Probe.StringsAsync("SELECT DISTINCT event_data->>'actor' FROM audit_log WHERE event_type = 'DECISION'");
         first.Kill();
