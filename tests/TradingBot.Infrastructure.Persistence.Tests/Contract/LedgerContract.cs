@@ -164,6 +164,59 @@ public abstract class LedgerContract
         }
     }
 
+    [Test]
+    public async Task The_never_placed_verdict_falls_on_the_stored_created_at_to_the_microsecond_for_any_worker()
+    {
+        var created = T0.AddTicks(1_234_567); // 123.4567 ms: stored to the microsecond
+        var order = Order.CreatePending(OrderId.New(), Binance, BtcUsdt, Side.Sell, OrderType.Market, Quantity.Parse("0.01"), null,
+            IdempotencyKey.For(new TradingIntent("funding-harvest", Binance, BtcUsdt, T0, "open")), created);
+        await CreateAsync(order);
+        var timing = new OrderTiming(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30));
+        var exchange = new ExchangeThatNeverSawIt(TimeSpan.FromMilliseconds(5000));
+        var stored = await Read((s, ct) => s.Orders.FindByIdAsync(order.Id, ct));
+        var verdict = timing.NeverPlacedAfter(stored!, exchange.RequestValidity);
+
+        var atVerdict = await new ResolvePendingOrders(Ledger, exchange, new TestClock(verdict), timing).ExecuteAsync(CancellationToken.None);
+        var justAfter = await new ResolvePendingOrders(Ledger, exchange, new TestClock(verdict.AddTicks(10)), timing).ExecuteAsync(CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(verdict, Is.EqualTo(T0.AddTicks(1_234_560) + TimeSpan.FromSeconds(45)));
+            Assert.That(atVerdict.StillPending.Select(o => o.Id), Is.EqualTo(new[] { order.Id }));
+            Assert.That(justAfter.Rejected.Select(o => o.Id), Is.EqualTo(new[] { order.Id }));
+            Assert.That((await Read((s, ct) => s.Orders.FindByIdAsync(order.Id, ct)))!.Status, Is.EqualTo(OrderStatus.Rejected));
+        }
+    }
+
+    /// <summary>An exchange that answers every lookup "does not exist" (-2013); nothing else is asked of it here.</summary>
+    private sealed class ExchangeThatNeverSawIt(TimeSpan requestValidity) : IExchange
+    {
+        public ExchangeName Name => Binance;
+
+        public TimeSpan RequestValidity => requestValidity;
+
+        public Task<OrderLookupResult> GetOrderAsync(Symbol symbol, IdempotencyKey clientOrderId, CancellationToken cancellationToken) =>
+            Task.FromResult<OrderLookupResult>(new OrderLookupResult.NotFound());
+
+        public Task<InstrumentRules> GetInstrumentAsync(Symbol symbol, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<FundingQuote> GetFundingQuoteAsync(Symbol symbol, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<PlaceOrderResult> PlaceOrderAsync(OrderRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<CancelOrderResult> CancelOrderAsync(Symbol symbol, IdempotencyKey clientOrderId, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<ExchangeOrderState>> GetOpenOrdersAsync(Symbol? symbol, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<ExchangeTrade>> GetTradesAsync(Symbol symbol, DateTimeOffset since, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<PositionView>> GetPositionsAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<BalanceView>> GetBalancesAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<FundingPayment>> GetFundingPaymentsAsync(DateTimeOffset since, CancellationToken cancellationToken) => throw new NotSupportedException();
+    }
+
     // ---------------------------------------------------------------- halts
 
     [Test]
