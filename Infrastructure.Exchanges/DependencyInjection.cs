@@ -56,6 +56,9 @@ public static class ExchangesServiceCollectionExtensions
             client.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline bounds every attempt
         });
 
+        // A redirect is never followed: it would carry X-MBX-APIKEY (and a signed query) to whatever host it names.
+        http.ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+
         // Outermost first: resilience (retry, circuit breaker, attempt timeout), then the rate gate, then signing, so
         // every attempt waits its turn and is signed with a fresh timestamp.
         http.AddResilienceHandler(BinanceResilience.PipelineName, builder => BinanceResilience.Configure(builder, settings));

@@ -23,7 +23,8 @@ public static class PostgresLedger
         }
         catch (Exception exception) when (exception is ArgumentException or FormatException or KeyNotFoundException or InvalidCastException)
         {
-            throw new ArgumentException($"the Postgres connection string is malformed: {exception.Message}", nameof(connectionString), exception);
+            // The parser's message can quote the text it choked on, which may be a password: only its kind is named.
+            throw new ArgumentException($"the Postgres connection string is malformed ({exception.GetType().Name}: {FirstClause(exception.Message)}); check its Key=Value pairs", nameof(connectionString), exception);
         }
 
         if (string.IsNullOrWhiteSpace(builder.Host))
@@ -47,8 +48,38 @@ public static class PostgresLedger
         return builder.ConnectionString;
     }
 
+    /// <summary>
+    /// What to show of a connection string in logs and messages: "Postgres (Host=...;Database=...)" as Npgsql's own
+    /// builder writes it back, with every password removed whatever its spelling (Password, PWD, PSW) or quoting, and the
+    /// client-certificate password too. A string the builder cannot parse is never echoed: only the parse error is.
+    /// </summary>
+    public static string Describe(string? connectionString)
+    {
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new NpgsqlConnectionStringBuilder(connectionString ?? string.Empty);
+        }
+        catch (Exception exception) when (exception is ArgumentException or FormatException or KeyNotFoundException or InvalidCastException)
+        {
+            return $"Postgres (a connection string Npgsql cannot read: {exception.GetType().Name})";
+        }
+
+        builder.Password = null;
+        builder.SslPassword = null;
+        return $"Postgres ({builder.ConnectionString})";
+    }
+
     private static bool HasKey(string connectionString, string key) =>
         connectionString.Replace(" ", string.Empty, StringComparison.Ordinal).Contains(key.Replace(" ", string.Empty, StringComparison.Ordinal) + "=", StringComparison.OrdinalIgnoreCase);
+
+    // "Keyword not supported: 'pasword'." names a key, never a value; anything after a quote mark is cut so no value is shown.
+    private static string FirstClause(string message)
+    {
+        var cut = message.IndexOf(':', StringComparison.Ordinal);
+        var head = cut < 0 ? message : message[..cut];
+        return message.StartsWith("Keyword not supported", StringComparison.Ordinal) ? message.TrimEnd('.') : head;
+    }
 
     /// <summary>Configures EF Core for the Postgres ledger; the migrations live in this assembly.</summary>
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, string connectionString)

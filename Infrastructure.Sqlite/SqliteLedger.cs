@@ -51,6 +51,28 @@ public static class SqliteLedger
         return builder.ToString();
     }
 
+    /// <summary>
+    /// What to show of a connection string in logs and messages: "SQLite (Data Source=...)" as Microsoft.Data.Sqlite's own
+    /// builder writes it back, without its password (an encrypted build's key). A string the builder cannot parse is never
+    /// echoed: only the parse error's kind is.
+    /// </summary>
+    public static string Describe(string? connectionString)
+    {
+        SqliteConnectionStringBuilder builder;
+        try
+        {
+            builder = new SqliteConnectionStringBuilder(connectionString ?? string.Empty);
+        }
+        catch (Exception exception) when (exception is ArgumentException or FormatException or KeyNotFoundException)
+        {
+            return $"SQLite (a connection string Microsoft.Data.Sqlite cannot read: {exception.GetType().Name})";
+        }
+
+        builder.Password = string.Empty;
+        builder.Remove("Password");
+        return $"SQLite ({builder.ConnectionString})";
+    }
+
     // A URI file name ("file:ledger.db?cache=shared") asks SQLite itself for a shared cache.
     private static bool SharedCacheUri(string dataSource) =>
         dataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase)

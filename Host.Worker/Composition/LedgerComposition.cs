@@ -52,7 +52,7 @@ internal sealed record LedgerSettings(LedgerProvider Provider, string Connection
         }
         catch (ArgumentException exception)
         {
-            throw new HostConfigurationException($"ConnectionStrings:Ledger is not usable for {Provider}: {exception.Message}", exception);
+            throw new HostConfigurationException($"ConnectionStrings:Ledger is not usable for {Provider}: {exception.Message.Replace(ConnectionString, "(not shown)", StringComparison.Ordinal)}", exception);
         }
     }
 
@@ -69,12 +69,8 @@ internal sealed record LedgerSettings(LedgerProvider Provider, string Connection
         return Path.Combine("data", fileName);
     }
 
-    /// <summary>What to log about the ledger: never the password.</summary>
+    /// <summary>What to log about the ledger, through the provider's own builder: never a password, whatever its spelling.</summary>
     public string Describe() => Provider == LedgerProvider.Postgres
-        ? $"Postgres ({Redacted(ConnectionString)})"
-        : $"SQLite ({ConnectionString})";
-
-    private static string Redacted(string connectionString) =>
-        string.Join(';', connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries)
-            .Where(part => !part.TrimStart().StartsWith("password", StringComparison.OrdinalIgnoreCase)));
+        ? TradingBot.Infrastructure.Postgres.PostgresLedger.Describe(ConnectionString)
+        : TradingBot.Infrastructure.Sqlite.SqliteLedger.Describe(ConnectionString);
 }

@@ -11,10 +11,15 @@ internal sealed record BinanceResponse(BinanceRequest Request, HttpStatusCode St
 
     public int? Code => Error?.Code;
 
+    /// <summary>Where a redirect (3xx) pointed; the adapter never follows one.</summary>
+    public Uri? RedirectTo { get; init; }
+
     /// <summary>"HTTP 400, Binance error -2013 Order does not exist."</summary>
     public string Summary => Error is { } error
         ? $"HTTP {((int)Status).ToString(CultureInfo.InvariantCulture)}, Binance error {error.Code.ToString(CultureInfo.InvariantCulture)} {error.Msg}"
-        : $"HTTP {((int)Status).ToString(CultureInfo.InvariantCulture)} '{BinanceJson.Snippet(Body)}'";
+        : (int)Status is >= 300 and < 400
+            ? $"HTTP {((int)Status).ToString(CultureInfo.InvariantCulture)}, a redirect to {RedirectTo?.GetLeftPart(UriPartial.Path) ?? "(no Location)"} that was not followed (it would carry the API key to another address); check Exchange:Binance:BaseUrl"
+            : $"HTTP {((int)Status).ToString(CultureInfo.InvariantCulture)} '{BinanceJson.Snippet(Body)}'";
 }
 
 /// <summary>A request was not sent: what had to happen first (reading the server time) failed.</summary>
@@ -119,7 +124,10 @@ internal sealed class BinanceFuturesClient(IHttpClientFactory httpClients, Binan
         using var response = await client.SendAsync(message, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
         var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         var ok = (int)response.StatusCode is >= 200 and < 300;
-        return new BinanceResponse(request, response.StatusCode, body, ok ? null : ReadError(body), BinanceRateGate.RetryAfter(response));
+        return new BinanceResponse(request, response.StatusCode, body, ok ? null : ReadError(body), BinanceRateGate.RetryAfter(response))
+        {
+            RedirectTo = response.Headers.Location is { } location ? new Uri(message.RequestUri!, location) : null,
+        };
     }
 
     private static ErrorDto? ReadError(string body)

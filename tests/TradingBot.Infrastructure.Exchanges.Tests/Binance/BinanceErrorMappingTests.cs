@@ -55,6 +55,25 @@ public sealed class BinanceErrorMappingTests
     }
 
     [Test]
+    public async Task A_redirect_is_never_followed_and_the_error_names_where_it_pointed()
+    {
+        var host = await StartAsync();
+        var elsewhere = new Dictionary<string, string> { ["Location"] = "http://127.0.0.1:9/steal?key=1" };
+        host.Server.Script(Balance, new FakeReply.Answer(302, string.Empty, elsewhere));
+        host.Server.Script(PostOrder, new FakeReply.Answer(307, string.Empty, elsewhere));
+
+        var read = Assert.ThrowsAsync<ExchangeException>(() => host.Exchange.GetBalancesAsync(CancellationToken.None));
+        var placed = await host.Exchange.PlaceOrderAsync(Market(NextKey()), CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(read!.Message, Does.Contain("redirect to http://127.0.0.1:9/steal").And.Contain("not followed").And.Not.Contain(FakeBinanceServer.ApiKey));
+            Assert.That(placed, Is.TypeOf<PlaceOrderResult.Unknown>(), "a redirected POST may or may not have been processed");
+            Assert.That(host.Server.RequestsTo(Balance), Has.Count.EqualTo(1));
+        }
+    }
+
+    [Test]
     public async Task A_recent_trade_whose_order_binance_does_not_show_yet_fails_the_read_and_is_complete_next_time()
     {
         var host = await StartAsync();
