@@ -25,6 +25,8 @@ internal static class RowMapping
         FilledQuantityBase = order.FilledQuantity.Units,
         CreatedAt = order.CreatedAt,
         UpdatedAt = order.UpdatedAt,
+        SendDeadline = order.Deadlines?.SendBy,
+        NeverPlacedAfter = order.Deadlines?.NeverPlacedAfter,
     };
 
     public static Order ToDomain(OrderRow row, IEnumerable<string>? fillIds = null) => Order.Rehydrate(
@@ -41,7 +43,8 @@ internal static class RowMapping
         new Quantity(row.FilledQuantityBase),
         row.CreatedAt ?? DateTimeOffset.UnixEpoch,
         row.UpdatedAt ?? row.CreatedAt ?? DateTimeOffset.UnixEpoch,
-        fillIds?.Select(id => new ExchangeFillId(id)));
+        fillIds?.Select(id => new ExchangeFillId(id)),
+        row.SendDeadline is { } sendBy && row.NeverPlacedAfter is { } neverPlacedAfter ? new OrderDeadlines(sendBy, neverPlacedAfter) : null);
 
     public static FillRow ToRow(Fill fill, long sequence) => new()
     {

@@ -8,7 +8,8 @@ namespace TradingBot.Application.Orders;
 /// the exchange id is recorded, PENDING becomes OPEN once the exchange has the order, and CANCELLED or
 /// REJECTED are taken over. A REJECTED order the exchange turns out to have (judged "never placed" too early)
 /// becomes OPEN or CANCELLED: the exchange is the truth. PARTIALLY_FILLED and FILLED come only from recorded
-/// fills, so the ledger's status always agrees with its fills.
+/// fills, so the ledger's status always agrees with its fills; an order the exchange calls FILLED whose reported
+/// executions are all recorded but fall short of the ledger's quantity ends CANCELLED, so it can complete.
 /// </summary>
 internal static class ExchangeOrderSync
 {
@@ -22,6 +23,10 @@ internal static class ExchangeOrderSync
         {
             OrderStatus.Rejected when order.FilledQuantity.IsZero => OrderStatus.Rejected,
             OrderStatus.Rejected or OrderStatus.Cancelled => OrderStatus.Cancelled,
+
+            // Done at the exchange with every execution it reports already recorded, yet short of the ledger's quantity
+            // (e.g. an order written before quantities were rounded to the step): the rest was never executed.
+            OrderStatus.Filled when order.FilledQuantity < order.Quantity && state.FilledQuantity <= order.FilledQuantity && !order.FilledQuantity.IsZero => OrderStatus.Cancelled,
             _ when order.Status is OrderStatus.Pending or OrderStatus.Rejected => OrderStatus.Open,
             _ => order.Status,
         };

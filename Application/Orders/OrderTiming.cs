@@ -3,8 +3,9 @@ using TradingBot.Domain.Orders;
 namespace TradingBot.Application.Orders;
 
 /// <summary>
-/// The deadlines around sending an order, computed from ledger data alone (the intent's <c>created_at</c>), so every
-/// worker of a ledger, a standby or a restarted one, reaches the same verdict:
+/// The deadlines around sending an order, fixed when its intent is written and stored with it
+/// (<see cref="OrderDeadlines"/>), so every worker of a ledger, a standby or a restarted one with other settings,
+/// reaches the same verdict from ledger data alone:
 /// <list type="bullet">
 /// <item><description>no request for an intent is sent after <see cref="SendDeadline"/> (created_at + <see cref="MaxSendDelay"/>);</description></item>
 /// <item><description>a PENDING order the exchange does not show is judged "never placed" only after
@@ -21,18 +22,27 @@ public sealed record OrderTiming(TimeSpan MaxSendDelay, TimeSpan VisibilityMargi
     /// <summary>10 s to send, 30 s to show.</summary>
     public static OrderTiming Default { get; } = new(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30));
 
-    /// <summary>The latest moment the order's request may be sent.</summary>
+    /// <summary>The deadlines of an intent written at <paramref name="createdAt"/>, kept with it in the ledger.</summary>
+    public OrderDeadlines For(DateTimeOffset createdAt, TimeSpan requestValidity) =>
+        new(createdAt + MaxSendDelay, createdAt + MaxSendDelay + requestValidity + VisibilityMargin);
+
+    /// <summary>The latest moment the order's request may be sent: the one written with it, else computed from its created_at.</summary>
     public DateTimeOffset SendDeadline(Order order)
     {
         ArgumentNullException.ThrowIfNull(order);
-        return order.CreatedAt + MaxSendDelay;
+        return order.Deadlines?.SendBy ?? order.CreatedAt + MaxSendDelay;
     }
 
     /// <summary>
-    /// The moment after which an order the exchange does not show was never placed, for an exchange that may execute a
+    /// The moment after which an order the exchange does not show was never placed: the one written with the intent, else
+    /// (an order written before deadlines were kept) computed from its created_at, for an exchange that may execute a
     /// request up to <paramref name="requestValidity"/> after it was sent.
     /// </summary>
-    public DateTimeOffset NeverPlacedAfter(Order order, TimeSpan requestValidity) => SendDeadline(order) + requestValidity + VisibilityMargin;
+    public DateTimeOffset NeverPlacedAfter(Order order, TimeSpan requestValidity)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        return order.Deadlines?.NeverPlacedAfter ?? order.CreatedAt + MaxSendDelay + requestValidity + VisibilityMargin;
+    }
 
     /// <summary>The settings' problems, one message each (empty when valid).</summary>
     public IReadOnlyList<string> Problems()

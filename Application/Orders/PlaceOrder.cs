@@ -59,6 +59,9 @@ public abstract record PlaceOrderOutcome
     {
         /// <inheritdoc />
         public override Order Order { get; } = Order;
+
+        /// <summary>True when it never reached the exchange's decision (not sent, rate-limited): the exchange refused nothing.</summary>
+        public bool NotSent { get; init; }
     }
 
     /// <summary>
@@ -130,9 +133,10 @@ public sealed class PlaceOrder(IUnitOfWork ledger, IExchange exchange, IClock cl
             return new PlaceOrderOutcome.NotPlaceable(sized.Problem!);
         }
 
+        var now = clock.UtcNow;
         var candidate = Order.CreatePending(
             OrderId.New(), command.Intent.Exchange, command.Intent.Symbol, command.Side, command.Type,
-            sized.Quantity, sized.LimitPrice, key, clock.UtcNow);
+            sized.Quantity, sized.LimitPrice, key, now, timing.For(now, exchange.RequestValidity));
         var decision = AuditEvent.Create(
             AuditEventType.Decision,
             clock.UtcNow,
@@ -196,7 +200,7 @@ public sealed class PlaceOrder(IUnitOfWork ledger, IExchange exchange, IClock cl
         return result switch
         {
             PlaceOrderResult.Accepted accepted => await RecordAcceptedAsync(order, accepted.State, cancellationToken).ConfigureAwait(false),
-            PlaceOrderResult.Rejected rejected => await RecordRejectedAsync(order, rejected.Reason, cancellationToken).ConfigureAwait(false),
+            PlaceOrderResult.Rejected rejected => await RecordRejectedAsync(order, rejected.Reason, rejected.NotSent, cancellationToken).ConfigureAwait(false),
             PlaceOrderResult.Unknown unknown => await RecordUnknownAsync(order, unknown.Reason, cancellationToken).ConfigureAwait(false),
             _ => throw new InvalidOperationException($"unexpected place-order result {result}"),
         };
@@ -246,7 +250,7 @@ public sealed class PlaceOrder(IUnitOfWork ledger, IExchange exchange, IClock cl
         return new PlaceOrderOutcome.Placed(order, fills);
     }
 
-    private async Task<PlaceOrderOutcome> RecordRejectedAsync(Order pending, string reason, CancellationToken cancellationToken)
+    private async Task<PlaceOrderOutcome> RecordRejectedAsync(Order pending, string reason, bool notSent, CancellationToken cancellationToken)
     {
         var auditId = Guid.CreateVersion7(); // outside the unit of work: a re-run after a lost commit answer appends no second event
         var order = await ledger.ExecuteAsync(
@@ -261,7 +265,7 @@ public sealed class PlaceOrder(IUnitOfWork ledger, IExchange exchange, IClock cl
                 return current;
             },
             cancellationToken).ConfigureAwait(false);
-        return new PlaceOrderOutcome.Rejected(order, reason);
+        return new PlaceOrderOutcome.Rejected(order, reason) { NotSent = notSent };
     }
 
     private async Task<PlaceOrderOutcome> RecordUnknownAsync(Order pending, string reason, CancellationToken cancellationToken)

@@ -41,7 +41,7 @@ public sealed record RecordFillResult(RecordFillStatus Status, OrderStatus? Orde
 /// the position and a FILL audit event are one transaction — all of them or none. A fill of an order the ledger
 /// judged never placed (REJECTED) is recorded all the same, and the order's status follows it: the exchange is the
 /// truth, and the correction is audited. A trade of an order the ledger did not place is recorded as an external
-/// order of its own (<see cref="ExecuteExternalAsync"/>), so the ledger's position stays the exchange's.
+/// order of its own (<see cref="ExecuteExternalAsync(ExchangeName, ExchangeTrade, CancellationToken)"/>), so the ledger's position stays the exchange's.
 /// </summary>
 public sealed class RecordFill(IUnitOfWork ledger, IClock clock)
 {
@@ -58,7 +58,14 @@ public sealed class RecordFill(IUnitOfWork ledger, IClock clock)
     /// order (keyed <see cref="IdempotencyKey.External"/>, MARKET or LIMIT), the fill, the position and the audit events
     /// in one transaction. The external order's quantity is what the exchange executed of it.
     /// </summary>
-    public Task<RecordFillResult> ExecuteExternalAsync(ExchangeName exchange, ExchangeTrade trade, CancellationToken cancellationToken)
+    public Task<RecordFillResult> ExecuteExternalAsync(ExchangeName exchange, ExchangeTrade trade, CancellationToken cancellationToken) =>
+        ExecuteExternalAsync(exchange, trade, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ExecuteExternalAsync(ExchangeName, ExchangeTrade, CancellationToken)"/>, appending <paramref name="alsoAudit"/>
+    /// (made by the caller before the unit) in the same transaction when the trade is recorded.
+    /// </summary>
+    public Task<RecordFillResult> ExecuteExternalAsync(ExchangeName exchange, ExchangeTrade trade, AuditEvent? alsoAudit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(trade);
         var key = IdempotencyKey.External(exchange, trade.Symbol, trade.ExchangeOrderId);
@@ -95,7 +102,13 @@ public sealed class RecordFill(IUnitOfWork ledger, IClock clock)
                 }
 
                 var fill = new Fill(trade.ExchangeFillId, order.Id, trade.Price, trade.Quantity, trade.Fee, trade.Time);
-                return await RecordAsync(session, fill, ct).ConfigureAwait(false) with { External = true };
+                var result = await RecordAsync(session, fill, ct).ConfigureAwait(false) with { External = true };
+                if (alsoAudit is not null && result.Status == RecordFillStatus.Recorded)
+                {
+                    await session.Audit.AppendAsync(alsoAudit, ct).ConfigureAwait(false);
+                }
+
+                return result;
             },
             cancellationToken);
     }

@@ -59,19 +59,12 @@ public sealed class AdoptPosition(IUnitOfWork ledger, IExchange exchange, IClock
                 ("ledger_before", ledgerNet.ToString()),
                 ("exchange", exchangeNet.ToString()),
                 ("actor", actor));
-            var result = await recordFill.ExecuteExternalAsync(exchange.Name, trade, cancellationToken).ConfigureAwait(false);
-            if (result.Status != RecordFillStatus.Recorded)
+            // Its fill id is new, so Duplicate can only mean this adoption's own commit landed although its answer was lost.
+            var result = await recordFill.ExecuteExternalAsync(exchange.Name, trade, audit, cancellationToken).ConfigureAwait(false);
+            if (result.Status is not (RecordFillStatus.Recorded or RecordFillStatus.Duplicate))
             {
                 throw new InvalidOperationException($"the adoption of {difference} {symbol} was not recorded ({result.Status})");
             }
-
-            await ledger.ExecuteAsync(
-                async (session, ct) =>
-                {
-                    await session.Audit.AppendAsync(audit, ct).ConfigureAwait(false);
-                    return true;
-                },
-                cancellationToken).ConfigureAwait(false);
             adopted = difference;
             ledgerNet = exchangeNet;
             message = $"adopted {difference} {symbol} at {price}: the ledger now holds {ledgerNet}, as the exchange does";

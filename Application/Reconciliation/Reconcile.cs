@@ -43,7 +43,7 @@ public sealed record ReconciliationReport(
 /// the halts, a RECONCILIATION audit event listing every difference and a state snapshot of balances, positions and
 /// open orders. A symbol whose trades cannot be read is a difference, not a failure of the others.
 /// </summary>
-public sealed class Reconcile(IUnitOfWork ledger, IExchange exchange, IClock clock, IngestTrades ingestTrades)
+public sealed class Reconcile(IUnitOfWork ledger, IExchange exchange, IClock clock, IngestTrades ingestTrades, OrderTiming timing)
 {
     /// <summary>Runs the use case.</summary>
     public async Task<ReconciliationReport> ExecuteAsync(ReconciliationScope scope, CancellationToken cancellationToken)
@@ -99,8 +99,8 @@ public sealed class Reconcile(IUnitOfWork ledger, IExchange exchange, IClock clo
                     var traded = scope.Symbols.Contains(symbol);
                     if (traded && unreadable.TryGetValue(symbol, out var problem))
                     {
-                        differences.Add($"position {symbol}: its trades could not be read ({problem}); compared next time");
-                        continue;
+                        // Still compared: a position the ledger does not know halts the symbol even when its trades cannot be read.
+                        differences.Add($"position {symbol}: its trades could not be read ({problem})");
                     }
 
                     if (atExchange != inLedger)
@@ -159,42 +159,57 @@ public sealed class Reconcile(IUnitOfWork ledger, IExchange exchange, IClock clo
         var open = await ledger.ExecuteAsync((session, ct) => session.Orders.GetOpenOrdersAsync(ct), cancellationToken).ConfigureAwait(false);
         foreach (var order in open.Where(o => o.Exchange == exchange.Name && !o.IsExternal))
         {
-            var lookup = await exchange.GetOrderAsync(order.Symbol, order.IdempotencyKey, cancellationToken).ConfigureAwait(false);
-            switch (lookup)
+            try
             {
-                case OrderLookupResult.Found found:
-                    if (!found.State.FilledQuantity.IsZero && found.State.FilledQuantity > order.FilledQuantity)
-                    {
-                        // Fills the exchange made since the trades were read: recorded before the status is taken over.
-                        await ingestTrades.ExecuteAsync(order.Symbol, order.CreatedAt.AddMinutes(-1), cancellationToken).ConfigureAwait(false);
-                    }
-
-                    await UpdateAsync(order.Id, o => ExchangeOrderSync.Apply(o, found.State, clock.UtcNow), "read again at the exchange", cancellationToken).ConfigureAwait(false);
-                    break;
-                case OrderLookupResult.NotFound when !unreadable.ContainsKey(order.Symbol):
-                    // The exchange no longer knows it (Binance forgets a cancelled or expired order without fills after
-                    // three days): its trades decide, and what they do not fill was cancelled.
-                    await ingestTrades.ExecuteAsync(order.Symbol, order.CreatedAt.AddMinutes(-1), cancellationToken).ConfigureAwait(false);
-                    await UpdateAsync(
-                        order.Id,
-                        o =>
-                        {
-                            var before = o.Status;
-                            o.TryTransitionTo(OrderStatus.Cancelled, clock.UtcNow);
-                            return before;
-                        },
-                        "the exchange no longer knows it: resolved from its trades, the rest cancelled",
-                        cancellationToken).ConfigureAwait(false);
-                    break;
-                case OrderLookupResult.Unknown unknown:
-                    problems.Add($"order {order.IdempotencyKey} ({order.Symbol}) could not be read again: {unknown.Reason}");
-                    break;
-                default:
-                    break;
+                await RereadAsync(order, unreadable.ContainsKey(order.Symbol), problems, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ExchangeException exception)
+            {
+                // One order's (or symbol's) read failing is that order's problem, not the reconciliation's.
+                problems.Add($"order {order.IdempotencyKey} ({order.Symbol}) could not be read again: {exception.Message}");
             }
         }
 
         return problems;
+    }
+
+    private async Task RereadAsync(Order order, bool tradesUnreadable, List<string> problems, CancellationToken cancellationToken)
+    {
+        var lookup = await exchange.GetOrderAsync(order.Symbol, order.IdempotencyKey, cancellationToken).ConfigureAwait(false);
+        switch (lookup)
+        {
+            case OrderLookupResult.Found found when !tradesUnreadable:
+                if (!found.State.FilledQuantity.IsZero && found.State.FilledQuantity > order.FilledQuantity)
+                {
+                    // Fills the exchange made since the trades were read: recorded before the status is taken over.
+                    await ingestTrades.ExecuteAsync(order.Symbol, order.CreatedAt.AddMinutes(-1), cancellationToken).ConfigureAwait(false);
+                }
+
+                await UpdateAsync(order.Id, o => ExchangeOrderSync.Apply(o, found.State, clock.UtcNow), "read again at the exchange", cancellationToken).ConfigureAwait(false);
+                break;
+
+            // The exchange no longer knows it (Binance forgets a cancelled or expired order without fills after three days),
+            // past the time its placement could still be catching up: its trades decide, and what they do not fill was
+            // cancelled. Sooner, "does not exist" may be Binance's query service lagging.
+            case OrderLookupResult.NotFound when !tradesUnreadable && clock.UtcNow > timing.NeverPlacedAfter(order, exchange.RequestValidity):
+                await ingestTrades.ExecuteAsync(order.Symbol, order.CreatedAt.AddMinutes(-1), cancellationToken).ConfigureAwait(false);
+                await UpdateAsync(
+                    order.Id,
+                    o =>
+                    {
+                        var before = o.Status;
+                        o.TryTransitionTo(OrderStatus.Cancelled, clock.UtcNow);
+                        return before;
+                    },
+                    "the exchange no longer knows it: resolved from its trades, the rest cancelled",
+                    cancellationToken).ConfigureAwait(false);
+                break;
+            case OrderLookupResult.Unknown unknown:
+                problems.Add($"order {order.IdempotencyKey} ({order.Symbol}) could not be read again: {unknown.Reason}");
+                break;
+            default:
+                break;
+        }
     }
 
     // An order open at the exchange under a key the ledger judged never placed (REJECTED) was placed after all: it takes

@@ -249,7 +249,8 @@ public sealed class TradingCycle(
             case PlaceOrderOutcome.AlreadyResolved:
                 // The same intent already resolved earlier in this slot: the exchange was not called, nothing was placed.
                 return new SymbolStep(decision.Reason, HaltChange: change);
-            case PlaceOrderOutcome.Rejected rejected when decision.Closes:
+            // Only the exchange's own refusals count: a close that was not sent (its deadline, a rate limit) was not refused.
+            case PlaceOrderOutcome.Rejected { NotSent: false } rejected when decision.Closes:
                 change = await CloseRefusedAsync(settings, symbol, rejected.Reason, cancellationToken).ConfigureAwait(false) ?? change;
                 break;
             case PlaceOrderOutcome.Placed when decision.Closes:

@@ -4,6 +4,14 @@ using TradingBot.Domain.Time;
 
 namespace TradingBot.Domain.Orders;
 
+/// <summary>
+/// When an intent may be sent until, and when, if the exchange still does not show it, it is judged never placed; both
+/// fixed when the intent is written (the writer's settings and clock) and kept with it.
+/// </summary>
+/// <param name="SendBy">No request for the intent is sent after this.</param>
+/// <param name="NeverPlacedAfter">Not shown at the exchange after this, the order was never placed.</param>
+public readonly record struct OrderDeadlines(DateTimeOffset SendBy, DateTimeOffset NeverPlacedAfter);
+
 /// <summary>What applying a fill to an order did.</summary>
 public enum FillApplication
 {
@@ -42,7 +50,8 @@ public sealed class Order
         Quantity filledQuantity,
         DateTimeOffset createdAt,
         DateTimeOffset updatedAt,
-        IEnumerable<ExchangeFillId> appliedFillIds)
+        IEnumerable<ExchangeFillId> appliedFillIds,
+        OrderDeadlines? deadlines = null)
     {
         if (quantity.IsZero)
         {
@@ -82,6 +91,7 @@ public sealed class Order
         FilledQuantity = filledQuantity;
         CreatedAt = LedgerTime.Normalize(createdAt);
         UpdatedAt = LedgerTime.Normalize(updatedAt);
+        Deadlines = deadlines is { } d ? new OrderDeadlines(LedgerTime.Normalize(d.SendBy), LedgerTime.Normalize(d.NeverPlacedAfter)) : null;
         _appliedFillIds = [.. appliedFillIds];
     }
 
@@ -133,6 +143,12 @@ public sealed class Order
     /// <summary>When the order last changed (UTC).</summary>
     public DateTimeOffset UpdatedAt { get; private set; }
 
+    /// <summary>
+    /// The intent's deadlines, written with it (null for an external order, or one written before deadlines were kept):
+    /// every worker judges the order by these, whatever its own settings.
+    /// </summary>
+    public OrderDeadlines? Deadlines { get; }
+
     /// <summary>A new PENDING order: the intent, written before the exchange is called.</summary>
     public static Order CreatePending(
         OrderId id,
@@ -143,8 +159,9 @@ public sealed class Order
         Quantity quantity,
         Price? limitPrice,
         IdempotencyKey idempotencyKey,
-        DateTimeOffset now) =>
-        new(id, exchange, symbol, side, type, quantity, limitPrice, idempotencyKey, OrderStatus.Pending, null, Quantity.Zero, now, now, []);
+        DateTimeOffset now,
+        OrderDeadlines? deadlines = null) =>
+        new(id, exchange, symbol, side, type, quantity, limitPrice, idempotencyKey, OrderStatus.Pending, null, Quantity.Zero, now, now, [], deadlines);
 
     /// <summary>
     /// An order the ledger did not place, recorded from its first execution: OPEN with the exchange's (raw) id, keyed
@@ -179,8 +196,9 @@ public sealed class Order
         Quantity filledQuantity,
         DateTimeOffset createdAt,
         DateTimeOffset updatedAt,
-        IEnumerable<ExchangeFillId>? appliedFillIds = null) =>
-        new(id, exchange, symbol, side, type, quantity, limitPrice, idempotencyKey, status, exchangeOrderId, filledQuantity, createdAt, updatedAt, appliedFillIds ?? []);
+        IEnumerable<ExchangeFillId>? appliedFillIds = null,
+        OrderDeadlines? deadlines = null) =>
+        new(id, exchange, symbol, side, type, quantity, limitPrice, idempotencyKey, status, exchangeOrderId, filledQuantity, createdAt, updatedAt, appliedFillIds ?? [], deadlines);
 
     /// <summary>
     /// Moves to <paramref name="target"/> if the transition table allows it. Staying in the same status is

@@ -25,9 +25,10 @@ public sealed record BinanceFundingRate(Symbol Symbol, FundingRate Rate, DateTim
 /// The Binance USDⓈ-M futures REST adapter (exchange name BINANCE), one-way position mode.
 /// <list type="bullet">
 /// <item><description>Orders carry the ledger's idempotency key as <c>newClientOrderId</c> and are looked up with
-/// <c>origClientOrderId</c>. Binance keeps a client order id unique only among <em>open</em> orders, so before
-/// sending, <see cref="PlaceOrderAsync"/> looks the id up and returns the existing order when there is one; a
-/// -4116 (duplicate) is answered the same way. A POST is sent once: never retried, and not even after a -1021
+/// <c>origClientOrderId</c>. Binance keeps a client order id unique only among <em>open</em> orders: the ledger sends
+/// a key once, so the order goes out without a look-up first (nothing between the ledger's lease check and the POST
+/// but the rate gate and the signature); a -4116 (an open order has this id) is answered with that order, looked up.
+/// A POST is sent once: never retried, and not even after a -1021
 /// (the server time is re-measured for the next request, and the order is Rejected). A request whose
 /// <see cref="OrderRequest.SendDeadline"/> passes before it is signed (waiting for the rate limit, say) is not sent.
 /// <c>reduceOnly=true</c> is sent for a reduce-only order (the adapter requires one-way mode).</description></item>
@@ -59,7 +60,8 @@ public sealed class BinanceExchange : IExchange, IDisposable
     public static readonly ExchangeName BinanceName = new("BINANCE");
 
     private const int PageLimit = 1000;
-    private static readonly TimeSpan TradeOrderLag = TimeSpan.FromMinutes(10); // a recent trade's order Binance does not show yet is not visible yet
+    // Binance answers a query for an order with fills for 90 days: a trade's order it does not show within them is not visible yet.
+    private static readonly TimeSpan OrdersWithFillsKept = TimeSpan.FromDays(89);
     private static readonly TimeSpan RulesLifetime = TimeSpan.FromHours(1);
     private static readonly TimeSpan TradeWindow = TimeSpan.FromDays(7); // userTrades: at most 7 days between startTime and endTime
     private static readonly TimeSpan IncomeWindow = TimeSpan.FromDays(180); // income: at most 200 days between startTime and endTime
@@ -394,7 +396,7 @@ public sealed class BinanceExchange : IExchange, IDisposable
         }
         catch (ExchangeException exception)
         {
-            return new PlaceOrderResult.Rejected($"not sent: the trading rules could not be read ({exception.Message})");
+            return new PlaceOrderResult.Rejected($"not sent: the trading rules could not be read ({exception.Message})") { NotSent = true };
         }
 
         var market = request.Type == OrderType.Market;
@@ -403,7 +405,7 @@ public sealed class BinanceExchange : IExchange, IDisposable
         var quantity = request.Quantity;
         if (quantity.RoundDownTo(step) != quantity || quantity.IsZero || quantity < minimum)
         {
-            return new PlaceOrderResult.Rejected($"not sent: quantity {quantity} of {request.Symbol} is not a positive multiple of the {(market ? "MARKET_LOT_SIZE" : "LOT_SIZE")} step {step} at or above the minimum {minimum}");
+            return new PlaceOrderResult.Rejected($"not sent: quantity {quantity} of {request.Symbol} is not a positive multiple of the {(market ? "MARKET_LOT_SIZE" : "LOT_SIZE")} step {step} at or above the minimum {minimum}") { NotSent = true };
         }
 
         Price? price = null;
@@ -411,37 +413,15 @@ public sealed class BinanceExchange : IExchange, IDisposable
         {
             if (request.LimitPrice is not { } limit)
             {
-                return new PlaceOrderResult.Rejected($"not sent: a {request.Type.ToCode()} order needs a limit price");
+                return new PlaceOrderResult.Rejected($"not sent: a {request.Type.ToCode()} order needs a limit price") { NotSent = true };
             }
 
             if (limit.RoundDownTo(rules.TickSize) != limit)
             {
-                return new PlaceOrderResult.Rejected($"not sent: price {limit} of {request.Symbol} is not a multiple of the PRICE_FILTER tick {rules.TickSize}");
+                return new PlaceOrderResult.Rejected($"not sent: price {limit} of {request.Symbol} is not a multiple of the PRICE_FILTER tick {rules.TickSize}") { NotSent = true };
             }
 
             price = limit;
-        }
-
-        // Binance keeps a client order id unique among open orders only: a filled one could be used again.
-        OrderLookupResult existing;
-        try
-        {
-            existing = await GetOrderAsync(request.Symbol, request.ClientOrderId, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ExchangeException exception)
-        {
-            return new PlaceOrderResult.Rejected($"not sent: {exception.Message}");
-        }
-
-        switch (existing)
-        {
-            case OrderLookupResult.Found found:
-                BinanceLog.OrderAlreadyExists(_logger, request.ClientOrderId.Value);
-                return new PlaceOrderResult.Accepted(found.State);
-            case OrderLookupResult.Unknown unknown:
-                return new PlaceOrderResult.Rejected($"not sent: whether client order id {request.ClientOrderId} already exists could not be checked ({unknown.Reason})");
-            default:
-                break;
         }
 
         var parameters = new BinanceParameters()
@@ -475,7 +455,7 @@ public sealed class BinanceExchange : IExchange, IDisposable
         catch (Exception exception) when (IsTransport(exception, cancellationToken))
         {
             var what = Redact($"{post.Endpoint}: {DescribeTransport(exception)}");
-            return NotSent(exception) ? new PlaceOrderResult.Rejected("not sent: " + what) : new PlaceOrderResult.Unknown(what);
+            return NotSent(exception) ? new PlaceOrderResult.Rejected("not sent: " + what) { NotSent = true } : new PlaceOrderResult.Unknown(what);
         }
 
         if (response.IsSuccess)
@@ -506,7 +486,7 @@ public sealed class BinanceExchange : IExchange, IDisposable
         var status = (int)response.Status;
         if (status == 429 || status == 418)
         {
-            return new PlaceOrderResult.Rejected("not processed: " + Redact(Describe(response)));
+            return new PlaceOrderResult.Rejected("not processed: " + Redact(Describe(response))) { NotSent = true };
         }
 
         // -1006 and -1007: "execution status unknown", whatever the HTTP status.
@@ -544,7 +524,8 @@ public sealed class BinanceExchange : IExchange, IDisposable
     }
 
     // What a trade's order is: its client order id, type and price. Binance forgets orders after 90 days (the trade is then
-    // reported without them); an order a recent trade names that it does not show yet fails the read, tried again later.
+    // reported without them); an order a younger trade names that it does not show yet fails the read, tried again later:
+    // reported without its client id, one of the ledger's own trades would be taken for someone else's.
     private async Task<OrderFacts?> OrderFactsAsync(Symbol symbol, long orderId, long lastTradeMs, CancellationToken cancellationToken)
     {
         if (_orderFacts.TryGetValue((symbol.Value, orderId), out var known))
@@ -556,7 +537,7 @@ public sealed class BinanceExchange : IExchange, IDisposable
         var response = await SendReadAsync(request, cancellationToken).ConfigureAwait(false);
         if (response.Code == -2013)
         {
-            if (_clock.NowMs - lastTradeMs < TradeOrderLag.Ticks / TimeSpan.TicksPerMillisecond)
+            if (_clock.NowMs - lastTradeMs < OrdersWithFillsKept.Ticks / TimeSpan.TicksPerMillisecond)
             {
                 throw new ExchangeException($"{request.Endpoint}: order {orderId.ToString(CultureInfo.InvariantCulture)} of a trade on {symbol} is not visible yet (-2013); the trades are read again next time");
             }

@@ -156,7 +156,7 @@ public sealed class PaperExchange : IExchange, IDisposable
         {
             if (request.SendDeadline is { } deadline && _time.GetUtcNow() > deadline)
             {
-                return new PlaceOrderResult.Rejected($"not sent: its send deadline {deadline:O} passed");
+                return new PlaceOrderResult.Rejected($"not sent: its send deadline {deadline:O} passed") { NotSent = true };
             }
 
             var rules = RulesOf(request.Symbol);
@@ -168,7 +168,7 @@ public sealed class PaperExchange : IExchange, IDisposable
 
             if (Roll(_options.Faults.RateLimitPercent))
             {
-                return new PlaceOrderResult.Rejected("429 Too Many Requests: the request was not processed");
+                return new PlaceOrderResult.Rejected("not processed: 429 Too Many Requests") { NotSent = true };
             }
 
             var unknown = Roll(_options.Faults.UnknownPercent);

@@ -4,7 +4,7 @@ using TradingBot.Infrastructure.Persistence.Rows;
 
 namespace TradingBot.Infrastructure.Persistence.Configurations;
 
-/// <summary>The ADR's <c>orders</c> table, plus <c>filled_quantity_base</c>.</summary>
+/// <summary>The ADR's <c>orders</c> table, plus <c>filled_quantity_base</c> and the intent's deadlines (<c>send_deadline</c>, <c>never_placed_after</c>).</summary>
 public sealed class OrderConfiguration(LedgerDialect dialect) : IEntityTypeConfiguration<OrderRow>
 {
     /// <inheritdoc />
@@ -19,6 +19,7 @@ public sealed class OrderConfiguration(LedgerDialect dialect) : IEntityTypeConfi
             t.HasCheckConstraint("orders_quantity_base_check", "quantity_base > 0");
             t.HasCheckConstraint("orders_price_quote_check", "price_quote IS NULL OR price_quote > 0");
             t.HasCheckConstraint("orders_filled_quantity_base_check", "filled_quantity_base >= 0 AND filled_quantity_base <= quantity_base");
+            t.HasCheckConstraint("orders_deadlines_check", "(send_deadline IS NULL) = (never_placed_after IS NULL) AND (never_placed_after IS NULL OR never_placed_after >= send_deadline)");
         });
         builder.HasKey(o => o.Id).HasName("orders_pkey");
         dialect.Key(builder.Property(o => o.Id));
@@ -34,6 +35,8 @@ public sealed class OrderConfiguration(LedgerDialect dialect) : IEntityTypeConfi
         builder.Property(o => o.FilledQuantityBase).HasColumnName("filled_quantity_base").HasDefaultValue(0L);
         dialect.Now(builder.Property(o => o.CreatedAt).HasColumnName("created_at"));
         dialect.Now(builder.Property(o => o.UpdatedAt).HasColumnName("updated_at"));
+        builder.Property(o => o.SendDeadline).HasColumnName("send_deadline");
+        builder.Property(o => o.NeverPlacedAfter).HasColumnName("never_placed_after");
 
         builder.HasIndex(o => o.ExchangeOrderId, "orders_exchange_order_id_key").IsUnique();
         builder.HasIndex(o => o.IdempotencyKey, "orders_idempotency_key_key").IsUnique();

@@ -44,6 +44,12 @@ public sealed class OrderRow
 
     /// <summary>updated_at.</summary>
     public DateTimeOffset? UpdatedAt { get; set; }
+
+    /// <summary>send_deadline: no request for the intent is sent after this (null: not kept).</summary>
+    public DateTimeOffset? SendDeadline { get; set; }
+
+    /// <summary>never_placed_after: not shown at the exchange after this, the order was never placed (null: not kept).</summary>
+    public DateTimeOffset? NeverPlacedAfter { get; set; }
 }
 
 /// <summary>A row of <c>fills</c>.</summary>

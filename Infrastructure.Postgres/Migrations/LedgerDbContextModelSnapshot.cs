@@ -270,6 +270,10 @@ namespace TradingBot.Infrastructure.Postgres.Migrations
                         .HasColumnType("text")
                         .HasColumnName("idempotency_key");
 
+                    b.Property<DateTimeOffset?>("NeverPlacedAfter")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("never_placed_after");
+
                     b.Property<long?>("PriceQuote")
                         .HasColumnType("bigint")
                         .HasColumnName("price_quote");
@@ -277,6 +281,10 @@ namespace TradingBot.Infrastructure.Postgres.Migrations
                     b.Property<long>("QuantityBase")
                         .HasColumnType("bigint")
                         .HasColumnName("quantity_base");
+
+                    b.Property<DateTimeOffset?>("SendDeadline")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("send_deadline");
 
                     b.Property<string>("Side")
                         .IsRequired()
@@ -330,6 +338,8 @@ namespace TradingBot.Infrastructure.Postgres.Migrations
 
                     b.ToTable("orders", null, t =>
                         {
+                            t.HasCheckConstraint("orders_deadlines_check", "(send_deadline IS NULL) = (never_placed_after IS NULL) AND (never_placed_after IS NULL OR never_placed_after >= send_deadline)");
+
                             t.HasCheckConstraint("orders_filled_quantity_base_check", "filled_quantity_base >= 0 AND filled_quantity_base <= quantity_base");
 
                             t.HasCheckConstraint("orders_price_quote_check", "price_quote IS NULL OR price_quote > 0");

@@ -265,6 +265,10 @@ namespace TradingBot.Infrastructure.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("idempotency_key");
 
+                    b.Property<string>("NeverPlacedAfter")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("never_placed_after");
+
                     b.Property<long?>("PriceQuote")
                         .HasColumnType("INTEGER")
                         .HasColumnName("price_quote");
@@ -272,6 +276,10 @@ namespace TradingBot.Infrastructure.Sqlite.Migrations
                     b.Property<long>("QuantityBase")
                         .HasColumnType("INTEGER")
                         .HasColumnName("quantity_base");
+
+                    b.Property<string>("SendDeadline")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("send_deadline");
 
                     b.Property<string>("Side")
                         .IsRequired()
@@ -325,6 +333,8 @@ namespace TradingBot.Infrastructure.Sqlite.Migrations
 
                     b.ToTable("orders", null, t =>
                         {
+                            t.HasCheckConstraint("orders_deadlines_check", "(send_deadline IS NULL) = (never_placed_after IS NULL) AND (never_placed_after IS NULL OR never_placed_after >= send_deadline)");
+
                             t.HasCheckConstraint("orders_filled_quantity_base_check", "filled_quantity_base >= 0 AND filled_quantity_base <= quantity_base");
 
                             t.HasCheckConstraint("orders_price_quote_check", "price_quote IS NULL OR price_quote > 0");

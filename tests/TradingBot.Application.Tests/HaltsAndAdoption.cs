@@ -164,6 +164,87 @@ public class HaltsAndAdoption : LedgerTestBase
     }
 
     [Test]
+    public async Task A_position_is_compared_and_halts_its_symbol_even_when_its_trades_cannot_be_read()
+    {
+        _exchangePosition = "-0.01";
+        Exchange.Setup(e => e.GetTradesAsync(BtcUsdt, It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new ExchangeException("GET /fapi/v1/userTrades could not be answered: 503"));
+
+        var report = await ReconcileAsync();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(report.ActiveHalts.Single().Reason, Is.EqualTo(HaltReason.PositionDiffers), "a fresh ledger never trades on a position it does not know");
+            Assert.That(report.Differences, Has.Some.Contains("its trades could not be read"));
+        }
+    }
+
+    [Test]
+    public async Task An_order_whose_re_read_fails_is_a_difference_and_the_reconciliation_goes_on()
+    {
+        var order = SeedOpen("open", "8801", side: Side.Sell, quantity: "0.01");
+        _lookups[order.IdempotencyKey] = new OrderLookupResult.Found(AtExchange(order.IdempotencyKey.Value, "8801", OrderStatus.Filled, quantity: "0.01", filled: "0.01", side: Side.Sell));
+        var reads = 0;
+        Exchange.Setup(e => e.GetTradesAsync(BtcUsdt, It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(() => ++reads == 1 ? [] : throw new ExchangeException("GET /fapi/v1/userTrades timed out"));
+
+        var report = await ReconcileAsync();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(report.Differences, Has.Some.Contains($"order {order.IdempotencyKey} (BTCUSDT) could not be read again").And.Some.Contains("timed out"));
+            Assert.That(Ledger.StateSnapshots, Has.Count.EqualTo(1));
+            Assert.That(StoredOrder(order.Id).Status, Is.EqualTo(OrderStatus.Open));
+        }
+    }
+
+    [Test]
+    public async Task An_order_filled_at_the_exchange_short_of_the_ledgers_quantity_ends_cancelled_so_its_symbol_trades_again()
+    {
+        // Written before quantities were rounded: the ledger holds 0.0105, the exchange took and filled 0.010.
+        var order = SeedOpen("open", "8801", side: Side.Sell, quantity: "0.0105", createdAt: Start.AddHours(-1));
+        _trades.Add(Sold("PAPER-T1", "8801", order.IdempotencyKey.Value, "0.01", Start.AddHours(-1)));
+        _lookups[order.IdempotencyKey] = new OrderLookupResult.Found(AtExchange(order.IdempotencyKey.Value, "8801", OrderStatus.Filled, quantity: "0.01", filled: "0.01", side: Side.Sell));
+        _exchangePosition = "-0.01";
+
+        await ReconcileAsync();
+
+        var stored = StoredOrder(order.Id);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That((stored.Status, stored.FilledQuantity), Is.EqualTo((OrderStatus.Cancelled, Quantity.Parse("0.01"))));
+            Assert.That(stored.Status.IsOpen(), Is.False);
+        }
+    }
+
+    [Test]
+    public async Task An_open_order_the_exchange_briefly_does_not_show_stays_open_within_the_visibility_margin()
+    {
+        var order = SeedOpen("open", "8801", side: Side.Sell, quantity: "0.01", createdAt: Start.AddSeconds(-5));
+
+        await ReconcileAsync();
+
+        Assert.That(StoredOrder(order.Id).Status, Is.EqualTo(OrderStatus.Open), "\"does not exist\" may be Binance's query service lagging");
+    }
+
+    [Test]
+    public async Task Adopting_is_recorded_once_when_every_commit_answer_is_lost()
+    {
+        _exchangePosition = "-0.01";
+        Ledger.LoseEveryCommitAnswer = true;
+
+        var adoption = await new AdoptPosition(Ledger, Exchange.Object, Clock, NewIngestTrades(), NewRecordFill())
+            .ExecuteAsync(BtcUsdt, OneShort, "operator", CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(adoption.Adopted, Is.EqualTo(Amount.Parse("-0.01")));
+            Assert.That(Ledger.Fills, Has.Count.EqualTo(1));
+            Assert.That(AuditOf(AuditEventType.Reconciliation).Count(e => e.Data.GetValueOrDefault("event", "").StartsWith("position adopted", StringComparison.Ordinal)), Is.EqualTo(1));
+        }
+    }
+
+    [Test]
     public async Task Adopting_when_ledger_and_exchange_agree_records_nothing()
     {
         var adoption = await new AdoptPosition(Ledger, Exchange.Object, Clock, NewIngestTrades(), NewRecordFill())

@@ -110,6 +110,15 @@ public class OrdersThatCanComplete : LedgerTestBase
     }
 
     [Test]
+    public async Task The_intent_is_written_with_its_send_deadline_and_never_placed_verdict()
+    {
+        await NewPlaceOrder().ExecuteAsync(SellMarket("0.01"), CancellationToken.None);
+
+        var deadlines = Ledger.Orders.Single().Deadlines;
+        Assert.That(deadlines, Is.EqualTo(new OrderDeadlines(Start + TimeSpan.FromSeconds(10), Start + TimeSpan.FromSeconds(10 + 5 + 30))));
+    }
+
+    [Test]
     public async Task The_lease_is_confirmed_right_before_the_order_is_sent_and_its_deadline_goes_with_it()
     {
         await NewPlaceOrder().ExecuteAsync(SellMarket("0.01"), CancellationToken.None);

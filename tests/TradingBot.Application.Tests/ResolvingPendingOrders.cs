@@ -106,6 +106,28 @@ public class ResolvingPendingOrders : LedgerTestBase
     }
 
     [Test]
+    public async Task The_deadlines_written_with_the_intent_decide_even_for_a_worker_with_other_settings()
+    {
+        // The writer had a 10 s send delay and a 30 s margin; a standby configured with 1 s and 1 s judges by the row.
+        var order = Order.CreatePending(OrderId.New(), Paper, BtcUsdt, Side.Sell, OrderType.Market, Domain.Amounts.Quantity.Parse("0.01"), null,
+            IdempotencyKey.For(Intent("open")), Start, OrderTiming.Default.For(Start, TimeSpan.FromSeconds(5)));
+        Ledger.Seed(order);
+        LookupAnswers(order, new OrderLookupResult.NotFound());
+        Timing = new OrderTiming(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+
+        Clock.Set(Start.AddSeconds(44));
+        var early = await Resolve();
+        Clock.Set(Start.AddSeconds(46));
+        var late = await Resolve();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(early.StillPending, Has.Count.EqualTo(1), "45 s after created_at, by the writer's deadline");
+            Assert.That(late.Rejected, Has.Count.EqualTo(1));
+        }
+    }
+
+    [Test]
     public async Task A_pending_order_the_exchange_cannot_answer_for_stays_pending_even_past_its_deadline()
     {
         var crashed = SeedPending("open", CrashTime);

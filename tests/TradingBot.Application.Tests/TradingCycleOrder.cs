@@ -554,6 +554,31 @@ public class TradingCycleOrder : LedgerTestBase
     }
 
     [Test]
+    public async Task A_close_that_was_not_sent_is_not_counted_as_refused()
+    {
+        await HoldShortAsync("0.01");
+        FundingIs(BtcUsdt, BelowExit);
+        Exchange
+            .Setup(e => e.PlaceOrderAsync(It.IsAny<OrderRequest>(), It.IsAny<CancellationToken>()))
+            .Callback((OrderRequest request, CancellationToken _) => _requests.Add(request))
+            .ReturnsAsync(new PlaceOrderResult.Rejected("not processed: 429 Too Many Requests") { NotSent = true });
+        var cycle = NewCycle();
+        var settings = Settings(BtcUsdt) with { CloseRefusedHalt = TimeSpan.FromDays(1) };
+
+        for (var i = 0; i < 5; i++)
+        {
+            await cycle.RunAsync(settings, CancellationToken.None);
+            Clock.Advance(PollInterval);
+        }
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(_requests, Has.Count.EqualTo(5), "tried again every slot: nothing was refused");
+            Assert.That(Ledger.Halts, Is.Empty);
+        }
+    }
+
+    [Test]
     public async Task A_halted_symbol_takes_no_order_and_the_others_trade_on()
     {
         await Ledger.ExecuteAsync(

@@ -107,7 +107,7 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
 
     internal static Order Clone(Order o) => Order.Rehydrate(
         o.Id, o.Exchange, o.Symbol, o.Side, o.Type, o.Quantity, o.LimitPrice, o.IdempotencyKey, o.Status,
-        o.ExchangeOrderId, o.FilledQuantity, o.CreatedAt, o.UpdatedAt);
+        o.ExchangeOrderId, o.FilledQuantity, o.CreatedAt, o.UpdatedAt, deadlines: o.Deadlines);
 
     internal static Position Clone(Position p) => Position.Rehydrate(
         p.Exchange, p.Symbol, p.NetQuantity, p.EntryNotional, p.RealizedPnl, p.FeesPaid, p.FundingReceived, p.FillCount, p.UpdatedAt);
@@ -357,6 +357,6 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
         private Order WithFillIds(Order o) => Order.Rehydrate(
             o.Id, o.Exchange, o.Symbol, o.Side, o.Type, o.Quantity, o.LimitPrice, o.IdempotencyKey, o.Status,
             o.ExchangeOrderId, o.FilledQuantity, o.CreatedAt, o.UpdatedAt,
-            state.Fills.Values.Where(f => f.Fill.OrderId == o.Id).Select(f => f.Fill.ExchangeFillId));
+            state.Fills.Values.Where(f => f.Fill.OrderId == o.Id).Select(f => f.Fill.ExchangeFillId), o.Deadlines);
     }
 }

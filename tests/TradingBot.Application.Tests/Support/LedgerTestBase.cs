@@ -79,7 +79,7 @@ public abstract class LedgerTestBase
 
     protected RecordFundingSnapshot NewRecordFundingSnapshot() => new(Ledger);
 
-    protected Reconcile NewReconcile() => new(Ledger, Exchange.Object, Clock, NewIngestTrades());
+    protected Reconcile NewReconcile() => new(Ledger, Exchange.Object, Clock, NewIngestTrades(), Timing);
 
     protected LedgerQueries NewQueries() => new(Ledger);
 

@@ -16,6 +16,18 @@ namespace TradingBot.Infrastructure.Sqlite.Migrations
                 "UPDATE orders SET exchange_order_id = exchange || ':' || symbol || ':' || exchange_order_id " +
                 "WHERE exchange_order_id IS NOT NULL AND substr(exchange_order_id, 1, length(exchange || ':' || symbol || ':')) <> exchange || ':' || symbol || ':';");
 
+            migrationBuilder.AddColumn<string>(
+                name: "never_placed_after",
+                table: "orders",
+                type: "TEXT",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "send_deadline",
+                table: "orders",
+                type: "TEXT",
+                nullable: true);
+
             migrationBuilder.CreateTable(
                 name: "symbol_halts",
                 columns: table => new
@@ -39,6 +51,11 @@ namespace TradingBot.Infrastructure.Sqlite.Migrations
                     table.CheckConstraint("symbol_halts_reason_check", "reason IN ('POSITION_DIFFERS', 'BEYOND_INTENT', 'CLOSE_REFUSED')");
                 });
 
+            migrationBuilder.AddCheckConstraint(
+                name: "orders_deadlines_check",
+                table: "orders",
+                sql: "(send_deadline IS NULL) = (never_placed_after IS NULL) AND (never_placed_after IS NULL OR never_placed_after >= send_deadline)");
+
             migrationBuilder.CreateIndex(
                 name: "symbol_halts_exchange_symbol_key",
                 table: "symbol_halts",
@@ -51,6 +68,18 @@ namespace TradingBot.Infrastructure.Sqlite.Migrations
         {
             migrationBuilder.DropTable(
                 name: "symbol_halts");
+
+            migrationBuilder.DropCheckConstraint(
+                name: "orders_deadlines_check",
+                table: "orders");
+
+            migrationBuilder.DropColumn(
+                name: "never_placed_after",
+                table: "orders");
+
+            migrationBuilder.DropColumn(
+                name: "send_deadline",
+                table: "orders");
 
             // Back to the raw ids the earlier code wrote, except where two symbols now hold the same raw id (the old schema's
             // UNIQUE could not store both): those stay qualified.

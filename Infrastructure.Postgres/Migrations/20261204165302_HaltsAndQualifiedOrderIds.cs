@@ -17,6 +17,18 @@ namespace TradingBot.Infrastructure.Postgres.Migrations
                 "UPDATE orders SET exchange_order_id = exchange || ':' || symbol || ':' || exchange_order_id " +
                 "WHERE exchange_order_id IS NOT NULL AND substr(exchange_order_id, 1, length(exchange || ':' || symbol || ':')) <> exchange || ':' || symbol || ':';");
 
+            migrationBuilder.AddColumn<DateTimeOffset>(
+                name: "never_placed_after",
+                table: "orders",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.AddColumn<DateTimeOffset>(
+                name: "send_deadline",
+                table: "orders",
+                type: "timestamp with time zone",
+                nullable: true);
+
             migrationBuilder.CreateTable(
                 name: "symbol_halts",
                 columns: table => new
@@ -40,6 +52,11 @@ namespace TradingBot.Infrastructure.Postgres.Migrations
                     table.CheckConstraint("symbol_halts_reason_check", "reason IN ('POSITION_DIFFERS', 'BEYOND_INTENT', 'CLOSE_REFUSED')");
                 });
 
+            migrationBuilder.AddCheckConstraint(
+                name: "orders_deadlines_check",
+                table: "orders",
+                sql: "(send_deadline IS NULL) = (never_placed_after IS NULL) AND (never_placed_after IS NULL OR never_placed_after >= send_deadline)");
+
             migrationBuilder.CreateIndex(
                 name: "symbol_halts_exchange_symbol_key",
                 table: "symbol_halts",
@@ -52,6 +69,18 @@ namespace TradingBot.Infrastructure.Postgres.Migrations
         {
             migrationBuilder.DropTable(
                 name: "symbol_halts");
+
+            migrationBuilder.DropCheckConstraint(
+                name: "orders_deadlines_check",
+                table: "orders");
+
+            migrationBuilder.DropColumn(
+                name: "never_placed_after",
+                table: "orders");
+
+            migrationBuilder.DropColumn(
+                name: "send_deadline",
+                table: "orders");
 
             // Back to the raw ids the earlier code wrote, except where two symbols now hold the same raw id (the old schema's
             // UNIQUE could not store both): those stay qualified.
