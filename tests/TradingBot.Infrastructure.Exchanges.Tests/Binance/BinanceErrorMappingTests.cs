@@ -146,8 +146,7 @@ public sealed class BinanceErrorMappingTests
     {
         var host = await StartAsync();
         var key = NextKey();
-        var existing = await host.Server.PlaceDirectlyAsync(await RestingAsync(host, key));
-        host.Server.Script(GetOrder, FakeReply.Error(400, -2013, "Order does not exist.")); // the check before sending misses it
+        var existing = await host.Server.PlaceDirectlyAsync(await RestingAsync(host, key)); // open: Binance answers -4116
 
         var placed = await host.Exchange.PlaceOrderAsync(await RestingAsync(host, key), CancellationToken.None);
 
@@ -161,7 +160,26 @@ public sealed class BinanceErrorMappingTests
     }
 
     [Test]
-    public async Task A_client_order_id_already_used_is_answered_with_its_order_without_sending_a_second()
+    public async Task An_order_is_one_post_with_nothing_in_front_of_it_but_the_server_time()
+    {
+        var host = await StartAsync();
+        var key = NextKey();
+        await host.Exchange.GetBalancesAsync(CancellationToken.None); // the clock is measured and exchangeInfo is read beforehand
+        await host.Exchange.GetInstrumentAsync(BtcUsdt, CancellationToken.None);
+        var before = host.Server.Requests.Count;
+
+        var placed = await host.Exchange.PlaceOrderAsync(Market(key), CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(placed, Is.TypeOf<PlaceOrderResult.Accepted>());
+            Assert.That(host.Server.Requests.Skip(before).Select(r => r.Endpoint), Is.EqualTo((string[])[PostOrder]), "no look-up between the ledger's lease check and the POST");
+            Assert.That(host.Server.RequestsTo(PostOrder).Single().Parameters["newClientOrderId"], Is.EqualTo(key.Value));
+        }
+    }
+
+    [Test]
+    public async Task Binance_takes_the_id_of_a_closed_order_as_a_new_order_which_is_why_the_ledger_never_sends_a_key_twice()
     {
         var host = await StartAsync();
         var key = NextKey();
@@ -169,12 +187,7 @@ public sealed class BinanceErrorMappingTests
         var first = (PlaceOrderResult.Accepted)await host.Exchange.PlaceOrderAsync(Market(key), CancellationToken.None);
         var second = (PlaceOrderResult.Accepted)await host.Exchange.PlaceOrderAsync(Market(key), CancellationToken.None);
 
-        using (Assert.EnterMultipleScope())
-        {
-            Assert.That(second.State.ExchangeOrderId, Is.EqualTo(first.State.ExchangeOrderId));
-            Assert.That(host.Server.RequestsTo(PostOrder), Has.Count.EqualTo(1));
-            Assert.That(host.Server.RequestsTo(PostOrder).Single().Parameters["newClientOrderId"], Is.EqualTo(key.Value));
-        }
+        Assert.That(second.State.ExchangeOrderId, Is.Not.EqualTo(first.State.ExchangeOrderId));
     }
 
     [Test]
@@ -279,7 +292,7 @@ public sealed class BinanceErrorMappingTests
             Assert.That(read.Message, Does.Contain("-1022").And.Contain("Exchange:Binance:ApiSecret"));
             Assert.That(placed, Is.TypeOf<PlaceOrderResult.Rejected>());
             Assert.That(((PlaceOrderResult.Rejected)placed).Reason, Does.Contain("-1022"));
-            Assert.That(host.Server.RequestsTo(PostOrder), Is.Empty, "nothing is placed with a bad signature");
+            Assert.That(host.Server.RequestsTo(PostOrder).Select(r => r.RefusedWith), Has.All.EqualTo(-1022), "nothing is placed with a bad signature");
             Assert.That(everything, Does.Not.Contain(wrongSecret).And.Not.Contain(FakeBinanceServer.ApiKey));
         }
     }
