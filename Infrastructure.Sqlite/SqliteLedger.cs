@@ -14,10 +14,13 @@ public static class SqliteLedger
     public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Checks a SQLite connection string and returns it normalised (foreign keys on, busy timeout).
-    /// Throws <see cref="ArgumentException"/> naming the problem. Writes nothing.
+    /// Checks a SQLite connection string and returns it normalised: the database file's canonical absolute path
+    /// (<see cref="SqliteLedgerPath.Canonical"/>, a relative one taken against <paramref name="baseDirectory"/>, or the
+    /// current directory when null), foreign keys on, busy timeout. An in-memory database (it would forget every position
+    /// at the next start), a shared cache and a URI with parameters are refused. Throws <see cref="ArgumentException"/>
+    /// naming the problem. Writes nothing.
     /// </summary>
-    public static string PrepareConnectionString(string connectionString)
+    public static string PrepareConnectionString(string connectionString, string? baseDirectory = null)
     {
         if (string.IsNullOrWhiteSpace(connectionString))
         {
@@ -46,6 +49,12 @@ public static class SqliteLedger
             throw new ArgumentException("the SQLite ledger does not run on a shared cache ('Cache=Shared'); remove it or use 'Cache=Private'", nameof(connectionString));
         }
 
+        if (builder.Mode == SqliteOpenMode.Memory || builder.DataSource.Trim() == ":memory:" || MemoryUri(builder.DataSource))
+        {
+            throw new ArgumentException("the SQLite ledger must be a file: an in-memory database (':memory:', 'Mode=Memory') forgets every order and position when the process ends", nameof(connectionString));
+        }
+
+        builder.DataSource = SqliteLedgerPath.Canonical(builder.DataSource, baseDirectory);
         builder.ForeignKeys = true;
         builder.DefaultTimeout = (int)BusyTimeout.TotalSeconds;
         return builder.ToString();
@@ -79,11 +88,16 @@ public static class SqliteLedger
         && dataSource.IndexOf('?', StringComparison.Ordinal) is var query and >= 0
         && dataSource[(query + 1)..].Split('&').Any(p => p.Equals("cache=shared", StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>Creates the database file's folder, at the ledger's first use.</summary>
+    private static bool MemoryUri(string dataSource) =>
+        dataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase)
+        && dataSource.IndexOf('?', StringComparison.Ordinal) is var query and >= 0
+        && dataSource[(query + 1)..].Split('&').Any(p => p.Equals("mode=memory", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Creates the database file's folder, at the ledger's first use (never for a read-only ledger).</summary>
     private static string EnsureFolder(string preparedConnectionString)
     {
         var builder = new SqliteConnectionStringBuilder(preparedConnectionString);
-        if (builder.Mode != SqliteOpenMode.Memory && builder.DataSource != ":memory:")
+        if (builder.Mode != SqliteOpenMode.ReadOnly)
         {
             var folder = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
             if (!string.IsNullOrEmpty(folder))
@@ -153,12 +167,19 @@ public sealed class SqlitePragmas : DbConnectionInterceptor
     private static readonly string Sql =
         $"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout={(int)SqliteLedger.BusyTimeout.TotalMilliseconds};";
 
+    // A read-only connection (verify, report) leaves the journal mode as the writer set it: changing it is a write.
+    private static readonly string ReadOnlySql =
+        $"PRAGMA foreign_keys=ON; PRAGMA busy_timeout={(int)SqliteLedger.BusyTimeout.TotalMilliseconds};";
+
+    private static string SqlFor(DbConnection connection) =>
+        new SqliteConnectionStringBuilder(connection.ConnectionString).Mode == SqliteOpenMode.ReadOnly ? ReadOnlySql : Sql;
+
     /// <summary>Sets the pragmas on a connection opened outside EF Core (a kept connection).</summary>
     public static void Apply(DbConnection connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
         using var command = connection.CreateCommand();
-        command.CommandText = Sql;
+        command.CommandText = SqlFor(connection);
         command.ExecuteNonQuery();
     }
 
@@ -172,7 +193,7 @@ public sealed class SqlitePragmas : DbConnectionInterceptor
         var command = connection.CreateCommand();
         await using (command.ConfigureAwait(false))
         {
-            command.CommandText = Sql;
+            command.CommandText = SqlFor(connection);
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }

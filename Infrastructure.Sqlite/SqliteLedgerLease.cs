@@ -4,9 +4,12 @@ using TradingBot.Application.Ports;
 namespace TradingBot.Infrastructure.Sqlite;
 
 /// <summary>
-/// One active worker per SQLite ledger: an exclusive lock (flock) on a lock file beside the database, which
-/// the operating system releases when the process dies. Holding it also makes it safe to clear a migrations
-/// lock row that a killed process left behind (EF Core's SQLite migration lock is a row, not an OS lock).
+/// One active worker per SQLite database file: an exclusive lock (flock) on a lock file beside it, named after the
+/// file's canonical path (<see cref="SqliteLedgerPath.Canonical"/>), so two spellings of one file (a <c>file:</c> URI,
+/// a relative path, a symbolic link) lock the same lock file. Never a second descriptor on the database itself, whose
+/// closing would drop SQLite's own locks. The operating system releases the lock when the process dies. Holding it
+/// also makes it safe to clear a migrations lock row that a killed process left behind (EF Core's SQLite migration
+/// lock is a row, not an OS lock).
 /// </summary>
 public sealed class SqliteLedgerLease : ILedgerLease
 {
@@ -14,13 +17,16 @@ public sealed class SqliteLedgerLease : ILedgerLease
     private readonly string _connectionString;
     private FileStream? _lock;
 
-    /// <summary>Creates the lease for the ledger named by <paramref name="connectionString"/>.</summary>
+    /// <summary>Creates the lease for the ledger named by <paramref name="connectionString"/> (a relative path: against the current directory).</summary>
     public SqliteLedgerLease(string connectionString)
     {
         var builder = new SqliteConnectionStringBuilder(SqliteLedger.PrepareConnectionString(connectionString));
-        _databasePath = Path.GetFullPath(builder.DataSource);
+        _databasePath = builder.DataSource; // canonical: PrepareConnectionString resolved it
         _connectionString = builder.ToString();
     }
+
+    /// <summary>The database file's canonical path, which the lock is named after.</summary>
+    public string DatabasePath => _databasePath;
 
     /// <summary>The lock file.</summary>
     public string LockPath => _databasePath + ".lock";

@@ -18,7 +18,7 @@ internal enum ExchangeKind
 internal static class ExchangeComposition
 {
     /// <summary>Registers the configured adapter; a wrong value throws <see cref="HostConfigurationException"/> naming it.</summary>
-    public static ExchangeKind AddConfiguredExchange(IServiceCollection services, IConfiguration configuration, LedgerSettings ledger)
+    public static ExchangeKind AddConfiguredExchange(IServiceCollection services, IConfiguration configuration, LedgerSettings ledger, string contentRoot)
     {
         var kind = ConfigurationChoice.Parse(configuration["Exchange:Kind"], "Exchange:Kind", ExchangeKind.Paper);
 
@@ -28,7 +28,7 @@ internal static class ExchangeComposition
             var paper = configuration.GetSection("Exchange:Paper");
             var options = new PaperExchangeOptions
             {
-                StatePath = paper["StatePath"] ?? ledger.DefaultFileBeside("paper-exchange.json"),
+                StatePath = paper["StatePath"] is { Length: > 0 } statePath ? Path.Combine(contentRoot, statePath) : ledger.DefaultFileBeside("paper-exchange.json", contentRoot),
                 Seed = ReadInt(paper, "Seed", 42),
                 Speed = ReadInt(paper, "Speed", 600),
                 StartingBalance = paper["StartingBalance"] ?? "10000",

@@ -1,5 +1,8 @@
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using TradingBot.Infrastructure.Postgres;
+using TradingBot.Infrastructure.Sqlite;
 
 namespace TradingBot.Host.Worker.Composition;
 
@@ -10,13 +13,24 @@ internal enum LedgerProvider
     Postgres,
 }
 
-/// <summary>The <c>Ledger</c> section and <c>ConnectionStrings:Ledger</c>, read and checked.</summary>
-internal sealed record LedgerSettings(LedgerProvider Provider, string ConnectionString, bool MigrateOnStart)
+/// <summary>There is no ledger where the settings point (a read-only verb never creates one).</summary>
+internal sealed class NoLedgerException(string message) : Exception(message);
+
+/// <summary>
+/// The <c>Ledger</c> section and <c>ConnectionStrings:Ledger</c>, read and checked. A SQLite ledger's relative path is
+/// taken against the host's content root (the folder that holds its appsettings.json), never the working directory,
+/// so every verb finds the same file from anywhere; <see cref="ConnectionString"/> holds its canonical absolute path.
+/// </summary>
+internal sealed record LedgerSettings(LedgerProvider Provider, string ConnectionString, bool MigrateOnStart, bool ReadOnly)
 {
     public const string DefaultSqlite = "Data Source=data/ledger.db";
 
-    /// <summary>Reads the settings; a wrong value throws <see cref="HostConfigurationException"/> naming it.</summary>
-    public static LedgerSettings From(IConfiguration configuration)
+    /// <summary>
+    /// Reads the settings; a wrong value throws <see cref="HostConfigurationException"/> naming it. For a
+    /// <paramref name="readOnly"/> verb a SQLite ledger that does not exist throws <see cref="NoLedgerException"/>: nothing
+    /// is created.
+    /// </summary>
+    public static LedgerSettings From(IConfiguration configuration, string contentRoot, bool readOnly)
     {
         var provider = ConfigurationChoice.Parse(configuration["Ledger:Provider"], "Ledger:Provider", LedgerProvider.Sqlite);
 
@@ -38,39 +52,56 @@ internal sealed record LedgerSettings(LedgerProvider Provider, string Connection
             connectionString = DefaultSqlite;
         }
 
-        return new LedgerSettings(provider, connectionString, migrateOnStart);
+        if (provider == LedgerProvider.Postgres)
+        {
+            return new LedgerSettings(provider, Checked(() => PostgresLedger.PrepareConnectionString(connectionString), provider), migrateOnStart, readOnly);
+        }
+
+        var prepared = new SqliteConnectionStringBuilder(Checked(() => SqliteLedger.PrepareConnectionString(connectionString, contentRoot), provider));
+        if (readOnly)
+        {
+            if (!File.Exists(prepared.DataSource))
+            {
+                throw new NoLedgerException($"no ledger at {prepared.DataSource} (ConnectionStrings:Ledger; a relative path is taken against {contentRoot}). Nothing was created: start the worker, or run migrate, to create it.");
+            }
+
+            prepared.Mode = SqliteOpenMode.ReadOnly;
+        }
+
+        return new LedgerSettings(provider, prepared.ToString(), migrateOnStart, readOnly);
     }
 
-    /// <summary>Registers the configured provider; a malformed connection string throws naming the setting.</summary>
-    public void AddTo(IServiceCollection services)
+    private static string Checked(Func<string> prepare, LedgerProvider provider)
     {
         try
         {
-            _ = Provider == LedgerProvider.Postgres
-                ? services.AddPostgresLedger(ConnectionString)
-                : services.AddSqliteLedger(ConnectionString);
+            return prepare();
         }
         catch (ArgumentException exception)
         {
-            throw new HostConfigurationException($"ConnectionStrings:Ledger is not usable for {Provider}: {exception.Message.Replace(ConnectionString, "(not shown)", StringComparison.Ordinal)}", exception);
+            throw new HostConfigurationException($"ConnectionStrings:Ledger is not usable for {provider}: {exception.Message}", exception);
         }
     }
 
-    /// <summary>A file beside the SQLite ledger (or under data/ when the ledger is on Postgres).</summary>
-    public string DefaultFileBeside(string fileName)
+    /// <summary>Registers the configured provider.</summary>
+    public void AddTo(IServiceCollection services)
     {
-        if (Provider == LedgerProvider.Sqlite)
-        {
-            var dataSource = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(ConnectionString).DataSource;
-            var folder = Path.GetDirectoryName(dataSource);
-            return string.IsNullOrEmpty(folder) ? fileName : Path.Combine(folder, fileName);
-        }
-
-        return Path.Combine("data", fileName);
+        _ = Provider == LedgerProvider.Postgres
+            ? services.AddPostgresLedger(ConnectionString)
+            : services.AddSqliteLedger(ConnectionString);
     }
+
+    /// <summary>The SQLite ledger's file (canonical, absolute); null on Postgres.</summary>
+    public string? SqliteFile => Provider == LedgerProvider.Sqlite ? new SqliteConnectionStringBuilder(ConnectionString).DataSource : null;
+
+    /// <summary>A file beside the SQLite ledger (or under data/ in the content root when the ledger is on Postgres).</summary>
+    public string DefaultFileBeside(string fileName, string contentRoot) =>
+        SqliteFile is { } file
+            ? Path.Combine(Path.GetDirectoryName(file)!, fileName)
+            : Path.Combine(contentRoot, "data", fileName);
 
     /// <summary>What to log about the ledger, through the provider's own builder: never a password, whatever its spelling.</summary>
     public string Describe() => Provider == LedgerProvider.Postgres
-        ? TradingBot.Infrastructure.Postgres.PostgresLedger.Describe(ConnectionString)
-        : TradingBot.Infrastructure.Sqlite.SqliteLedger.Describe(ConnectionString);
+        ? PostgresLedger.Describe(ConnectionString)
+        : SqliteLedger.Describe(ConnectionString);
 }

@@ -6,18 +6,28 @@ using Microsoft.Extensions.Options;
 
 namespace TradingBot.Host.Worker.Composition;
 
-/// <summary>Builds the generic host: configuration (appsettings.json, environment, command line) and DI composition.</summary>
+/// <summary>
+/// Builds the generic host: configuration (appsettings.json, environment, command line) and DI composition. The
+/// content root, which holds appsettings.json and against which relative paths (the SQLite ledger, the paper exchange's
+/// state) are taken, is the folder of the worker's binaries, or <c>DOTNET_CONTENTROOT</c> when set.
+/// </summary>
 internal static class WorkerHost
 {
-    public static (HostApplicationBuilder Builder, LedgerSettings Ledger) CreateBuilder(string[] configurationArgs, bool withExchange)
+    public static (HostApplicationBuilder Builder, LedgerSettings Ledger) CreateBuilder(string[] configurationArgs, bool withExchange, bool readOnly = false)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             Args = configurationArgs,
-            ContentRootPath = AppContext.BaseDirectory,
+            ContentRootPath = string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("DOTNET_CONTENTROOT")) ? AppContext.BaseDirectory : null,
         });
 
-        var ledger = LedgerSettings.From(builder.Configuration);
+        var problems = HostSettings.Problems(builder.Configuration);
+        if (problems.Count > 0)
+        {
+            throw new HostConfigurationException(string.Join(Environment.NewLine + "Configuration error: ", problems));
+        }
+
+        var ledger = LedgerSettings.From(builder.Configuration, builder.Environment.ContentRootPath, readOnly);
         ledger.AddTo(builder.Services);
         builder.Services.AddSingleton(ledger);
         builder.Services.AddSingleton(ExchangeComposition.Timing(builder.Configuration));
@@ -31,10 +41,28 @@ internal static class WorkerHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
         if (withExchange)
         {
-            ExchangeComposition.AddConfiguredExchange(builder.Services, builder.Configuration, ledger);
+            ExchangeComposition.AddConfiguredExchange(builder.Services, builder.Configuration, ledger, builder.Environment.ContentRootPath);
         }
 
         return (builder, ledger);
+    }
+
+    /// <summary>
+    /// For a read-only verb: the ledger must exist and be migrated to this build's schema, else <see cref="NoLedgerException"/>
+    /// says which (nothing is created or migrated).
+    /// </summary>
+    public static async Task RequireLedgerAsync(IServiceProvider services, LedgerSettings ledger, CancellationToken cancellationToken)
+    {
+        var (pending, known) = await services.GetRequiredService<TradingBot.Infrastructure.Persistence.LedgerMigrator>().PendingAsync(cancellationToken).ConfigureAwait(false);
+        if (pending.Count == known)
+        {
+            throw new NoLedgerException($"no ledger in {ledger.Describe()}: the database has no ledger schema. Nothing was created: start the worker, or run migrate, to create it.");
+        }
+
+        if (pending.Count > 0)
+        {
+            throw new NoLedgerException($"the ledger in {ledger.Describe()} is {pending.Count} migration(s) behind this worker ({string.Join(", ", pending)}); run migrate first.");
+        }
     }
 
     /// <summary>Resolves every validated option now, so a wrong value stops the verb before it writes anything.</summary>

@@ -18,9 +18,10 @@ internal static class ReportVerb
 {
     public static async Task<int> RunAsync(string[] configurationArgs, CancellationToken cancellationToken)
     {
-        var (builder, ledger) = WorkerHost.CreateBuilder(configurationArgs, withExchange: false);
+        var (builder, ledger) = WorkerHost.CreateBuilder(configurationArgs, withExchange: false, readOnly: true);
         using var host = builder.Build();
         WorkerHost.ValidateOptions(host.Services);
+        await WorkerHost.RequireLedgerAsync(host.Services, ledger, cancellationToken).ConfigureAwait(false);
         var unitOfWork = host.Services.GetRequiredService<IUnitOfWork>();
         var queries = host.Services.GetRequiredService<LedgerQueries>();
         var symbols = host.Services.GetRequiredService<IOptions<StrategyOptions>>().Value.ToSymbols();

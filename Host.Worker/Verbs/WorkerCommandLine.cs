@@ -10,11 +10,13 @@ using TradingBot.Infrastructure.Persistence;
 namespace TradingBot.Host.Worker.Verbs;
 
 /// <summary>
-/// The worker's verbs: run (the default), migrate, verify, report, adopt-position. Anything after the verb that is not
-/// one of its options is handed to the host's configuration, so <c>--Ledger:Provider=Postgres</c> works like
-/// <c>Ledger__Provider=Postgres</c>. Exit codes: 0 success, 1 verification failed (or a symbol halted or differing from
-/// the exchange), 2 configuration error, 3 another worker holds the ledger, 4 the ledger database cannot be reached or
-/// failed, 5 the exchange cannot be reached.
+/// The worker's verbs: run (the default), migrate, verify, report, adopt-position. A configuration override is an
+/// argument of the form <c>--Section:Key=value</c> (so <c>--Ledger:Provider=Postgres</c> works like
+/// <c>Ledger__Provider=Postgres</c>); every other argument is parsed strictly, so a mistyped verb or a stray argument
+/// is an error that names it and lists the verbs, before anything is opened, and only <c>run</c> (or no verb) starts the
+/// worker. Exit codes: 0 success, 1 verification failed (or a symbol halted or differing from the exchange), 2
+/// configuration or usage error, 3 another worker holds the ledger, 4 the ledger database cannot be reached or failed,
+/// 5 the exchange cannot be reached, 6 there is no ledger where the settings point.
 /// </summary>
 internal static class WorkerCommandLine
 {
@@ -23,36 +25,56 @@ internal static class WorkerCommandLine
     public const int LedgerBusy = 3;
     public const int LedgerUnavailable = 4;
     public const int ExchangeUnavailable = 5;
+    public const int NoLedger = 6;
 
     public static async Task<int> InvokeAsync(string[] args)
     {
+        ArgumentNullException.ThrowIfNull(args);
+        var overrides = args.Where(IsConfigurationOverride).ToArray();
+        var parse = Build(overrides).Parse([.. args.Where(a => !IsConfigurationOverride(a))]);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await Console.Error.WriteLineAsync($"Usage error: {error.Message}").ConfigureAwait(false);
+            }
+
+            await Console.Error.WriteLineAsync("The verbs are run (the default), migrate, verify, report and adopt-position; settings are given as --Section:Key=value. See --help.").ConfigureAwait(false);
+            return ConfigurationError;
+        }
+
         // The host handles SIGTERM/Ctrl+C itself (finishing the step in progress); System.CommandLine must not kill the process first.
-        return await Build().Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }).ConfigureAwait(false);
+        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }).ConfigureAwait(false);
     }
 
-    public static RootCommand Build()
+    /// <summary>True for "--Section:Key=value" (any depth of keys): a setting for the host's configuration, not for the verbs.</summary>
+    public static bool IsConfigurationOverride(string argument) =>
+        argument.StartsWith("--", StringComparison.Ordinal)
+        && argument.IndexOf('=', StringComparison.Ordinal) is var equals and > 2
+        && argument[2..equals] is var key
+        && key.Contains(':', StringComparison.Ordinal)
+        && key.Split(':').All(part => part.Length > 0 && part.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.'));
+
+    public static RootCommand Build(string[] overrides)
     {
-        var run = Verb("run", "Run the worker (the default): take the ledger lease, migrate unless Ledger:MigrateOnStart=false, recover, then trade until stopped.", RunAsync);
-        var migrate = Verb("migrate", "Apply the configured ledger provider's migrations and exit.", MigrateAsync);
+        var run = Verb(overrides, "run", "Run the worker (the default): take the ledger lease, migrate unless Ledger:MigrateOnStart=false, recover, then trade until stopped.", RunAsync);
+        var migrate = Verb(overrides, "migrate", "Apply the configured ledger provider's migrations and exit.", MigrateAsync);
         var againstExchange = new Option<bool>("--against-exchange")
         {
             Description = "Also compare every traded symbol's position with the exchange's, and list halted symbols; exit 1 while any differs or is halted.",
         };
-        var verify = new Command("verify", "Check the ledger's invariants; exit 1 listing each violation.") { TreatUnmatchedTokensAsErrors = false };
+        var verify = new Command("verify", "Check the ledger's invariants; exit 1 listing each violation.");
         verify.Options.Add(againstExchange);
-        verify.SetAction((parse, ct) => Guard(() => VerifyAsync(parse.UnmatchedTokens.ToArray(), parse.GetValue(againstExchange), ct)));
+        verify.SetAction((parse, ct) => Guard(() => VerifyAsync(overrides, parse.GetValue(againstExchange), ct)));
 
-        var report = Verb("report", "Print positions, halted symbols, foreign open orders, realized PnL per day (trading, fees, funding) and the last 24 hours of funding rates per symbol.", ReportVerb.RunAsync);
+        var report = Verb(overrides, "report", "Print positions, halted symbols, foreign open orders, realized PnL per day (trading, fees, funding) and the last 24 hours of funding rates per symbol.", ReportVerb.RunAsync);
 
         var symbol = new Argument<string>("symbol") { Description = "The symbol whose exchange position the ledger takes over, e.g. BTCUSDT." };
         var adopt = new Command(
             "adopt-position",
-            "Record the exchange's position on a symbol that the ledger has no trades for (opened before its backfill window, or on another ledger) as an external opening order, audited; this releases the symbol's POSITION_DIFFERS halt. Stop the worker first.")
-        {
-            TreatUnmatchedTokensAsErrors = false,
-        };
+            "Record the exchange's position on a symbol that the ledger has no trades for (opened before its backfill window, or on another ledger) as an external opening order, audited; this releases the symbol's POSITION_DIFFERS halt. Stop the worker first.");
         adopt.Arguments.Add(symbol);
-        adopt.SetAction((parse, ct) => Guard(() => AdoptPositionVerb.RunAsync(parse.GetValue(symbol)!, parse.UnmatchedTokens.ToArray(), ct)));
+        adopt.SetAction((parse, ct) => Guard(() => AdoptPositionVerb.RunAsync(parse.GetValue(symbol)!, overrides, ct)));
 
         var root = new RootCommand("TradingBot worker: a funding-rate bot on an exact, transactional ledger (SQLite or Postgres).")
         {
@@ -62,15 +84,14 @@ internal static class WorkerCommandLine
             report,
             adopt,
         };
-        root.TreatUnmatchedTokensAsErrors = false;
-        root.SetAction((parse, ct) => Guard(() => RunAsync(parse.UnmatchedTokens.ToArray(), ct)));
+        root.SetAction((parse, ct) => Guard(() => RunAsync(overrides, ct)));
         return root;
     }
 
-    private static Command Verb(string name, string description, Func<string[], CancellationToken, Task<int>> action)
+    private static Command Verb(string[] overrides, string name, string description, Func<string[], CancellationToken, Task<int>> action)
     {
-        var command = new Command(name, description) { TreatUnmatchedTokensAsErrors = false };
-        command.SetAction((parse, ct) => Guard(() => action(parse.UnmatchedTokens.ToArray(), ct)));
+        var command = new Command(name, description);
+        command.SetAction((parse, ct) => Guard(() => action(overrides, ct)));
         return command;
     }
 
@@ -122,9 +143,10 @@ internal static class WorkerCommandLine
 
     private static async Task<int> VerifyAsync(string[] configurationArgs, bool againstExchange, CancellationToken cancellationToken)
     {
-        var (builder, ledger) = WorkerHost.CreateBuilder(configurationArgs, withExchange: againstExchange);
+        var (builder, ledger) = WorkerHost.CreateBuilder(configurationArgs, withExchange: againstExchange, readOnly: true);
         using var host = builder.Build();
         WorkerHost.ValidateOptions(host.Services);
+        await WorkerHost.RequireLedgerAsync(host.Services, ledger, cancellationToken).ConfigureAwait(false);
         var pollInterval = host.Services.GetRequiredService<IOptions<WorkerOptions>>().Value.PollInterval;
         var grace = pollInterval + pollInterval;
         var requestValidity = ExchangeComposition.RequestValidity(host.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>());
@@ -177,6 +199,11 @@ internal static class WorkerCommandLine
         {
             await Console.Error.WriteLineAsync($"Ledger error: {exception.GetBaseException().Message}").ConfigureAwait(false);
             return LedgerUnavailable;
+        }
+        catch (NoLedgerException exception)
+        {
+            await Console.Error.WriteLineAsync($"Ledger error: {exception.Message}").ConfigureAwait(false);
+            return NoLedger;
         }
         catch (TradingBot.Application.Ports.SymbolNotListedException exception)
         {

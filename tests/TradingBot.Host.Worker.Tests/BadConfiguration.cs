@@ -24,6 +24,45 @@ public sealed class BadConfiguration
         yield return new TestCaseData(new Dictionary<string, string> { ["Exchange__Kind"] = "1" }, "Exchange:Kind").SetName("exchange kind given as a number");
     }
 
+    public static IEnumerable<TestCaseData> ExactMessages()
+    {
+        yield return new TestCaseData(new Dictionary<string, string> { ["Worker__PollInterval"] = "2" },
+            "Configuration error: Worker:PollInterval is '2'; write a time span as hh:mm:ss such as 00:00:02 (a bare number would be read as days)").SetName("poll interval as a bare number");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Worker__PollInterval"] = "60.00:00:00" },
+            "Configuration error: Worker:PollInterval is 60.00:00:00; it must be from 00:00:00.1000000 to 01:00:00").SetName("poll interval beyond what a timer can wait");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Worker__ReconcileInterval"] = "00:00:00.5" },
+            "Configuration error: Worker:ReconcileInterval is 00:00:00.5000000; it must be from 00:00:01 to 1.00:00:00").SetName("reconcile interval too short");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Exchange__VisibilityMargin"] = "30" },
+            "Configuration error: Exchange:VisibilityMargin is '30'; write a time span as hh:mm:ss such as 00:00:30 (a bare number would be read as days)").SetName("visibility margin as a bare number");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Strategy__OrderQty"] = "0.5" },
+            "Configuration error: Strategy:OrderQty is not a setting of this worker; did you mean Strategy:OrderQuantity?").SetName("misspelt order quantity");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Worker__PolInterval"] = "00:00:05" },
+            "Configuration error: Worker:PolInterval is not a setting of this worker; did you mean Worker:PollInterval?").SetName("misspelt poll interval");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Exchange__Binance__ApiSecrets"] = "x" },
+            "Configuration error: Exchange:Binance:ApiSecrets is not a setting of this worker; did you mean Exchange:Binance:ApiSecret?").SetName("misspelt Binance secret");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Strategy__Symbols__2"] = "btcusdt" },
+            "Configuration error: Strategy:Symbols lists BTCUSDT 2 times; list each symbol once").SetName("duplicate symbol");
+        yield return new TestCaseData(new Dictionary<string, string> { ["ConnectionStrings__Ledger"] = "Data Source=:memory:" },
+            "Configuration error: ConnectionStrings:Ledger is not usable for Sqlite: the SQLite ledger must be a file: an in-memory database (':memory:', 'Mode=Memory') forgets every order and position when the process ends (Parameter 'connectionString')").SetName("in-memory ledger");
+        yield return new TestCaseData(new Dictionary<string, string> { ["ConnectionStrings__Ledger"] = "Data Source=ledger;Mode=Memory" },
+            "Configuration error: ConnectionStrings:Ledger is not usable for Sqlite: the SQLite ledger must be a file: an in-memory database (':memory:', 'Mode=Memory') forgets every order and position when the process ends (Parameter 'connectionString')").SetName("in-memory mode");
+        yield return new TestCaseData(new Dictionary<string, string> { ["ConnectionStrings__Ledger"] = "Data Source=file:data/ledger.db?nolock=1" },
+            "Configuration error: ConnectionStrings:Ledger is not usable for Sqlite: the SQLite ledger file 'file:data/ledger.db?nolock=1' is a URI with parameters; name the file alone (e.g. 'Data Source=data/ledger.db') (Parameter 'dataSource')").SetName("URI with parameters");
+    }
+
+    [TestCaseSource(nameof(ExactMessages))]
+    public async Task The_host_stops_with_this_exact_message_before_opening_anything(Dictionary<string, string> environment, string message)
+    {
+        var result = await WorkerProcess.RunAsync(_folder, environment, TimeSpan.FromMinutes(1), "run");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(2), result.Output + result.Error);
+            Assert.That(result.Error.Split(System.Environment.NewLine, StringSplitOptions.RemoveEmptyEntries), Does.Contain(message));
+            Assert.That(Directory.EnumerateFileSystemEntries(_folder).Select(Path.GetFileName), Is.EqualTo((string[])["appsettings.json"]), "nothing is written");
+        }
+    }
+
     [TestCaseSource(nameof(WrongValues))]
     public async Task The_host_stops_with_a_clear_message_and_writes_nothing(Dictionary<string, string> environment, string setting)
     {
@@ -33,7 +72,7 @@ public sealed class BadConfiguration
         {
             Assert.That(result.ExitCode, Is.EqualTo(2), result.Output + result.Error);
             Assert.That(result.Error, Does.Contain("Configuration error").And.Contain(setting));
-            Assert.That(Directory.EnumerateFileSystemEntries(_folder), Is.Empty, "nothing is written");
+            Assert.That(Directory.EnumerateFileSystemEntries(_folder).Select(Path.GetFileName), Is.EqualTo((string[])["appsettings.json"]), "nothing is written");
             Assert.That(result.Output + result.Error, Does.Not.Contain("key-without-secret"), "keys never appear in messages");
         }
     }

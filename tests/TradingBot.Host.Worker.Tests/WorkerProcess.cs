@@ -27,6 +27,9 @@ public sealed class WorkerProcess
         return File.Exists(dll) ? dll : throw new FileNotFoundException("the worker is not built", dll);
     }
 
+    /// <summary>The worker's own appsettings.json.</summary>
+    public static string WorkerSettings => Path.Combine(Path.GetDirectoryName(WorkerDll)!, "appsettings.json");
+
     public static ProcessStartInfo StartInfo(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -48,6 +51,20 @@ public sealed class WorkerProcess
         }
 
         start.Environment["Logging__Console__FormatterName"] = "simple";
+
+        // The working folder is the worker's content root too, as a deployed folder would be: appsettings.json beside
+        // the ledger's data/ folder. A test that wants them apart says DOTNET_CONTENTROOT itself.
+        if (!environment.ContainsKey("DOTNET_CONTENTROOT"))
+        {
+            var settings = Path.Combine(workingDirectory, "appsettings.json");
+            if (!File.Exists(settings))
+            {
+                File.Copy(Path.Combine(Path.GetDirectoryName(WorkerDll)!, "appsettings.json"), settings);
+            }
+
+            start.Environment["DOTNET_CONTENTROOT"] = workingDirectory;
+        }
+
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;

@@ -226,8 +226,9 @@ public sealed class PostgresWorkerScenarios : WorkerScenarios
         await Probe.WaitForFillsAsync(2, Patience, () => worker.Output);
 
         // A local cluster is stopped and started; on a server the tests cannot stop, the ledger's database refuses
-        // connections and its open ones are terminated for as long.
-        await TestServers.Postgres.InterruptAsync(_database, TimeSpan.FromSeconds(6));
+        // connections and its open ones are terminated for as long. The outage lasts until the worker has noticed it.
+        var noticed = await TestServers.Postgres.InterruptAsync(_database, () => worker.Output.Contains("The cycle failed; trading is paused", StringComparison.Ordinal), Patience);
+        Assert.That(noticed, Is.True, "the worker noticed the outage within " + Patience + ":\n" + worker.Output);
         var fillsAfterOutage = await Probe.CountAsync("SELECT COUNT(*) FROM fills");
         await Probe.WaitForFillsAsync(fillsAfterOutage + 2, Patience, () => worker.Output);
 

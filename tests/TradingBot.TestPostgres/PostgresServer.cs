@@ -178,18 +178,21 @@ public sealed class PostgresServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Takes <paramref name="database"/> away from its clients for <paramref name="outage"/>, on any server: it stops
-    /// taking connections and every open one is terminated, as in a server restart; then it takes connections again.
-    /// A local cluster is stopped and started instead (<see cref="StopServerAsync"/>), which is the whole server going away.
+    /// Takes <paramref name="database"/> away from its clients until <paramref name="noticed"/> says the client under test
+    /// has seen the outage (a state, not a duration; at most <paramref name="most"/>), on any server: it stops taking
+    /// connections and every open one is terminated, as in a server restart; then it takes connections again. A local
+    /// cluster is stopped and started instead (<see cref="StopServerAsync"/>), which is the whole server going away.
+    /// Returns whether the outage was noticed.
     /// </summary>
-    public async Task InterruptAsync(string database, TimeSpan outage, CancellationToken cancellationToken = default)
+    public async Task<bool> InterruptAsync(string database, Func<bool> noticed, TimeSpan most, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(noticed);
         if (CanRestart)
         {
             await StopServerAsync().ConfigureAwait(false);
-            await Task.Delay(outage, cancellationToken).ConfigureAwait(false);
+            var seen = await WaitAsync(noticed, most, cancellationToken).ConfigureAwait(false);
             await StartServerAsync(cancellationToken).ConfigureAwait(false);
-            return;
+            return seen;
         }
 
         await using var connection = new NpgsqlConnection(AdminConnectionString);
@@ -198,12 +201,28 @@ public sealed class PostgresServer : IAsyncDisposable
         try
         {
             await ExecuteAsync(connection, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}' AND pid <> pg_backend_pid()", cancellationToken).ConfigureAwait(false);
-            await Task.Delay(outage, cancellationToken).ConfigureAwait(false);
+            return await WaitAsync(noticed, most, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             await ExecuteAsync(connection, $"ALTER DATABASE \"{database}\" ALLOW_CONNECTIONS true", CancellationToken.None).ConfigureAwait(false);
         }
+    }
+
+    private static async Task<bool> WaitAsync(Func<bool> condition, TimeSpan most, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + most;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
