@@ -310,6 +310,38 @@ public sealed class PostgresWorkerScenarios : WorkerScenarios
         return terminated.Count(t => t == "true");
     }
 
+    [TestCase("Pwd")]
+    [TestCase("PSW")]
+    [TestCase("password")]
+    [TestCase("Password", true)]
+    public async Task A_password_in_any_spelling_or_quoting_never_appears_in_any_output(string keyword, bool quoted = false)
+    {
+        const string Canary = "c4n4ry-pw";
+        var value = quoted ? $"\"a;{Canary}\"" : Canary;
+        Environment["ConnectionStrings__Ledger"] += $";{keyword}={value}"; // the local cluster trusts loopback, so any password will do
+
+        var outputs = new List<string>();
+        foreach (var verb in new[] { "migrate", "verify", "report" })
+        {
+            var result = await VerbAsync(verb);
+            outputs.Add(result.Output + result.Error);
+            Assert.That(result.ExitCode, Is.Zero, result.Output + result.Error);
+        }
+
+        using (var worker = RunningWorker.Start(Folder, Environment, "run"))
+        {
+            await worker.WaitForOutputAsync("Recovered:", Patience);
+            Assert.That(await worker.StopAsync(TimeSpan.FromSeconds(60)), Is.Zero, worker.Output);
+            outputs.Add(worker.Output);
+        }
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(outputs, Has.All.Not.Contain(Canary));
+            Assert.That(outputs[0], Does.Contain("Ledger: Postgres (Host="), "the ledger is still named");
+        }
+    }
+
     [Test]
     public async Task Two_workers_on_one_ledger_never_trade_at_once_and_the_standby_takes_over()
     {
