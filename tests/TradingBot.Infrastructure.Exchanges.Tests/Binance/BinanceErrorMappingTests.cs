@@ -448,7 +448,7 @@ public sealed class BinanceErrorMappingTests
 
         var placed = await host.Exchange.PlaceOrderAsync(Market(key), CancellationToken.None);
         OrderLookupResult lookup = new OrderLookupResult.NotFound();
-        for (var i = 0; i < 50 && lookup is not OrderLookupResult.Found; i++)
+        for (var i = 0; i < 600 && lookup is not OrderLookupResult.Found; i++) // waits for a state: up to a minute
         {
             await Task.Delay(100);
             lookup = await host.Exchange.GetOrderAsync(BtcUsdt, key, CancellationToken.None);
