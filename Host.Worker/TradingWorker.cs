@@ -8,7 +8,9 @@ using TradingBot.Domain.Reconciliation;
 using TradingBot.Application.Trading;
 using TradingBot.Domain.Audit;
 using TradingBot.Host.Worker.Composition;
+using Microsoft.EntityFrameworkCore;
 using TradingBot.Infrastructure.Persistence;
+using TradingBot.Infrastructure.Persistence.Copy;
 
 namespace TradingBot.Host.Worker;
 
@@ -24,6 +26,8 @@ namespace TradingBot.Host.Worker;
 internal sealed partial class TradingWorker(
     ILedgerLease lease,
     LedgerMigrator migrator,
+    IDbContextFactory<LedgerDbContext> contexts,
+    RunRequest runRequest,
     TradingCycle cycle,
     Reconcile reconcile,
     CheckTradingRules checkRules,
@@ -204,6 +208,28 @@ internal sealed partial class TradingWorker(
                 var names = string.Join(", ", applied);
                 log.MigrationsApplied(applied.Count, names);
             }
+        }
+
+        var copies = await LedgerCopier.StatusAsync(contexts, CancellationToken.None).ConfigureAwait(false);
+        if (copies.UnfinishedCopyOf is { } copyingFrom)
+        {
+            log.UnfinishedCopy(description, copyingFrom);
+            exit.Code = Verbs.WorkerCommandLine.CopyInTheWay;
+            lifetime.StopApplication();
+            return false;
+        }
+
+        if (copies.CopiedTo is { } copiedTo)
+        {
+            if (!runRequest.Force)
+            {
+                log.Fenced(description, copiedTo, copies.CopiedAt);
+                exit.Code = Verbs.WorkerCommandLine.CopyInTheWay;
+                lifetime.StopApplication();
+                return false;
+            }
+
+            log.FenceForced(description, copiedTo);
         }
 
         var symbols = string.Join(", ", settings.Symbols);

@@ -37,6 +37,9 @@ public sealed class LedgerDbContext(DbContextOptions<LedgerDbContext> options) :
     /// <summary>symbol_halts.</summary>
     public DbSet<SymbolHaltRow> SymbolHalts => Set<SymbolHaltRow>();
 
+    /// <summary>ledger_transfers.</summary>
+    public DbSet<LedgerTransferRow> Transfers => Set<LedgerTransferRow>();
+
     /// <summary>
     /// Runs <paramref name="action"/> once, right after this context is next disposed (for a pooled context: once
     /// it is back in its pool). A provider uses it to take back what it lent the context for one use, e.g. the
@@ -74,6 +77,7 @@ public sealed class LedgerDbContext(DbContextOptions<LedgerDbContext> options) :
         modelBuilder.ApplyConfiguration(new StateSnapshotConfiguration(dialect));
         modelBuilder.ApplyConfiguration(new AuditLogConfiguration(dialect));
         modelBuilder.ApplyConfiguration(new SymbolHaltConfiguration(dialect));
+        modelBuilder.ApplyConfiguration(new LedgerTransferConfiguration(dialect));
         dialect.ApplyStorageConventions(modelBuilder);
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using TradingBot.Application.Ports;
+using TradingBot.Infrastructure.Persistence.Copy;
 using TradingBot.Infrastructure.Postgres;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -16,6 +17,7 @@ public static class PostgresLedgerServiceCollectionExtensions
     {
         PostgresLedger.PrepareConnectionString(connectionString);
         services.TryAddSingleton<ILedgerLease>(_ => new PostgresLedgerLease(connectionString));
+        services.TryAddSingleton<ILedgerBulkWriter, PostgresLedgerBulkWriter>();
         return services.AddLedgerPersistence(options => PostgresLedger.Configure(options, connectionString));
     }
 }

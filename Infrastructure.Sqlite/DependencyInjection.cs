@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using TradingBot.Application.Ports;
 using TradingBot.Infrastructure.Persistence;
+using TradingBot.Infrastructure.Persistence.Copy;
 using TradingBot.Infrastructure.Sqlite;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -20,6 +21,7 @@ public static class SqliteLedgerServiceCollectionExtensions
     {
         var prepared = SqliteLedger.PrepareConnectionString(connectionString, baseDirectory);
         services.TryAddSingleton<ILedgerLease>(_ => new SqliteLedgerLease(prepared));
+        services.TryAddSingleton<ILedgerBulkWriter, SqliteLedgerBulkWriter>();
         services.AddLedgerPersistence(options => SqliteLedger.Configure(options, prepared));
 
         // Each pooled context keeps one open connection, so its statements stay compiled (SqliteLedgerContexts).

@@ -52,17 +52,29 @@ internal sealed record LedgerSettings(LedgerProvider Provider, string Connection
             connectionString = DefaultSqlite;
         }
 
+        return Prepare(provider, connectionString, contentRoot, migrateOnStart, readOnly, "ConnectionStrings:Ledger");
+    }
+
+    /// <summary>
+    /// The ledger copy-ledger writes into: <paramref name="connectionString"/> for <paramref name="provider"/>, read and
+    /// checked like the configured ledger's (<paramref name="setting"/> names where it came from in messages).
+    /// </summary>
+    public static LedgerSettings ForCopyTarget(LedgerProvider provider, string connectionString, string contentRoot, string setting) =>
+        Prepare(provider, connectionString, contentRoot, migrateOnStart: true, readOnly: false, setting);
+
+    private static LedgerSettings Prepare(LedgerProvider provider, string connectionString, string contentRoot, bool migrateOnStart, bool readOnly, string setting)
+    {
         if (provider == LedgerProvider.Postgres)
         {
-            return new LedgerSettings(provider, Checked(() => PostgresLedger.PrepareConnectionString(connectionString), provider), migrateOnStart, readOnly);
+            return new LedgerSettings(provider, Checked(() => PostgresLedger.PrepareConnectionString(connectionString), provider, setting), migrateOnStart, readOnly);
         }
 
-        var prepared = new SqliteConnectionStringBuilder(Checked(() => SqliteLedger.PrepareConnectionString(connectionString, contentRoot), provider));
+        var prepared = new SqliteConnectionStringBuilder(Checked(() => SqliteLedger.PrepareConnectionString(connectionString, contentRoot), provider, setting));
         if (readOnly)
         {
             if (!File.Exists(prepared.DataSource))
             {
-                throw new NoLedgerException($"no ledger at {prepared.DataSource} (ConnectionStrings:Ledger; a relative path is taken against {contentRoot}). Nothing was created: start the worker, or run migrate, to create it.");
+                throw new NoLedgerException($"no ledger at {prepared.DataSource} ({setting}; a relative path is taken against {contentRoot}). Nothing was created: start the worker, or run migrate, to create it.");
             }
 
             prepared.Mode = SqliteOpenMode.ReadOnly;
@@ -71,7 +83,7 @@ internal sealed record LedgerSettings(LedgerProvider Provider, string Connection
         return new LedgerSettings(provider, prepared.ToString(), migrateOnStart, readOnly);
     }
 
-    private static string Checked(Func<string> prepare, LedgerProvider provider)
+    private static string Checked(Func<string> prepare, LedgerProvider provider, string setting)
     {
         try
         {
@@ -79,7 +91,7 @@ internal sealed record LedgerSettings(LedgerProvider Provider, string Connection
         }
         catch (ArgumentException exception)
         {
-            throw new HostConfigurationException($"ConnectionStrings:Ledger is not usable for {provider}: {exception.Message}", exception);
+            throw new HostConfigurationException($"{setting} is not usable for {provider}: {exception.Message}", exception);
         }
     }
 
@@ -99,6 +111,9 @@ internal sealed record LedgerSettings(LedgerProvider Provider, string Connection
         SqliteFile is { } file
             ? Path.Combine(Path.GetDirectoryName(file)!, fileName)
             : Path.Combine(contentRoot, "data", fileName);
+
+    /// <summary>Which database this is (a SQLite file's canonical path; a Postgres server and database), to tell two ledgers apart.</summary>
+    public string Identity => SqliteFile is { } file ? $"sqlite:{file}" : $"postgres:{PostgresLedger.Describe(ConnectionString)}";
 
     /// <summary>What to log about the ledger, through the provider's own builder: never a password, whatever its spelling.</summary>
     public string Describe() => Provider == LedgerProvider.Postgres

@@ -78,3 +78,6 @@ internal sealed class WorkerExit
 {
     public int Code { get; set; }
 }
+
+/// <summary>What run was asked: <see cref="Force"/> runs on a ledger copy-ledger copied elsewhere.</summary>
+internal sealed record RunRequest(bool Force);

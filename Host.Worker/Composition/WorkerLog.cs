@@ -52,4 +52,13 @@ internal static partial class WorkerLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: the step in progress is finished; nothing is left half-written.")]
     public static partial void Stopping(this ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The ledger {Ledger} was copied to {Target} at {CopiedAt:u}; that copy is the ledger now, and two ledgers must never trade one account. Switch Ledger:Provider and ConnectionStrings:Ledger to it, or give --force to run on this one all the same. The worker stops before any decision.")]
+    public static partial void Fenced(this ILogger logger, string ledger, string target, DateTimeOffset? copiedAt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The ledger {Ledger} was copied to {Target}; running on it all the same because of --force. Do not run a worker on the copy too.")]
+    public static partial void FenceForced(this ILogger logger, string ledger, string target);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The ledger {Ledger} is an unfinished copy of {Source}: it holds part of a ledger. Run copy-ledger again to finish it. The worker stops before any decision.")]
+    public static partial void UnfinishedCopy(this ILogger logger, string ledger, string source);
 }

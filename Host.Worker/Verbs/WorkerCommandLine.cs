@@ -6,17 +6,19 @@ using Microsoft.Extensions.Options;
 using TradingBot.Application.Ports;
 using TradingBot.Host.Worker.Composition;
 using TradingBot.Infrastructure.Persistence;
+using TradingBot.Infrastructure.Persistence.Copy;
 
 namespace TradingBot.Host.Worker.Verbs;
 
 /// <summary>
-/// The worker's verbs: run (the default), migrate, verify, report, adopt-position. A configuration override is an
+/// The worker's verbs: run (the default), migrate, verify, report, adopt-position, copy-ledger. A configuration override is an
 /// argument of the form <c>--Section:Key=value</c> (so <c>--Ledger:Provider=Postgres</c> works like
 /// <c>Ledger__Provider=Postgres</c>); every other argument is parsed strictly, so a mistyped verb or a stray argument
 /// is an error that names it and lists the verbs, before anything is opened, and only <c>run</c> (or no verb) starts the
 /// worker. Exit codes: 0 success, 1 verification failed (or a symbol halted or differing from the exchange), 2
 /// configuration or usage error, 3 another worker holds the ledger, 4 the ledger database cannot be reached or failed,
-/// 5 the exchange cannot be reached, 6 there is no ledger where the settings point.
+/// 5 the exchange cannot be reached, 6 there is no ledger where the settings point, 7 a copy stands in the way (run on a
+/// ledger that was copied to another, or on the unfinished target of a copy; copy-ledger refused).
 /// </summary>
 internal static class WorkerCommandLine
 {
@@ -26,6 +28,7 @@ internal static class WorkerCommandLine
     public const int LedgerUnavailable = 4;
     public const int ExchangeUnavailable = 5;
     public const int NoLedger = 6;
+    public const int CopyInTheWay = 7;
 
     public static async Task<int> InvokeAsync(string[] args)
     {
@@ -39,7 +42,7 @@ internal static class WorkerCommandLine
                 await Console.Error.WriteLineAsync($"Usage error: {error.Message}").ConfigureAwait(false);
             }
 
-            await Console.Error.WriteLineAsync("The verbs are run (the default), migrate, verify, report and adopt-position; settings are given as --Section:Key=value. See --help.").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync("The verbs are run (the default), migrate, verify, report, adopt-position and copy-ledger; settings are given as --Section:Key=value. See --help.").ConfigureAwait(false);
             return ConfigurationError;
         }
 
@@ -57,7 +60,11 @@ internal static class WorkerCommandLine
 
     public static RootCommand Build(string[] overrides)
     {
-        var run = Verb(overrides, "run", "Run the worker (the default): take the ledger lease, migrate unless Ledger:MigrateOnStart=false, recover, then trade until stopped.", RunAsync);
+        const string forceHelp = "Run on a ledger that copy-ledger copied to another (normally refused: the copy is the ledger now, and two ledgers must never trade one account).";
+        var runForce = new Option<bool>("--force") { Description = forceHelp };
+        var run = new Command("run", "Run the worker (the default): take the ledger lease, migrate unless Ledger:MigrateOnStart=false, refuse a ledger that was copied elsewhere, recover, then trade until stopped.");
+        run.Options.Add(runForce);
+        run.SetAction((parse, ct) => Guard(() => RunAsync(overrides, parse.GetValue(runForce), ct)));
         var migrate = Verb(overrides, "migrate", "Apply the configured ledger provider's migrations and exit.", MigrateAsync);
         var againstExchange = new Option<bool>("--against-exchange")
         {
@@ -76,15 +83,21 @@ internal static class WorkerCommandLine
         adopt.Arguments.Add(symbol);
         adopt.SetAction((parse, ct) => Guard(() => AdoptPositionVerb.RunAsync(parse.GetValue(symbol)!, overrides, ct)));
 
-        var root = new RootCommand("TradingBot worker: a funding-rate bot on an exact, transactional ledger (SQLite or Postgres).")
+        var root = new RootCommand(
+            "TradingBot worker: a funding-rate bot on an exact, transactional ledger (SQLite or Postgres). Settings come from appsettings.json in the "
+            + "content root (the folder of the worker's binaries, or DOTNET_CONTENTROOT), environment variables (Section__Key) and --Section:Key=value "
+            + "arguments; a relative SQLite path in ConnectionStrings:Ledger is taken against the content root, never the current directory.")
         {
             run,
             migrate,
             verify,
             report,
             adopt,
+            CopyLedger(overrides),
         };
-        root.SetAction((parse, ct) => Guard(() => RunAsync(overrides, ct)));
+        var rootForce = new Option<bool>("--force") { Description = forceHelp };
+        root.Options.Add(rootForce);
+        root.SetAction((parse, ct) => Guard(() => RunAsync(overrides, parse.GetValue(rootForce), ct)));
         return root;
     }
 
@@ -95,9 +108,29 @@ internal static class WorkerCommandLine
         return command;
     }
 
-    private static async Task<int> RunAsync(string[] configurationArgs, CancellationToken cancellationToken)
+    private static Command CopyLedger(string[] overrides)
+    {
+        var toProvider = new Option<string>("--to-provider") { Description = "The target's provider: Sqlite or Postgres.", Required = true };
+        var to = new Option<string>("--to") { Description = "The target's connection string; without it, ConnectionStrings:CopyTarget (e.g. the environment variable ConnectionStrings__CopyTarget, which keeps a password out of the process list)." };
+        var wait = new Option<bool>("--wait") { Description = "Wait for a worker running on either ledger to stop, instead of refusing." };
+        var verifyOnly = new Option<bool>("--verify-only") { Description = "Compare an existing copy with the source, table by table, and check the target's invariants; write nothing." };
+        var force = new Option<bool>("--force") { Description = "Copy a ledger that was already copied to another (normally refused)." };
+        var command = new Command(
+            "copy-ledger",
+            "Copy the configured ledger into another, empty one (SQLite or Postgres, either direction): every table exactly, in one snapshot, resumable after a kill, "
+            + "verified by row counts and checksums on both sides and the ledger's invariants on the target; the source is then fenced, and run refuses it.")
+        {
+            toProvider, to, wait, verifyOnly, force,
+        };
+        command.SetAction((parse, ct) => Guard(() => CopyLedgerVerb.RunAsync(
+            new CopyLedgerRequest(parse.GetValue(toProvider)!, parse.GetValue(to), parse.GetValue(wait), parse.GetValue(verifyOnly), parse.GetValue(force)), overrides, ct)));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string[] configurationArgs, bool force, CancellationToken cancellationToken)
     {
         var (builder, _) = WorkerHost.CreateBuilder(configurationArgs, withExchange: true);
+        builder.Services.AddSingleton(new RunRequest(force));
         builder.Services.AddHostedService<TradingWorker>();
         using var host = builder.Build();
         WorkerHost.ValidateOptions(host.Services);
@@ -199,6 +232,11 @@ internal static class WorkerCommandLine
         {
             await Console.Error.WriteLineAsync($"Ledger error: {exception.GetBaseException().Message}").ConfigureAwait(false);
             return LedgerUnavailable;
+        }
+        catch (LedgerCopyRefusedException exception)
+        {
+            await Console.Error.WriteLineAsync($"copy-ledger refused: {exception.Message}").ConfigureAwait(false);
+            return CopyInTheWay;
         }
         catch (NoLedgerException exception)
         {

@@ -28,7 +28,7 @@ internal sealed class LedgerTable
         Name = sql.DelimitIdentifier(table, entityType.GetSchema());
         RawName = table;
         var storeObject = StoreObjectIdentifier.Table(table, entityType.GetSchema());
-        Columns = [.. entityType.GetProperties().Select((p, i) => new LedgerColumn(p, sql.DelimitIdentifier(p.GetColumnName(storeObject)!), i))];
+        Columns = [.. entityType.GetProperties().Select((p, i) => new LedgerColumn(p, p.GetColumnName(storeObject)!, sql.DelimitIdentifier(p.GetColumnName(storeObject)!), i))];
         if (Columns.Count > 64)
         {
             throw new InvalidOperationException($"{table} has more than 64 columns; the ledger's write shapes are 64-bit masks");
@@ -87,9 +87,10 @@ internal sealed class LedgerColumn
 {
     private readonly IClrPropertyGetter _getter;
 
-    public LedgerColumn(IProperty property, string name, int index)
+    public LedgerColumn(IProperty property, string rawName, string name, int index)
     {
         PropertyName = property.Name;
+        RawName = rawName;
         Name = name;
         Index = index;
         _getter = property.GetGetter();
@@ -103,6 +104,9 @@ internal sealed class LedgerColumn
 
     /// <summary>The delimited column name.</summary>
     public string Name { get; }
+
+    /// <summary>The column name as the schema spells it.</summary>
+    public string RawName { get; }
 
     /// <summary>The column's place in its table (a bit in a write's shape).</summary>
     public int Index { get; }

@@ -238,6 +238,50 @@ namespace TradingBot.Infrastructure.Postgres.Migrations
                         });
                 });
 
+            modelBuilder.Entity("TradingBot.Infrastructure.Persistence.Rows.LedgerTransferRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Role")
+                        .HasColumnType("text")
+                        .HasColumnName("role");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("Peer")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("peer");
+
+                    b.Property<string>("Progress")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("progress");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("state");
+
+                    b.HasKey("Id", "Role")
+                        .HasName("ledger_transfers_pkey");
+
+                    b.ToTable("ledger_transfers", null, t =>
+                        {
+                            t.HasCheckConstraint("ledger_transfers_role_check", "role IN ('SOURCE', 'TARGET')");
+
+                            t.HasCheckConstraint("ledger_transfers_state_check", "state IN ('COPYING', 'COPIED')");
+                        });
+                });
+
             modelBuilder.Entity("TradingBot.Infrastructure.Persistence.Rows.OrderRow", b =>
                 {
                     b.Property<Guid>("Id")

@@ -234,6 +234,53 @@ namespace TradingBot.Infrastructure.Sqlite.Migrations
                         });
                 });
 
+            modelBuilder.Entity("TradingBot.Infrastructure.Persistence.Rows.LedgerTransferRow", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Role")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("role");
+
+                    b.Property<string>("FinishedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("Peer")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("peer");
+
+                    b.Property<string>("Progress")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("progress");
+
+                    b.Property<string>("StartedAt")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("state");
+
+                    b.HasKey("Id", "Role")
+                        .HasName("ledger_transfers_pkey");
+
+                    b.ToTable("ledger_transfers", null, t =>
+                        {
+                            t.HasCheckConstraint("ledger_transfers_progress_check", "json_valid(progress) AND json_type(progress) = 'object'");
+
+                            t.HasCheckConstraint("ledger_transfers_role_check", "role IN ('SOURCE', 'TARGET')");
+
+                            t.HasCheckConstraint("ledger_transfers_state_check", "state IN ('COPYING', 'COPIED')");
+                        });
+                });
+
             modelBuilder.Entity("TradingBot.Infrastructure.Persistence.Rows.OrderRow", b =>
                 {
                     b.Property<string>("Id")

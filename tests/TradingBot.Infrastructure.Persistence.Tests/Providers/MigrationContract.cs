@@ -12,7 +12,7 @@ namespace TradingBot.Infrastructure.Persistence.Tests.Providers;
 public abstract class MigrationContract
 {
     protected static readonly string[] LedgerTables =
-        ["audit_log", "fills", "funding_payments", "funding_snapshots", "orders", "positions", "state_snapshots", "symbol_halts"];
+        ["audit_log", "fills", "funding_payments", "funding_snapshots", "ledger_transfers", "orders", "positions", "state_snapshots", "symbol_halts"];
 
     protected static readonly string[] AdrIndexes =
     [

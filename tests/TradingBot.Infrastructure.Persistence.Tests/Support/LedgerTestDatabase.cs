@@ -38,6 +38,10 @@ public sealed class LedgerTestDatabase : IAsyncDisposable
 
     public IDbContextFactory<LedgerDbContext> Contexts => _services.GetRequiredService<IDbContextFactory<LedgerDbContext>>();
 
+    /// <summary>This database as one end of a copy-ledger, named <paramref name="description"/>.</summary>
+    public TradingBot.Infrastructure.Persistence.Copy.LedgerCopyEndpoint Endpoint(string description) =>
+        new(Contexts, _services.GetRequiredService<TradingBot.Infrastructure.Persistence.Copy.ILedgerBulkWriter>(), description);
+
     /// <summary>The same database's ledger as another process would have it: its own contexts, connections and memory of what it wrote.</summary>
     public IUnitOfWork AnotherProcess()
     {

@@ -1,0 +1,65 @@
+using Microsoft.EntityFrameworkCore;
+using TradingBot.Infrastructure.Persistence.Rows;
+using TradingBot.Infrastructure.Persistence.Writes;
+
+namespace TradingBot.Infrastructure.Persistence.Copy;
+
+/// <summary>One table of a ledger summed up: its row count and an order-independent checksum of its canonical rows.</summary>
+/// <param name="Table">The table.</param>
+/// <param name="Rows">How many rows it holds.</param>
+/// <param name="Checksum">The sum (mod 2^64) of each row's hash (<see cref="LedgerCanonicalForm.Hash"/>): any changed, missing or extra row changes it.</param>
+public sealed record TableDigest(string Table, long Rows, ulong Checksum);
+
+/// <summary>The ledger's tables, in the order a copy writes them (an order before its fills), and their digests.</summary>
+public static class LedgerDigest
+{
+    /// <summary>Every table of the ledger's data, in copy order; <c>ledger_transfers</c> (the copies' own bookkeeping) is not one.</summary>
+    public static IReadOnlyList<Type> RowTypes { get; } =
+    [
+        typeof(OrderRow), typeof(FillRow), typeof(PositionRow), typeof(FundingSnapshotRow), typeof(FundingPaymentRow),
+        typeof(StateSnapshotRow), typeof(AuditLogRow), typeof(SymbolHaltRow),
+    ];
+
+    /// <summary>The digests of every table, streamed row by row in bounded memory (in the context's current transaction, if any).</summary>
+    public static async Task<IReadOnlyList<TableDigest>> ComputeAsync(LedgerDbContext db, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var digests = new List<TableDigest>();
+        foreach (var type in RowTypes)
+        {
+            digests.Add(await ForTable(type)(db, cancellationToken).ConfigureAwait(false));
+        }
+
+        return digests;
+    }
+
+    /// <summary>One line per table whose digests differ; empty when the two ledgers hold the same rows.</summary>
+    public static IReadOnlyList<string> Differences(IReadOnlyList<TableDigest> source, IReadOnlyList<TableDigest> target)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(target);
+        return [.. source.Zip(target).Where(p => p.First != p.Second).Select(p =>
+            p.First.Rows != p.Second.Rows
+                ? $"{p.First.Table}: the source holds {p.First.Rows} row(s), the target {p.Second.Rows}"
+                : $"{p.First.Table}: {p.First.Rows} row(s) on both sides, but their contents differ (checksum {p.First.Checksum:x16} against {p.Second.Checksum:x16})")];
+    }
+
+    private static Func<LedgerDbContext, CancellationToken, Task<TableDigest>> ForTable(Type rowType) =>
+        (db, ct) => (Task<TableDigest>)typeof(LedgerDigest).GetMethod(nameof(TableAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+            .MakeGenericMethod(rowType).Invoke(null, [db, ct])!;
+
+    private static async Task<TableDigest> TableAsync<TRow>(LedgerDbContext db, CancellationToken cancellationToken)
+        where TRow : class
+    {
+        var table = LedgerTable.For<TRow>(db);
+        long rows = 0;
+        ulong checksum = 0;
+        await foreach (var row in db.Set<TRow>().AsNoTracking().AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            rows++;
+            checksum = unchecked(checksum + LedgerCanonicalForm.Hash(LedgerCanonicalForm.Row(table, row)));
+        }
+
+        return new TableDigest(table.RawName, rows, checksum);
+    }
+}

@@ -1,0 +1,169 @@
+using Microsoft.Data.Sqlite;
+using TradingBot.Infrastructure.Exchanges.Tests.Binance;
+
+namespace TradingBot.Host.Worker.Tests;
+
+/// <summary>
+/// Switching a running bot from SQLite to Postgres the way a user does it, with the real worker process and copy-ledger:
+/// stop the worker, copy the ledger, switch the two settings, start again.
+/// </summary>
+[TestFixture]
+public sealed class CopyLedgerSwitch
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
+    private string _folder = null!;
+    private string _database = null!;
+    private string _postgres = null!;
+
+    [SetUp]
+    public async Task CreateAsync()
+    {
+        _folder = Directory.CreateTempSubdirectory("tradingbot-copy-").FullName;
+        _database = $"copy_{Guid.NewGuid():N}";
+        _postgres = await TestServers.Postgres.CreateDatabaseAsync(_database);
+    }
+
+    [TearDown]
+    public async Task RemoveAsync()
+    {
+        await TestServers.Postgres.DropDatabaseAsync(_database);
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    [Test]
+    public async Task A_worker_stopped_on_sqlite_carries_on_on_postgres_after_copy_ledger_and_the_old_configuration_is_refused()
+    {
+        await using var binance = await FakeBinanceServer.StartAsync();
+        var sqlite = new Dictionary<string, string>
+        {
+            ["Exchange__Kind"] = "Binance",
+            ["Exchange__Binance__BaseUrl"] = binance.BaseUrl,
+            ["Exchange__Binance__ApiKey"] = FakeBinanceServer.ApiKey,
+            ["Exchange__Binance__ApiSecret"] = FakeBinanceServer.ApiSecret,
+            ["Worker__PollInterval"] = "00:00:00.500",
+            ["Worker__ReconcileInterval"] = "00:00:02",
+            // Any funding rate opens a short when flat, and none closes it: one order per symbol.
+            ["Strategy__EntryFundingRateBps"] = "-100",
+            ["Strategy__ExitFundingRateBps"] = "-101",
+        };
+        var onSqlite = LedgerProbe.Sqlite(_folder);
+        using (var worker = RunningWorker.Start(_folder, sqlite, "run"))
+        {
+            await onSqlite.WaitForFillsAsync(2, Patience, () => worker.Output);
+            await worker.WaitForOutputAsync("Reconciled with the exchange: 0 difference(s)", Patience);
+            Assert.That(await worker.StopAsync(TimeSpan.FromSeconds(60)), Is.Zero, worker.Output);
+        }
+
+        var fillsOnSqlite = await onSqlite.StringsAsync("SELECT exchange_fill_id FROM fills");
+
+        // The password stays out of the process list: the target comes from the environment.
+        const string Canary = "c4n4ry-copy"; // the local cluster trusts loopback, so any password will do
+        var copyEnvironment = new Dictionary<string, string>(sqlite) { ["ConnectionStrings__CopyTarget"] = $"{_postgres};Password={Canary}" };
+        var copy = await WorkerProcess.RunAsync(_folder, copyEnvironment, TimeSpan.FromMinutes(2), "copy-ledger", "--to-provider", "Postgres");
+        var again = await WorkerProcess.RunAsync(_folder, sqlite, TimeSpan.FromMinutes(1), "run");
+
+        var onPostgres = LedgerProbe.Postgres(_postgres, _folder);
+        var postgres = new Dictionary<string, string>(sqlite)
+        {
+            ["Ledger__Provider"] = "Postgres",
+            ["ConnectionStrings__Ledger"] = _postgres,
+            // Now every short is closed, and none is opened again.
+            ["Strategy__EntryFundingRateBps"] = "1000",
+            ["Strategy__ExitFundingRateBps"] = "999",
+        };
+        string switched;
+        using (var worker = RunningWorker.Start(_folder, postgres, "run"))
+        {
+            await onPostgres.WaitForCountAsync("SELECT COUNT(*) FROM orders WHERE status = 'FILLED'", 4, Patience, () => worker.Output);
+            await onPostgres.WaitForCountAsync("SELECT COUNT(*) FROM positions WHERE net_quantity_base <> 0", 0, Patience, () => worker.Output);
+            await worker.WaitForCountAsync("Reconciled with the exchange: 0 difference(s)", worker.Count("Reconciled with the exchange: 0 difference(s)") + 1, Patience);
+            Assert.That(await worker.StopAsync(TimeSpan.FromSeconds(60)), Is.Zero, worker.Output);
+            switched = worker.Output;
+        }
+
+        var verify = await WorkerProcess.RunAsync(_folder, postgres, TimeSpan.FromMinutes(1), "verify", "--against-exchange");
+        var sent = binance.RequestsTo("POST /fapi/v1/order");
+        var keys = await onPostgres.StringsAsync("SELECT idempotency_key FROM orders ORDER BY created_at");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(copy.ExitCode, Is.Zero, copy.Output + copy.Error);
+            Assert.That(copy.Output, Does.Contain("copy-ledger: OK").And.Contain("orders").And.Contain("2 rows"));
+            Assert.That(copy.Output + copy.Error, Does.Not.Contain(Canary), "the target's password is never printed");
+            Assert.That(again.ExitCode, Is.EqualTo(7), again.Output + again.Error);
+            Assert.That(again.Output, Does.Contain("was copied to Postgres").And.Contain(_database).And.Contain("--force").And.Not.Contain(Canary));
+            Assert.That(switched, Does.Not.Contain("POSITION_DIFFERS"), "the positions came along");
+            Assert.That(verify.ExitCode, Is.Zero, verify.Output + verify.Error);
+            Assert.That(sent, Has.Count.EqualTo(4), "two opens on SQLite, two closes on Postgres: nothing sent twice");
+            Assert.That(keys, Has.Count.EqualTo(4).And.Unique);
+            Assert.That(await onPostgres.StringsAsync("SELECT exchange_fill_id FROM fills"), Is.SupersetOf(fillsOnSqlite), "every trade recorded on SQLite came along");
+            Assert.That(await onPostgres.CountAsync("SELECT COUNT(*) FROM fills"), Is.GreaterThan(fillsOnSqlite.Count), "the closes' trades were added");
+            Assert.That(await onPostgres.CountAsync("SELECT COUNT(*) FROM orders WHERE status = 'FILLED' AND filled_quantity_base = quantity_base"), Is.EqualTo(4), "every order's trades add up");
+        }
+    }
+
+    [Test]
+    public async Task A_copy_killed_at_a_seeded_moment_finishes_when_run_again_and_half_a_ledger_is_never_run()
+    {
+        var seed = Seed();
+        var sqlite = new Dictionary<string, string>();
+        Assert.That((await WorkerProcess.RunAsync(_folder, sqlite, TimeSpan.FromMinutes(1), "migrate")).ExitCode, Is.Zero);
+        const int Snapshots = 200_000;
+        await FundingSnapshotsAsync(Path.Combine(_folder, "data", "ledger.db"), Snapshots);
+        var onPostgres = LedgerProbe.Postgres(_postgres, _folder);
+
+        // A moment drawn from the seed, reached as a state: once the target holds this many snapshots.
+        var killAt = 5_000 + new Random(seed).Next(Snapshots - 20_000);
+        string killed;
+        using (var copy = RunningWorker.Start(_folder, sqlite, "copy-ledger", "--to-provider", "Postgres", "--to", _postgres))
+        {
+            await onPostgres.WaitForCountAtLeastAsync("SELECT COUNT(*) FROM funding_snapshots", killAt, Patience, () => copy.Output);
+            copy.Kill();
+            killed = copy.Output;
+        }
+
+        var halfRun = await WorkerProcess.RunAsync(_folder, new Dictionary<string, string> { ["Ledger__Provider"] = "Postgres", ["ConnectionStrings__Ledger"] = _postgres }, TimeSpan.FromMinutes(1), "run");
+        var halfCopied = await onPostgres.CountAsync("SELECT COUNT(*) FROM funding_snapshots");
+        var resumed = await WorkerProcess.RunAsync(_folder, sqlite, TimeSpan.FromMinutes(3), "copy-ledger", "--to-provider", "Postgres", "--to", _postgres);
+        var verifyOnly = await WorkerProcess.RunAsync(_folder, sqlite, TimeSpan.FromMinutes(2), "copy-ledger", "--to-provider", "Postgres", "--to", _postgres, "--verify-only");
+
+        TestContext.Out.WriteLine(resumed.Output);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(halfCopied, Is.InRange(killAt, Snapshots - 1), killed);
+            Assert.That(halfRun.ExitCode, Is.EqualTo(7), halfRun.Output + halfRun.Error);
+            Assert.That(halfRun.Output, Does.Contain("is an unfinished copy of SQLite"));
+            Assert.That(resumed.ExitCode, Is.Zero, resumed.Output + resumed.Error);
+            Assert.That(resumed.Output, Does.Contain("Resumed an unfinished copy"));
+            Assert.That(await onPostgres.CountAsync("SELECT COUNT(*) FROM funding_snapshots"), Is.EqualTo(Snapshots));
+            Assert.That(verifyOnly.ExitCode, Is.Zero, verifyOnly.Output + verifyOnly.Error);
+            Assert.That(verifyOnly.Output, Does.Contain("copy-ledger --verify-only: OK"));
+        }
+    }
+
+    private static int Seed()
+    {
+        var text = Environment.GetEnvironmentVariable("TRADINGBOT_TEST_SEED");
+        var seed = int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var given) ? given : Random.Shared.Next(1, int.MaxValue);
+        TestContext.Out.WriteLine($"seed {seed} (replay with TRADINGBOT_TEST_SEED={seed})");
+        return seed;
+    }
+
+    // Many rows fast: SQLite generates them (a uuid in the ledger's lower-case text form, times in its fixed-width UTC text).
+    private static async Task FundingSnapshotsAsync(string file, int rows)
+    {
+        await using var connection = new SqliteConnection($"Data Source={file};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows})
+            INSERT INTO funding_snapshots (id, exchange, symbol, funding_rate_bps, mark_price_quote, index_price_quote, snapshot_at, created_at)
+            SELECT lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-a' || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))),
+                   'PAPER', CASE i % 2 WHEN 0 THEN 'BTCUSDT' ELSE 'ETHUSDT' END, i % 9 - 4, 6400000000000 + i, 6399000000000 + i,
+                   strftime('%Y-%m-%d %H:%M:%f', '2026-01-01', '+' || i || ' seconds'), NULL
+            FROM n
+            """;
+        await command.ExecuteNonQueryAsync();
+    }
+}

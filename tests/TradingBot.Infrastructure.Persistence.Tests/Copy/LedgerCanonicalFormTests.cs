@@ -1,0 +1,62 @@
+using TradingBot.Infrastructure.Persistence.Copy;
+
+namespace TradingBot.Infrastructure.Persistence.Tests.Copy;
+
+/// <summary>The one form two ledgers' rows are compared in, whatever their providers.</summary>
+[TestFixture]
+public sealed class LedgerCanonicalFormTests
+{
+    [Test]
+    public void A_uuid_is_lower_case() =>
+        Assert.That(LedgerCanonicalForm.Value(Guid.Parse("0195F3A2-7C1B-7D2E-9A3B-4C5D6E7F8091")), Is.EqualTo("0195f3a2-7c1b-7d2e-9a3b-4c5d6e7f8091"));
+
+    [Test]
+    public void A_time_is_utc_to_the_microsecond_whatever_its_offset()
+    {
+        var utc = new DateTimeOffset(2026, 12, 4, 15, 29, 11, TimeSpan.Zero).AddTicks(1_234_567);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(LedgerCanonicalForm.Value(utc), Is.EqualTo("2026-12-04T15:29:11.123456Z"));
+            Assert.That(LedgerCanonicalForm.Value(utc.ToOffset(TimeSpan.FromHours(-5))), Is.EqualTo("2026-12-04T15:29:11.123456Z"));
+            Assert.That(LedgerCanonicalForm.Value(utc.AddTicks(-8)), Is.EqualTo("2026-12-04T15:29:11.123455Z"), "a part of a microsecond is cut, not rounded");
+        }
+    }
+
+    [Test]
+    public void An_integer_is_exact_to_the_last_digit()
+    {
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(LedgerCanonicalForm.Value(long.MaxValue), Is.EqualTo("9223372036854775807"));
+            Assert.That(LedgerCanonicalForm.Value(long.MinValue), Is.EqualTo("-9223372036854775808"));
+            Assert.That(LedgerCanonicalForm.Value(long.MaxValue - 1), Is.Not.EqualTo(LedgerCanonicalForm.Value(long.MaxValue)));
+        }
+    }
+
+    [Test]
+    public void Null_is_neither_empty_text_nor_the_word_null()
+    {
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(LedgerCanonicalForm.Value(null), Is.Not.EqualTo(LedgerCanonicalForm.Value(string.Empty)));
+            Assert.That(LedgerCanonicalForm.Value(null), Is.Not.EqualTo(LedgerCanonicalForm.Value("null")));
+        }
+    }
+
+    [TestCase("""{"b":1, "a":2}""", """{"a":2,"b":1}""")]
+    [TestCase("""{ "a" : [ 1 , 2 ] }""", """{"a":[1,2]}""")]
+    [TestCase("""{"a":"caf\u00e9"}""", """{"a":"café"}""")]
+    [TestCase("""{"a":1.0,"b":1e2,"c":2.50}""", """{"a":1,"b":100,"c":2.5}""")]
+    [TestCase("""{"o":{"y":{"d":1,"c":2},"x":null}}""", """{"o":{"x":null,"y":{"c":2,"d":1}}}""")]
+    public void Json_is_compared_as_parsed_values(string stored, string sameValue) =>
+        Assert.That(LedgerCanonicalForm.Json(stored), Is.EqualTo(LedgerCanonicalForm.Json(sameValue)));
+
+    [TestCase("""{"a":[1,2]}""", """{"a":[2,1]}""")]
+    [TestCase("""{"a":1}""", """{"a":"1"}""")]
+    [TestCase("""{"a":1}""", """{"a":1.000000001}""")]
+    [TestCase("""{"a":123456789012345678901234567890}""", """{"a":123456789012345678901234567891}""")]
+    [TestCase("""{"a":1e-40}""", """{"a":0}""")]
+    [TestCase("""{"a":null}""", """{}""")]
+    public void Json_that_differs_in_value_differs(string one, string other) =>
+        Assert.That(LedgerCanonicalForm.Json(one), Is.Not.EqualTo(LedgerCanonicalForm.Json(other)));
+}
