@@ -1,3 +1,4 @@
+using TradingBot.Domain.Amounts;
 using TradingBot.Domain.Audit;
 using TradingBot.Domain.Funding;
 using TradingBot.Domain.Instruments;
@@ -40,9 +41,24 @@ public interface IOrderRepository
     /// <summary>PENDING orders, oldest first.</summary>
     Task<IReadOnlyList<Order>> GetPendingOrdersAsync(CancellationToken cancellationToken);
 
-    /// <summary>Every order, oldest first (for verification and reports).</summary>
+    /// <summary>Every order, oldest first (for reports).</summary>
     Task<IReadOnlyList<Order>> GetAllAsync(CancellationToken cancellationToken);
+
+    /// <summary>Every order with the sum of its fills' quantities, one at a time in id order: bounded memory whatever the ledger's size (for verification).</summary>
+    IAsyncEnumerable<OrderWithFills> StreamWithFillsAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>An order and what its stored fills add up to.</summary>
+/// <param name="Order">The order.</param>
+/// <param name="Filled">The sum of its fills' quantities.</param>
+/// <param name="Fills">How many fills it has.</param>
+public sealed record OrderWithFills(Order Order, Quantity Filled, long Fills);
+
+/// <summary>A fill with the position it belongs to (its order's exchange and symbol).</summary>
+/// <param name="Exchange">The order's exchange.</param>
+/// <param name="Symbol">The order's symbol.</param>
+/// <param name="Recorded">The fill, its order's side and its sequence.</param>
+public sealed record PositionFill(ExchangeName Exchange, Symbol Symbol, RecordedFill Recorded);
 
 /// <summary>A fill as stored: with its order's side and its place in the position's sequence.</summary>
 /// <param name="Fill">The execution.</param>
@@ -81,8 +97,14 @@ public interface IFillRepository
     /// <summary>The fills of one position in replay order (by sequence).</summary>
     Task<IReadOnlyList<RecordedFill>> GetByPositionAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken);
 
-    /// <summary>Every fill with its order's side, in replay order per position (for verification).</summary>
+    /// <summary>Every fill with its order's side, in replay order per position.</summary>
     Task<IReadOnlyList<RecordedFill>> GetAllAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Every fill of an order the ledger holds, position by position (exchange, symbol) and in replay order within each,
+    /// one at a time: bounded memory whatever the ledger's size (for verification).
+    /// </summary>
+    IAsyncEnumerable<PositionFill> StreamForReplayAsync(CancellationToken cancellationToken);
 
     /// <summary>The latest fill time on this symbol, or null when none: the cursor for backfilling trades.</summary>
     Task<DateTimeOffset?> GetLatestFillTimeAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken);

@@ -34,90 +34,120 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
     public async Task<VerificationReport> ExecuteAsync(TimeSpan requestValidity, TimeSpan resolutionGrace, CancellationToken cancellationToken)
     {
         var violations = new List<string>(await integrity.CheckStorageAsync(cancellationToken).ConfigureAwait(false));
+        var now = clock.UtcNow;
+
         // One snapshot: a fill committed by a running worker between two of these reads would otherwise look like an
-        // order whose fills do not add up.
-        var (orders, fills, positions, payments) = await ledger.ReadAsync(
+        // order whose fills do not add up. Orders and fills stream through it one at a time, so memory stays bounded
+        // whatever the ledger's size; only positions (one per symbol) and their funding payments are held.
+        var (orders, fills, positions) = await ledger.ReadAsync(
             async (session, ct) =>
             {
                 var allPositions = await session.Positions.GetAllAsync(ct).ConfigureAwait(false);
-                var allPayments = new List<TradingBot.Domain.Funding.FundingPayment>();
+                var payments = new List<TradingBot.Domain.Funding.FundingPayment>();
                 foreach (var exchange in allPositions.Select(p => p.Exchange).Distinct())
                 {
-                    allPayments.AddRange(await session.FundingPayments.GetRangeAsync(exchange, DateTimeOffset.MinValue, DateTimeOffset.MaxValue, ct).ConfigureAwait(false));
+                    payments.AddRange(await session.FundingPayments.GetRangeAsync(exchange, DateTimeOffset.MinValue, DateTimeOffset.MaxValue, ct).ConfigureAwait(false));
                 }
 
-                return (
-                    await session.Orders.GetAllAsync(ct).ConfigureAwait(false),
-                    await session.Fills.GetAllAsync(ct).ConfigureAwait(false),
-                    allPositions,
-                    allPayments);
+                var orderCount = 0;
+                await foreach (var order in session.Orders.StreamWithFillsAsync(ct).ConfigureAwait(false))
+                {
+                    orderCount++;
+                    CheckOrder(order, requestValidity, resolutionGrace, now, violations);
+                }
+
+                var fillCount = 0;
+                var positionsByKey = allPositions.ToDictionary(p => (p.Exchange, p.Symbol));
+                var replayed = new HashSet<(ExchangeName, Symbol)>();
+                Position? replay = null;
+                var replayFills = 0;
+                await foreach (var fill in session.Fills.StreamForReplayAsync(ct).ConfigureAwait(false))
+                {
+                    fillCount++;
+                    if (replay is null || replay.Exchange != fill.Exchange || replay.Symbol != fill.Symbol)
+                    {
+                        Finish(replay, replayFills, positionsByKey, payments, violations);
+                        replay = Position.Flat(fill.Exchange, fill.Symbol);
+                        replayFills = 0;
+                        replayed.Add((fill.Exchange, fill.Symbol));
+                    }
+
+                    replay.ApplyFill(fill.Recorded.Side, fill.Recorded.Fill);
+                    replayFills++;
+                }
+
+                Finish(replay, replayFills, positionsByKey, payments, violations);
+                foreach (var position in allPositions.Where(p => !replayed.Contains((p.Exchange, p.Symbol))))
+                {
+                    Finish(Position.Flat(position.Exchange, position.Symbol), 0, positionsByKey, payments, violations);
+                }
+
+                return (orderCount, fillCount, allPositions.Count);
             },
             cancellationToken).ConfigureAwait(false);
 
-        var fillsByOrder = fills.ToLookup(f => f.Fill.OrderId);
-        var now = clock.UtcNow;
-        foreach (var order in orders)
+        return new VerificationReport(violations, orders, fills, positions);
+    }
+
+    private void CheckOrder(OrderWithFills checkedOrder, TimeSpan requestValidity, TimeSpan resolutionGrace, DateTimeOffset now, List<string> violations)
+    {
+        var (order, filled, _) = checkedOrder;
+        if (filled > order.Quantity)
         {
-            var filled = fillsByOrder[order.Id].Aggregate(Quantity.Zero, (sum, f) => new Quantity(checked(sum.Units + f.Fill.Quantity.Units)));
-            if (filled > order.Quantity)
-            {
-                violations.Add($"order {order.IdempotencyKey} is over-filled: fills sum to {filled}, the order is for {order.Quantity}");
-            }
-
-            if (filled != order.FilledQuantity)
-            {
-                violations.Add($"order {order.IdempotencyKey} records {order.FilledQuantity} filled but its fills sum to {filled}");
-            }
-
-            var expected = order.Status switch
-            {
-                OrderStatus.Filled => filled == order.Quantity,
-                OrderStatus.PartiallyFilled => !filled.IsZero && filled < order.Quantity,
-                OrderStatus.Pending or OrderStatus.Open or OrderStatus.Rejected => filled.IsZero,
-                _ => true, // CANCELLED may have been partly filled first
-            };
-            if (!expected)
-            {
-                violations.Add($"order {order.IdempotencyKey} is {order.Status.ToCode()} but its fills sum to {filled} of {order.Quantity}");
-            }
-
-            var deadline = timing.NeverPlacedAfter(order, requestValidity);
-            if (order.Status == OrderStatus.Pending && now > deadline + resolutionGrace)
-            {
-                violations.Add($"order {order.IdempotencyKey} has been PENDING since {order.CreatedAt:O}, past its deadline {deadline:O}: its outcome was never resolved");
-            }
+            violations.Add($"order {order.IdempotencyKey} is over-filled: fills sum to {filled}, the order is for {order.Quantity}");
         }
 
-        var ordersById = orders.ToDictionary(o => o.Id);
-        var fillsByPosition = fills
-            .Where(f => ordersById.ContainsKey(f.Fill.OrderId))
-            .GroupBy(f => (ordersById[f.Fill.OrderId].Exchange, ordersById[f.Fill.OrderId].Symbol));
-        var positionKeys = positions.Select(p => (p.Exchange, p.Symbol)).ToHashSet();
-        foreach (var group in fillsByPosition.Where(g => !positionKeys.Contains(g.Key)))
+        if (filled != order.FilledQuantity)
         {
-            violations.Add($"{group.Key.Exchange}/{group.Key.Symbol} has {group.Count()} fills but no position");
+            violations.Add($"order {order.IdempotencyKey} records {order.FilledQuantity} filled but its fills sum to {filled}");
         }
 
-        foreach (var position in positions)
+        var expected = order.Status switch
         {
-            var replay = Position.Replay(position.Exchange, position.Symbol, fills
-                .Where(f => ordersById.TryGetValue(f.Fill.OrderId, out var o) && o.Exchange == position.Exchange && o.Symbol == position.Symbol)
-                .OrderBy(f => f.Sequence)
-                .Select(f => (f.Side, f.Fill)));
-            foreach (var payment in payments.Where(p => p.Exchange == position.Exchange && p.Symbol == position.Symbol))
-            {
-                replay.ApplyFunding(payment.Amount, payment.PaidAt);
-            }
-
-            if (!replay.SameBalancesAs(position))
-            {
-                violations.Add(
-                    $"position {position.Exchange}/{position.Symbol} is not a replay of its fills and funding: stored net {position.NetQuantity}, " +
-                    $"realized {position.RealizedPnl}, fees {position.FeesPaid}, funding {position.FundingReceived}, fills {position.FillCount}; " +
-                    $"replay net {replay.NetQuantity}, realized {replay.RealizedPnl}, fees {replay.FeesPaid}, funding {replay.FundingReceived}, fills {replay.FillCount}");
-            }
+            OrderStatus.Filled => filled == order.Quantity,
+            OrderStatus.PartiallyFilled => !filled.IsZero && filled < order.Quantity,
+            OrderStatus.Pending or OrderStatus.Open or OrderStatus.Rejected => filled.IsZero,
+            _ => true, // CANCELLED may have been partly filled first
+        };
+        if (!expected)
+        {
+            violations.Add($"order {order.IdempotencyKey} is {order.Status.ToCode()} but its fills sum to {filled} of {order.Quantity}");
         }
 
-        return new VerificationReport(violations, orders.Count, fills.Count, positions.Count);
+        var deadline = timing.NeverPlacedAfter(order, requestValidity);
+        if (order.Status == OrderStatus.Pending && now > deadline + resolutionGrace)
+        {
+            violations.Add($"order {order.IdempotencyKey} has been PENDING since {order.CreatedAt:O}, past its deadline {deadline:O}: its outcome was never resolved");
+        }
+    }
+
+    // A position's replay is complete (its fills, then its funding payments): it must equal the stored position.
+    private static void Finish(
+        Position? replay, int fills, Dictionary<(ExchangeName, Symbol), Position> positions, List<TradingBot.Domain.Funding.FundingPayment> payments, List<string> violations)
+    {
+        if (replay is null)
+        {
+            return;
+        }
+
+        if (!positions.TryGetValue((replay.Exchange, replay.Symbol), out var position))
+        {
+            violations.Add($"{replay.Exchange}/{replay.Symbol} has {fills} fills but no position");
+            return;
+        }
+
+        foreach (var payment in payments.Where(p => p.Exchange == position.Exchange && p.Symbol == position.Symbol))
+        {
+            replay.ApplyFunding(payment.Amount, payment.PaidAt);
+        }
+
+        if (!replay.SameBalancesAs(position))
+        {
+            violations.Add(
+                $"position {position.Exchange}/{position.Symbol} is not a replay of its fills and funding: stored net {position.NetQuantity}, " +
+                $"realized {position.RealizedPnl}, fees {position.FeesPaid}, funding {position.FundingReceived}, fills {position.FillCount}; " +
+                $"replay net {replay.NetQuantity}, realized {replay.RealizedPnl}, fees {replay.FeesPaid}, funding {replay.FundingReceived}, fills {replay.FillCount}");
+        }
+
     }
 }

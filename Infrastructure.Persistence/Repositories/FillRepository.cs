@@ -116,6 +116,18 @@ internal sealed class FillRepository(LedgerSession session) : IFillRepository
         return [.. rows.Select(x => new RecordedFill(RowMapping.ToDomain(x.Fill), LedgerCodes.ParseSide(x.Side), x.Fill.PositionSequence))];
     }
 
+    public async IAsyncEnumerable<PositionFill> StreamForReplayAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
+        var rows = db.Fills.AsNoTracking()
+            .Join(db.Orders.AsNoTracking(), f => f.OrderId, o => o.Id, (f, o) => new { Fill = f, o.Side, o.Exchange, o.Symbol })
+            .OrderBy(x => x.Exchange).ThenBy(x => x.Symbol).ThenBy(x => x.Fill.PositionSequence).ThenBy(x => x.Fill.FilledAt).ThenBy(x => x.Fill.Id);
+        await foreach (var x in rows.AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            yield return new PositionFill(new ExchangeName(x.Exchange), new Symbol(x.Symbol), new RecordedFill(RowMapping.ToDomain(x.Fill), LedgerCodes.ParseSide(x.Side), x.Fill.PositionSequence));
+        }
+    }
+
     public async Task<DateTimeOffset?> GetLatestFillTimeAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken)
     {
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);

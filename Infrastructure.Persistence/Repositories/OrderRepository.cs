@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using TradingBot.Application.Ports;
+using TradingBot.Domain.Amounts;
 using TradingBot.Domain.Orders;
 using TradingBot.Infrastructure.Persistence.Rows;
 
@@ -96,6 +97,22 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
         var rows = await db.Orders.AsNoTracking().OrderBy(o => o.CreatedAt).ThenBy(o => o.Id)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         return [.. rows.Select(r => Seen(r)!)];
+    }
+
+    public async IAsyncEnumerable<OrderWithFills> StreamWithFillsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // Not remembered (Seen): a read for verification, and a million orders must not stay in memory.
+        var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
+        var rows = db.Orders.AsNoTracking().OrderBy(o => o.Id).Select(o => new
+        {
+            Order = o,
+            Filled = db.Fills.Where(f => f.OrderId == o.Id).Sum(f => (long?)f.QuantityBase),
+            Fills = db.Fills.LongCount(f => f.OrderId == o.Id),
+        });
+        await foreach (var row in rows.AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            yield return new OrderWithFills(RowMapping.ToDomain(row.Order), new Quantity(row.Filled ?? 0), row.Fills);
+        }
     }
 
     /// <summary>Remembers a row this session read (what a later update of it expects) and maps it.</summary>

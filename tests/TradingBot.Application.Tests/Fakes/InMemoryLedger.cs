@@ -1,3 +1,4 @@
+using TradingBot.Domain.Amounts;
 using TradingBot.Application.Ports;
 using TradingBot.Domain.Audit;
 using TradingBot.Domain.Funding;
@@ -232,6 +233,13 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
         public Task<IReadOnlyList<Order>> GetAllAsync(CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<Order>>([.. state.Orders.Values.OrderBy(o => o.CreatedAt).Select(Clone)]);
 
+        public IAsyncEnumerable<OrderWithFills> StreamWithFillsAsync(CancellationToken cancellationToken) =>
+            state.Orders.Values.OrderBy(o => o.Id.Value).Select(o =>
+            {
+                var fills = state.Fills.Values.Where(f => f.Fill.OrderId == o.Id).ToList();
+                return new OrderWithFills(Clone(o), new Quantity(fills.Sum(f => f.Fill.Quantity.Units)), fills.Count);
+            }).ToAsyncEnumerable();
+
         public Task<FillTarget?> FindTargetAsync(Fill fill, CancellationToken cancellationToken)
         {
             if (!state.Orders.TryGetValue(fill.OrderId, out var order))
@@ -269,6 +277,14 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
             Task.FromResult<IReadOnlyList<RecordedFill>>([.. state.Fills.Values
                 .OrderBy(f => f.Sequence)
                 .Select(f => new RecordedFill(f.Fill, state.Orders[f.Fill.OrderId].Side, f.Sequence))]);
+
+        public IAsyncEnumerable<PositionFill> StreamForReplayAsync(CancellationToken cancellationToken) =>
+            state.Fills.Values
+                .Where(f => state.Orders.ContainsKey(f.Fill.OrderId))
+                .Select(f => (f.Fill, f.Sequence, Order: state.Orders[f.Fill.OrderId]))
+                .OrderBy(f => f.Order.Exchange.Value, StringComparer.Ordinal).ThenBy(f => f.Order.Symbol.Value, StringComparer.Ordinal).ThenBy(f => f.Sequence)
+                .Select(f => new PositionFill(f.Order.Exchange, f.Order.Symbol, new RecordedFill(f.Fill, f.Order.Side, f.Sequence)))
+                .ToAsyncEnumerable();
 
         public Task<DateTimeOffset?> GetLatestFillTimeAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken) =>
             Task.FromResult(state.Fills.Values

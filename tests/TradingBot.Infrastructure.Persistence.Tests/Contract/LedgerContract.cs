@@ -908,6 +908,68 @@ public abstract class LedgerContract
         Assert.That(stored!.SameBalancesAs(replay), Is.True);
     }
 
+    // ---------------------------------------------------------------- verification reads, streamed
+
+    private static readonly string[] ReplayOrder = ["BINANCE/BTCUSDT f-a-1 #1 Sell", "BINANCE/BTCUSDT f-a-2 #2 Sell", "BINANCE/ETHUSDT f-c-1 #1 Sell"];
+
+    [Test]
+    public async Task Verification_streams_each_order_with_its_fill_sum_and_the_fills_position_by_position_in_replay_order()
+    {
+        var a = await CreateOpenAsync(PendingOrder("a", quantity: "1"), "1");
+        var b = await CreateOpenAsync(PendingOrder("b", symbol: EthUsdt), "2");
+        var c = await CreateOpenAsync(PendingOrder("c", quantity: "1", symbol: EthUsdt), "3");
+        var record = NewRecordFill();
+        await record.ExecuteAsync(FillOf(a, "f-a-1", "100", "0.25"), CancellationToken.None);
+        await record.ExecuteAsync(FillOf(c, "f-c-1", "100", "0.5"), CancellationToken.None);
+        await record.ExecuteAsync(FillOf(a, "f-a-2", "101", "0.75"), CancellationToken.None);
+
+        var orders = await Read(async (s, ct) =>
+        {
+            var list = new List<OrderWithFills>();
+            await foreach (var order in s.Orders.StreamWithFillsAsync(ct))
+            {
+                list.Add(order);
+            }
+
+            return list;
+        });
+        var fills = await Read(async (s, ct) =>
+        {
+            var list = new List<PositionFill>();
+            await foreach (var fill in s.Fills.StreamForReplayAsync(ct))
+            {
+                list.Add(fill);
+            }
+
+            return list;
+        });
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(orders.Select(o => (o.Order.Id, o.Filled, o.Fills)), Is.EquivalentTo(new[] { (a.Id, Quantity.Parse("1"), 2L), (b.Id, Quantity.Zero, 0L), (c.Id, Quantity.Parse("0.5"), 1L) }));
+            Assert.That(fills.Select(f => $"{f.Exchange}/{f.Symbol} {f.Recorded.Fill.ExchangeFillId.Value} #{f.Recorded.Sequence} {f.Recorded.Side}"), Is.EqualTo(ReplayOrder));
+        }
+    }
+
+    [Test]
+    public async Task Verify_on_the_database_finds_a_fill_changed_behind_the_ledgers_back()
+    {
+        var order = await CreateOpenAsync(PendingOrder("a", quantity: "1"), "1");
+        await NewRecordFill().ExecuteAsync(FillOf(order, "f-a-1", "100", "1"), CancellationToken.None);
+        var verify = new TradingBot.Application.Verification.VerifyLedger(Ledger, Db.Integrity, new TestClock(T0.AddMinutes(2)), OrderTiming.Default);
+        Assert.That((await verify.ExecuteAsync(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(4), CancellationToken.None)).Violations, Is.Empty);
+
+        await Db.ExecuteAsync("UPDATE fills SET quantity_base = quantity_base - 1 WHERE exchange_fill_id = 'f-a-1'");
+        var report = await verify.ExecuteAsync(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(4), CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(report.Violations, Has.Some.EqualTo($"order {order.IdempotencyKey} records 1 filled but its fills sum to 0.99999999"));
+            Assert.That(report.Violations, Has.Some.StartsWith("position BINANCE/BTCUSDT is not a replay of its fills and funding"));
+            Assert.That((report.OrdersChecked, report.FillsChecked, report.PositionsChecked), Is.EqualTo((1, 1, 1)));
+        }
+    }
+
     // ---------------------------------------------------------------- funding
 
     [Test]

@@ -38,6 +38,9 @@ public sealed class LedgerTestDatabase : IAsyncDisposable
 
     public IDbContextFactory<LedgerDbContext> Contexts => _services.GetRequiredService<IDbContextFactory<LedgerDbContext>>();
 
+    /// <summary>The storage checks verify runs.</summary>
+    public ILedgerIntegrity Integrity => _services.GetRequiredService<ILedgerIntegrity>();
+
     /// <summary>This database as one end of a copy-ledger, named <paramref name="description"/>.</summary>
     public TradingBot.Infrastructure.Persistence.Copy.LedgerCopyEndpoint Endpoint(string description) =>
         new(Contexts, _services.GetRequiredService<TradingBot.Infrastructure.Persistence.Copy.ILedgerBulkWriter>(), description);
