@@ -56,11 +56,12 @@ internal sealed record LedgerSettings(LedgerProvider Provider, string Connection
     }
 
     /// <summary>
-    /// The ledger copy-ledger writes into: <paramref name="connectionString"/> for <paramref name="provider"/>, read and
-    /// checked like the configured ledger's (<paramref name="setting"/> names where it came from in messages).
+    /// Another ledger than the configured one (the target of copy-ledger, a backup file): <paramref name="connectionString"/>
+    /// for <paramref name="provider"/>, read and checked like the configured ledger's (<paramref name="setting"/> names where
+    /// it came from in messages); a <paramref name="readOnly"/> SQLite ledger must exist.
     /// </summary>
-    public static LedgerSettings ForCopyTarget(LedgerProvider provider, string connectionString, string contentRoot, string setting) =>
-        Prepare(provider, connectionString, contentRoot, migrateOnStart: true, readOnly: false, setting);
+    public static LedgerSettings Other(LedgerProvider provider, string connectionString, string contentRoot, string setting, bool readOnly = false) =>
+        Prepare(provider, connectionString, contentRoot, migrateOnStart: true, readOnly, setting);
 
     private static LedgerSettings Prepare(LedgerProvider provider, string connectionString, string contentRoot, bool migrateOnStart, bool readOnly, string setting)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,16 +25,17 @@ namespace TradingBot.Host.Worker.Verbs;
 internal sealed record CopyLedgerRequest(string ToProvider, string? To, bool Wait, bool VerifyOnly, bool Force);
 
 /// <summary>
-/// copy-ledger: copies the configured ledger into another (SQLite or Postgres, either direction), verified, resumable and
-/// fenced (<see cref="LedgerCopier"/>), holding both ledgers' leases; then checks the ledger's invariants on the target.
-/// The target's connection string comes from --to, or ConnectionStrings:CopyTarget (appsettings.json, or the environment
-/// variable ConnectionStrings__CopyTarget, which keeps a password out of the process list).
+/// The verbs that move a whole ledger, all through <see cref="LedgerCopier"/>: copy-ledger (into another ledger, holding
+/// both leases, fenced), backup (a live ledger's snapshot into a new SQLite file, while the worker trades) and restore (a
+/// SQLite backup into the configured, empty ledger). Each verifies what it wrote: every table's count and checksum on
+/// both sides, then the ledger's invariants on what was written.
 /// </summary>
-internal static class CopyLedgerVerb
+internal static class LedgerTransferVerbs
 {
     private static readonly TimeSpan LeaseRetry = TimeSpan.FromSeconds(1);
 
-    public static async Task<int> RunAsync(CopyLedgerRequest request, string[] configurationArgs, CancellationToken cancellationToken)
+    /// <summary>copy-ledger: the target's connection string comes from --to, or ConnectionStrings:CopyTarget (appsettings.json, or the environment variable ConnectionStrings__CopyTarget, which keeps a password out of the process list).</summary>
+    public static async Task<int> CopyLedgerAsync(CopyLedgerRequest request, string[] configurationArgs, CancellationToken cancellationToken)
     {
         var (builder, source) = WorkerHost.CreateBuilder(configurationArgs, withExchange: false);
         using var host = builder.Build();
@@ -52,43 +54,127 @@ internal static class CopyLedgerVerb
         }
 
         await WorkerHost.RequireLedgerAsync(host.Services, source, cancellationToken).ConfigureAwait(false);
-
-        var targetServices = new ServiceCollection();
-        targetServices.AddLogging();
-        target.AddTo(targetServices);
-        targetServices.AddSingleton(host.Services.GetRequiredService<OrderTiming>());
-        targetServices.AddTradingBotApplication();
-        await using var targetProvider = targetServices.BuildServiceProvider();
-
+        await using var targetServices = OtherLedger(target, host.Services);
         Console.WriteLine($"Source: {source.Describe()}");
         Console.WriteLine($"Target: {target.Describe()}");
-        var sourceLease = host.Services.GetRequiredService<ILedgerLease>();
-        var targetLease = targetProvider.GetRequiredService<ILedgerLease>();
-        if (!await AcquireAsync(sourceLease, source, request.Wait, cancellationToken).ConfigureAwait(false))
+        return await WithLeaseAsync(host.Services, source, request.Wait, () =>
+            WithLeaseAsync(targetServices, target, request.Wait, async () =>
+            {
+                var from = Endpoint(host.Services, source);
+                var to = Endpoint(targetServices, target);
+                var started = Stopwatch.GetTimestamp();
+                LedgerCopyReport report;
+                if (request.VerifyOnly)
+                {
+                    await WorkerHost.RequireLedgerAsync(targetServices, target, cancellationToken).ConfigureAwait(false);
+                    report = await LedgerCopier.VerifyAsync(from, to, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await LedgerCopier.CheckSourceAsync(from.Contexts, request.Force, cancellationToken).ConfigureAwait(false);
+                    await MigrateAsync(targetServices, cancellationToken).ConfigureAwait(false);
+                    report = await CopyWithProgressAsync(from, to, new LedgerCopyOptions { Force = request.Force }, cancellationToken).ConfigureAwait(false);
+                }
+
+                var verb = request.VerifyOnly ? "copy-ledger --verify-only" : "copy-ledger";
+                var code = await ReportAsync(verb, report, Stopwatch.GetElapsedTime(started), host.Services, targetServices, cancellationToken).ConfigureAwait(false);
+                if (code == 0 && !request.VerifyOnly)
+                {
+                    Console.WriteLine($"The source is now fenced: a worker started on {source.Describe()} refuses to run (unless given --force). Switch Ledger:Provider and ConnectionStrings:Ledger to the target and start the worker.");
+                }
+
+                return code;
+            }, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// backup FILE: the configured ledger, read in one snapshot (no lease: a running worker goes on trading), copied into a
+    /// new SQLite ledger file, verified against that snapshot, and only then given its name (until then it is FILE.partial).
+    /// </summary>
+    public static async Task<int> BackupAsync(string file, string[] configurationArgs, CancellationToken cancellationToken)
+    {
+        var (builder, source) = WorkerHost.CreateBuilder(configurationArgs, withExchange: false, readOnly: true);
+        using var host = builder.Build();
+        WorkerHost.ValidateOptions(host.Services);
+        await WorkerHost.RequireLedgerAsync(host.Services, source, cancellationToken).ConfigureAwait(false);
+        var path = Path.GetFullPath(file);
+        var partial = path + ".partial";
+        if (File.Exists(path))
         {
-            return WorkerCommandLine.LedgerBusy;
+            throw new HostConfigurationException($"{path} exists; a backup never overwrites a file. Name a new one.");
         }
 
+        if (!Directory.Exists(Path.GetDirectoryName(path)))
+        {
+            throw new HostConfigurationException($"the folder of {path} does not exist.");
+        }
+
+        DeleteSqliteFile(partial); // left by a backup that was stopped: it never had the backup's name
+        var target = LedgerSettings.Other(LedgerProvider.Sqlite, new SqliteConnectionStringBuilder { DataSource = partial }.ToString(), Directory.GetCurrentDirectory(), "the backup file");
+        Console.WriteLine($"Source: {source.Describe()}");
+        Console.WriteLine($"Backup: {path}");
+        int code;
         try
         {
-            if (!await AcquireAsync(targetLease, target, request.Wait, cancellationToken).ConfigureAwait(false))
+            await using (var targetServices = OtherLedger(target, host.Services))
             {
-                return WorkerCommandLine.LedgerBusy;
+                var started = Stopwatch.GetTimestamp();
+                await MigrateAsync(targetServices, cancellationToken).ConfigureAwait(false);
+                var report = await CopyWithProgressAsync(Endpoint(host.Services, source), Endpoint(targetServices, target), new LedgerCopyOptions { Snapshot = true }, cancellationToken).ConfigureAwait(false);
+                code = await ReportAsync("backup", report, Stopwatch.GetElapsedTime(started), host.Services, targetServices, cancellationToken).ConfigureAwait(false);
+                if (code == 0)
+                {
+                    await SealAsync(targetServices, cancellationToken).ConfigureAwait(false);
+                }
             }
 
-            try
+            SqliteConnection.ClearAllPools();
+            if (code == 0)
             {
-                return await CopyAndVerifyAsync(request, host.Services, source, targetProvider, target, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                await targetLease.ReleaseAsync().ConfigureAwait(false);
+                File.Move(partial, path);
+                Console.WriteLine($"Backup written: {path} (restore it with: restore {path}).");
             }
         }
         finally
         {
-            await sourceLease.ReleaseAsync().ConfigureAwait(false);
+            SqliteConnection.ClearAllPools();
+            DeleteSqliteFile(partial);
         }
+
+        return code;
+    }
+
+    /// <summary>restore FILE: a SQLite backup (or any SQLite ledger file, opened read-only) into the configured ledger, which must be empty.</summary>
+    public static async Task<int> RestoreAsync(string file, bool wait, string[] configurationArgs, CancellationToken cancellationToken)
+    {
+        var (builder, target) = WorkerHost.CreateBuilder(configurationArgs, withExchange: false);
+        using var host = builder.Build();
+        WorkerHost.ValidateOptions(host.Services);
+        var path = Path.GetFullPath(file);
+        if (!File.Exists(path))
+        {
+            throw new NoLedgerException($"no backup at {path}. Nothing was changed.");
+        }
+
+        var source = LedgerSettings.Other(LedgerProvider.Sqlite, new SqliteConnectionStringBuilder { DataSource = path }.ToString(), Directory.GetCurrentDirectory(), "the backup file", readOnly: true);
+        if (source.Identity == target.Identity)
+        {
+            throw new HostConfigurationException($"{path} is the configured ledger itself; restore into another (set ConnectionStrings:Ledger).");
+        }
+
+        await using var sourceServices = OtherLedger(source, host.Services);
+        await WorkerHost.RequireLedgerAsync(sourceServices, source, cancellationToken).ConfigureAwait(false);
+        Console.WriteLine($"Backup: {path}");
+        Console.WriteLine($"Target: {target.Describe()}");
+        return await WithLeaseAsync(host.Services, target, wait, async () =>
+        {
+            var from = Endpoint(sourceServices, source);
+            var started = Stopwatch.GetTimestamp();
+            await LedgerCopier.CheckSourceAsync(from.Contexts, force: true, cancellationToken).ConfigureAwait(false);
+            await MigrateAsync(host.Services, cancellationToken).ConfigureAwait(false);
+            var report = await CopyWithProgressAsync(from, Endpoint(host.Services, target), new LedgerCopyOptions { Snapshot = true }, cancellationToken).ConfigureAwait(false);
+            return await ReportAsync("restore", report, Stopwatch.GetElapsedTime(started), host.Services, host.Services, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     private static LedgerSettings Target(CopyLedgerRequest request, IConfiguration configuration, string contentRoot)
@@ -102,18 +188,43 @@ internal static class CopyLedgerVerb
             throw new HostConfigurationException("copy-ledger needs the target's connection string: --to '<connection string>', or ConnectionStrings:CopyTarget (e.g. the environment variable ConnectionStrings__CopyTarget, which keeps a password out of the process list).");
         }
 
-        return LedgerSettings.ForCopyTarget(provider, connectionString, contentRoot, setting);
+        return LedgerSettings.Other(provider, connectionString, contentRoot, setting);
     }
 
-    private static async Task<bool> AcquireAsync(ILedgerLease lease, LedgerSettings ledger, bool wait, CancellationToken cancellationToken)
+    // A second ledger's services beside the host's: its provider, lease, migrations and the checks verify runs.
+    private static ServiceProvider OtherLedger(LedgerSettings ledger, IServiceProvider hostServices)
     {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        ledger.AddTo(services);
+        services.AddSingleton(hostServices.GetRequiredService<OrderTiming>());
+        services.AddTradingBotApplication();
+        return services.BuildServiceProvider();
+    }
+
+    private static LedgerCopyEndpoint Endpoint(IServiceProvider services, LedgerSettings ledger) =>
+        new(services.GetRequiredService<IDbContextFactory<LedgerDbContext>>(), services.GetRequiredService<ILedgerBulkWriter>(), ledger.Describe());
+
+    private static async Task MigrateAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var applied = await services.GetRequiredService<LedgerMigrator>().MigrateAsync(cancellationToken).ConfigureAwait(false);
+        if (applied.Count > 0)
+        {
+            Console.WriteLine($"Target migrated: {string.Join(", ", applied)}.");
+        }
+    }
+
+    // Runs action holding the ledger's lease; without it (a worker runs), refuses or, given wait, waits for it.
+    private static async Task<int> WithLeaseAsync(IServiceProvider services, LedgerSettings ledger, bool wait, Func<Task<int>> action, CancellationToken cancellationToken)
+    {
+        var lease = services.GetRequiredService<ILedgerLease>();
         var announced = false;
         while (!await lease.TryAcquireAsync(cancellationToken).ConfigureAwait(false))
         {
             if (!wait)
             {
                 await Console.Error.WriteLineAsync($"A worker holds {ledger.Describe()}; stop it first, or give --wait to wait until it stops.").ConfigureAwait(false);
-                return false;
+                return WorkerCommandLine.LedgerBusy;
             }
 
             if (!announced)
@@ -125,34 +236,19 @@ internal static class CopyLedgerVerb
             await Task.Delay(LeaseRetry, cancellationToken).ConfigureAwait(false);
         }
 
-        return true;
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        finally
+        {
+            await lease.ReleaseAsync().ConfigureAwait(false);
+        }
     }
 
-    private static async Task<int> CopyAndVerifyAsync(
-        CopyLedgerRequest request, IServiceProvider sourceServices, LedgerSettings source, IServiceProvider targetServices, LedgerSettings target, CancellationToken cancellationToken)
+    // One line per table, the differences, then the ledger's invariants on what was written; 0 only when all hold.
+    private static async Task<int> ReportAsync(string verb, LedgerCopyReport report, TimeSpan elapsed, IServiceProvider hostServices, IServiceProvider written, CancellationToken cancellationToken)
     {
-        var from = new LedgerCopyEndpoint(sourceServices.GetRequiredService<IDbContextFactory<LedgerDbContext>>(), sourceServices.GetRequiredService<ILedgerBulkWriter>(), source.Describe());
-        var to = new LedgerCopyEndpoint(targetServices.GetRequiredService<IDbContextFactory<LedgerDbContext>>(), targetServices.GetRequiredService<ILedgerBulkWriter>(), target.Describe());
-        LedgerCopyReport report;
-        var started = Stopwatch.GetTimestamp();
-        if (request.VerifyOnly)
-        {
-            await WorkerHost.RequireLedgerAsync(targetServices, target, cancellationToken).ConfigureAwait(false);
-            report = await LedgerCopier.VerifyAsync(from, to, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            await LedgerCopier.CheckSourceAsync(from.Contexts, request.Force, cancellationToken).ConfigureAwait(false);
-            var applied = await targetServices.GetRequiredService<LedgerMigrator>().MigrateAsync(cancellationToken).ConfigureAwait(false);
-            if (applied.Count > 0)
-            {
-                Console.WriteLine($"Target migrated: {string.Join(", ", applied)}.");
-            }
-
-            report = await CopyWithProgressAsync(from, to, request.Force, cancellationToken).ConfigureAwait(false);
-        }
-
-        var elapsed = Stopwatch.GetElapsedTime(started);
         if (report.Resumed)
         {
             Console.WriteLine("Resumed an unfinished copy of this ledger into the target: nothing was written twice.");
@@ -169,16 +265,15 @@ internal static class CopyLedgerVerb
             Console.WriteLine($"DIFFERENCE: {difference}");
         }
 
-        var configuration = sourceServices.GetRequiredService<IConfiguration>();
-        var pollInterval = sourceServices.GetRequiredService<IOptions<WorkerOptions>>().Value.PollInterval;
-        var verification = await targetServices.GetRequiredService<VerifyLedger>()
+        var configuration = hostServices.GetRequiredService<IConfiguration>();
+        var pollInterval = hostServices.GetRequiredService<IOptions<WorkerOptions>>().Value.PollInterval;
+        var verification = await written.GetRequiredService<VerifyLedger>()
             .ExecuteAsync(ExchangeComposition.RequestValidity(configuration), pollInterval + pollInterval, cancellationToken).ConfigureAwait(false);
         foreach (var violation in verification.Violations)
         {
             Console.WriteLine($"VIOLATION (target): {violation}");
         }
 
-        var verb = request.VerifyOnly ? "copy-ledger --verify-only" : "copy-ledger";
         if (!report.Verified || !verification.Passed)
         {
             Console.WriteLine($"{verb}: FAILED, {report.Differences.Count} table(s) differ and the target has {verification.Violations.Count} invariant violation(s); the worker must not run on the target.");
@@ -187,16 +282,27 @@ internal static class CopyLedgerVerb
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{verb}: OK in {elapsed.TotalSeconds:F1} s, every table holds the same rows on both sides and every invariant holds on the target ({verification.OrdersChecked} orders, {verification.FillsChecked} fills)."));
-        if (!request.VerifyOnly)
-        {
-            Console.WriteLine($"The source is now fenced: a worker started on {source.Describe()} refuses to run (unless given --force). Switch Ledger:Provider and ConnectionStrings:Ledger to the target and start the worker.");
-        }
-
         return 0;
     }
 
+    // A backup file stands alone: its write-ahead log folded in, so the one file holds everything.
+    private static async Task SealAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        await using var db = await services.GetRequiredService<IDbContextFactory<LedgerDbContext>>().CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE)", cancellationToken).ConfigureAwait(false);
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=DELETE", cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void DeleteSqliteFile(string path)
+    {
+        foreach (var part in new[] { path, path + "-wal", path + "-shm", path + ".lock" })
+        {
+            File.Delete(part);
+        }
+    }
+
     // A progress bar per table with rows/s and time left on a terminal; a plain line per table every few seconds otherwise.
-    private static async Task<LedgerCopyReport> CopyWithProgressAsync(LedgerCopyEndpoint from, LedgerCopyEndpoint to, bool force, CancellationToken cancellationToken)
+    private static async Task<LedgerCopyReport> CopyWithProgressAsync(LedgerCopyEndpoint from, LedgerCopyEndpoint to, LedgerCopyOptions options, CancellationToken cancellationToken)
     {
         if (!Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
         {
@@ -206,9 +312,8 @@ internal static class CopyLedgerVerb
                 .StartAsync(async context =>
                 {
                     var tasks = new Dictionary<string, ProgressTask>();
-                    var options = new LedgerCopyOptions
+                    var withBars = options with
                     {
-                        Force = force,
                         Progress = (table, rows, total) =>
                         {
                             if (!tasks.TryGetValue(table, out var task))
@@ -225,16 +330,15 @@ internal static class CopyLedgerVerb
                             }
                         },
                     };
-                    report = await LedgerCopier.CopyAsync(from, to, options, cancellationToken).ConfigureAwait(false);
+                    report = await LedgerCopier.CopyAsync(from, to, withBars, cancellationToken).ConfigureAwait(false);
                 }).ConfigureAwait(false);
             return report!;
         }
 
-        var lastLine = new Dictionary<string, (long Ticks, long Rows)>();
+        var lastLine = new Dictionary<string, long>();
         var began = new Dictionary<string, long>();
-        var plain = new LedgerCopyOptions
+        var withLines = options with
         {
-            Force = force,
             Progress = (table, rows, total) =>
             {
                 var now = Stopwatch.GetTimestamp();
@@ -243,18 +347,18 @@ internal static class CopyLedgerVerb
                     tableBegan = began[table] = now;
                 }
 
-                if (rows < total && lastLine.TryGetValue(table, out var last) && Stopwatch.GetElapsedTime(last.Ticks, now) < TimeSpan.FromSeconds(5))
+                if (rows < total && lastLine.TryGetValue(table, out var last) && Stopwatch.GetElapsedTime(last, now) < TimeSpan.FromSeconds(5))
                 {
                     return;
                 }
 
-                lastLine[table] = (now, rows);
+                lastLine[table] = now;
                 var seconds = Math.Max(Stopwatch.GetElapsedTime(tableBegan, now).TotalSeconds, 0.001);
                 var rate = rows / seconds;
-                var left = rate > 0 ? TimeSpan.FromSeconds((total - rows) / rate) : TimeSpan.Zero;
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"copy-ledger: {table} {rows}/{total} rows, {rate:F0} rows/s, {left:hh\\:mm\\:ss} left"));
+                var left = rate > 0 ? TimeSpan.FromSeconds(Math.Max(total - rows, 0) / rate) : TimeSpan.Zero;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{table}: {rows}/{total} rows, {rate:F0} rows/s, {left:hh\\:mm\\:ss} left"));
             },
         };
-        return await LedgerCopier.CopyAsync(from, to, plain, cancellationToken).ConfigureAwait(false);
+        return await LedgerCopier.CopyAsync(from, to, withLines, cancellationToken).ConfigureAwait(false);
     }
 }

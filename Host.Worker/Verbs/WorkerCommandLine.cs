@@ -11,7 +11,7 @@ using TradingBot.Infrastructure.Persistence.Copy;
 namespace TradingBot.Host.Worker.Verbs;
 
 /// <summary>
-/// The worker's verbs: run (the default), migrate, verify, report, adopt-position, copy-ledger. A configuration override is an
+/// The worker's verbs: run (the default), migrate, verify, report, adopt-position, copy-ledger, backup, restore. A configuration override is an
 /// argument of the form <c>--Section:Key=value</c> (so <c>--Ledger:Provider=Postgres</c> works like
 /// <c>Ledger__Provider=Postgres</c>); every other argument is parsed strictly, so a mistyped verb or a stray argument
 /// is an error that names it and lists the verbs, before anything is opened, and only <c>run</c> (or no verb) starts the
@@ -42,7 +42,7 @@ internal static class WorkerCommandLine
                 await Console.Error.WriteLineAsync($"Usage error: {error.Message}").ConfigureAwait(false);
             }
 
-            await Console.Error.WriteLineAsync("The verbs are run (the default), migrate, verify, report, adopt-position and copy-ledger; settings are given as --Section:Key=value. See --help.").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync("The verbs are run (the default), migrate, verify, report, adopt-position, copy-ledger, backup and restore; settings are given as --Section:Key=value. See --help.").ConfigureAwait(false);
             return ConfigurationError;
         }
 
@@ -94,6 +94,8 @@ internal static class WorkerCommandLine
             report,
             adopt,
             CopyLedger(overrides),
+            Backup(overrides),
+            Restore(overrides),
         };
         var rootForce = new Option<bool>("--force") { Description = forceHelp };
         root.Options.Add(rootForce);
@@ -122,8 +124,36 @@ internal static class WorkerCommandLine
         {
             toProvider, to, wait, verifyOnly, force,
         };
-        command.SetAction((parse, ct) => Guard(() => CopyLedgerVerb.RunAsync(
+        command.SetAction((parse, ct) => Guard(() => LedgerTransferVerbs.CopyLedgerAsync(
             new CopyLedgerRequest(parse.GetValue(toProvider)!, parse.GetValue(to), parse.GetValue(wait), parse.GetValue(verifyOnly), parse.GetValue(force)), overrides, ct)));
+        return command;
+    }
+
+    private static Command Backup(string[] overrides)
+    {
+        var file = new Argument<string>("file") { Description = "The new backup file (never overwritten), e.g. backups/ledger-2026-12-04.db." };
+        var command = new Command(
+            "backup",
+            "Write the configured ledger into a new SQLite ledger file from one snapshot, while a worker may go on trading; verified against that snapshot "
+            + "(row counts and checksums per table) and by the ledger's invariants, and named FILE only once verified.")
+        {
+            file,
+        };
+        command.SetAction((parse, ct) => Guard(() => LedgerTransferVerbs.BackupAsync(parse.GetValue(file)!, overrides, ct)));
+        return command;
+    }
+
+    private static Command Restore(string[] overrides)
+    {
+        var file = new Argument<string>("file") { Description = "A backup written by the backup verb (or any SQLite ledger file; it is only read)." };
+        var wait = new Option<bool>("--wait") { Description = "Wait for a worker running on the configured ledger to stop, instead of refusing." };
+        var command = new Command(
+            "restore",
+            "Load a SQLite backup into the configured ledger (SQLite or Postgres), which must be empty; verified like copy-ledger. A restore that was stopped finishes when run again.")
+        {
+            file, wait,
+        };
+        command.SetAction((parse, ct) => Guard(() => LedgerTransferVerbs.RestoreAsync(parse.GetValue(file)!, parse.GetValue(wait), overrides, ct)));
         return command;
     }
 
@@ -235,7 +265,7 @@ internal static class WorkerCommandLine
         }
         catch (LedgerCopyRefusedException exception)
         {
-            await Console.Error.WriteLineAsync($"copy-ledger refused: {exception.Message}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"Refused: {exception.Message}").ConfigureAwait(false);
             return CopyInTheWay;
         }
         catch (NoLedgerException exception)

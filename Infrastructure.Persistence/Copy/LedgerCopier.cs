@@ -29,6 +29,13 @@ public sealed record LedgerCopyOptions
     /// <summary>Copy a source that was already copied (fenced) all the same.</summary>
     public bool Force { get; init; }
 
+    /// <summary>
+    /// A snapshot copy (backup, restore): the source is only read, from one snapshot, and never marked or fenced (a worker
+    /// may go on writing to it; a backup file is never changed), so the caller needs no lease on it. The target's record
+    /// names the source; a stopped snapshot copy resumes from the same source.
+    /// </summary>
+    public bool Snapshot { get; init; }
+
     /// <summary>Called after each committed chunk: table, rows copied of it so far, rows it has.</summary>
     public Action<string, long, long>? Progress { get; init; }
 
@@ -89,30 +96,36 @@ public static class LedgerCopier
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(options);
-        var (copyId, resumed) = await BeginAsync(source, target, options.Force, cancellationToken).ConfigureAwait(false);
+        var (copyId, resumed) = await BeginAsync(source, target, options, cancellationToken).ConfigureAwait(false);
 
+        // The source's digests are computed from the rows the copy streams, in its snapshot (rows a resumed copy skips
+        // included), so they describe exactly the ledger the copy was taken from, even while a worker writes to it.
+        IReadOnlyList<TableDigest> sourceDigests = [];
         await using (var sourceDb = await source.Contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
-            await sourceDb.Database.CreateExecutionStrategy().ExecuteAsync(
+            sourceDigests = await sourceDb.Database.CreateExecutionStrategy().ExecuteAsync(
                 async ct =>
                 {
                     // One snapshot of the source for the whole copy (an attempt after a transient failure takes a new one
                     // and goes on from the progress the target has committed).
+                    var digests = new List<TableDigest>();
                     await using var snapshot = await sourceDb.Database.BeginTransactionAsync(LedgerDialect.SnapshotIsolation(sourceDb), ct).ConfigureAwait(false);
                     foreach (var type in LedgerDigest.RowTypes)
                     {
-                        await CopyTableMethod.MakeGenericMethod(type).InvokeAsync(sourceDb, target, copyId, options, ct).ConfigureAwait(false);
+                        digests.Add(await CopyTableMethod.MakeGenericMethod(type).InvokeAsync<TableDigest>(sourceDb, target, copyId, options, ct).ConfigureAwait(false));
                     }
 
                     await snapshot.CommitAsync(ct).ConfigureAwait(false);
+                    return digests;
                 },
                 cancellationToken).ConfigureAwait(false);
         }
 
-        var report = await CompareAsync(source, target, copyId, resumed, cancellationToken).ConfigureAwait(false);
+        var targetDigests = await DigestAsync(target, cancellationToken).ConfigureAwait(false);
+        var report = Report(copyId, resumed, sourceDigests, targetDigests);
         if (report.Verified)
         {
-            await FinishAsync(source, target, copyId, cancellationToken).ConfigureAwait(false);
+            await FinishAsync(source, target, copyId, options.Snapshot, cancellationToken).ConfigureAwait(false);
         }
 
         return report;
@@ -160,21 +173,23 @@ public static class LedgerCopier
     private static readonly System.Reflection.MethodInfo CopyTableMethod =
         typeof(LedgerCopier).GetMethod(nameof(CopyTableAsync), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
 
-    private static Task InvokeAsync(this System.Reflection.MethodInfo method, params object[] arguments) => (Task)method.Invoke(null, arguments)!;
+    private static Task<T> InvokeAsync<T>(this System.Reflection.MethodInfo method, params object[] arguments) => (Task<T>)method.Invoke(null, arguments)!;
 
     // Finds the copy to resume, or starts one: refused when the source was already copied (unless forced) or the target holds other data.
-    private static async Task<(Guid CopyId, bool Resumed)> BeginAsync(LedgerCopyEndpoint source, LedgerCopyEndpoint target, bool force, CancellationToken cancellationToken)
+    private static async Task<(Guid CopyId, bool Resumed)> BeginAsync(LedgerCopyEndpoint source, LedgerCopyEndpoint target, LedgerCopyOptions options, CancellationToken cancellationToken)
     {
         await using var sourceDb = await source.Contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using var targetDb = await target.Contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var sourceCopies = await sourceDb.Transfers.AsNoTracking().Where(t => t.Role == Source).ToListAsync(cancellationToken).ConfigureAwait(false);
         var targetCopies = await targetDb.Transfers.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false);
 
-        Refusal(await StatusAsync(source.Contexts, cancellationToken).ConfigureAwait(false), force);
+        Refusal(await StatusAsync(source.Contexts, cancellationToken).ConfigureAwait(false), options.Force || options.Snapshot);
 
         // A copy this source began and the target holds a record of (COPYING, or COPIED when only the source's fence was
         // left to write) is resumed.
-        var resumable = sourceCopies.Where(s => s.State == Copying).Select(s => s.Id).Intersect(targetCopies.Where(t => t.Role == Target).Select(t => t.Id)).ToList();
+        var resumable = options.Snapshot
+            ? [.. targetCopies.Where(t => t.Role == Target && t.State == Copying && t.Peer == source.Description).Select(t => t.Id)]
+            : sourceCopies.Where(s => s.State == Copying).Select(s => s.Id).Intersect(targetCopies.Where(t => t.Role == Target).Select(t => t.Id)).ToList();
         if (resumable.Count > 0)
         {
             return (resumable[0], true);
@@ -197,8 +212,12 @@ public static class LedgerCopier
         var now = DateTimeOffset.UtcNow;
         // The source's record first: killed before the target's is written, the target is still empty and the next run
         // starts a new copy (a COPYING record on a source fences nothing).
-        sourceDb.Transfers.Add(new LedgerTransferRow { Id = copyId, Role = Source, Peer = target.Description, State = Copying, StartedAt = now });
-        await sourceDb.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        if (!options.Snapshot)
+        {
+            sourceDb.Transfers.Add(new LedgerTransferRow { Id = copyId, Role = Source, Peer = target.Description, State = Copying, StartedAt = now });
+            await sourceDb.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         targetDb.Transfers.Add(new LedgerTransferRow { Id = copyId, Role = Target, Peer = source.Description, State = Copying, StartedAt = now });
         await targetDb.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         return (copyId, false);
@@ -213,19 +232,15 @@ public static class LedgerCopier
 
     private sealed record TableProgress(long Rows, Guid? Last, bool Done);
 
-    // Streams the table in the source's key order in the copy's snapshot. A resumed copy skips the rows the target has
-    // committed, checking that the last of them is the one recorded: a source written to since is refused, never merged.
-    private static async Task CopyTableAsync<TRow>(LedgerDbContext sourceDb, LedgerCopyEndpoint target, Guid copyId, LedgerCopyOptions options, CancellationToken cancellationToken)
+    // Streams the whole table in the source's key order in the copy's snapshot, summing its digest. A resumed copy skips
+    // writing the rows the target has committed, checking that the last of them is the one recorded: a source written to
+    // since is refused, never merged.
+    private static async Task<TableDigest> CopyTableAsync<TRow>(LedgerDbContext sourceDb, LedgerCopyEndpoint target, Guid copyId, LedgerCopyOptions options, CancellationToken cancellationToken)
         where TRow : class
     {
         var table = LedgerTable.For<TRow>(sourceDb);
         var progress = await ReadProgressAsync(target, copyId, cancellationToken).ConfigureAwait(false);
         var mine = progress.GetValueOrDefault(table.RawName) ?? new TableProgress(0, null, false);
-        if (mine.Done)
-        {
-            return;
-        }
-
         LedgerBulkTable targetTable;
         await using (var targetDb = await target.Contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -233,12 +248,14 @@ public static class LedgerCopier
         }
 
         var key = table.Key.PropertyName;
-        var total = await sourceDb.Set<TRow>().LongCountAsync(cancellationToken).ConfigureAwait(false);
+        var total = mine.Done ? 0 : await sourceDb.Set<TRow>().LongCountAsync(cancellationToken).ConfigureAwait(false);
         var skip = mine.Rows;
         Guid? lastSkipped = null;
+        var digest = new TableDigestBuilder(table);
         var chunk = new List<object>(options.ChunkRows);
         await foreach (var row in sourceDb.Set<TRow>().AsNoTracking().OrderBy(r => EF.Property<Guid>(r, key)).AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
         {
+            digest.Add(row);
             if (skip > 0)
             {
                 skip--;
@@ -247,6 +264,11 @@ public static class LedgerCopier
             }
 
             CheckResumePoint(table, mine, lastSkipped);
+            if (mine.Done)
+            {
+                continue; // rows added to the source after this table was copied: the verification reports them
+            }
+
             chunk.Add(row);
             if (chunk.Count == options.ChunkRows)
             {
@@ -262,7 +284,12 @@ public static class LedgerCopier
         }
 
         CheckResumePoint(table, mine, lastSkipped);
-        await CommitChunkAsync(target, table, targetTable, chunk, mine, done: true, copyId, progress, total, options, cancellationToken).ConfigureAwait(false);
+        if (!mine.Done)
+        {
+            await CommitChunkAsync(target, table, targetTable, chunk, mine, done: true, copyId, progress, total, options, cancellationToken).ConfigureAwait(false);
+        }
+
+        return digest.Build();
     }
 
     private static void CheckResumePoint(LedgerTable table, TableProgress mine, Guid? lastSkipped)
@@ -314,12 +341,11 @@ public static class LedgerCopier
         return JsonSerializer.Deserialize<Dictionary<string, TableProgress?>>(record.Progress) ?? [];
     }
 
-    private static async Task<LedgerCopyReport> CompareAsync(LedgerCopyEndpoint source, LedgerCopyEndpoint target, Guid copyId, bool resumed, CancellationToken cancellationToken)
-    {
-        var sourceDigests = await DigestAsync(source, cancellationToken).ConfigureAwait(false);
-        var targetDigests = await DigestAsync(target, cancellationToken).ConfigureAwait(false);
-        return new LedgerCopyReport(copyId, [.. sourceDigests.Zip(targetDigests, (s, t) => new TableComparison(s, t))], LedgerDigest.Differences(sourceDigests, targetDigests), resumed);
-    }
+    private static async Task<LedgerCopyReport> CompareAsync(LedgerCopyEndpoint source, LedgerCopyEndpoint target, Guid copyId, bool resumed, CancellationToken cancellationToken) =>
+        Report(copyId, resumed, await DigestAsync(source, cancellationToken).ConfigureAwait(false), await DigestAsync(target, cancellationToken).ConfigureAwait(false));
+
+    private static LedgerCopyReport Report(Guid copyId, bool resumed, IReadOnlyList<TableDigest> sourceDigests, IReadOnlyList<TableDigest> targetDigests) =>
+        new(copyId, [.. sourceDigests.Zip(targetDigests, (s, t) => new TableComparison(s, t))], LedgerDigest.Differences(sourceDigests, targetDigests), resumed);
 
     // Under the context's execution strategy, so the rows stream instead of being buffered to allow a retry.
     private static async Task<IReadOnlyList<TableDigest>> DigestAsync(LedgerCopyEndpoint endpoint, CancellationToken cancellationToken)
@@ -334,10 +360,10 @@ public static class LedgerCopier
             cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task FinishAsync(LedgerCopyEndpoint source, LedgerCopyEndpoint target, Guid copyId, CancellationToken cancellationToken)
+    private static async Task FinishAsync(LedgerCopyEndpoint source, LedgerCopyEndpoint target, Guid copyId, bool snapshot, CancellationToken cancellationToken)
     {
         var now = DateTimeOffset.UtcNow;
-        foreach (var (endpoint, role) in new[] { (target, Target), (source, Source) })
+        foreach (var (endpoint, role) in snapshot ? [(target, Target)] : new[] { (target, Target), (source, Source) })
         {
             await using var db = await endpoint.Contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
             var record = await db.Transfers.SingleAsync(t => t.Id == copyId && t.Role == role, cancellationToken).ConfigureAwait(false);

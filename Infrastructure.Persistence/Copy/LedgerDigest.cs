@@ -51,15 +51,27 @@ public static class LedgerDigest
     private static async Task<TableDigest> TableAsync<TRow>(LedgerDbContext db, CancellationToken cancellationToken)
         where TRow : class
     {
-        var table = LedgerTable.For<TRow>(db);
-        long rows = 0;
-        ulong checksum = 0;
+        var digest = new TableDigestBuilder(LedgerTable.For<TRow>(db));
         await foreach (var row in db.Set<TRow>().AsNoTracking().AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            rows++;
-            checksum = unchecked(checksum + LedgerCanonicalForm.Hash(LedgerCanonicalForm.Row(table, row)));
+            digest.Add(row);
         }
 
-        return new TableDigest(table.RawName, rows, checksum);
+        return digest.Build();
     }
+}
+
+/// <summary>Sums a table's digest one row at a time, in any order.</summary>
+internal sealed class TableDigestBuilder(LedgerTable table)
+{
+    private long _rows;
+    private ulong _checksum;
+
+    public void Add(object row)
+    {
+        _rows++;
+        _checksum = unchecked(_checksum + LedgerCanonicalForm.Hash(LedgerCanonicalForm.Row(table, row)));
+    }
+
+    public TableDigest Build() => new(table.RawName, _rows, _checksum);
 }

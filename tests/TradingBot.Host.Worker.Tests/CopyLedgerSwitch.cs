@@ -142,6 +142,53 @@ public sealed class CopyLedgerSwitch
         }
     }
 
+    [Test]
+    public async Task A_backup_taken_while_the_worker_trades_restores_into_postgres_with_the_same_checksums_and_passes_verify()
+    {
+        var paper = new Dictionary<string, string>
+        {
+            ["Exchange__Paper__Speed"] = "3000",
+            ["Worker__PollInterval"] = "00:00:00.300",
+            ["Strategy__EntryFundingRateBps"] = "2",
+            ["Strategy__ExitFundingRateBps"] = "1",
+        };
+        var onSqlite = LedgerProbe.Sqlite(_folder);
+        var file = Path.Combine(_folder, "backup.db");
+        WorkerProcess.Result backup;
+        using (var worker = RunningWorker.Start(_folder, paper, "run"))
+        {
+            await onSqlite.WaitForFillsAsync(2, Patience, () => worker.Output);
+            backup = await WorkerProcess.RunAsync(_folder, paper, TimeSpan.FromMinutes(2), "backup", file);
+            Assert.That(worker.HasExited, Is.False, "the worker trades on during the backup");
+            Assert.That(await worker.StopAsync(TimeSpan.FromSeconds(60)), Is.Zero, worker.Output);
+        }
+
+        var postgres = new Dictionary<string, string>(paper) { ["Ledger__Provider"] = "Postgres", ["ConnectionStrings__Ledger"] = _postgres };
+        var restore = await WorkerProcess.RunAsync(_folder, postgres, TimeSpan.FromMinutes(2), "restore", file);
+        var again = await WorkerProcess.RunAsync(_folder, postgres, TimeSpan.FromMinutes(2), "restore", file);
+        var verify = await WorkerProcess.RunAsync(_folder, postgres, TimeSpan.FromMinutes(1), "verify");
+        var existing = await WorkerProcess.RunAsync(_folder, paper, TimeSpan.FromMinutes(1), "backup", file);
+
+        static List<string> Digests(string output, string side) =>
+            output.Split('\n').Where(l => l.Contains(" source ", StringComparison.Ordinal))
+                .Select(l => System.Text.RegularExpressions.Regex.Match(l, $@"^(\S+)\s.*{side}\s+(\d+) rows ([0-9a-f]{{16}})").Groups)
+                .Select(g => $"{g[1].Value} {g[2].Value} {g[3].Value}").ToList();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(backup.ExitCode, Is.Zero, backup.Output + backup.Error);
+            Assert.That(backup.Output, Does.Contain("backup: OK"));
+            Assert.That(File.Exists(file) && !File.Exists(file + ".partial") && !File.Exists(file + "-wal"), Is.True, "one file, named once verified");
+            Assert.That(restore.ExitCode, Is.Zero, restore.Output + restore.Error);
+            Assert.That(Digests(restore.Output, "target"), Is.EqualTo(Digests(backup.Output, "target")).And.Exactly(8).Items, "the restored ledger has the backup's checksums");
+            Assert.That(again.ExitCode, Is.EqualTo(7), again.Output + again.Error);
+            Assert.That(again.Error, Does.Contain("holds other data"));
+            Assert.That(verify.ExitCode, Is.Zero, verify.Output + verify.Error);
+            Assert.That(existing.ExitCode, Is.EqualTo(2));
+            Assert.That(existing.Error, Does.Contain("exists; a backup never overwrites a file"));
+        }
+    }
+
     private static int Seed()
     {
         var text = Environment.GetEnvironmentVariable("TRADINGBOT_TEST_SEED");

@@ -36,14 +36,7 @@ internal static class LedgerSample
         ctx.Positions.AddRange(
             new PositionRow { Id = Guid.NewGuid(), Exchange = "BINANCE", Symbol = "BTCUSDT", NetQuantityBase = -50_000_000, EntryNotionalQuote = 3_200_006_172_839, RealizedPnlQuote = long.MinValue, FeesPaidQuote = 1, FundingQuote = -12_345, FillCount = 1, Version = 7, UpdatedAt = T0, CreatedAt = null },
             new PositionRow { Id = Guid.NewGuid(), Exchange = "BINANCE", Symbol = "ETHUSDT", NetQuantityBase = 0, EntryNotionalQuote = 0, RealizedPnlQuote = long.MaxValue, FeesPaidQuote = 0, FundingQuote = 0, FillCount = 0, Version = 1, UpdatedAt = null, CreatedAt = T0 });
-        for (var i = 0; i < fundingSnapshots; i++)
-        {
-            ctx.FundingSnapshots.Add(new FundingSnapshotRow
-            {
-                Id = Guid.NewGuid(), Exchange = "BINANCE", Symbol = i % 2 == 0 ? "BTCUSDT" : "ETHUSDT", FundingRateBps = i % 7 - 3,
-                MarkPriceQuote = 6_400_000_000_000 + i, IndexPriceQuote = 6_399_999_999_999 - i, SnapshotAt = T0.AddSeconds(i).AddTicks(i % 10 * 10), CreatedAt = i % 3 == 0 ? null : T0,
-            });
-        }
+        AddFundingSnapshots(ctx, fundingSnapshots);
 
         ctx.FundingPayments.Add(new FundingPaymentRow { Id = Guid.NewGuid(), Exchange = "BINANCE", Symbol = "BTCUSDT", ExchangePaymentId = "BINANCE:FUNDING:1", AmountQuote = -987_654_321, Asset = "USDT", PaidAt = T0.AddHours(8), CreatedAt = T0 });
         ctx.StateSnapshots.Add(new StateSnapshotRow
@@ -56,6 +49,26 @@ internal static class LedgerSample
             new AuditLogRow { Id = Guid.NewGuid(), EventType = "ERROR", EventData = "{}", CreatedAt = null });
         ctx.SymbolHalts.Add(new SymbolHaltRow { Id = Guid.NewGuid(), Exchange = "BINANCE", Symbol = "ETHUSDT", Reason = "POSITION_DIFFERS", Detail = "ledger 0, exchange -0.5 ✓", HaltedAt = T0, HaltedUntil = null, ReleasedAt = null, Version = 2, CreatedAt = T0, UpdatedAt = null });
         await ctx.SaveChangesAsync();
+    }
+
+    /// <summary>Funding snapshots only: a ledger whose invariants hold, with rows enough for several chunks.</summary>
+    public static async Task FundingSnapshotsAsync(LedgerTestDatabase db, int count)
+    {
+        await using var ctx = await db.Contexts.CreateDbContextAsync();
+        AddFundingSnapshots(ctx, count);
+        await ctx.SaveChangesAsync();
+    }
+
+    private static void AddFundingSnapshots(LedgerDbContext ctx, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            ctx.FundingSnapshots.Add(new FundingSnapshotRow
+            {
+                Id = Guid.NewGuid(), Exchange = "BINANCE", Symbol = i % 2 == 0 ? "BTCUSDT" : "ETHUSDT", FundingRateBps = i % 7 - 3,
+                MarkPriceQuote = 6_400_000_000_000 + i, IndexPriceQuote = 6_399_999_999_999 - i, SnapshotAt = T0.AddSeconds(i).AddTicks(i % 10 * 10), CreatedAt = i % 3 == 0 ? null : T0,
+            });
+        }
     }
 
     /// <summary>Every row of every table in the canonical form, per table, sorted: two ledgers with equal lists hold the same data.</summary>
