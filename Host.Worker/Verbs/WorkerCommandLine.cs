@@ -11,7 +11,7 @@ using TradingBot.Infrastructure.Persistence.Copy;
 namespace TradingBot.Host.Worker.Verbs;
 
 /// <summary>
-/// The worker's verbs: run (the default), migrate, verify, report, adopt-position, copy-ledger, backup, restore. A configuration override is an
+/// The worker's verbs: run (the default), migrate, verify, report, adopt-position, copy-ledger, backup, restore, prune. A configuration override is an
 /// argument of the form <c>--Section:Key=value</c> (so <c>--Ledger:Provider=Postgres</c> works like
 /// <c>Ledger__Provider=Postgres</c>); every other argument is parsed strictly, so a mistyped verb or a stray argument
 /// is an error that names it and lists the verbs, before anything is opened, and only <c>run</c> (or no verb) starts the
@@ -42,7 +42,7 @@ internal static class WorkerCommandLine
                 await Console.Error.WriteLineAsync($"Usage error: {error.Message}").ConfigureAwait(false);
             }
 
-            await Console.Error.WriteLineAsync("The verbs are run (the default), migrate, verify, report, adopt-position, copy-ledger, backup and restore; settings are given as --Section:Key=value. See --help.").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync("The verbs are run (the default), migrate, verify, report, adopt-position, copy-ledger, backup, restore and prune; settings are given as --Section:Key=value. See --help.").ConfigureAwait(false);
             return ConfigurationError;
         }
 
@@ -96,6 +96,7 @@ internal static class WorkerCommandLine
             CopyLedger(overrides),
             Backup(overrides),
             Restore(overrides),
+            Prune(overrides),
         };
         var rootForce = new Option<bool>("--force") { Description = forceHelp };
         root.Options.Add(rootForce);
@@ -154,6 +155,23 @@ internal static class WorkerCommandLine
             file, wait,
         };
         command.SetAction((parse, ct) => Guard(() => LedgerTransferVerbs.RestoreAsync(parse.GetValue(file)!, parse.GetValue(wait), overrides, ct)));
+        return command;
+    }
+
+    private static Command Prune(string[] overrides)
+    {
+        var before = new Option<string>("--before") { Description = "Rows older than this go: a UTC date (2026-06-01) or a time with its offset (2026-06-01T12:00:00Z).", Required = true };
+        var archive = new Option<string>("--archive") { Description = "The new archive file (gzip-compressed JSON lines, never overwritten) the rows are written to and checked in before any is deleted." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Show what would go; write and delete nothing." };
+        var command = new Command(
+            "prune",
+            "Remove funding snapshots, state snapshots and audit events older than --before (each table keeps at least Retention:FundingSnapshots, "
+            + "Retention:StateSnapshots, Retention:AuditLog; defaults 1, 1 and 30 days), after archiving them and checking the archive. Orders, fills, positions, "
+            + "funding payments and halts are never pruned, nor an audit event that explains an open halt or a live order. A worker may keep trading.")
+        {
+            before, archive, dryRun,
+        };
+        command.SetAction((parse, ct) => Guard(() => PruneVerb.RunAsync(new PruneRequest(parse.GetValue(before)!, parse.GetValue(archive), parse.GetValue(dryRun)), overrides, ct)));
         return command;
     }
 
@@ -267,6 +285,11 @@ internal static class WorkerCommandLine
         {
             await Console.Error.WriteLineAsync($"Refused: {exception.Message}").ConfigureAwait(false);
             return CopyInTheWay;
+        }
+        catch (TradingBot.Infrastructure.Persistence.Retention.LedgerPruneRefusedException exception)
+        {
+            await Console.Error.WriteLineAsync($"Refused: {exception.Message}").ConfigureAwait(false);
+            return VerificationFailed;
         }
         catch (NoLedgerException exception)
         {

@@ -59,17 +59,24 @@ public static class LedgerCanonicalForm
     }
 
     /// <summary>The canonical text of <paramref name="row"/> of <paramref name="table"/>.</summary>
-    internal static string Row(LedgerTable table, object row)
+    internal static string Row(LedgerTable table, object row) => Join(Columns(table, row));
+
+    /// <summary>The columns of <paramref name="row"/> in the model's order, each with its canonical value (null for SQL NULL).</summary>
+    internal static IEnumerable<(string Column, string? Value)> Columns(LedgerTable table, object row) =>
+        table.Columns.Select(c => c.Read(row) is { } value ? (c.RawName, Value(value, JsonColumns.Contains((table.RawName, c.RawName)))) : (c.RawName, (string?)null));
+
+    /// <summary>A row's canonical text from its columns' names and canonical values (null for SQL NULL).</summary>
+    internal static string Join(IEnumerable<(string Column, string? Value)> columns)
     {
         var text = new StringBuilder();
-        foreach (var column in table.Columns)
+        foreach (var (column, value) in columns)
         {
             if (text.Length > 0)
             {
                 text.Append('\u001E');
             }
 
-            text.Append(column.RawName).Append('\u001F').Append(Value(column.Read(row), JsonColumns.Contains((table.RawName, column.RawName))));
+            text.Append(column).Append('\u001F').Append(value ?? Null);
         }
 
         return text.ToString();

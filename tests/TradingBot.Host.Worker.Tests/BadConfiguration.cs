@@ -42,6 +42,10 @@ public sealed class BadConfiguration
             "Configuration error: Exchange:Binance:ApiSecrets is not a setting of this worker; did you mean Exchange:Binance:ApiSecret?").SetName("misspelt Binance secret");
         yield return new TestCaseData(new Dictionary<string, string> { ["Strategy__Symbols__2"] = "btcusdt" },
             "Configuration error: Strategy:Symbols lists BTCUSDT 2 times; list each symbol once").SetName("duplicate symbol");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Retention__AuditLog"] = "90" },
+            "Configuration error: Retention:AuditLog is '90'; write a time span as hh:mm:ss such as 90.00:00:00 (a bare number would be read as days)").SetName("audit retention as a bare number");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Retention__FundingSnapshot"] = "7.00:00:00" },
+            "Configuration error: Retention:FundingSnapshot is not a setting of this worker; did you mean Retention:FundingSnapshots?").SetName("misspelt retention table");
         yield return new TestCaseData(new Dictionary<string, string> { ["ConnectionStrings__Ledger"] = "Data Source=:memory:" },
             "Configuration error: ConnectionStrings:Ledger is not usable for Sqlite: the SQLite ledger must be a file: an in-memory database (':memory:', 'Mode=Memory') forgets every order and position when the process ends (Parameter 'connectionString')").SetName("in-memory ledger");
         yield return new TestCaseData(new Dictionary<string, string> { ["ConnectionStrings__Ledger"] = "Data Source=ledger;Mode=Memory" },

@@ -43,7 +43,7 @@ public sealed class OperatorMistakes
         using (Assert.EnterMultipleScope())
         {
             Assert.That(result.ExitCode, Is.EqualTo(2), result.Output + result.Error);
-            Assert.That(result.Error, Does.Contain("Usage error: Unrecognized command or argument").And.Contain("The verbs are run (the default), migrate, verify, report, adopt-position, copy-ledger, backup and restore"));
+            Assert.That(result.Error, Does.Contain("Usage error: Unrecognized command or argument").And.Contain("The verbs are run (the default), migrate, verify, report, adopt-position, copy-ledger, backup, restore and prune"));
             Assert.That(result.Output, Does.Not.Contain("is active"));
             Assert.That(Directory.EnumerateFileSystemEntries(_folder).Select(Path.GetFileName), Is.EqualTo((string[])["appsettings.json"]), "nothing was opened or created");
         }
