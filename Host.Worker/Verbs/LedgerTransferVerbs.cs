@@ -62,22 +62,23 @@ internal static class LedgerTransferVerbs
             {
                 var from = Endpoint(host.Services, source);
                 var to = Endpoint(targetServices, target);
+                var check = new TargetCheck(host.Services, targetServices);
                 var started = Stopwatch.GetTimestamp();
                 LedgerCopyReport report;
                 if (request.VerifyOnly)
                 {
                     await WorkerHost.RequireLedgerAsync(targetServices, target, cancellationToken).ConfigureAwait(false);
-                    report = await LedgerCopier.VerifyAsync(from, to, cancellationToken).ConfigureAwait(false);
+                    report = await LedgerCopier.VerifyAsync(from, to, check.RunAsync, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
                     await LedgerCopier.CheckSourceAsync(from.Contexts, request.Force, cancellationToken).ConfigureAwait(false);
                     await MigrateAsync(targetServices, cancellationToken).ConfigureAwait(false);
-                    report = await CopyWithProgressAsync(from, to, new LedgerCopyOptions { Force = request.Force }, cancellationToken).ConfigureAwait(false);
+                    report = await CopyWithProgressAsync(from, to, new LedgerCopyOptions { Force = request.Force, CheckTarget = check.RunAsync }, cancellationToken).ConfigureAwait(false);
                 }
 
                 var verb = request.VerifyOnly ? "copy-ledger --verify-only" : "copy-ledger";
-                var code = await ReportAsync(verb, report, Stopwatch.GetElapsedTime(started), host.Services, targetServices, cancellationToken).ConfigureAwait(false);
+                var code = Report(verb, report, Stopwatch.GetElapsedTime(started), check);
                 if (code == 0 && !request.VerifyOnly)
                 {
                     Console.WriteLine($"The source is now fenced: a worker started on {source.Describe()} refuses to run (unless given --force). Switch Ledger:Provider and ConnectionStrings:Ledger to the target and start the worker.");
@@ -120,17 +121,15 @@ internal static class LedgerTransferVerbs
             {
                 var started = Stopwatch.GetTimestamp();
                 await MigrateAsync(targetServices, cancellationToken).ConfigureAwait(false);
-                var report = await CopyWithProgressAsync(Endpoint(host.Services, source), Endpoint(targetServices, target), new LedgerCopyOptions { Snapshot = true }, cancellationToken).ConfigureAwait(false);
-                code = await ReportAsync("backup", report, Stopwatch.GetElapsedTime(started), host.Services, targetServices, cancellationToken).ConfigureAwait(false);
-                if (code == 0)
-                {
-                    await SealAsync(targetServices, cancellationToken).ConfigureAwait(false);
-                }
+                var check = new TargetCheck(host.Services, targetServices);
+                var report = await CopyWithProgressAsync(Endpoint(host.Services, source), Endpoint(targetServices, target), new LedgerCopyOptions { Snapshot = true, CheckTarget = check.RunAsync }, cancellationToken).ConfigureAwait(false);
+                code = Report("backup", report, Stopwatch.GetElapsedTime(started), check);
             }
 
             SqliteConnection.ClearAllPools();
             if (code == 0)
             {
+                await SealAsync(partial, cancellationToken).ConfigureAwait(false);
                 File.Move(partial, path);
                 Console.WriteLine($"Backup written: {path} (restore it with: restore {path}).");
             }
@@ -172,8 +171,9 @@ internal static class LedgerTransferVerbs
             var started = Stopwatch.GetTimestamp();
             await LedgerCopier.CheckSourceAsync(from.Contexts, force: true, cancellationToken).ConfigureAwait(false);
             await MigrateAsync(host.Services, cancellationToken).ConfigureAwait(false);
-            var report = await CopyWithProgressAsync(from, Endpoint(host.Services, target), new LedgerCopyOptions { Snapshot = true }, cancellationToken).ConfigureAwait(false);
-            return await ReportAsync("restore", report, Stopwatch.GetElapsedTime(started), host.Services, host.Services, cancellationToken).ConfigureAwait(false);
+            var check = new TargetCheck(host.Services, host.Services);
+            var report = await CopyWithProgressAsync(from, Endpoint(host.Services, target), new LedgerCopyOptions { Snapshot = true, CheckTarget = check.RunAsync }, cancellationToken).ConfigureAwait(false);
+            return Report("restore", report, Stopwatch.GetElapsedTime(started), check);
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -247,7 +247,7 @@ internal static class LedgerTransferVerbs
     }
 
     // One line per table, the differences, then the ledger's invariants on what was written; 0 only when all hold.
-    private static async Task<int> ReportAsync(string verb, LedgerCopyReport report, TimeSpan elapsed, IServiceProvider hostServices, IServiceProvider written, CancellationToken cancellationToken)
+    private static int Report(string verb, LedgerCopyReport report, TimeSpan elapsed, TargetCheck check)
     {
         if (report.Resumed)
         {
@@ -265,32 +265,48 @@ internal static class LedgerTransferVerbs
             Console.WriteLine($"DIFFERENCE: {difference}");
         }
 
-        var configuration = hostServices.GetRequiredService<IConfiguration>();
-        var pollInterval = hostServices.GetRequiredService<IOptions<WorkerOptions>>().Value.PollInterval;
-        var verification = await written.GetRequiredService<VerifyLedger>()
-            .ExecuteAsync(ExchangeComposition.RequestValidity(configuration), pollInterval + pollInterval, cancellationToken).ConfigureAwait(false);
-        foreach (var violation in verification.Violations)
+        foreach (var violation in report.TargetViolations)
         {
             Console.WriteLine($"VIOLATION (target): {violation}");
         }
 
-        if (!report.Verified || !verification.Passed)
+        if (!report.Verified)
         {
-            Console.WriteLine($"{verb}: FAILED, {report.Differences.Count} table(s) differ and the target has {verification.Violations.Count} invariant violation(s); the worker must not run on the target.");
+            Console.WriteLine($"{verb}: FAILED, {report.Differences.Count} table(s) differ and the target has {report.TargetViolations.Count} invariant violation(s); the worker must not run on the target.");
             return WorkerCommandLine.VerificationFailed;
         }
 
+        var checkedCounts = check.Result!;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{verb}: OK in {elapsed.TotalSeconds:F1} s, every table holds the same rows on both sides and every invariant holds on the target ({verification.OrdersChecked} orders, {verification.FillsChecked} fills)."));
+            $"{verb}: OK in {elapsed.TotalSeconds:F1} s, every table holds the same rows on both sides and every invariant holds on the target ({checkedCounts.OrdersChecked} orders, {checkedCounts.FillsChecked} fills)."));
         return 0;
     }
 
-    // A backup file stands alone: its write-ahead log folded in, so the one file holds everything.
-    private static async Task SealAsync(IServiceProvider services, CancellationToken cancellationToken)
+    // verify's checks on the ledger a copy wrote, with the settings a worker judges it by; the copier runs them beside the
+    // target's checksums.
+    private sealed class TargetCheck(IServiceProvider hostServices, IServiceProvider written)
     {
-        await using var db = await services.GetRequiredService<IDbContextFactory<LedgerDbContext>>().CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE)", cancellationToken).ConfigureAwait(false);
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=DELETE", cancellationToken).ConfigureAwait(false);
+        public VerificationReport? Result { get; private set; }
+
+        public async Task<IReadOnlyList<string>> RunAsync(CancellationToken cancellationToken)
+        {
+            var configuration = hostServices.GetRequiredService<IConfiguration>();
+            var pollInterval = hostServices.GetRequiredService<IOptions<WorkerOptions>>().Value.PollInterval;
+            Result = await written.GetRequiredService<VerifyLedger>()
+                .ExecuteAsync(ExchangeComposition.RequestValidity(configuration), pollInterval + pollInterval, cancellationToken).ConfigureAwait(false);
+            return Result.Violations;
+        }
+    }
+
+    // A backup file stands alone: its write-ahead log folded in, so the one file holds everything. Leaving WAL mode takes
+    // the only connection to the file: this one, opened once the copy's connections are all closed.
+    private static async Task SealAsync(string file, CancellationToken cancellationToken)
+    {
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Pooling = false }.ToString());
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;";
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static void DeleteSqliteFile(string path)

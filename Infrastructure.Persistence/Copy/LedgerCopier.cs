@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using TradingBot.Infrastructure.Persistence.Configurations;
@@ -41,6 +42,13 @@ public sealed record LedgerCopyOptions
 
     /// <summary>Called after each committed chunk with the table and the rows copied so far (tests stop a copy here).</summary>
     public Action<string, long>? AfterChunk { get; init; }
+
+    /// <summary>
+    /// The ledger's invariants, checked on the target once everything is written, while the target's checksums are
+    /// computed (the two reads run side by side): one line per violation, listed in the report, which is then not verified
+    /// and fences nothing. Null checks none.
+    /// </summary>
+    public Func<CancellationToken, Task<IReadOnlyList<string>>>? CheckTarget { get; init; }
 }
 
 /// <summary>A table of a copy, compared on both sides.</summary>
@@ -59,8 +67,11 @@ public sealed record TableComparison(TableDigest Source, TableDigest Target)
 /// <param name="Resumed">True when this run finished a copy an earlier run had begun.</param>
 public sealed record LedgerCopyReport(Guid CopyId, IReadOnlyList<TableComparison> Tables, IReadOnlyList<string> Differences, bool Resumed)
 {
-    /// <summary>True when every table holds the same rows on both sides.</summary>
-    public bool Verified => Differences.Count == 0;
+    /// <summary>The violations <see cref="LedgerCopyOptions.CheckTarget"/> found on the target; empty when it found none or was not given.</summary>
+    public IReadOnlyList<string> TargetViolations { get; init; } = [];
+
+    /// <summary>True when every table holds the same rows on both sides and the target's invariants hold.</summary>
+    public bool Verified => Differences.Count == 0 && TargetViolations.Count == 0;
 }
 
 /// <summary>What copies say about a ledger (<see cref="LedgerCopier.StatusAsync"/>).</summary>
@@ -121,8 +132,7 @@ public static class LedgerCopier
                 cancellationToken).ConfigureAwait(false);
         }
 
-        var targetDigests = await DigestAsync(target, cancellationToken).ConfigureAwait(false);
-        var report = Report(copyId, resumed, sourceDigests, targetDigests);
+        var report = await CheckTargetAsync(copyId, resumed, Task.FromResult(sourceDigests), target, options.CheckTarget, cancellationToken).ConfigureAwait(false);
         if (report.Verified)
         {
             await FinishAsync(source, target, copyId, options.Snapshot, cancellationToken).ConfigureAwait(false);
@@ -133,7 +143,15 @@ public static class LedgerCopier
 
     /// <summary>Compares two ledgers table by table (a finished copy, or any two): nothing is written.</summary>
     public static Task<LedgerCopyReport> VerifyAsync(LedgerCopyEndpoint source, LedgerCopyEndpoint target, CancellationToken cancellationToken) =>
-        CompareAsync(source, target, Guid.Empty, false, cancellationToken);
+        VerifyAsync(source, target, null, cancellationToken);
+
+    /// <summary>Compares two ledgers table by table and checks <paramref name="checkTarget"/> on the target, the three reads side by side: nothing is written.</summary>
+    public static Task<LedgerCopyReport> VerifyAsync(LedgerCopyEndpoint source, LedgerCopyEndpoint target, Func<CancellationToken, Task<IReadOnlyList<string>>>? checkTarget, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(target);
+        return CheckTargetAsync(Guid.Empty, false, Task.Run(() => DigestAsync(source, cancellationToken), cancellationToken), target, checkTarget, cancellationToken);
+    }
 
     /// <summary>
     /// What copies say about running a worker on this ledger: whether it was copied (verified) to another ledger, which is
@@ -232,15 +250,16 @@ public static class LedgerCopier
 
     private sealed record TableProgress(long Rows, Guid? Last, bool Done);
 
-    // Streams the whole table in the source's key order in the copy's snapshot, summing its digest. A resumed copy skips
-    // writing the rows the target has committed, checking that the last of them is the one recorded: a source written to
-    // since is refused, never merged.
+    // Streams the whole table in the source's key order in the copy's snapshot, summing its digest, while a second task
+    // writes the chunks read so far into the target (at most two chunks wait between them, so memory stays bounded). A
+    // resumed copy skips writing the rows the target has committed, checking that the last of them is the one recorded:
+    // a source written to since is refused, never merged.
     private static async Task<TableDigest> CopyTableAsync<TRow>(LedgerDbContext sourceDb, LedgerCopyEndpoint target, Guid copyId, LedgerCopyOptions options, CancellationToken cancellationToken)
         where TRow : class
     {
         var table = LedgerTable.For<TRow>(sourceDb);
         var progress = await ReadProgressAsync(target, copyId, cancellationToken).ConfigureAwait(false);
-        var mine = progress.GetValueOrDefault(table.RawName) ?? new TableProgress(0, null, false);
+        var begun = progress.GetValueOrDefault(table.RawName) ?? new TableProgress(0, null, false);
         LedgerBulkTable targetTable;
         await using (var targetDb = await target.Contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -248,47 +267,103 @@ public static class LedgerCopier
         }
 
         var key = table.Key.PropertyName;
-        var total = mine.Done ? 0 : await sourceDb.Set<TRow>().LongCountAsync(cancellationToken).ConfigureAwait(false);
-        var skip = mine.Rows;
-        Guid? lastSkipped = null;
+        var total = begun.Done ? 0 : await sourceDb.Set<TRow>().LongCountAsync(cancellationToken).ConfigureAwait(false);
+        var chunks = Channel.CreateBounded<(List<object> Rows, bool Done)>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var writer = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    var mine = begun;
+                    await foreach (var (rows, done) in chunks.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
+                    {
+                        mine = await CommitChunkAsync(target, table, targetTable, rows, mine, done, copyId, progress, total, options, stop.Token).ConfigureAwait(false);
+                    }
+                }
+                catch
+                {
+                    await stop.CancelAsync().ConfigureAwait(false); // the reader stops too
+                    throw;
+                }
+            },
+            stop.Token);
+
         var digest = new TableDigestBuilder(table);
-        var chunk = new List<object>(options.ChunkRows);
-        await foreach (var row in sourceDb.Set<TRow>().AsNoTracking().OrderBy(r => EF.Property<Guid>(r, key)).AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
+        try
         {
-            digest.Add(row);
+            var skip = begun.Rows;
+            Guid? lastSkipped = null;
+            var resumeChecked = begun.Rows == 0;
+            var chunk = new List<object>(options.ChunkRows);
+            await foreach (var row in sourceDb.Set<TRow>().AsNoTracking().OrderBy(r => EF.Property<Guid>(r, key)).AsAsyncEnumerable().WithCancellation(stop.Token).ConfigureAwait(false))
+            {
+                digest.Add(row);
+                if (skip > 0)
+                {
+                    skip--;
+                    lastSkipped = (Guid)table.Key.Read(row)!;
+                    continue;
+                }
+
+                if (!resumeChecked)
+                {
+                    CheckResumePoint(table, begun, lastSkipped);
+                    resumeChecked = true;
+                }
+
+                if (begun.Done)
+                {
+                    continue; // rows added to the source after this table was copied: the verification reports them
+                }
+
+                chunk.Add(row);
+                if (chunk.Count == options.ChunkRows)
+                {
+                    await chunks.Writer.WriteAsync((chunk, false), stop.Token).ConfigureAwait(false);
+                    chunk = new List<object>(options.ChunkRows);
+                }
+            }
+
             if (skip > 0)
             {
-                skip--;
-                lastSkipped = (Guid)table.Key.Read(row)!;
-                continue;
+                throw new LedgerCopyRefusedException($"{table.RawName} in the source holds fewer rows than this copy already wrote ({begun.Rows}); the source changed since the copy began. Copy into a new, empty ledger.");
             }
 
-            CheckResumePoint(table, mine, lastSkipped);
-            if (mine.Done)
+            if (!resumeChecked)
             {
-                continue; // rows added to the source after this table was copied: the verification reports them
+                CheckResumePoint(table, begun, lastSkipped);
             }
 
-            chunk.Add(row);
-            if (chunk.Count == options.ChunkRows)
+            if (!begun.Done)
             {
-                mine = await CommitChunkAsync(target, table, targetTable, chunk, mine, done: false, copyId, progress, total, options, cancellationToken).ConfigureAwait(false);
-                lastSkipped = mine.Last;
-                chunk.Clear();
+                await chunks.Writer.WriteAsync((chunk, true), stop.Token).ConfigureAwait(false);
             }
-        }
 
-        if (skip > 0)
+            chunks.Writer.Complete();
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw new LedgerCopyRefusedException($"{table.RawName} in the source holds fewer rows than this copy already wrote ({mine.Rows}); the source changed since the copy began. Copy into a new, empty ledger.");
+            await writer.ConfigureAwait(false); // the writer failed: its exception is the cause
+            throw;
         }
-
-        CheckResumePoint(table, mine, lastSkipped);
-        if (!mine.Done)
+        catch
         {
-            await CommitChunkAsync(target, table, targetTable, chunk, mine, done: true, copyId, progress, total, options, cancellationToken).ConfigureAwait(false);
+            chunks.Writer.TryComplete();
+            await stop.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await writer.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // stopped because the reader failed
+            }
+
+            throw;
         }
 
+        await writer.ConfigureAwait(false);
         return digest.Build();
     }
 
@@ -341,8 +416,15 @@ public static class LedgerCopier
         return JsonSerializer.Deserialize<Dictionary<string, TableProgress?>>(record.Progress) ?? [];
     }
 
-    private static async Task<LedgerCopyReport> CompareAsync(LedgerCopyEndpoint source, LedgerCopyEndpoint target, Guid copyId, bool resumed, CancellationToken cancellationToken) =>
-        Report(copyId, resumed, await DigestAsync(source, cancellationToken).ConfigureAwait(false), await DigestAsync(target, cancellationToken).ConfigureAwait(false));
+    // The target's checksums and its invariants, read side by side (each on its own connection and thread).
+    private static async Task<LedgerCopyReport> CheckTargetAsync(
+        Guid copyId, bool resumed, Task<IReadOnlyList<TableDigest>> sourceDigests, LedgerCopyEndpoint target, Func<CancellationToken, Task<IReadOnlyList<string>>>? checkTarget, CancellationToken cancellationToken)
+    {
+        var targetDigests = Task.Run(() => DigestAsync(target, cancellationToken), cancellationToken);
+        var violations = checkTarget is null ? Task.FromResult<IReadOnlyList<string>>([]) : Task.Run(() => checkTarget(cancellationToken), cancellationToken);
+        await Task.WhenAll(sourceDigests, targetDigests, violations).ConfigureAwait(false);
+        return Report(copyId, resumed, await sourceDigests.ConfigureAwait(false), await targetDigests.ConfigureAwait(false)) with { TargetViolations = await violations.ConfigureAwait(false) };
+    }
 
     private static LedgerCopyReport Report(Guid copyId, bool resumed, IReadOnlyList<TableDigest> sourceDigests, IReadOnlyList<TableDigest> targetDigests) =>
         new(copyId, [.. sourceDigests.Zip(targetDigests, (s, t) => new TableComparison(s, t))], LedgerDigest.Differences(sourceDigests, targetDigests), resumed);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.IO.Compression;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using TradingBot.Infrastructure.Persistence.Copy;
 using TradingBot.Infrastructure.Persistence.Writes;
@@ -26,7 +27,7 @@ internal sealed class PruneArchive : IAsyncDisposable
     {
         _file = file;
         _zip = new GZipStream(file, CompressionLevel.Fastest, leaveOpen: true);
-        _json = new Utf8JsonWriter(_zip);
+        _json = new Utf8JsonWriter(_zip, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }); // a file, never HTML: quotes stay readable
     }
 
     public static PruneArchive Create(string path, LedgerPruneRequest request, IEnumerable<(string Table, DateTimeOffset Before)> tables)

@@ -157,6 +157,31 @@ public abstract class LedgerCopyContract
     }
 
     [Test]
+    public async Task The_target_check_runs_on_the_whole_copy_and_a_violation_it_finds_fences_nothing()
+    {
+        long seen = -1;
+        var options = SmallChunks with
+        {
+            CheckTarget = async _ =>
+            {
+                seen = await _target.ScalarAsync("SELECT COUNT(*) FROM funding_snapshots");
+                return ["position BINANCE:BTCUSDT is not the replay of its fills"];
+            },
+        };
+
+        var report = await LedgerCopier.CopyAsync(Source, Target, options, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(seen, Is.EqualTo(Snapshots), "the check ran once every row was written");
+            Assert.That(report.Differences, Is.Empty);
+            Assert.That(report.TargetViolations.Single(), Is.EqualTo("position BINANCE:BTCUSDT is not the replay of its fills"));
+            Assert.That(report.Verified, Is.False);
+            Assert.That(await LedgerCopier.StatusAsync(_source.Contexts, CancellationToken.None), Is.EqualTo(new LedgerCopyStatus(null, null, null)), "a target that fails its check fences nothing");
+        }
+    }
+
+    [Test]
     public async Task A_copied_source_is_fenced_and_copying_it_again_takes_force()
     {
         var unfinished = SmallChunks with { AfterChunk = (table, _) => { if (table == "fills") { throw new OperationCanceledException("stopped"); } } };
