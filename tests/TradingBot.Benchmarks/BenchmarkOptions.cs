@@ -17,6 +17,9 @@ internal sealed record BenchmarkOptions
 
     public bool ShowSql { get; init; }
 
+    /// <summary>--copy [N]: the copy-ledger benchmark against pgloader with N fills and N funding snapshots (default 1,000,000), then exit.</summary>
+    public int? CopyFills { get; init; }
+
     /// <summary>
     /// --split: record Npgsql's command activities, to split one writer's time per fill into inside and between
     /// commands. Off by default: recording them costs the raw baseline more than the EF path (about 6 KiB per fill
@@ -60,6 +63,8 @@ internal sealed record BenchmarkOptions
           --split       also time Npgsql's commands (Postgres), to split one writer's time per fill into inside and
                         between commands; recording the commands costs the raw baseline more than the EF path
           --show-sql    print the statements one EF record-fill sends on each provider, then exit
+          --copy [N]    copy-ledger SQLite -> Postgres against pgloader, and back, with N fills and N funding
+                        snapshots (default 1000000); needs pgloader (apt-get install pgloader); then exit
         """;
 
     public static BenchmarkOptions? Parse(IReadOnlyList<string> args)
@@ -79,6 +84,9 @@ internal sealed record BenchmarkOptions
                 "--no-funding" => options with { Funding = false },
                 "--show-sql" => options with { ShowSql = true },
                 "--split" => options with { Split = true },
+                "--copy" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var fills) && fills is >= 1_000 and <= 100_000_000
+                    => options with { CopyFills = int.Parse(args[++i], CultureInfo.InvariantCulture) },
+                "--copy" => options with { CopyFills = 1_000_000 },
                 _ => null,
             };
             if (options is null)

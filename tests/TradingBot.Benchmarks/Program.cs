@@ -22,6 +22,18 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 
+if (options.CopyFills is { } copyFills)
+{
+    Console.WriteLine(Invariant($"TradingBot ledger benchmark — copy-ledger, started {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC"));
+    foreach (var (name, value) in Machine.Describe(Path.GetTempPath()))
+    {
+        Console.WriteLine($"  {name}: {value}");
+    }
+
+    await CopyBenchmark.RunAsync(copyFills, cancel.Token);
+    return 0;
+}
+
 var report = new Report(options);
 Console.WriteLine(Invariant($"TradingBot ledger benchmark — {(options.Quick ? "--quick" : "full run")}, started {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC"));
 report.AddEnvironment("", Machine.Describe(Path.GetTempPath()));
