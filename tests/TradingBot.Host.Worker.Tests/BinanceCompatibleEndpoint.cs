@@ -54,18 +54,7 @@ public sealed class BinanceCompatibleEndpoint
     [Test]
     public async Task The_worker_trades_on_binance_with_only_the_exchange_settings_changed()
     {
-        var environment = new Dictionary<string, string>
-        {
-            ["Exchange__Kind"] = "Binance",
-            ["Exchange__Binance__BaseUrl"] = _binance.BaseUrl,
-            ["Exchange__Binance__ApiKey"] = FakeBinanceServer.ApiKey,
-            ["Exchange__Binance__ApiSecret"] = FakeBinanceServer.ApiSecret,
-            ["Worker__PollInterval"] = "00:00:00.500",
-            ["Worker__ReconcileInterval"] = "00:00:02",
-            // Any funding rate opens a short when flat, and none closes it: one order per symbol.
-            ["Strategy__EntryFundingRateBps"] = "-100",
-            ["Strategy__ExitFundingRateBps"] = "-101",
-        };
+        var environment = TestSettings.OneShortPerSymbolOnBinance(_binance.BaseUrl);
         var probe = LedgerProbe.Sqlite(_folder);
         using var worker = RunningWorker.Start(_folder, environment, "run");
         await probe.WaitForFillsAsync(2, TimeSpan.FromSeconds(90), () => worker.Output);

@@ -36,18 +36,7 @@ public sealed class CopyLedgerSwitch
     public async Task A_worker_stopped_on_sqlite_carries_on_on_postgres_after_copy_ledger_and_the_old_configuration_is_refused()
     {
         await using var binance = await FakeBinanceServer.StartAsync();
-        var sqlite = new Dictionary<string, string>
-        {
-            ["Exchange__Kind"] = "Binance",
-            ["Exchange__Binance__BaseUrl"] = binance.BaseUrl,
-            ["Exchange__Binance__ApiKey"] = FakeBinanceServer.ApiKey,
-            ["Exchange__Binance__ApiSecret"] = FakeBinanceServer.ApiSecret,
-            ["Worker__PollInterval"] = "00:00:00.500",
-            ["Worker__ReconcileInterval"] = "00:00:02",
-            // Any funding rate opens a short when flat, and none closes it: one order per symbol.
-            ["Strategy__EntryFundingRateBps"] = "-100",
-            ["Strategy__ExitFundingRateBps"] = "-101",
-        };
+        var sqlite = TestSettings.OneShortPerSymbolOnBinance(binance.BaseUrl);
         var onSqlite = LedgerProbe.Sqlite(_folder);
         using (var worker = RunningWorker.Start(_folder, sqlite, "run"))
         {
@@ -106,7 +95,7 @@ public sealed class CopyLedgerSwitch
     [Test]
     public async Task A_copy_killed_at_a_seeded_moment_finishes_when_run_again_and_half_a_ledger_is_never_run()
     {
-        var seed = Seed();
+        var seed = TestSettings.Seed();
         var sqlite = new Dictionary<string, string>();
         Assert.That((await WorkerProcess.RunAsync(_folder, sqlite, TimeSpan.FromMinutes(1), "migrate")).ExitCode, Is.Zero);
         const int Snapshots = 200_000;
@@ -187,14 +176,6 @@ public sealed class CopyLedgerSwitch
             Assert.That(existing.ExitCode, Is.EqualTo(2));
             Assert.That(existing.Error, Does.Contain("exists; a backup never overwrites a file"));
         }
-    }
-
-    private static int Seed()
-    {
-        var text = Environment.GetEnvironmentVariable("TRADINGBOT_TEST_SEED");
-        var seed = int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var given) ? given : Random.Shared.Next(1, int.MaxValue);
-        TestContext.Out.WriteLine($"seed {seed} (replay with TRADINGBOT_TEST_SEED={seed})");
-        return seed;
     }
 
     // Many rows fast: SQLite generates them (a uuid in the ledger's lower-case text form, times in its fixed-width UTC text).

@@ -71,15 +71,6 @@ public abstract class WorkerScenarios
         await Probe.AssertLedgerMatchesExchangeAsync();
     }
 
-    /// <summary>The seed of a test's randomness: TRADINGBOT_TEST_SEED replays a run; otherwise a fresh one, printed.</summary>
-    protected static int Seed()
-    {
-        var text = System.Environment.GetEnvironmentVariable("TRADINGBOT_TEST_SEED");
-        var seed = int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var given) ? given : Random.Shared.Next(1, int.MaxValue);
-        TestContext.Out.WriteLine($"seed {seed} (replay with TRADINGBOT_TEST_SEED={seed})");
-        return seed;
-    }
-
     /// <summary>The paper exchange misbehaving as Binance does, and deadlines short enough for a test.</summary>
     protected void ExchangeMisbehaves(int seed)
     {
@@ -117,7 +108,7 @@ public abstract class WorkerScenarios
     public async Task Killed_at_seeded_moments_against_an_exchange_that_misbehaves_the_ledger_reconciles_with_the_exchange_like_a_bank()
     {
         var took = System.Diagnostics.Stopwatch.StartNew();
-        var seed = Seed();
+        var seed = TestSettings.Seed();
         var random = new Random(seed);
         ExchangeMisbehaves(seed);
         Environment["Exchange__Paper__Faults__SlowReadMilliseconds"] = "20";
@@ -253,7 +244,7 @@ public sealed class PostgresWorkerScenarios : WorkerScenarios
     [Test]
     public async Task A_worker_whose_lease_connection_is_terminated_mid_cycle_never_sends_the_decision_the_standby_then_makes()
     {
-        var seed = Seed();
+        var seed = TestSettings.Seed();
         ExchangeMisbehaves(seed);
         Environment["Exchange__Paper__Faults__SlowReadMilliseconds"] = "150";
         Environment["Exchange__Paper__Faults__ExchangeClosePercent"] = "40";
