@@ -13,6 +13,7 @@ using TradingBot.Application.Verification;
 using TradingBot.Host.Worker.Composition;
 using TradingBot.Infrastructure.Persistence;
 using TradingBot.Infrastructure.Persistence.Copy;
+using TradingBot.Infrastructure.Postgres;
 
 namespace TradingBot.Host.Worker.Verbs;
 
@@ -98,17 +99,8 @@ internal static class LedgerTransferVerbs
         using var host = builder.Build();
         WorkerHost.ValidateOptions(host.Services);
         await WorkerHost.RequireLedgerAsync(host.Services, source, cancellationToken).ConfigureAwait(false);
-        var path = Path.GetFullPath(file);
+        var path = NewFile(file);
         var partial = path + ".partial";
-        if (File.Exists(path))
-        {
-            throw new HostConfigurationException($"{path} exists; a backup never overwrites a file. Name a new one.");
-        }
-
-        if (!Directory.Exists(Path.GetDirectoryName(path)))
-        {
-            throw new HostConfigurationException($"the folder of {path} does not exist.");
-        }
 
         DeleteSqliteFile(partial); // left by a backup that was stopped: it never had the backup's name
         var target = LedgerSettings.Other(LedgerProvider.Sqlite, new SqliteConnectionStringBuilder { DataSource = partial }.ToString(), Directory.GetCurrentDirectory(), "the backup file");
@@ -143,6 +135,48 @@ internal static class LedgerTransferVerbs
         return code;
     }
 
+    /// <summary>
+    /// backup FILE --pg-dump: a Postgres ledger in pg_dump's custom format, from a snapshot the ledger exports, with that
+    /// snapshot's checksums beside it; named FILE only once pg_restore lists every table's data in it.
+    /// </summary>
+    public static async Task<int> PgDumpAsync(string file, string[] configurationArgs, CancellationToken cancellationToken)
+    {
+        // Not read-only: that mode is SQLite's, and checks for the file before the provider is known to be the wrong one.
+        var (builder, source) = WorkerHost.CreateBuilder(configurationArgs, withExchange: false);
+        using var host = builder.Build();
+        WorkerHost.ValidateOptions(host.Services);
+        if (source.Provider != LedgerProvider.Postgres)
+        {
+            throw new HostConfigurationException("--pg-dump backs up a Postgres ledger; this one is SQLite, whose backup is a SQLite file (leave out --pg-dump).");
+        }
+
+        var tools = PostgresDump.ToolFolder()
+            ?? throw new HostConfigurationException("--pg-dump needs pg_dump and pg_restore (on PATH or in pg_config --bindir; Debian: apt-get install postgresql-client); without them, backup writes a portable SQLite file.");
+        var path = NewFile(file);
+        var partial = path + ".partial";
+        await WorkerHost.RequireLedgerAsync(host.Services, source, cancellationToken).ConfigureAwait(false);
+        Console.WriteLine($"Source: {source.Describe()}");
+        Console.WriteLine($"Backup: {path} (pg_dump custom format)");
+        try
+        {
+            var digests = await PostgresDump.BackupAsync(host.Services.GetRequiredService<IDbContextFactory<LedgerDbContext>>(), source.ConnectionString, partial, tools, cancellationToken).ConfigureAwait(false);
+            foreach (var table in digests)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{table.Table,-18} snapshot {table.Rows,10} rows {table.Checksum:x16}"));
+            }
+
+            File.Move(PostgresDump.ChecksumsFile(partial), PostgresDump.ChecksumsFile(path));
+            File.Move(partial, path);
+            Console.WriteLine($"Backup written: {path}, its snapshot's checksums in {PostgresDump.ChecksumsFile(path)} (restore it into an empty Postgres database with: restore {path}).");
+            return 0;
+        }
+        finally
+        {
+            File.Delete(partial);
+            File.Delete(PostgresDump.ChecksumsFile(partial));
+        }
+    }
+
     /// <summary>restore FILE: a SQLite backup (or any SQLite ledger file, opened read-only) into the configured ledger, which must be empty.</summary>
     public static async Task<int> RestoreAsync(string file, bool wait, string[] configurationArgs, CancellationToken cancellationToken)
     {
@@ -153,6 +187,11 @@ internal static class LedgerTransferVerbs
         if (!File.Exists(path))
         {
             throw new NoLedgerException($"no backup at {path}. Nothing was changed.");
+        }
+
+        if (PostgresDump.IsDump(path))
+        {
+            return await RestoreDumpAsync(path, target, wait, host.Services, cancellationToken).ConfigureAwait(false);
         }
 
         var source = LedgerSettings.Other(LedgerProvider.Sqlite, new SqliteConnectionStringBuilder { DataSource = path }.ToString(), Directory.GetCurrentDirectory(), "the backup file", readOnly: true);
@@ -175,6 +214,63 @@ internal static class LedgerTransferVerbs
             var report = await CopyWithProgressAsync(from, Endpoint(host.Services, target), new LedgerCopyOptions { Snapshot = true, CheckTarget = check.RunAsync }, cancellationToken).ConfigureAwait(false);
             return Report("restore", report, Stopwatch.GetElapsedTime(started), check);
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    // A pg_dump file into the configured Postgres ledger (an empty database) through pg_restore, then its checksums
+    // compared with those written beside it at backup, and verify's checks.
+    private static async Task<int> RestoreDumpAsync(string path, LedgerSettings target, bool wait, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        if (target.Provider != LedgerProvider.Postgres)
+        {
+            throw new HostConfigurationException($"{path} is a pg_dump file, which restores into Postgres only (set Ledger:Provider=Postgres and ConnectionStrings:Ledger to an empty database); a SQLite ledger is restored from a SQLite backup.");
+        }
+
+        var tools = PostgresDump.ToolFolder()
+            ?? throw new HostConfigurationException("restoring a pg_dump file needs pg_restore (on PATH or in pg_config --bindir; Debian: apt-get install postgresql-client).");
+        var expected = await PostgresDump.ReadChecksumsAsync(path, cancellationToken).ConfigureAwait(false)
+            ?? throw new HostConfigurationException($"{PostgresDump.ChecksumsFile(path)} is missing: without the snapshot's checksums the restore cannot be verified. Keep it beside the dump.");
+        Console.WriteLine($"Backup: {path} (pg_dump custom format)");
+        Console.WriteLine($"Target: {target.Describe()}");
+        return await WithLeaseAsync(services, target, wait, async () =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            await PostgresDump.RestoreAsync(target.ConnectionString, path, tools, cancellationToken).ConfigureAwait(false);
+            var check = new TargetCheck(services, services);
+            var contexts = services.GetRequiredService<IDbContextFactory<LedgerDbContext>>();
+            var digests = Task.Run(() => DigestAsync(contexts, cancellationToken), cancellationToken);
+            var violations = Task.Run(() => check.RunAsync(cancellationToken), cancellationToken);
+            await Task.WhenAll(digests, violations).ConfigureAwait(false);
+            var restored = await digests.ConfigureAwait(false);
+            var report = new LedgerCopyReport(Guid.Empty, [.. expected.Zip(restored, (s, t) => new TableComparison(s, t))], LedgerDigest.Differences(expected, restored), false)
+            {
+                TargetViolations = await violations.ConfigureAwait(false),
+            };
+            return Report("restore", report, Stopwatch.GetElapsedTime(started), check);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<IReadOnlyList<TableDigest>> DigestAsync(IDbContextFactory<LedgerDbContext> contexts, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(
+            async ct =>
+            {
+                await using var snapshot = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct).ConfigureAwait(false);
+                return await LedgerDigest.ComputeAsync(db, ct).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    // A new file's absolute path: refused when it exists (a backup never overwrites) or its folder does not.
+    private static string NewFile(string file)
+    {
+        var path = Path.GetFullPath(file);
+        if (File.Exists(path))
+        {
+            throw new HostConfigurationException($"{path} exists; a backup never overwrites a file. Name a new one.");
+        }
+
+        return Directory.Exists(Path.GetDirectoryName(path)) ? path : throw new HostConfigurationException($"the folder of {path} does not exist.");
     }
 
     private static LedgerSettings Target(CopyLedgerRequest request, IConfiguration configuration, string contentRoot)

@@ -133,24 +133,31 @@ internal static class WorkerCommandLine
     private static Command Backup(string[] overrides)
     {
         var file = new Argument<string>("file") { Description = "The new backup file (never overwritten), e.g. backups/ledger-2026-12-04.db." };
+        var pgDump = new Option<bool>("--pg-dump")
+        {
+            Description = "Postgres only: write pg_dump's custom format (pg_dump must be installed) from a snapshot the ledger exports, with that snapshot's checksums in FILE.checksums.json.",
+        };
         var command = new Command(
             "backup",
             "Write the configured ledger into a new SQLite ledger file from one snapshot, while a worker may go on trading; verified against that snapshot "
             + "(row counts and checksums per table) and by the ledger's invariants, and named FILE only once verified.")
         {
-            file,
+            file, pgDump,
         };
-        command.SetAction((parse, ct) => Guard(() => LedgerTransferVerbs.BackupAsync(parse.GetValue(file)!, overrides, ct)));
+        command.SetAction((parse, ct) => Guard(() => parse.GetValue(pgDump)
+            ? LedgerTransferVerbs.PgDumpAsync(parse.GetValue(file)!, overrides, ct)
+            : LedgerTransferVerbs.BackupAsync(parse.GetValue(file)!, overrides, ct)));
         return command;
     }
 
     private static Command Restore(string[] overrides)
     {
-        var file = new Argument<string>("file") { Description = "A backup written by the backup verb (or any SQLite ledger file; it is only read)." };
+        var file = new Argument<string>("file") { Description = "A backup written by the backup verb (or any SQLite ledger file; it is only read), or a pg_dump file written by backup --pg-dump (into Postgres only)." };
         var wait = new Option<bool>("--wait") { Description = "Wait for a worker running on the configured ledger to stop, instead of refusing." };
         var command = new Command(
             "restore",
-            "Load a SQLite backup into the configured ledger (SQLite or Postgres), which must be empty; verified like copy-ledger. A restore that was stopped finishes when run again.")
+            "Load a SQLite backup into the configured ledger (SQLite or Postgres), which must be empty; verified like copy-ledger. A restore that was stopped finishes when run again. "
+            + "A pg_dump backup goes into an empty Postgres database through pg_restore, in one transaction, verified against the checksums written beside it.")
         {
             file, wait,
         };
@@ -285,6 +292,11 @@ internal static class WorkerCommandLine
         {
             await Console.Error.WriteLineAsync($"Refused: {exception.Message}").ConfigureAwait(false);
             return CopyInTheWay;
+        }
+        catch (TradingBot.Infrastructure.Postgres.PostgresToolException exception)
+        {
+            await Console.Error.WriteLineAsync($"Ledger error: {exception.Message}").ConfigureAwait(false);
+            return LedgerUnavailable;
         }
         catch (TradingBot.Infrastructure.Persistence.Retention.LedgerPruneRefusedException exception)
         {

@@ -178,6 +178,63 @@ public sealed class CopyLedgerSwitch
         }
     }
 
+    [Test]
+    public async Task A_pg_dump_backup_taken_while_the_worker_trades_restores_into_an_empty_database_with_the_snapshot_checksums()
+    {
+        var onPostgres = new Dictionary<string, string>
+        {
+            ["Ledger__Provider"] = "Postgres",
+            ["ConnectionStrings__Ledger"] = _postgres,
+            ["Exchange__Paper__Speed"] = "3000",
+            ["Worker__PollInterval"] = "00:00:00.300",
+            ["Strategy__EntryFundingRateBps"] = "2",
+            ["Strategy__ExitFundingRateBps"] = "1",
+        };
+        var file = Path.Combine(_folder, "ledger.pgdump");
+        var empty = $"restored_{Guid.NewGuid():N}";
+        var restoredDatabase = await TestServers.Postgres.CreateDatabaseAsync(empty);
+        try
+        {
+            WorkerProcess.Result backup;
+            using (var worker = RunningWorker.Start(_folder, onPostgres, "run"))
+            {
+                await LedgerProbe.Postgres(_postgres, _folder).WaitForFillsAsync(2, Patience, () => worker.Output);
+                backup = await WorkerProcess.RunAsync(_folder, onPostgres, TimeSpan.FromMinutes(2), "backup", file, "--pg-dump");
+                Assert.That(worker.HasExited, Is.False, "the worker trades on during the backup");
+                Assert.That(await worker.StopAsync(TimeSpan.FromSeconds(60)), Is.Zero, worker.Output);
+            }
+
+            var into = new Dictionary<string, string>(onPostgres) { ["ConnectionStrings__Ledger"] = restoredDatabase };
+            var restore = await WorkerProcess.RunAsync(_folder, into, TimeSpan.FromMinutes(2), "restore", file);
+            var again = await WorkerProcess.RunAsync(_folder, into, TimeSpan.FromMinutes(2), "restore", file);
+            var verify = await WorkerProcess.RunAsync(_folder, into, TimeSpan.FromMinutes(1), "verify");
+            var onSqlite = await WorkerProcess.RunAsync(_folder, new Dictionary<string, string>(), TimeSpan.FromMinutes(1), "backup", Path.Combine(_folder, "x.pgdump"), "--pg-dump");
+
+            var snapshot = backup.Output.Split('\n').Select(l => System.Text.RegularExpressions.Regex.Match(l, @"^(\S+)\s+snapshot\s+(\d+) rows ([0-9a-f]{16})")).Where(m => m.Success)
+                .Select(m => $"{m.Groups[1].Value} {m.Groups[2].Value} {m.Groups[3].Value}").ToList();
+            var restored = restore.Output.Split('\n').Select(l => System.Text.RegularExpressions.Regex.Match(l, @"^(\S+)\s.*target\s+(\d+) rows ([0-9a-f]{16})")).Where(m => m.Success)
+                .Select(m => $"{m.Groups[1].Value} {m.Groups[2].Value} {m.Groups[3].Value}").ToList();
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(backup.ExitCode, Is.Zero, backup.Output + backup.Error);
+                Assert.That(File.Exists(file) && File.Exists(file + ".checksums.json") && !File.Exists(file + ".partial"), Is.True, "the dump and its checksums, named once listed");
+                Assert.That(restore.ExitCode, Is.Zero, restore.Output + restore.Error);
+                Assert.That(restore.Output, Does.Contain("restore: OK"));
+                Assert.That(restored, Is.EqualTo(snapshot).And.Exactly(8).Items, "the restored ledger holds the snapshot pg_dump read");
+                Assert.That(snapshot.Single(t => t.StartsWith("fills ", StringComparison.Ordinal)), Does.Not.StartWith("fills 0 "), "the snapshot holds the worker's trades");
+                Assert.That(again.ExitCode, Is.EqualTo(7), again.Output + again.Error);
+                Assert.That(again.Error, Does.Contain("restored only into an empty database"));
+                Assert.That(verify.ExitCode, Is.Zero, verify.Output + verify.Error);
+                Assert.That(onSqlite.ExitCode, Is.EqualTo(2), onSqlite.Output + onSqlite.Error);
+                Assert.That(onSqlite.Error, Does.Contain("--pg-dump backs up a Postgres ledger"));
+            }
+        }
+        finally
+        {
+            await TestServers.Postgres.DropDatabaseAsync(empty);
+        }
+    }
+
     // Many rows fast: SQLite generates them (a uuid in the ledger's lower-case text form, times in its fixed-width UTC text).
     private static async Task FundingSnapshotsAsync(string file, int rows)
     {
