@@ -26,12 +26,15 @@ public sealed class PostgresLedgerBulkWriter : ILedgerBulkWriter
         var types = table.Columns.Select(c => TypeOf(table, c)).ToArray();
         var copy = $"COPY {table.DelimitedName} ({string.Join(", ", table.Columns.Select(c => c.DelimitedName))}) FROM STDIN (FORMAT BINARY)";
         await using var importer = await connection.BeginBinaryImportAsync(copy, cancellationToken).ConfigureAwait(false);
+        // Rows and values are written synchronously: they go into Npgsql's buffer, which is sent when full; an awaited call
+        // per value cost more than the occasional blocking send of a buffer.
         foreach (var row in rows)
         {
-            await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            importer.StartRow();
             for (var i = 0; i < types.Length; i++)
             {
-                await WriteValueAsync(importer, table.Columns[i].ProviderValue(row), types[i], cancellationToken).ConfigureAwait(false);
+                WriteValue(importer, table.Columns[i].ProviderValue(row), types[i]);
             }
         }
 
@@ -52,17 +55,39 @@ public sealed class PostgresLedgerBulkWriter : ILedgerBulkWriter
         var type => throw new NotSupportedException($"{table.Name}.{column.Name} is of type {type}, which the Postgres bulk path does not write"),
     };
 
-    private static Task WriteValueAsync(NpgsqlBinaryImporter importer, object? value, NpgsqlDbType type, CancellationToken cancellationToken) => value switch
+    private static void WriteValue(NpgsqlBinaryImporter importer, object? value, NpgsqlDbType type)
     {
-        null => importer.WriteNullAsync(cancellationToken),
-        Guid uuid => importer.WriteAsync(uuid, type, cancellationToken),
-        long number => importer.WriteAsync(number, type, cancellationToken),
-        int number => importer.WriteAsync(number, type, cancellationToken),
-        short number => importer.WriteAsync(number, type, cancellationToken),
-        bool flag => importer.WriteAsync(flag, type, cancellationToken),
-        string text => importer.WriteAsync(text, type, cancellationToken),
-        DateTimeOffset time => importer.WriteAsync(time.ToUniversalTime(), type, cancellationToken),
-        DateTime time => importer.WriteAsync(DateTime.SpecifyKind(time, DateTimeKind.Utc), type, cancellationToken),
-        _ => throw new NotSupportedException($"the Postgres bulk path does not write {value.GetType().Name} values"),
-    };
+        switch (value)
+        {
+            case null:
+                importer.WriteNull();
+                break;
+            case Guid uuid:
+                importer.Write(uuid, type);
+                break;
+            case long number:
+                importer.Write(number, type);
+                break;
+            case int number:
+                importer.Write(number, type);
+                break;
+            case short number:
+                importer.Write(number, type);
+                break;
+            case bool flag:
+                importer.Write(flag, type);
+                break;
+            case string text:
+                importer.Write(text, type);
+                break;
+            case DateTimeOffset time:
+                importer.Write(time.ToUniversalTime(), type);
+                break;
+            case DateTime time:
+                importer.Write(DateTime.SpecifyKind(time, DateTimeKind.Utc), type);
+                break;
+            default:
+                throw new NotSupportedException($"the Postgres bulk path does not write {value.GetType().Name} values");
+        }
+    }
 }

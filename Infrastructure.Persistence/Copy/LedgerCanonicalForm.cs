@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -85,8 +86,17 @@ public static class LedgerCanonicalForm
     /// <summary>A row's contribution to its table's checksum: the first 8 bytes of SHA-256 over its canonical text.</summary>
     public static ulong Hash(string canonicalRow)
     {
+        ArgumentNullException.ThrowIfNull(canonicalRow);
+        var most = Encoding.UTF8.GetMaxByteCount(canonicalRow.Length);
+        byte[]? rented = null;
+        var bytes = most <= 1024 ? stackalloc byte[1024] : (rented = ArrayPool<byte>.Shared.Rent(most));
         Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(canonicalRow), hash);
+        SHA256.HashData(bytes[..Encoding.UTF8.GetBytes(canonicalRow, bytes)], hash);
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+
         return BitConverter.ToUInt64(hash[..8]);
     }
 

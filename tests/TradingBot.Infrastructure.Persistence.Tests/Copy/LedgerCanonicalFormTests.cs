@@ -7,6 +7,19 @@ namespace TradingBot.Infrastructure.Persistence.Tests.Copy;
 public sealed class LedgerCanonicalFormTests
 {
     [Test]
+    public void A_rows_hash_is_the_first_eight_bytes_of_its_utf8_sha256_read_little_endian()
+    {
+        var text = string.Concat(Enumerable.Repeat("funding é ✓ ", 200)); // beyond the stack buffer: the pooled path
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(LedgerCanonicalForm.Hash("abc"), Is.EqualTo(0xeacf018fbf1678baUL), "SHA-256(abc) begins ba 78 16 bf 8f 01 cf ea");
+            Assert.That(
+                LedgerCanonicalForm.Hash(text),
+                Is.EqualTo(BitConverter.ToUInt64(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)).AsSpan(0, 8))));
+        }
+    }
+
+    [Test]
     public void A_uuid_is_lower_case() =>
         Assert.That(LedgerCanonicalForm.Value(Guid.Parse("0195F3A2-7C1B-7D2E-9A3B-4C5D6E7F8091")), Is.EqualTo("0195f3a2-7c1b-7d2e-9a3b-4c5d6e7f8091"));
 
