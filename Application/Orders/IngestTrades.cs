@@ -2,6 +2,7 @@ using TradingBot.Application.Ports;
 using TradingBot.Domain.Audit;
 using TradingBot.Domain.Instruments;
 using TradingBot.Domain.Orders;
+using TradingBot.Domain.Reconciliation;
 
 namespace TradingBot.Application.Orders;
 
@@ -31,12 +32,24 @@ public sealed class IngestTrades(IUnitOfWork ledger, IExchange exchange, RecordF
 
     /// <summary>
     /// Ingests the symbol's trades since the last recorded fill (an hour before it, so nothing late is missed), or of
-    /// the last seven days when the ledger has none.
+    /// the last seven days when the ledger has none. While the symbol is halted because its position is not what the
+    /// ledger expects (POSITION_DIFFERS, BEYOND_INTENT), the trades are read again from an hour before the halt began: a
+    /// trade that became visible only after a later one had moved the cursor past it is found, and the halt can lift.
     /// </summary>
     public async Task<TradeIngestion> CatchUpAsync(Symbol symbol, CancellationToken cancellationToken)
     {
-        var latest = await ledger.ExecuteAsync((session, ct) => session.Fills.GetLatestFillTimeAsync(exchange.Name, symbol, ct), cancellationToken).ConfigureAwait(false);
-        return await ExecuteAsync(symbol, latest is { } t ? t - CursorOverlap : clock.UtcNow - FirstBackfill, cancellationToken).ConfigureAwait(false);
+        var (latest, halt) = await ledger.ExecuteAsync(
+            async (session, ct) => (
+                await session.Fills.GetLatestFillTimeAsync(exchange.Name, symbol, ct).ConfigureAwait(false),
+                await session.Halts.GetAsync(exchange.Name, symbol, ct).ConfigureAwait(false)),
+            cancellationToken).ConfigureAwait(false);
+        var since = latest is { } t ? t - CursorOverlap : clock.UtcNow - FirstBackfill;
+        if (halt is { IsActive: true, Reason: HaltReason.PositionDiffers or HaltReason.BeyondIntent } && halt.HaltedAt - CursorOverlap < since)
+        {
+            since = halt.HaltedAt - CursorOverlap;
+        }
+
+        return await ExecuteAsync(symbol, since, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Ingests trades at or after <paramref name="since"/>.</summary>

@@ -6,6 +6,7 @@ using TradingBot.Domain.Amounts;
 using TradingBot.Domain.Audit;
 using TradingBot.Domain.Instruments;
 using TradingBot.Domain.Orders;
+using TradingBot.Domain.Reconciliation;
 
 namespace TradingBot.Application.Tests;
 
@@ -37,6 +38,41 @@ public class TradeIngestion : LedgerTestBase
             Assert.That(StoredPosition()!.NetQuantity, Is.EqualTo(Amount.Parse("1")));
             Assert.That(StoredPosition()!.FillCount, Is.EqualTo(2));
             Assert.That(AuditOf(AuditEventType.Fill), Has.Count.EqualTo(2));
+        }
+    }
+
+    [Test]
+    public async Task A_trade_seen_after_the_cursor_passed_it_is_found_while_the_symbol_is_halted_for_its_position()
+    {
+        var order = SeedOpen("open", "8801", side: Side.Sell, quantity: "1");
+        var key = order.IdempotencyKey.Value;
+        var late = Trade("PAPER-T1", "8801", key, Side.Sell, "64000", "0.4", Start);                   // visible only later
+        var later = Trade("PAPER-T2", "8801", key, Side.Sell, "64100", "0.6", Start.AddMinutes(70));
+        var visible = new List<ExchangeTrade> { later };
+        Exchange
+            .Setup(e => e.GetTradesAsync(BtcUsdt, It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((Symbol _, DateTimeOffset since, CancellationToken _) => (IReadOnlyList<ExchangeTrade>)[.. visible.Where(t => t.Time >= since)]);
+        Clock.Set(Start.AddMinutes(71));
+        var ingest = NewIngestTrades();
+
+        await ingest.CatchUpAsync(BtcUsdt, CancellationToken.None);
+        visible.Add(late);
+        var unhalted = await ingest.CatchUpAsync(BtcUsdt, CancellationToken.None); // from an hour before the latest fill: 12:10
+        await Ledger.ExecuteAsync(
+            async (session, ct) =>
+            {
+                await session.Halts.SaveAsync(new SymbolHalt(Paper, BtcUsdt, HaltReason.PositionDiffers, "ledger -0.6, exchange -1", Start.AddMinutes(1)), ct);
+                return true;
+            },
+            CancellationToken.None);
+        var halted = await ingest.CatchUpAsync(BtcUsdt, CancellationToken.None);   // from an hour before the halt began: 11:01
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(unhalted.Recorded, Is.Zero, "the cursor's hour of overlap does not reach back to the late trade");
+            Assert.That(halted.Recorded, Is.EqualTo(1));
+            Assert.That(StoredPosition()!.NetQuantity, Is.EqualTo(Amount.Parse("-1")));
+            Assert.That(StoredOrder(order.Id).Status, Is.EqualTo(OrderStatus.Filled));
         }
     }
 

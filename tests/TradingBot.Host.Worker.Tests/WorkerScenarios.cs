@@ -134,6 +134,10 @@ public abstract class WorkerScenarios
         output.AppendLine("--- last run").AppendLine(await ResolveWhatIsLeftAsync(output.ToString()));
 
         var verify = await VerbAsync("verify");
+        // The workers' logs, kept with the test's results: a failure below is read from them, with the seed.
+        var log = Path.Combine(TestContext.CurrentContext.WorkDirectory, $"scenario-{GetType().Name}-{seed}.log");
+        await File.WriteAllTextAsync(log, output.ToString());
+        TestContext.AddTestAttachment(log, "the workers' output, round by round");
 
         using (Assert.EnterMultipleScope())
         {
