@@ -46,7 +46,7 @@ internal static class CopyBenchmark
         Console.WriteLine();
         Console.WriteLine(Invariant($"### copy-ledger against pgloader ({fills:N0} fills, {fills:N0} funding snapshots; {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC)"));
         Console.WriteLine();
-        Console.WriteLine("| path | copy (s) | verification (s): checksums beside verify | of which verify (s) | total (s) | rows/s overall | verification share | peak RSS (MiB) |");
+        Console.WriteLine("| path | copy (s) | verification (s): checksums, then verify | of which verify (s) | total (s) | rows/s overall | verification share | peak RSS (MiB) |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var run in new[] { forward, reverse })
         {
@@ -71,7 +71,7 @@ internal static class CopyBenchmark
     }
 
     // Copy: until the last chunk is committed. Verification: from then to the end (the target's checksums and verify's
-    // checks run side by side); Verify: verify's checks alone.
+    // checks, one after the other); Verify: verify's checks alone.
     private sealed record CopyRun(string Name, long Rows, TimeSpan Copy, TimeSpan Verification, TimeSpan Verify, double PeakRssMiB, IReadOnlyList<(string Table, double Rate)> RowsPerSecond)
     {
         public TimeSpan Total => Copy + Verification;
