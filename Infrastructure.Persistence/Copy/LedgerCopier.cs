@@ -428,18 +428,8 @@ public static class LedgerCopier
     private static LedgerCopyReport Report(Guid copyId, bool resumed, IReadOnlyList<TableDigest> sourceDigests, IReadOnlyList<TableDigest> targetDigests) =>
         new(copyId, [.. sourceDigests.Zip(targetDigests, (s, t) => new TableComparison(s, t))], LedgerDigest.Differences(sourceDigests, targetDigests), resumed);
 
-    // Under the context's execution strategy, so the rows stream instead of being buffered to allow a retry.
-    private static async Task<IReadOnlyList<TableDigest>> DigestAsync(LedgerCopyEndpoint endpoint, CancellationToken cancellationToken)
-    {
-        await using var db = await endpoint.Contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        return await db.Database.CreateExecutionStrategy().ExecuteAsync(
-            async ct =>
-            {
-                await using var snapshot = await db.Database.BeginTransactionAsync(LedgerDialect.SnapshotIsolation(db), ct).ConfigureAwait(false);
-                return await LedgerDigest.ComputeAsync(db, ct).ConfigureAwait(false);
-            },
-            cancellationToken).ConfigureAwait(false);
-    }
+    private static Task<IReadOnlyList<TableDigest>> DigestAsync(LedgerCopyEndpoint endpoint, CancellationToken cancellationToken) =>
+        LedgerDigest.ComputeAsync(endpoint.Contexts, cancellationToken);
 
     private static async Task FinishAsync(LedgerCopyEndpoint source, LedgerCopyEndpoint target, Guid copyId, bool snapshot, CancellationToken cancellationToken)
     {

@@ -33,6 +33,23 @@ public static class LedgerDigest
         return digests;
     }
 
+    /// <summary>
+    /// The digests of every table of <paramref name="contexts"/>' ledger, read in one snapshot under the context's
+    /// execution strategy (so the rows stream instead of being buffered to allow a retry).
+    /// </summary>
+    public static async Task<IReadOnlyList<TableDigest>> ComputeAsync(IDbContextFactory<LedgerDbContext> contexts, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(contexts);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(
+            async ct =>
+            {
+                await using var snapshot = await db.Database.BeginTransactionAsync(Configurations.LedgerDialect.SnapshotIsolation(db), ct).ConfigureAwait(false);
+                return await ComputeAsync(db, ct).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>One line per table whose digests differ; empty when the two ledgers hold the same rows.</summary>
     public static IReadOnlyList<string> Differences(IReadOnlyList<TableDigest> source, IReadOnlyList<TableDigest> target)
     {
