@@ -13,7 +13,7 @@ public static class LedgerPersistenceServiceCollectionExtensions
     /// Adds a pooled <see cref="LedgerDbContext"/> factory configured by <paramref name="configure"/> (the
     /// provider packages call this from <c>AddSqliteLedger</c> / <c>AddPostgresLedger</c>), the unit of
     /// work and a system clock. EF Core interceptors registered as <see cref="IInterceptor"/> services are
-    /// added to the context (logging, diagnostics, fault injection in tests). Uses TryAdd so a host can
+    /// added to the context ahead of the provider's own (logging, diagnostics, fault injection in tests). Uses TryAdd so a host can
     /// replace any of them.
     /// </summary>
     public static IServiceCollection AddLedgerPersistence(this IServiceCollection services, Action<DbContextOptionsBuilder> configure)
@@ -22,8 +22,10 @@ public static class LedgerPersistenceServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configure);
         services.AddPooledDbContextFactory<LedgerDbContext>((provider, options) =>
         {
-            configure(options);
+            // The host's interceptors come first: they see each command before the provider's own run it (SQLite's
+            // statement cache executes a kept command in its interceptor), so a fault injected there stops it unexecuted.
             options.AddInterceptors(provider.GetServices<IInterceptor>());
+            configure(options);
         });
         services.TryAddSingleton<IUnitOfWork, LedgerUnitOfWork>();
         services.TryAddSingleton<LedgerMigrator>();

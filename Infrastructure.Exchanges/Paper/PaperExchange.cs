@@ -59,8 +59,8 @@ public sealed class PaperExchange : IExchange, IDisposable
         _time = time;
         _symbols = [.. options.Symbols];
         _faults = new Random(options.Seed + 1);
-        _state = PaperStateFile.Load(options.StatePath) ?? NewState(balance);
-        _stateWrittenAt = File.Exists(options.StatePath) ? File.GetLastWriteTimeUtc(options.StatePath) : default;
+        _state = (InMemory ? null : PaperStateFile.Load(options.StatePath)) ?? NewState(balance);
+        _stateWrittenAt = !InMemory && File.Exists(options.StatePath) ? File.GetLastWriteTimeUtc(options.StatePath) : default;
         EnsureSymbols();
     }
 
@@ -308,6 +308,17 @@ public sealed class PaperExchange : IExchange, IDisposable
                 .Select(f => new FundingPayment(f.Id, PaperName, new Symbol(f.Symbol), new Money(Usdt, new Amount(f.AmountUnits)), f.Time))]).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The exchange's whole record as an auditor sees it, with no fault and no delay: every order and trade (visible yet
+    /// or not) as the account's owner would read them, every funding payment, and per symbol the net position and the
+    /// lowest and highest it has been. For simulations that check the ledger against the exchange.
+    /// </summary>
+    internal PaperRecord Record() => new(
+        [.. _state.Orders.Select(ToState)],
+        [.. _state.Trades.Select(t => ToTrade(t, _state.Orders.First(o => o.OrderId == t.OrderId)))],
+        [.. _state.Funding.Select(f => new FundingPayment(f.Id, PaperName, new Symbol(f.Symbol), new Money(Usdt, new Amount(f.AmountUnits)), f.Time))],
+        _state.Symbols.ToDictionary(kv => kv.Key, kv => (kv.Value.NetQuantityUnits, kv.Value.LowestNetQuantityUnits, kv.Value.HighestNetQuantityUnits), StringComparer.Ordinal));
+
     /// <inheritdoc />
     public void Dispose() => _gate.Dispose();
 
@@ -406,11 +417,19 @@ public sealed class PaperExchange : IExchange, IDisposable
             ? Task.Delay(TimeSpan.FromMilliseconds(_options.Faults.SlowReadMilliseconds), _time, cancellationToken)
             : Task.CompletedTask;
 
+    private bool InMemory => _options.StatePath.Length == 0;
+
     private async Task<T> WithStateAsync<T>(Func<T> action)
     {
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
+            if (InMemory)
+            {
+                Advance();
+                return action();
+            }
+
             using var fileLock = await PaperStateFile.LockAsync(_options.StatePath).ConfigureAwait(false);
 
             // Another process (a worker that held the ledger before this one) may have moved the exchange on.
@@ -707,3 +726,10 @@ public sealed class PaperExchange : IExchange, IDisposable
         OrderPrice = order.PriceUnits is { } p ? new Price(p) : null,
     };
 }
+
+/// <summary>The paper exchange's whole record (<see cref="PaperExchange.Record"/>): net, lowest and highest position per symbol in 1e-8 units.</summary>
+internal sealed record PaperRecord(
+    IReadOnlyList<ExchangeOrderState> Orders,
+    IReadOnlyList<ExchangeTrade> Trades,
+    IReadOnlyList<FundingPayment> Funding,
+    IReadOnlyDictionary<string, (long Net, long Lowest, long Highest)> Positions);

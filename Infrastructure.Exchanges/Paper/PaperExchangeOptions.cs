@@ -6,7 +6,10 @@ namespace TradingBot.Infrastructure.Exchanges.Paper;
 /// </summary>
 public sealed class PaperExchangeOptions
 {
-    /// <summary>Where the exchange keeps its state (orders, trades, positions, balances, funding).</summary>
+    /// <summary>
+    /// Where the exchange keeps its state (orders, trades, positions, balances, funding); empty: in this object's memory
+    /// only (one process, as in a simulation), nothing is read or written.
+    /// </summary>
     public string StatePath { get; set; } = "data/paper-exchange.json";
 
     /// <summary>The seed of the simulated market; the same seed gives the same prices and funding rates.</summary>
