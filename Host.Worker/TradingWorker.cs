@@ -34,6 +34,7 @@ internal sealed partial class TradingWorker(
     IUnitOfWork ledger,
     IExchange exchange,
     IClock clock,
+    TimeProvider time,
     IOptions<WorkerOptions> workerOptions,
     IOptions<StrategyOptions> strategyOptions,
     LedgerSettings ledgerSettings,
@@ -76,7 +77,7 @@ internal sealed partial class TradingWorker(
                             standbyLogged = true;
                         }
 
-                        await Task.Delay(StandbyRetry, stoppingToken).ConfigureAwait(false);
+                        await Task.Delay(StandbyRetry, time, stoppingToken).ConfigureAwait(false);
                         continue;
                     }
 
@@ -131,7 +132,7 @@ internal sealed partial class TradingWorker(
 
             try
             {
-                await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

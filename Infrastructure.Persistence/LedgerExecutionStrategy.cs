@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace TradingBot.Infrastructure.Persistence;
 
@@ -23,6 +25,13 @@ public sealed class LedgerExecutionStrategy(ExecutionStrategyDependencies depend
     : ExecutionStrategy(dependencies, maxRetryCount, maxRetryDelay)
 {
     private static readonly ConditionalWeakTable<ExecutionStrategyDependencies, LedgerExecutionStrategy> PerContext = [];
+
+    // The host's clock (its TimeProvider service, else the system's): the wait between attempts is taken on it, so a
+    // simulation on virtual time spends no real time in a back-off.
+    private readonly TimeProvider _time =
+        dependencies.Options.FindExtension<CoreOptionsExtension>()?.ApplicationServiceProvider?.GetService<TimeProvider>() ?? TimeProvider.System;
+
+    private TimeSpan _wait;
 
     /// <summary>
     /// The strategy of the context <paramref name="dependencies"/> belong to, created on its first use. EF Core asks
@@ -48,6 +57,40 @@ public sealed class LedgerExecutionStrategy(ExecutionStrategyDependencies depend
     /// EF Core need not buffer each query's rows to be able to repeat it alone.
     /// </summary>
     public override bool RetriesOnFailure => Current != this && base.RetriesOnFailure;
+
+    /// <summary>Runs <paramref name="operation"/> as EF Core's strategy does, each re-run after its back-off on the host's clock.</summary>
+    public override Task<TResult> ExecuteAsync<TState, TResult>(
+        TState state,
+        Func<DbContext, TState, CancellationToken, Task<TResult>> operation,
+        Func<DbContext, TState, CancellationToken, Task<ExecutionResult<TResult>>>? verifySucceeded,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        _wait = TimeSpan.Zero;
+        return base.ExecuteAsync(
+            state,
+            async (context, current, ct) =>
+            {
+                if (_wait > TimeSpan.Zero)
+                {
+                    var wait = _wait;
+                    _wait = TimeSpan.Zero;
+                    await Task.Delay(wait, _time, ct).ConfigureAwait(false);
+                }
+
+                return await operation(context, current, ct).ConfigureAwait(false);
+            },
+            verifySucceeded,
+            cancellationToken);
+    }
+
+    /// <summary>EF Core's exponential back-off, taken at the start of the next attempt on the host's clock (EF Core itself then waits zero).</summary>
+    protected override TimeSpan? GetNextDelay(Exception lastException)
+    {
+        var delay = base.GetNextDelay(lastException);
+        _wait = delay ?? TimeSpan.Zero;
+        return delay is null ? null : TimeSpan.Zero;
+    }
 
     /// <inheritdoc />
     protected override bool ShouldRetryOn(Exception exception)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -186,6 +187,7 @@ internal static class WorkerCommandLine
     {
         var (builder, _) = WorkerHost.CreateBuilder(configurationArgs, withExchange: true);
         builder.Services.AddSingleton(new RunRequest(force));
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<TradingWorker>();
         using var host = builder.Build();
         WorkerHost.ValidateOptions(host.Services);
