@@ -99,10 +99,25 @@ public sealed class PostgresLedgerLease(string connectionString) : ILedgerLease
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The lock is given back on its connection before that connection closes: a closed connection's lock is freed only
+    /// when its server process has exited, a moment later, and the next worker should find it free at once.
+    /// </remarks>
     public async Task ReleaseAsync()
     {
         if (_connection is not null)
         {
+            try
+            {
+                await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock(@key)", _connection) { CommandTimeout = ConfirmTimeoutSeconds };
+                command.Parameters.AddWithValue("key", LockKey);
+                await command.ExecuteScalarAsync().ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                // The connection is gone already, and its lock with it.
+            }
+
             await _connection.DisposeAsync().ConfigureAwait(false);
             _connection = null;
         }
