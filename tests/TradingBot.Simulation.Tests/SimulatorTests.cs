@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using TradingBot.Application.Orders;
 using TradingBot.Application.Ports;
 using TradingBot.Domain.Instruments;
 
@@ -56,6 +58,22 @@ public sealed class SimulatorTests(SimulatedLedger kind, int budget)
 
         Assert.That(failed, Is.Not.Empty, "no seed of the budget caught a worker sending after it lost its lease");
         Assert.That(failed[0].Violations, Has.Some.Contains("without holding the ledger lease"), () => failed[0].Summary);
+    }
+
+    [Test]
+    public async Task A_worker_that_takes_not_found_for_never_placed_is_caught()
+    {
+        // Binance's -2013 right after a lost answer only means "not visible yet": a worker configured with no visibility
+        // margin judges an order never placed while the exchange has it, and may trade its intent again.
+        var (failed, _) = await SimulationRuns.RunAsync(
+            _ledgers,
+            first: 1,
+            count: budget,
+            services => services.Replace(ServiceDescriptor.Singleton(new OrderTiming(TimeSpan.FromSeconds(10), TimeSpan.FromTicks(1)))),
+            stopAfterFailures: 1);
+
+        Assert.That(failed, Is.Not.Empty, "no seed of the budget caught an order judged never placed while the exchange had it");
+        Assert.That(failed[0].Violations, Has.Some.Contains("is judged never placed, but the exchange has it"), () => failed[0].Summary);
     }
 
     [Test]

@@ -16,6 +16,7 @@ namespace TradingBot.Simulation;
 /// <param name="LeaseStealPerMille">At an exchange call other than a send, a second worker takes the ledger lease from the first.</param>
 /// <param name="LedgerFaultPerMille">A ledger command fails transiently (SQLite busy, a Postgres serialization failure).</param>
 /// <param name="CommitLostPerMille">A commit succeeds but its answer is lost (the unit of work runs again).</param>
+/// <param name="WorkerClockOffsetMilliseconds">How far the worker's clock is from the exchange's (up to 3 s either way, NTP gone astray); late visibility then stays within what is left of the margin.</param>
 public sealed record FaultProfile(
     PaperFaults Paper,
     int ReadFailurePercent,
@@ -25,13 +26,15 @@ public sealed record FaultProfile(
     int CrashPerMille,
     int LeaseStealPerMille,
     int LedgerFaultPerMille,
-    int CommitLostPerMille)
+    int CommitLostPerMille,
+    int WorkerClockOffsetMilliseconds)
 {
     /// <summary>The profile of <paramref name="seed"/>.</summary>
     public static FaultProfile Draw(int seed)
     {
         var random = new Random(unchecked(seed * 31) ^ 0x51A1);
         int Maybe(int most) => random.Next(2) == 0 ? 0 : 1 + random.Next(most);
+        var offset = random.Next(2) == 0 ? 0 : random.Next(-3000, 3001);
         var paper = new PaperFaults
         {
             AnswerLostPercent = Maybe(30),
@@ -40,13 +43,14 @@ public sealed record FaultProfile(
             DuplicateTradesPercent = Maybe(30),
             OutOfOrderTradesPercent = Maybe(30),
 
-            // Within the visibility margin the ledger is configured with (OrderTiming: 10 s to send + 30 s to show).
-            LateVisibilitySeconds = Maybe(30),
+            // Within the visibility margin the ledger is configured with (OrderTiming: 10 s to send + 30 s to show), less
+            // what two clocks apart by the offset take from it.
+            LateVisibilitySeconds = Maybe(offset == 0 ? 30 : 24),
             ExchangeClosePercent = Maybe(60),
             ExpirePercent = Maybe(30),
             ForeignOpenOrders = random.Next(2) == 0,
         };
-        return new FaultProfile(paper, Maybe(15), Maybe(10), Maybe(10), Maybe(10), Maybe(15), Maybe(15), Maybe(10), Maybe(10));
+        return new FaultProfile(paper, Maybe(15), Maybe(10), Maybe(10), Maybe(10), Maybe(15), Maybe(15), Maybe(10), Maybe(10), offset);
     }
 
     /// <summary>A copy of <see cref="Paper"/> for one paper exchange to use (and <see cref="Silence"/> at the end of a run).</summary>
@@ -78,5 +82,5 @@ public sealed record FaultProfile(
         $"reordered {Paper.OutOfOrderTradesPercent}%, late {Paper.LateVisibilitySeconds} s, closes {Paper.ExchangeClosePercent}/6000 per minute, " +
         $"expire {Paper.ExpirePercent}%, foreign orders {(Paper.ForeignOpenOrders ? "yes" : "no")}; reads fail {ReadFailurePercent}%, " +
         $"lost before send {LostBeforeSendPercent}%, -1021 {ClockSkewPercent}%, stalls {StallPercent}%, crashes {CrashPerMille}‰, " +
-        $"lease steals {LeaseStealPerMille}‰, ledger faults {LedgerFaultPerMille}‰, commit answers lost {CommitLostPerMille}‰";
+        $"lease steals {LeaseStealPerMille}‰, ledger faults {LedgerFaultPerMille}‰, commit answers lost {CommitLostPerMille}‰, worker clock {WorkerClockOffsetMilliseconds:+0;-0;0} ms";
 }

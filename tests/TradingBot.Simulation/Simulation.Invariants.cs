@@ -12,8 +12,8 @@ namespace TradingBot.Simulation;
 public sealed partial class Simulation
 {
     /// <summary>
-    /// After every step: every fill in the ledger is a trade of the exchange with exactly its price, quantity and fee; the
-    /// account never held more than the strategy means to (a second order for one intent would show here). At the end,
+    /// After every step: every fill in the ledger is a trade of the exchange with exactly its price, quantity and fee; no
+    /// order the exchange has is judged never placed; the account never held more than the strategy means to (a second order for one intent would show here). At the end,
     /// after the quiet hour, also: every trade of a traded symbol is in the ledger, each position equals the exchange's,
     /// no order is PENDING and every order agrees with the exchange's, every funding payment is recorded to the unit,
     /// no symbol is still halted, and <c>verify</c> passes.
@@ -44,6 +44,14 @@ public sealed partial class Simulation
             {
                 Violation($"fill {fill.ExchangeFillId} is {recorded.Side.ToCode()} {fill.Quantity} at {fill.Price} fee {fill.Fee} in the ledger, {trade.Side.ToCode()} {trade.Quantity} at {trade.Price} fee {trade.Fee} at the exchange");
             }
+        }
+
+        // An exchange whose query lag stays within the ledger's visibility margin never sees an order it holds judged
+        // "never placed" (late adoption would correct the ledger, but the worker may already have traded on the verdict).
+        var atExchange = record.Orders.Select(o => o.ClientOrderId).ToHashSet(StringComparer.Ordinal);
+        foreach (var order in orders.Where(o => o.Status == OrderStatus.Rejected && atExchange.Contains(o.IdempotencyKey.Value)))
+        {
+            Violation($"order {order.IdempotencyKey} is judged never placed, but the exchange has it");
         }
 
         var most = Strategy.Intent;

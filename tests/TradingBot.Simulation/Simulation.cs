@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 using TradingBot.Application.Ports;
 using TradingBot.Application.Trading;
 using TradingBot.Application.Verification;
@@ -81,7 +80,7 @@ public sealed partial class Simulation
 
     private readonly SimulationSettings _settings;
     private readonly SimulationLedgers _ledgers;
-    private readonly FakeTimeProvider _time;
+    private readonly VirtualTime _time;
     private readonly DateTimeOffset _start;
     private readonly Random _schedule;
     private readonly Random _faults;
@@ -96,7 +95,6 @@ public sealed partial class Simulation
     private SimulatedWorker? _holder;
     private ServiceProvider? _auditor;
     private bool _quiet;
-    private int _suppressLedgerFaults;
     private int _crashes;
     private int _leaseMoves;
     private int _restarts;
@@ -109,7 +107,7 @@ public sealed partial class Simulation
 
         // Within a few hours of the 08:00 funding settlement, so most runs see one.
         _start = Day.AddHours(5).AddMinutes(_schedule.Next(180));
-        _time = new FakeTimeProvider(_start);
+        _time = new VirtualTime(_start, wait => Trace(null, $"waits {wait.TotalMilliseconds:F0} ms of virtual time"));
         _faults = new Random(unchecked(settings.Seed * 7) ^ 0x0FA1);
         Faults = FaultProfile.Draw(settings.Seed);
         var entry = 20_000 + (10_000 * _schedule.Next(3));
@@ -187,9 +185,9 @@ public sealed partial class Simulation
         _quiet = true;
         FaultProfile.Silence(_paperFaults);
         Trace(null, "quiet: the faults stop");
-        for (var step = 0; step < 10; step++)
+        for (var step = 0; step < 5; step++)
         {
-            _time.Advance(TimeSpan.FromMinutes(6));
+            _time.Advance(TimeSpan.FromMinutes(12));
             await TurnAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -288,7 +286,7 @@ public sealed partial class Simulation
 
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(_time);
-        services.AddSingleton<IClock>(new SystemClock(_time));
+        services.AddSingleton<IClock>(new OffsetClock(_time, TimeSpan.FromMilliseconds(Faults.WorkerClockOffsetMilliseconds)));
         services.AddSingleton<IInterceptor>(new LedgerCommandFaults(this, Self));
         services.AddSingleton<IInterceptor>(new LedgerCommitFaults(this, Self));
         _ledgers.AddTo(services, _connectionString);
@@ -434,16 +432,8 @@ public sealed partial class Simulation
             throw new SimulatedCrashException($"{worker.Name} is dead");
         }
 
-        if (_suppressLedgerFaults > 0)
-        {
-            _suppressLedgerFaults--;
-            return;
-        }
-
         if (worker is not null && Roll(Faults.LedgerFaultPerMille, 1000))
         {
-            // At most one fault per stretch of commands: the unit's re-run gets through without a real-time back-off.
-            _suppressLedgerFaults = 40;
             Trace(worker, "ledger command fails transiently");
             throw _ledgers.Transient("a command");
         }
@@ -463,9 +453,8 @@ public sealed partial class Simulation
     internal void AfterCommit(SimulatedWorker? worker)
     {
         Crash(worker, Faults.CrashPerMille, "after a commit, before its answer");
-        if (worker is not null && _suppressLedgerFaults == 0 && Roll(Faults.CommitLostPerMille, 1000))
+        if (worker is not null && Roll(Faults.CommitLostPerMille, 1000))
         {
-            _suppressLedgerFaults = 40;
             Trace(worker, "a commit's answer is lost");
             throw _ledgers.Transient("the commit's answer was lost");
         }

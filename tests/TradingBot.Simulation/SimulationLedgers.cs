@@ -124,7 +124,10 @@ public abstract class SimulationLedgers : IAsyncDisposable
             NpgsqlConnection.ClearAllPools();
             await using var connection = new NpgsqlConnection(connectionString);
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var command = new NpgsqlCommand($"TRUNCATE {tables} RESTART IDENTITY CASCADE", connection);
+            // DELETE, not TRUNCATE: a ledger of one run is small, and TRUNCATE's new files cost more than the rows.
+            await using var command = new NpgsqlCommand(
+                $"SET session_replication_role = replica; {string.Join(' ', tables.Split(", ").Select(t => $"DELETE FROM {t};"))} SET session_replication_role = DEFAULT;",
+                connection);
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connectionString;
         }

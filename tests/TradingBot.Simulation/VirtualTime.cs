@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Time.Testing;
+using TradingBot.Application.Ports;
+
+namespace TradingBot.Simulation;
+
+/// <summary>
+/// The simulation's clock: a <see cref="FakeTimeProvider"/> whose timers fire as soon as they are made, the clock moving
+/// on to their due time. The simulation has one thread of control, so whatever waits on this clock (the ledger's retry
+/// back-off, a delay of the exchange) waits virtually: time passes, no real second does.
+/// </summary>
+internal sealed class VirtualTime(DateTimeOffset start, Action<TimeSpan> waited) : FakeTimeProvider(start)
+{
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = base.CreateTimer(callback, state, dueTime, period);
+        if (dueTime > TimeSpan.Zero && dueTime != Timeout.InfiniteTimeSpan)
+        {
+            waited(dueTime);
+            Advance(dueTime);
+        }
+
+        return timer;
+    }
+}
+
+/// <summary>A worker's clock: the simulation's, off by a fixed offset (the exchange keeps the simulation's own).</summary>
+internal sealed class OffsetClock(TimeProvider time, TimeSpan offset) : IClock
+{
+    public DateTimeOffset UtcNow => time.GetUtcNow() + offset;
+}
