@@ -146,7 +146,9 @@ public abstract class WorkerScenarios
         }
 
         await Probe.AssertBankReconciliationAsync(lowest: -1_000_000, highest: 0);
-        Assert.That(took.Elapsed, Is.LessThan(TimeSpan.FromMinutes(2)), "the run takes at most two minutes per provider");
+
+        // How long it took is reported, not asserted: a busy machine is slow, not wrong (CI's total is watched instead).
+        TestContext.Progress.WriteLine($"seed {seed}: the kill -9 scenario took {took.Elapsed.TotalSeconds:F0} s");
     }
 
     [Test]
