@@ -66,6 +66,11 @@ public sealed class LedgerExecutionStrategy(ExecutionStrategyDependencies depend
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(operation);
+        if (_time == TimeProvider.System)
+        {
+            return base.ExecuteAsync(state, operation, verifySucceeded, cancellationToken); // EF Core waits, as it always did
+        }
+
         _wait = TimeSpan.Zero;
         return base.ExecuteAsync(
             state,
@@ -84,10 +89,18 @@ public sealed class LedgerExecutionStrategy(ExecutionStrategyDependencies depend
             cancellationToken);
     }
 
-    /// <summary>EF Core's exponential back-off, taken at the start of the next attempt on the host's clock (EF Core itself then waits zero).</summary>
+    /// <summary>
+    /// EF Core's exponential back-off; on a host clock other than the system's, taken at the start of the next async attempt
+    /// on that clock (EF Core itself then waits zero). The system clock's hot path is EF Core's own, unwrapped.
+    /// </summary>
     protected override TimeSpan? GetNextDelay(Exception lastException)
     {
         var delay = base.GetNextDelay(lastException);
+        if (_time == TimeProvider.System)
+        {
+            return delay;
+        }
+
         _wait = delay ?? TimeSpan.Zero;
         return delay is null ? null : TimeSpan.Zero;
     }

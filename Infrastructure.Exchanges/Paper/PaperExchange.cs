@@ -313,11 +313,15 @@ public sealed class PaperExchange : IExchange, IDisposable
     /// or not) as the account's owner would read them, every funding payment, and per symbol the net position and the
     /// lowest and highest it has been. For simulations that check the ledger against the exchange.
     /// </summary>
-    internal PaperRecord Record() => new(
-        [.. _state.Orders.Select(ToState)],
-        [.. _state.Trades.Select(t => ToTrade(t, _state.Orders.First(o => o.OrderId == t.OrderId)))],
-        [.. _state.Funding.Select(f => new FundingPayment(f.Id, PaperName, new Symbol(f.Symbol), new Money(Usdt, new Amount(f.AmountUnits)), f.Time))],
-        _state.Symbols.ToDictionary(kv => kv.Key, kv => (kv.Value.NetQuantityUnits, kv.Value.LowestNetQuantityUnits, kv.Value.HighestNetQuantityUnits), StringComparer.Ordinal));
+    internal PaperRecord Record()
+    {
+        var orders = _state.Orders.ToDictionary(o => o.OrderId);
+        return new(
+            [.. _state.Orders.Select(ToState)],
+            [.. _state.Trades.Select(t => ToTrade(t, orders[t.OrderId]))],
+            [.. _state.Funding.Select(f => new FundingPayment(f.Id, PaperName, new Symbol(f.Symbol), new Money(Usdt, new Amount(f.AmountUnits)), f.Time))],
+            _state.Symbols.ToDictionary(kv => kv.Key, kv => (kv.Value.NetQuantityUnits, kv.Value.LowestNetQuantityUnits, kv.Value.HighestNetQuantityUnits), StringComparer.Ordinal));
+    }
 
     /// <inheritdoc />
     public void Dispose() => _gate.Dispose();
