@@ -61,7 +61,7 @@ public static class ExchangesServiceCollectionExtensions
 
         // Outermost first: resilience (retry, circuit breaker, attempt timeout), then the rate gate, then signing, so
         // every attempt waits its turn and is signed with a fresh timestamp.
-        http.AddResilienceHandler(BinanceResilience.PipelineName, builder => BinanceResilience.Configure(builder, settings));
+        http.AddResilienceHandler(BinanceResilience.PipelineName, (builder, context) => BinanceResilience.Configure(builder, settings, context.ServiceProvider.GetRequiredService<TimeProvider>()));
         http.AddHttpMessageHandler(provider => new BinanceRateHandler(provider.GetRequiredService<BinanceRateGate>()))
             .AddHttpMessageHandler(provider => new BinanceSigningHandler(settings, new BinanceSigner(settings.ApiSecret), provider.GetRequiredService<BinanceServerClock>()))
             .RedactLoggedHeaders([BinanceSigningHandler.ApiKeyHeader]);

@@ -59,7 +59,6 @@ public sealed class BinanceExchange : IExchange, IDisposable
     /// <summary>Binance's name in the ledger.</summary>
     public static readonly ExchangeName BinanceName = new("BINANCE");
 
-    private const int PageLimit = 1000;
     // Binance answers a query for an order with fills for 90 days: a trade's order it does not show within them is not visible yet.
     private static readonly TimeSpan OrdersWithFillsKept = TimeSpan.FromDays(89);
     private static readonly TimeSpan RulesLifetime = TimeSpan.FromHours(1);
@@ -121,7 +120,7 @@ public sealed class BinanceExchange : IExchange, IDisposable
     {
         var request = Get(
             "/fapi/v1/fundingRate",
-            new BinanceParameters().Add("symbol", symbol.Value).Add("startTime", since.ToUnixTimeMilliseconds()).Add("limit", PageLimit),
+            new BinanceParameters().Add("symbol", symbol.Value).Add("startTime", since.ToUnixTimeMilliseconds()).Add("limit", 1000),
             signed: false,
             weight: 1);
         var dtos = await ReadAsync(request, BinanceJsonContext.Default.ListFundingRateDto, cancellationToken).ConfigureAwait(false);
@@ -255,7 +254,7 @@ public sealed class BinanceExchange : IExchange, IDisposable
             {
                 var request = Get(
                     "/fapi/v1/userTrades",
-                    new BinanceParameters().Add("symbol", symbol.Value).Add("startTime", pageStart).Add("endTime", windowEnd).Add("limit", PageLimit),
+                    new BinanceParameters().Add("symbol", symbol.Value).Add("startTime", pageStart).Add("endTime", windowEnd).Add("limit", _options.PageLimit),
                     signed: true,
                     weight: 5);
                 var page = await ReadAsync(request, BinanceJsonContext.Default.ListTradeDto, cancellationToken).ConfigureAwait(false);
@@ -264,7 +263,7 @@ public sealed class BinanceExchange : IExchange, IDisposable
                     dtos.TryAdd(trade.Id, trade);
                 }
 
-                if (page.Count < PageLimit)
+                if (page.Count < _options.PageLimit)
                 {
                     break;
                 }
@@ -321,7 +320,7 @@ public sealed class BinanceExchange : IExchange, IDisposable
             {
                 var request = Get(
                     "/fapi/v1/income",
-                    new BinanceParameters().Add("incomeType", "FUNDING_FEE").Add("startTime", pageStart).Add("endTime", windowEnd).Add("limit", PageLimit),
+                    new BinanceParameters().Add("incomeType", "FUNDING_FEE").Add("startTime", pageStart).Add("endTime", windowEnd).Add("limit", _options.PageLimit),
                     signed: true,
                     weight: 30);
                 var page = await ReadAsync(request, BinanceJsonContext.Default.ListIncomeDto, cancellationToken).ConfigureAwait(false);
@@ -330,7 +329,7 @@ public sealed class BinanceExchange : IExchange, IDisposable
                     dtos.TryAdd(income.TranId, income);
                 }
 
-                if (page.Count < PageLimit)
+                if (page.Count < _options.PageLimit)
                 {
                     break;
                 }
@@ -382,10 +381,10 @@ public sealed class BinanceExchange : IExchange, IDisposable
     private static BinanceRequest Get(string path, BinanceParameters parameters, bool signed, int weight) =>
         new(HttpMethod.Get, path, parameters, signed, weight);
 
-    private static long NextPageStart(BinanceRequest request, long pageStart, long lastTime) =>
+    private long NextPageStart(BinanceRequest request, long pageStart, long lastTime) =>
         lastTime > pageStart
             ? lastTime // inclusive: entries at that millisecond are asked for again and de-duplicated by id
-            : throw new ExchangeException($"{request.Endpoint}: more than {PageLimit.ToString(CultureInfo.InvariantCulture)} entries at one millisecond ({lastTime.ToString(CultureInfo.InvariantCulture)}); they cannot be paged by time");
+            : throw new ExchangeException($"{request.Endpoint}: more than {_options.PageLimit.ToString(CultureInfo.InvariantCulture)} entries at one millisecond ({lastTime.ToString(CultureInfo.InvariantCulture)}); they cannot be paged by time");
 
     private async Task<PlaceOrderResult> PlaceAsync(OrderRequest request, CancellationToken cancellationToken)
     {

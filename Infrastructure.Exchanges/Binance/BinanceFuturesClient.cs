@@ -124,7 +124,7 @@ internal sealed class BinanceFuturesClient(IHttpClientFactory httpClients, Binan
         using var response = await client.SendAsync(message, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
         var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         var ok = (int)response.StatusCode is >= 200 and < 300;
-        return new BinanceResponse(request, response.StatusCode, body, ok ? null : ReadError(body), BinanceRateGate.RetryAfter(response))
+        return new BinanceResponse(request, response.StatusCode, body, ok ? null : ReadError(body), BinanceRateGate.RetryAfter(response, clock.LocalNow))
         {
             RedirectTo = response.Headers.Location is { } location ? new Uri(message.RequestUri!, location) : null,
         };

@@ -45,6 +45,9 @@ public sealed class BinanceOptions
     public int RequestWeightLimitPerMinute { get; set; } = 2_400;
 
     /// <summary>The base URL as a URI; call <see cref="Validate"/> first.</summary>
+    /// <summary>Entries asked for per page of trades and funding income: Binance's maximum, 1000 (the simulator pages with fewer).</summary>
+    internal int PageLimit { get; set; } = 1_000;
+
     internal Uri BaseUri => new(BaseUrl.TrimEnd('/') + "/", UriKind.Absolute);
 
     /// <summary>Every problem with these options, each naming its setting (never a key's value); empty when they are usable.</summary>

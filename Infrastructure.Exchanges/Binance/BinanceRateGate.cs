@@ -108,7 +108,7 @@ internal sealed class BinanceRateGate(BinanceOptions options, BinanceServerClock
             var status = (int)response.StatusCode;
             if (status is 429 or 418)
             {
-                var retryAfter = RetryAfter(response) ?? (status == 418 ? Default418Wait : Default429Wait);
+                var retryAfter = RetryAfter(response, time.GetUtcNow()) ?? (status == 418 ? Default418Wait : Default429Wait);
                 var until = time.GetUtcNow() + retryAfter;
                 if (until > _blockedUntil)
                 {
@@ -121,8 +121,12 @@ internal sealed class BinanceRateGate(BinanceOptions options, BinanceServerClock
         }
     }
 
-    /// <summary>The Retry-After of a response, in seconds or as a date.</summary>
-    public static TimeSpan? RetryAfter(HttpResponseMessage response)
+    /// <summary>
+    /// The Retry-After of a response, in seconds or as a date. A date is the server's: it counts from the response's own
+    /// Date header when there is one (so this host's clock being off does not change the wait), else from
+    /// <paramref name="now"/> (this host's clock).
+    /// </summary>
+    public static TimeSpan? RetryAfter(HttpResponseMessage response, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(response);
         var header = response.Headers.RetryAfter;
@@ -133,7 +137,7 @@ internal sealed class BinanceRateGate(BinanceOptions options, BinanceServerClock
 
         if (header?.Date is { } date)
         {
-            var delay = date - DateTimeOffset.UtcNow;
+            var delay = date - (response.Headers.Date ?? now);
             return delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
         }
 

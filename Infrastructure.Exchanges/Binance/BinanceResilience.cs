@@ -14,8 +14,9 @@ internal static class BinanceResilience
 {
     public const string PipelineName = "binance";
 
-    public static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> builder, BinanceOptions options)
+    public static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> builder, BinanceOptions options, TimeProvider time)
     {
+        builder.TimeProvider = time; // back-off, breaks and attempt timeouts on the host's clock
         if (options.MaxReadRetries > 0)
         {
             var retry = new HttpRetryStrategyOptions
@@ -26,8 +27,8 @@ internal static class BinanceResilience
                 Delay = options.RetryBaseDelay,
                 MaxDelay = TimeSpan.FromSeconds(30),
                 ShouldRetryAfterHeader = false,
-                ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, options)),
-                DelayGenerator = args => ValueTask.FromResult(RetryAfterDelay(args.Outcome)),
+                ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, options, time)),
+                DelayGenerator = args => ValueTask.FromResult(RetryAfterDelay(args.Outcome, time)),
             };
 
             // A POST that may have reached the matching engine is never sent again: its outcome is resolved by lookup.
@@ -48,7 +49,7 @@ internal static class BinanceResilience
     }
 
     /// <summary>Transient for a read: a lost connection, a timeout, 408, 5xx, and 429/418 whose Retry-After is short enough to wait.</summary>
-    internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, BinanceOptions options)
+    internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, BinanceOptions options, TimeProvider time)
     {
         if (outcome.Exception is not null)
         {
@@ -59,7 +60,7 @@ internal static class BinanceResilience
         var status = (int)response.StatusCode;
         if (BinanceRateGate.IsRateLimit(response.StatusCode))
         {
-            return (BinanceRateGate.RetryAfter(response) ?? TimeSpan.FromSeconds(1)) <= options.MaxRateLimitWait;
+            return (BinanceRateGate.RetryAfter(response, time.GetUtcNow()) ?? TimeSpan.FromSeconds(1)) <= options.MaxRateLimitWait;
         }
 
         return status >= 500 || response.StatusCode == HttpStatusCode.RequestTimeout;
@@ -70,8 +71,8 @@ internal static class BinanceResilience
         outcome.Exception is HttpRequestException or TimeoutRejectedException ||
         (outcome.Result is { } response && ((int)response.StatusCode >= 500 || response.StatusCode == HttpStatusCode.RequestTimeout));
 
-    private static TimeSpan? RetryAfterDelay(Outcome<HttpResponseMessage> outcome) =>
+    private static TimeSpan? RetryAfterDelay(Outcome<HttpResponseMessage> outcome, TimeProvider time) =>
         outcome.Result is { } response && BinanceRateGate.IsRateLimit(response.StatusCode)
-            ? BinanceRateGate.RetryAfter(response) ?? TimeSpan.FromSeconds(1)
+            ? BinanceRateGate.RetryAfter(response, time.GetUtcNow()) ?? TimeSpan.FromSeconds(1)
             : null;
 }

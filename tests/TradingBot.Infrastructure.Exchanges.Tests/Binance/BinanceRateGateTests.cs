@@ -126,4 +126,35 @@ public sealed class BinanceRateGateTests
 
         Assert.ThrowsAsync<BinanceRateLimitedException>(async () => await gate.WaitTurnAsync(1, CancellationToken.None));
     }
+
+    [Test]
+    public async Task A_retry_after_date_counts_on_the_hosts_clock_not_the_machines()
+    {
+        var (gate, time) = Create();
+        using var response = Response((HttpStatusCode)429);
+        response.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(Start.AddSeconds(4));
+        gate.Observe(response);
+
+        var turn = gate.WaitTurnAsync(1, CancellationToken.None).AsTask();
+        time.Advance(TimeSpan.FromSeconds(3));
+        var stillWaiting = !turn.IsCompleted;
+        time.Advance(TimeSpan.FromSeconds(1));
+        await turn;
+
+        Assert.That(stillWaiting, Is.True, "a Retry-After date 4 s after the host's now waits 4 s of the host's clock (the machine's own clock is weeks later)");
+    }
+
+    [Test]
+    public void A_retry_after_date_counts_from_the_servers_date_header_when_it_sends_one()
+    {
+        using var response = Response((HttpStatusCode)429);
+        response.Headers.Date = Start.AddMinutes(10);
+        response.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(Start.AddMinutes(10).AddSeconds(7));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(BinanceRateGate.RetryAfter(response, Start), Is.EqualTo(TimeSpan.FromSeconds(7)), "the server's clock 10 minutes ahead of the host's");
+            Assert.That(BinanceRateGate.RetryAfter(response, Start.AddHours(1)), Is.EqualTo(TimeSpan.FromSeconds(7)), "and 50 minutes behind it");
+        }
+    }
 }
