@@ -1,5 +1,5 @@
 using Microsoft.Data.Sqlite;
-using TradingBot.Infrastructure.Exchanges.Tests.Binance;
+using TradingBot.TestBinance;
 
 namespace TradingBot.Host.Worker.Tests;
 

@@ -2,6 +2,7 @@ using TradingBot.Application.Ports;
 using TradingBot.Domain.Amounts;
 using TradingBot.Domain.Instruments;
 using TradingBot.Domain.Orders;
+using TradingBot.TestBinance;
 
 namespace TradingBot.Infrastructure.Exchanges.Tests.Binance;
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using TradingBot.Infrastructure.Exchanges.Binance;
+using TradingBot.TestBinance;
 
 namespace TradingBot.Infrastructure.Exchanges.Tests.Binance;
 

@@ -17,7 +17,7 @@ using TradingBot.Domain.Orders;
 using TradingBot.Infrastructure.Exchanges.Binance;
 using TradingBot.Infrastructure.Exchanges.Paper;
 
-namespace TradingBot.Infrastructure.Exchanges.Tests.Binance;
+namespace TradingBot.TestBinance;
 
 /// <summary>A request the fake server received, and whether it passed Binance's checks for signed endpoints.</summary>
 public sealed record FakeRequest(string Method, string Path, string Query, string Body, string? ApiKey, bool IsSigned, int? RefusedWith)
@@ -96,9 +96,10 @@ public sealed class FakeBinanceServer : IAsyncDisposable
         ["GET /fapi/v1/income"] = (true, 30),
     };
 
-    private readonly WebApplication _app;
+    private readonly WebApplication? _app;
     private readonly PaperExchange _paper;
-    private readonly string _folder;
+    private readonly TimeProvider _time;
+    private readonly string? _folder;
     private readonly BinanceSigner _signer = new(ApiSecret);
     private readonly ConcurrentQueue<FakeRequest> _requests = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<FakeReply>> _scripts = new(StringComparer.Ordinal);
@@ -108,19 +109,19 @@ public sealed class FakeBinanceServer : IAsyncDisposable
     private long _weightMinute;
     private int _usedWeight;
 
-    private FakeBinanceServer(WebApplication app, PaperExchange paper, ShiftedTimeProvider clock, string folder)
+    private FakeBinanceServer(WebApplication? app, PaperExchange paper, TimeProvider time, string? folder)
     {
         _app = app;
         _paper = paper;
-        Clock = clock;
+        _time = time;
         _folder = folder;
     }
 
     /// <summary>Where the server listens (http://127.0.0.1:port).</summary>
     public string BaseUrl { get; private set; } = string.Empty;
 
-    /// <summary>The exchange's clock (real time plus a shift).</summary>
-    public ShiftedTimeProvider Clock { get; }
+    /// <summary>The exchange's clock (real time plus a shift) of a server started by <see cref="StartAsync"/>.</summary>
+    public ShiftedTimeProvider Clock => _time as ShiftedTimeProvider ?? throw new InvalidOperationException("an in-process server keeps its owner's clock");
 
     /// <summary>Every request received, in order.</summary>
     public IReadOnlyList<FakeRequest> Requests => [.. _requests];
@@ -140,11 +141,25 @@ public sealed class FakeBinanceServer : IAsyncDisposable
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
         var server = new FakeBinanceServer(app, paper, clock, folder);
-        app.Run(server.HandleAsync);
+        app.Run(server.ServeAsync);
         await app.StartAsync();
         server.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return server;
     }
+
+    /// <summary>
+    /// A server without a socket over <paramref name="paper"/> (which its caller owns) on <paramref name="time"/>: requests
+    /// reach it through <see cref="CreateHandler"/>, one at a time in the caller's own flow, so nothing depends on threads.
+    /// </summary>
+    public static FakeBinanceServer InProcess(PaperExchange paper, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(paper);
+        ArgumentNullException.ThrowIfNull(time);
+        return new FakeBinanceServer(null, paper, time, null) { BaseUrl = "http://127.0.0.1:9/" };
+    }
+
+    /// <summary>An <see cref="HttpMessageHandler"/> that answers from this server in process (a dropped connection is an <see cref="HttpRequestException"/>).</summary>
+    public HttpMessageHandler CreateHandler() => new InProcessHandler(this);
 
     /// <summary>Moves the exchange's clock (and its simulated market) forward.</summary>
     public void AdvanceClock(TimeSpan by) => Clock.Advance(by);
@@ -159,6 +174,12 @@ public sealed class FakeBinanceServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The income <c>tranId</c> under which this server shows the paper engine's funding payment <paramref name="paymentId"/>.</summary>
+    public long TransactionIdOf(string paymentId) => _tranIds.GetOrAdd(paymentId, _ => 9_689_322_392 + _tranIds.Count);
+
+    /// <summary>Every trade of <paramref name="symbol"/> in the simulated account, as the paper engine keeps them.</summary>
+    public Task<IReadOnlyList<ExchangeTrade>> TradesAsync(Symbol symbol) => _paper.GetTradesAsync(symbol, DateTimeOffset.UnixEpoch, CancellationToken.None);
+
     /// <summary>The requests to one endpoint.</summary>
     public IReadOnlyList<FakeRequest> RequestsTo(string endpoint) => [.. _requests.Where(r => r.Endpoint == endpoint)];
 
@@ -172,10 +193,15 @@ public sealed class FakeBinanceServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_app is null)
+        {
+            return; // in process: the paper exchange is its owner's
+        }
+
         await _app.StopAsync();
         await _app.DisposeAsync();
         _paper.Dispose();
-        Directory.Delete(_folder, recursive: true);
+        Directory.Delete(_folder!, recursive: true);
     }
 
     public static Dictionary<string, string> ParseForm(string text)
@@ -192,24 +218,40 @@ public sealed class FakeBinanceServer : IAsyncDisposable
         return values;
     }
 
-    private async Task HandleAsync(HttpContext context)
+    // Kestrel's side: the request read off the connection, the answer written to it (or the connection closed).
+    private async Task ServeAsync(HttpContext context)
     {
-        var method = context.Request.Method;
-        var path = context.Request.Path.Value ?? "/";
-        var query = context.Request.QueryString.HasValue ? context.Request.QueryString.Value![1..] : string.Empty;
         string body;
         using (var reader = new StreamReader(context.Request.Body, Encoding.UTF8))
         {
             body = await reader.ReadToEndAsync();
         }
 
+        var request = new Incoming(
+            context.Request.Method,
+            context.Request.Path.Value ?? "/",
+            context.Request.QueryString.HasValue ? context.Request.QueryString.Value![1..] : string.Empty,
+            body,
+            context.Request.Headers["X-MBX-APIKEY"].FirstOrDefault());
+        var (reply, weight) = await RespondAsync(request, context.RequestAborted);
+        if (reply is null)
+        {
+            context.Abort();
+            return;
+        }
+
+        await WriteAsync(context, reply, weight);
+    }
+
+    // The server itself: checks, scripts, the account. A null reply closes the connection without an answer.
+    private async Task<(Reply? Reply, int? Weight)> RespondAsync(Incoming request, CancellationToken aborted)
+    {
+        var (method, path, query, body, apiKey) = request;
         var endpoint = $"{method} {path}";
-        var apiKey = context.Request.Headers["X-MBX-APIKEY"].FirstOrDefault();
         if (!Endpoints.TryGetValue(endpoint, out var description))
         {
             _requests.Enqueue(new FakeRequest(method, path, query, body, apiKey, false, null));
-            await WriteAsync(context, Reply.Error(404, -1000, "No such endpoint on the fake server."), null);
-            return;
+            return (Reply.Error(404, -1000, "No such endpoint on the fake server."), null);
         }
 
         var parameters = ParseForm(query + "&" + body);
@@ -218,8 +260,7 @@ public sealed class FakeBinanceServer : IAsyncDisposable
         var weight = AddWeight(description.Weight);
         if (refusal is not null)
         {
-            await WriteAsync(context, refusal, weight);
-            return;
+            return (refusal, weight);
         }
 
         FakeReply? scripted = null;
@@ -231,23 +272,19 @@ public sealed class FakeBinanceServer : IAsyncDisposable
         switch (scripted)
         {
             case FakeReply.Answer answer:
-                await WriteAsync(context, new Reply(answer.Status, answer.Body, answer.Headers), weight);
-                return;
+                return (new Reply(answer.Status, answer.Body, answer.Headers), weight);
             case FakeReply.DropBeforeProcessing:
-                context.Abort();
-                return;
+                return (null, weight);
             case FakeReply.ProcessThenDrop:
                 await ProcessAsync(endpoint, parameters);
-                context.Abort();
-                return;
+                return (null, weight);
             case FakeReply.ProcessThenAnswer then:
                 await ProcessAsync(endpoint, parameters);
-                await WriteAsync(context, new Reply(then.Status, then.Body, null), weight);
-                return;
+                return (new Reply(then.Status, then.Body, null), weight);
             case FakeReply.Delay delay:
                 try
                 {
-                    await Task.Delay(delay.Wait, context.RequestAborted);
+                    await Task.Delay(delay.Wait, _time, aborted);
                 }
                 catch (OperationCanceledException)
                 {
@@ -255,15 +292,9 @@ public sealed class FakeBinanceServer : IAsyncDisposable
                 }
 
                 var late = await ProcessAsync(endpoint, parameters);
-                if (!context.RequestAborted.IsCancellationRequested)
-                {
-                    await WriteAsync(context, late, weight);
-                }
-
-                return;
+                return (aborted.IsCancellationRequested ? null : late, weight);
             default:
-                await WriteAsync(context, await ProcessAsync(endpoint, parameters), weight);
-                return;
+                return (await ProcessAsync(endpoint, parameters), weight);
         }
     }
 
@@ -274,7 +305,7 @@ public sealed class FakeBinanceServer : IAsyncDisposable
             return Reply.Error(401, -2015, "Invalid API-key, IP, or permissions for action.");
         }
 
-        var serverTime = Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var serverTime = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var recvWindow = parameters.TryGetValue("recvWindow", out var window) ? long.Parse(window, CultureInfo.InvariantCulture) : 5000;
         if (!parameters.TryGetValue("timestamp", out var stamp) || !long.TryParse(stamp, NumberStyles.None, CultureInfo.InvariantCulture, out var timestamp))
         {
@@ -317,7 +348,7 @@ public sealed class FakeBinanceServer : IAsyncDisposable
     {
         lock (_weightLock)
         {
-            var minute = Clock.GetUtcNow().ToUnixTimeMilliseconds() / 60_000;
+            var minute = _time.GetUtcNow().ToUnixTimeMilliseconds() / 60_000;
             if (minute != _weightMinute)
             {
                 _weightMinute = minute;
@@ -332,17 +363,12 @@ public sealed class FakeBinanceServer : IAsyncDisposable
     private static async Task WriteAsync(HttpContext context, Reply reply, int? usedWeight)
     {
         context.Response.StatusCode = reply.Status;
-        if (usedWeight is { } weight)
-        {
-            context.Response.Headers["X-MBX-USED-WEIGHT-1M"] = weight.ToString(CultureInfo.InvariantCulture);
-        }
-
-        foreach (var (name, value) in reply.Headers ?? new Dictionary<string, string>())
+        foreach (var (name, value) in reply.HeadersWith(usedWeight))
         {
             context.Response.Headers[name] = value;
         }
 
-        context.Response.ContentType = reply.Body.StartsWith('<') ? "text/html" : "application/json";
+        context.Response.ContentType = reply.ContentType;
         try
         {
             await context.Response.WriteAsync(reply.Body);
@@ -384,7 +410,7 @@ public sealed class FakeBinanceServer : IAsyncDisposable
         }
     }
 
-    private long Now() => Clock.GetUtcNow().ToUnixTimeMilliseconds();
+    private long Now() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
     private async Task<Reply> ExchangeInfoAsync()
     {
@@ -689,7 +715,7 @@ public sealed class FakeBinanceServer : IAsyncDisposable
                 asset = f.Amount.Asset.Code,
                 info = "FUNDING_FEE",
                 time = f.PaidAt.ToUnixTimeMilliseconds(),
-                tranId = _tranIds.GetOrAdd(f.ExchangePaymentId, _ => 9_689_322_392 + _tranIds.Count),
+                tranId = TransactionIdOf(f.ExchangePaymentId),
                 tradeId = string.Empty,
             }).ToList());
     }
@@ -738,8 +764,16 @@ public sealed class FakeBinanceServer : IAsyncDisposable
         _ => o.NativeType,
     };
 
+    private sealed record Incoming(string Method, string Path, string Query, string Body, string? ApiKey);
+
     private sealed record Reply(int Status, string Body, IReadOnlyDictionary<string, string>? Headers)
     {
+        public string ContentType => Body.StartsWith('<') ? "text/html" : "application/json";
+
+        public IEnumerable<KeyValuePair<string, string>> HeadersWith(int? usedWeight) =>
+            (usedWeight is { } weight ? [new("X-MBX-USED-WEIGHT-1M", weight.ToString(CultureInfo.InvariantCulture))] : Array.Empty<KeyValuePair<string, string>>())
+                .Concat(Headers ?? new Dictionary<string, string>());
+
         public int? Code => Status >= 400 && Body.StartsWith("{\"code\":", StringComparison.Ordinal)
             ? int.Parse(Body[8..Body.IndexOf(',', StringComparison.Ordinal)], CultureInfo.InvariantCulture)
             : null;
@@ -748,5 +782,38 @@ public sealed class FakeBinanceServer : IAsyncDisposable
 
         public static Reply Error(int status, int code, string message) =>
             new(status, $$"""{"code":{{code.ToString(CultureInfo.InvariantCulture)}},"msg":"{{message}}"}""", null);
+    }
+
+    // The in-process transport: the same server, reached without a socket.
+    private sealed class InProcessHandler(FakeBinanceServer server) : HttpMessageHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var body = request.Content is null ? string.Empty : await request.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            var uri = request.RequestUri!;
+            var incoming = new Incoming(
+                request.Method.Method,
+                uri.AbsolutePath,
+                uri.Query.Length > 0 ? uri.Query[1..] : string.Empty,
+                body,
+                request.Headers.TryGetValues("X-MBX-APIKEY", out var keys) ? keys.FirstOrDefault() : null);
+            var (reply, weight) = await server.RespondAsync(incoming, cancellationToken).ConfigureAwait(false);
+            if (reply is null)
+            {
+                throw new HttpRequestException(HttpRequestError.ResponseEnded, "the server closed the connection without an answer (in-process fake)");
+            }
+
+            var response = new HttpResponseMessage((HttpStatusCode)reply.Status)
+            {
+                RequestMessage = request,
+                Content = new StringContent(reply.Body, Encoding.UTF8, reply.ContentType),
+            };
+            foreach (var (name, value) in reply.HeadersWith(weight))
+            {
+                response.Headers.TryAddWithoutValidation(name, value);
+            }
+
+            return response;
+        }
     }
 }
