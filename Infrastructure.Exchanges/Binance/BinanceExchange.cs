@@ -238,8 +238,11 @@ public sealed class BinanceExchange : IExchange, IDisposable
     /// <inheritdoc />
     /// <remarks>
     /// Walks <c>/fapi/v1/userTrades</c> in windows of seven days (Binance's limit) from <paramref name="since"/>
-    /// (Binance keeps six months) to now, 1000 trades a page. Binance does not report the client order id of a
-    /// trade; it is filled in from the order, with its type and price (looked up once per order id and remembered).
+    /// (Binance keeps six months) to now. When a window's page comes back full, the rest of the history follows by trade
+    /// id (<c>fromId</c>, which Binance takes without a time window; ids grow with time), a page at a time until one is
+    /// not full: however many trades share a millisecond, none is skipped or read twice. Binance does not report the
+    /// client order id of a trade; it is filled in from the order, with its type and price (looked up once per order id
+    /// and remembered).
     /// </remarks>
     public async Task<IReadOnlyList<ExchangeTrade>> GetTradesAsync(Symbol symbol, DateTimeOffset since, CancellationToken cancellationToken)
     {
@@ -249,26 +252,15 @@ public sealed class BinanceExchange : IExchange, IDisposable
         do
         {
             var windowEnd = windowStart + (TradeWindow.Ticks / TimeSpan.TicksPerMillisecond) - 1;
-            var pageStart = windowStart;
-            while (true)
+            var page = await ReadTradesAsync(new BinanceParameters().Add("symbol", symbol.Value).Add("startTime", windowStart).Add("endTime", windowEnd), dtos, cancellationToken).ConfigureAwait(false);
+            if (page.Count >= _options.PageLimit)
             {
-                var request = Get(
-                    "/fapi/v1/userTrades",
-                    new BinanceParameters().Add("symbol", symbol.Value).Add("startTime", pageStart).Add("endTime", windowEnd).Add("limit", _options.PageLimit),
-                    signed: true,
-                    weight: 5);
-                var page = await ReadAsync(request, BinanceJsonContext.Default.ListTradeDto, cancellationToken).ConfigureAwait(false);
-                foreach (var trade in page)
+                while (page.Count >= _options.PageLimit)
                 {
-                    dtos.TryAdd(trade.Id, trade);
+                    page = await ReadTradesAsync(new BinanceParameters().Add("symbol", symbol.Value).Add("fromId", page.Max(t => t.Id) + 1), dtos, cancellationToken).ConfigureAwait(false);
                 }
 
-                if (page.Count < _options.PageLimit)
-                {
-                    break;
-                }
-
-                pageStart = NextPageStart(request, pageStart, page.Max(t => t.Time));
+                break; // every trade after the full page has been read, whatever its time
             }
 
             windowStart = windowEnd + 1;
@@ -287,6 +279,18 @@ public sealed class BinanceExchange : IExchange, IDisposable
             OrderPrice = facts[t.OrderId]?.Price,
         }).ToList());
         return [.. trades.Where(t => t.Time >= since && t.Symbol == symbol).OrderBy(t => t.Time).ThenBy(t => t.ExchangeFillId.Value, StringComparer.Ordinal)];
+    }
+
+    // One page of userTrades (the symbol and a time window or a first id, then the page size); its trades are added by id.
+    private async Task<List<TradeDto>> ReadTradesAsync(BinanceParameters query, Dictionary<long, TradeDto> into, CancellationToken cancellationToken)
+    {
+        var page = await ReadAsync(Get("/fapi/v1/userTrades", query.Add("limit", _options.PageLimit), signed: true, weight: 5), BinanceJsonContext.Default.ListTradeDto, cancellationToken).ConfigureAwait(false);
+        foreach (var trade in page)
+        {
+            into.TryAdd(trade.Id, trade);
+        }
+
+        return page;
     }
 
     /// <inheritdoc />
