@@ -17,6 +17,11 @@ namespace TradingBot.Simulation;
 /// <param name="LedgerFaultPerMille">A ledger command fails transiently (SQLite busy, a Postgres serialization failure).</param>
 /// <param name="CommitLostPerMille">A commit succeeds but its answer is lost (the unit of work runs again).</param>
 /// <param name="WorkerClockOffsetMilliseconds">How far the worker's clock is from the exchange's (up to 3 s either way, NTP gone astray); late visibility then stays within what is left of the margin.</param>
+/// <param name="Binance">
+/// How the worker reaches the exchange: null, through the paper exchange's port directly; otherwise through the real
+/// Binance adapter (signing, rate gate, circuit breaker, paging, wire mapping) over an in-process Binance server on the
+/// same paper engine, with these HTTP-level faults.
+/// </param>
 public sealed record FaultProfile(
     PaperFaults Paper,
     int ReadFailurePercent,
@@ -27,10 +32,11 @@ public sealed record FaultProfile(
     int LeaseStealPerMille,
     int LedgerFaultPerMille,
     int CommitLostPerMille,
-    int WorkerClockOffsetMilliseconds)
+    int WorkerClockOffsetMilliseconds,
+    BinanceFaults? Binance)
 {
-    /// <summary>The profile of <paramref name="seed"/>.</summary>
-    public static FaultProfile Draw(int seed)
+    /// <summary>The profile of <paramref name="seed"/>; <paramref name="adapter"/> forces the way to the exchange (null: drawn too).</summary>
+    public static FaultProfile Draw(int seed, SimulatedAdapter? adapter = null)
     {
         var random = new Random(unchecked(seed * 31) ^ 0x51A1);
         int Maybe(int most) => random.Next(2) == 0 ? 0 : 1 + random.Next(most);
@@ -50,7 +56,19 @@ public sealed record FaultProfile(
             ExpirePercent = Maybe(30),
             ForeignOpenOrders = random.Next(2) == 0,
         };
-        return new FaultProfile(paper, Maybe(15), Maybe(10), Maybe(10), Maybe(10), Maybe(15), Maybe(15), Maybe(10), Maybe(10), offset);
+        // Drawn apart, so adding the adapter changed none of the draws above for any seed.
+        var http = new Random(unchecked(seed * 17) ^ 0x0B1A);
+        var throughBinance = http.Next(2) == 1;
+        var binance = new BinanceFaults(
+            PageLimit: http.Next(2) == 0 ? 1_000 : 3 + http.Next(3),
+            RateLimitPercent: http.Next(2) == 0 ? 0 : 1 + http.Next(10),
+            RetryAfterAsDate: http.Next(2) == 0);
+        if (!(adapter is null ? throughBinance : adapter == SimulatedAdapter.Binance))
+        {
+            binance = null;
+        }
+
+        return new FaultProfile(paper, Maybe(15), Maybe(10), Maybe(10), Maybe(10), Maybe(15), Maybe(15), Maybe(10), Maybe(10), offset, binance);
     }
 
     /// <summary>A copy of <see cref="Paper"/> for one paper exchange to use (and <see cref="Silence"/> at the end of a run).</summary>
@@ -82,5 +100,26 @@ public sealed record FaultProfile(
         $"reordered {Paper.OutOfOrderTradesPercent}%, late {Paper.LateVisibilitySeconds} s, closes {Paper.ExchangeClosePercent}/6000 per minute, " +
         $"expire {Paper.ExpirePercent}%, foreign orders {(Paper.ForeignOpenOrders ? "yes" : "no")}; reads fail {ReadFailurePercent}%, " +
         $"lost before send {LostBeforeSendPercent}%, -1021 {ClockSkewPercent}%, stalls {StallPercent}%, crashes {CrashPerMille}‰, " +
-        $"lease steals {LeaseStealPerMille}‰, ledger faults {LedgerFaultPerMille}‰, commit answers lost {CommitLostPerMille}‰, worker clock {WorkerClockOffsetMilliseconds:+0;-0;0} ms";
+        $"lease steals {LeaseStealPerMille}‰, ledger faults {LedgerFaultPerMille}‰, commit answers lost {CommitLostPerMille}‰, worker clock {WorkerClockOffsetMilliseconds:+0;-0;0} ms; " +
+        (Binance is { } b
+            ? $"through the Binance adapter: pages of {b.PageLimit}, HTTP 429 {b.RateLimitPercent}% with Retry-After as {(b.RetryAfterAsDate ? "a date" : "seconds")}"
+            : "through the paper port");
 }
+
+/// <summary>How a run's worker reaches the simulated exchange.</summary>
+public enum SimulatedAdapter
+{
+    /// <summary>The paper exchange's port, called directly.</summary>
+    Paper,
+
+    /// <summary>The Binance adapter over HTTP to an in-process Binance server on the paper engine.</summary>
+    Binance,
+}
+
+/// <summary>
+/// The faults of a run through the Binance adapter, at the HTTP level.
+/// </summary>
+/// <param name="PageLimit">Entries per page of trades and funding income: Binance's 1000, or a handful so every read crosses page boundaries.</param>
+/// <param name="RateLimitPercent">A request is refused before it is processed with HTTP 429 and a Retry-After of 1 to 60 s (the adapter waits up to 30 s; beyond that it does not send).</param>
+/// <param name="RetryAfterAsDate">Retry-After comes as an HTTP date (with the server's Date header), not as seconds.</param>
+public sealed record BinanceFaults(int PageLimit, int RateLimitPercent, bool RetryAfterAsDate);

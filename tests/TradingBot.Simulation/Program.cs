@@ -18,11 +18,12 @@ Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? Timing(Pars
             Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton(new TradingBot.Application.Orders.OrderTiming(TimeSpan.Parse(send, CultureInfo.InvariantCulture), TimeSpan.Parse(margin, CultureInfo.InvariantCulture))))
         : null;
 
+var adapter = new Option<SimulatedAdapter?>("--adapter") { Description = "How the worker reaches the exchange: Paper (its port) or Binance (the adapter over HTTP); default: drawn from each seed." };
 var seeds = new Option<long>("--seeds") { Description = "How many seeds to run (0: until --duration passes or Ctrl+C).", DefaultValueFactory = _ => 0 };
 var duration = new Option<TimeSpan?>("--duration") { Description = "Stop starting new seeds after this long, e.g. 00:10:00." };
 var first = new Option<int?>("--first-seed") { Description = "The first seed (default: drawn from the clock, and printed)." };
 var run = new Command("run", "Run seeds one after another until --seeds or --duration; print each failing seed with its replay command, and seeds per second.");
-foreach (var option in new Option[] { ledger, cycles, timing, seeds, duration, first })
+foreach (var option in new Option[] { ledger, cycles, timing, adapter, seeds, duration, first })
 {
     run.Options.Add(option);
 }
@@ -33,13 +34,13 @@ run.SetAction(async (parse, cancellationToken) =>
     var most = parse.GetValue(seeds);
     var until = parse.GetValue(duration);
     await using var ledgers = await SimulationLedgers.CreateAsync(parse.GetValue(ledger), cancellationToken);
-    Console.WriteLine($"seeds from {start} on {ledgers.Kind}, {parse.GetValue(cycles)} cycles each{(most > 0 ? $", {most} seeds" : string.Empty)}{(until is { } d ? $", for {d}" : string.Empty)}");
+    Console.WriteLine($"seeds from {start} on {ledgers.Kind}, {parse.GetValue(cycles)} cycles each, through {parse.GetValue(adapter)?.ToString() ?? "the adapter each seed draws"}{(most > 0 ? $", {most} seeds" : string.Empty)}{(until is { } d ? $", for {d}" : string.Empty)}");
     var clock = Stopwatch.StartNew();
     var failed = 0;
     long ran = 0;
     for (var seed = start; (most == 0 || ran < most) && (until is not { } limit || clock.Elapsed < limit) && !cancellationToken.IsCancellationRequested; seed++)
     {
-        var result = await Simulation.RunAsync(new SimulationSettings(seed) { Cycles = parse.GetValue(cycles), Substitute = Timing(parse) }, ledgers, cancellationToken);
+        var result = await Simulation.RunAsync(new SimulationSettings(seed) { Cycles = parse.GetValue(cycles), Adapter = parse.GetValue(adapter), Substitute = Timing(parse) }, ledgers, cancellationToken);
         ran++;
         if (!result.Passed)
         {
@@ -59,7 +60,7 @@ run.SetAction(async (parse, cancellationToken) =>
 
 var seed = new Option<int>("--seed") { Description = "The seed to replay.", Required = true };
 var replay = new Command("replay", "Run one seed again and print its trace step by step: every exchange call, ledger unit of work, fault, crash and lease move, then the violations.");
-foreach (var option in new Option[] { ledger, cycles, timing, seed })
+foreach (var option in new Option[] { ledger, cycles, timing, adapter, seed })
 {
     replay.Options.Add(option);
 }
@@ -68,7 +69,7 @@ replay.SetAction(async (parse, cancellationToken) =>
 {
     await using var ledgers = await SimulationLedgers.CreateAsync(parse.GetValue(ledger), cancellationToken);
     var result = await Simulation.RunAsync(
-        new SimulationSettings(parse.GetValue(seed)) { Cycles = parse.GetValue(cycles), OnStep = Console.WriteLine, Substitute = Timing(parse) },
+        new SimulationSettings(parse.GetValue(seed)) { Cycles = parse.GetValue(cycles), Adapter = parse.GetValue(adapter), OnStep = Console.WriteLine, Substitute = Timing(parse) },
         ledgers,
         cancellationToken);
     Console.WriteLine(result.Summary);

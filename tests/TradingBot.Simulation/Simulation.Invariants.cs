@@ -4,6 +4,7 @@ using TradingBot.Application.Verification;
 using TradingBot.Domain.Instruments;
 using TradingBot.Domain.Orders;
 using TradingBot.Domain.Reconciliation;
+using TradingBot.Infrastructure.Exchanges.Binance;
 using TradingBot.Infrastructure.Persistence;
 
 namespace TradingBot.Simulation;
@@ -28,11 +29,11 @@ public sealed partial class Simulation
                 await session.Fills.GetAllAsync(ct).ConfigureAwait(false),
                 await session.Orders.GetAllAsync(ct).ConfigureAwait(false),
                 await session.Positions.GetAllAsync(ct).ConfigureAwait(false),
-                await session.FundingPayments.GetRangeAsync(_paper.Name, DateTimeOffset.MinValue, DateTimeOffset.MaxValue, ct).ConfigureAwait(false),
+                await session.FundingPayments.GetRangeAsync(ExchangeName, DateTimeOffset.MinValue, DateTimeOffset.MaxValue, ct).ConfigureAwait(false),
                 await session.Halts.GetAllAsync(ct).ConfigureAwait(false)),
             cancellationToken).ConfigureAwait(false);
 
-        var trades = record.Trades.ToDictionary(t => t.ExchangeFillId.Value, StringComparer.Ordinal);
+        var trades = record.Trades.ToDictionary(FillIdOf, StringComparer.Ordinal);
         foreach (var recorded in fills)
         {
             var fill = recorded.Fill;
@@ -69,9 +70,9 @@ public sealed partial class Simulation
         }
 
         var recordedFills = fills.Select(f => f.Fill.ExchangeFillId.Value).ToHashSet(StringComparer.Ordinal);
-        foreach (var trade in record.Trades.Where(t => !recordedFills.Contains(t.ExchangeFillId.Value)))
+        foreach (var trade in record.Trades.Where(t => !recordedFills.Contains(FillIdOf(t))))
         {
-            Violation($"trade {trade.ExchangeFillId} ({trade.ClientOrderId} {trade.Side.ToCode()} {trade.Quantity} at {trade.Price}) is not in the ledger");
+            Violation($"trade {FillIdOf(trade)} ({trade.ClientOrderId} {trade.Side.ToCode()} {trade.Quantity} at {trade.Price}) is not in the ledger");
         }
 
         foreach (var (symbol, position) in record.Positions)
@@ -83,7 +84,7 @@ public sealed partial class Simulation
             }
         }
 
-        var exchangeOrders = record.Orders.ToDictionary(o => $"{_paper.Name.Value}:{o.Symbol}:{o.ExchangeOrderId}", StringComparer.Ordinal);
+        var exchangeOrders = record.Orders.ToDictionary(o => $"{ExchangeName.Value}:{o.Symbol}:{o.ExchangeOrderId}", StringComparer.Ordinal);
         foreach (var order in orders)
         {
             if (order.Status == OrderStatus.Pending)
@@ -106,9 +107,9 @@ public sealed partial class Simulation
         var paid = payments.ToDictionary(p => p.ExchangePaymentId, StringComparer.Ordinal);
         foreach (var payment in record.Funding)
         {
-            if (!paid.TryGetValue(payment.ExchangePaymentId, out var recorded) || recorded.Amount != payment.Amount)
+            if (!paid.TryGetValue(PaymentIdOf(payment), out var recorded) || recorded.Amount != payment.Amount)
             {
-                Violation($"funding payment {payment.ExchangePaymentId} of {payment.Amount} is {(recorded is null ? "missing from" : $"{recorded.Amount} in")} the ledger");
+                Violation($"funding payment {PaymentIdOf(payment)} of {payment.Amount} is {(recorded is null ? "missing from" : $"{recorded.Amount} in")} the ledger");
             }
         }
 
@@ -124,12 +125,20 @@ public sealed partial class Simulation
             Violation($"{halt.Symbol} is still halted ({halt.Reason.ToCode()}: {halt.Detail}) an hour after the faults stopped");
         }
 
-        var verification = await auditor.GetRequiredService<VerifyLedger>().ExecuteAsync(_paper.RequestValidity, 2 * PollInterval, cancellationToken).ConfigureAwait(false);
+        var verification = await auditor.GetRequiredService<VerifyLedger>().ExecuteAsync(RequestValidity, 2 * PollInterval, cancellationToken).ConfigureAwait(false);
         foreach (var problem in verification.Violations)
         {
             Violation($"verify: {problem}");
         }
     }
+
+    // A trade's id as the worker's adapter names it: the paper exchange's own, or Binance's for the same trade id.
+    private string FillIdOf(ExchangeTrade trade) =>
+        _binance is null ? trade.ExchangeFillId.Value : $"{BinanceExchange.BinanceName.Value}:{trade.Symbol}:{trade.ExchangeFillId.Value.Split(':')[^1]}";
+
+    // A funding payment's id as the worker's adapter names it: the paper exchange's own, or Binance's transaction id for it.
+    private string PaymentIdOf(Domain.Funding.FundingPayment payment) =>
+        _binance is null ? payment.ExchangePaymentId : $"{BinanceExchange.BinanceName.Value}:FUNDING:{payment.Symbol}:{_binance.TransactionIdOf(payment.ExchangePaymentId).ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 
     // Reads the ledger as an operator's verify would: its own process, no faults, nothing traced.
     private ServiceProvider Auditor()

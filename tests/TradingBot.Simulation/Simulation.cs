@@ -11,8 +11,10 @@ using TradingBot.Application.Verification;
 using TradingBot.Domain.Amounts;
 using TradingBot.Domain.Instruments;
 using TradingBot.Domain.Orders;
+using TradingBot.Infrastructure.Exchanges.Binance;
 using TradingBot.Infrastructure.Exchanges.Paper;
 using TradingBot.Infrastructure.Persistence;
+using TradingBot.TestBinance;
 
 namespace TradingBot.Simulation;
 
@@ -24,6 +26,9 @@ public sealed record SimulationSettings(int Seed)
 
     /// <summary>A run that takes longer than this in real time fails (a hang is a defect too).</summary>
     public TimeSpan WallClockCap { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How the worker reaches the exchange; null: drawn from the seed (half the seeds each way).</summary>
+    public SimulatedAdapter? Adapter { get; init; }
 
     /// <summary>Registrations applied after the worker's own (the tests' deliberately broken rules).</summary>
     public Action<IServiceCollection>? Substitute { get; init; }
@@ -44,7 +49,8 @@ public sealed record SimulationResult(
     int OrdersSent,
     TimeSpan Simulated,
     TimeSpan Elapsed,
-    int Cycles)
+    int Cycles,
+    SimulatedAdapter? Adapter = null)
 {
     /// <summary>True when no invariant was broken.</summary>
     public bool Passed => Violations.Count == 0;
@@ -53,7 +59,7 @@ public sealed record SimulationResult(
     public string TraceDigest => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', Trace))));
 
     /// <summary>The command that replays this run step by step, printing its trace.</summary>
-    public string ReplayCommand => $"dotnet run --project tests/TradingBot.Simulation -- replay --seed {Seed} --ledger {Ledger} --cycles {Cycles}";
+    public string ReplayCommand => $"dotnet run --project tests/TradingBot.Simulation -- replay --seed {Seed} --ledger {Ledger} --cycles {Cycles}{(Adapter is { } adapter ? $" --adapter {adapter}" : string.Empty)}";
 
     /// <summary>One paragraph for a failure message.</summary>
     public string Summary =>
@@ -86,6 +92,7 @@ public sealed partial class Simulation
     private readonly Random _faults;
     private readonly PaperExchange _paper;
     private readonly PaperFaults _paperFaults;
+    private readonly FakeBinanceServer? _binance;
     private readonly List<string> _trace = [];
     private readonly List<string> _violations = [];
     private readonly Dictionary<string, int> _sends = new(StringComparer.Ordinal);
@@ -109,12 +116,19 @@ public sealed partial class Simulation
         _start = Day.AddHours(5).AddMinutes(_schedule.Next(180));
         _time = new VirtualTime(_start, wait => Trace(null, $"waits {wait.TotalMilliseconds:F0} ms of virtual time"));
         _faults = new Random(unchecked(settings.Seed * 7) ^ 0x0FA1);
-        Faults = FaultProfile.Draw(settings.Seed);
+        Faults = FaultProfile.Draw(settings.Seed, settings.Adapter);
         var entry = 20_000 + (10_000 * _schedule.Next(3));
         Strategy = new(new FundingRate(entry), new FundingRate(entry - (_schedule.Next(2) == 0 ? 20_000 : 2_000)), Quantity.Parse("0.01"));
         _paperFaults = Faults.CopyOfPaper();
         _paper = new PaperExchange(new PaperExchangeOptions { StatePath = string.Empty, Seed = settings.Seed, Speed = 1, Faults = _paperFaults }, _time);
+        _binance = Faults.Binance is null ? null : FakeBinanceServer.InProcess(_paper, _time);
     }
+
+    /// <summary>The exchange's name in the ledger: the paper exchange's, or Binance's when the worker trades through its adapter.</summary>
+    private ExchangeName ExchangeName => _binance is null ? _paper.Name : BinanceExchange.BinanceName;
+
+    /// <summary>How long a request stays valid at the exchange the worker talks to (what <c>verify</c> allows for).</summary>
+    private TimeSpan RequestValidity => _binance is null ? _paper.RequestValidity : TimeSpan.FromMilliseconds(new BinanceOptions().RecvWindowMs);
 
     /// <summary>This run's faults.</summary>
     internal FaultProfile Faults { get; }
@@ -143,7 +157,7 @@ public sealed partial class Simulation
 
         return new SimulationResult(
             settings.Seed, ledgers.Kind, simulation.Faults, simulation._trace, simulation._violations, simulation._crashes, simulation._leaseMoves,
-            simulation._sends.Count, simulation._time.GetUtcNow() - simulation._start, clock.Elapsed, settings.Cycles);
+            simulation._sends.Count, simulation._time.GetUtcNow() - simulation._start, clock.Elapsed, settings.Cycles, settings.Adapter);
     }
 
     private async Task RunAsync(Stopwatch clock, CancellationToken cancellationToken)
@@ -291,7 +305,27 @@ public sealed partial class Simulation
         services.AddSingleton<IInterceptor>(new LedgerCommitFaults(this, Self));
         _ledgers.AddTo(services, _connectionString);
         services.AddTradingBotApplication();
-        services.AddSingleton<IExchange>(provider => new SimulatedExchange(this, Self, _paper));
+        if (Faults.Binance is { } binance)
+        {
+            // The host's own registration of the adapter; only the socket is replaced, by the in-process server. No read
+            // retries: Polly's jitter draws from its own randomness, which no seed controls (the worker's next cycle retries).
+            services.AddBinanceExchange(new BinanceOptions
+            {
+                BaseUrl = _binance!.BaseUrl,
+                ApiKey = FakeBinanceServer.ApiKey,
+                ApiSecret = FakeBinanceServer.ApiSecret,
+                MaxReadRetries = 0,
+                PageLimit = binance.PageLimit,
+            });
+            services.AddHttpClient(BinanceFuturesClient.HttpClientName)
+                .ConfigurePrimaryHttpMessageHandler(() => new SimulatedHttp(this, Self, binance, _time) { InnerHandler = _binance.CreateHandler() });
+            services.Decorate<IExchange>((inner, _) => new SimulatedExchange(this, Self, inner));
+        }
+        else
+        {
+            services.AddSingleton<IExchange>(provider => new SimulatedExchange(this, Self, _paper));
+        }
+
         services.Decorate<IUnitOfWork>((inner, _) => new TracedUnitOfWork(inner, this, Self));
         _settings.Substitute?.Invoke(services);
 
@@ -341,6 +375,9 @@ public sealed partial class Simulation
 
         _ledgers.ClearPools();
     }
+
+    /// <summary>A number from the run's fault randomness, from <paramref name="min"/> up to (not including) <paramref name="max"/>.</summary>
+    internal int Draw(int min, int max) => _faults.Next(min, max);
 
     /// <summary>True with the probability <paramref name="rate"/> in <paramref name="per"/> (never during the quiet end).</summary>
     internal bool Roll(int rate, int per) => !_quiet && rate > 0 && _faults.Next(per) < rate;

@@ -6,14 +6,16 @@ namespace TradingBot.Simulation;
 /// <summary>
 /// The simulation's clock: a <see cref="FakeTimeProvider"/> whose timers fire as soon as they are made, the clock moving
 /// on to their due time. The simulation has one thread of control, so whatever waits on this clock (the ledger's retry
-/// back-off, a delay of the exchange) waits virtually: time passes, no real second does.
+/// back-off, a delay of the exchange, the Binance rate gate) waits virtually: time passes, no real second does. A timer
+/// that cancels a token (a timeout: its state is the <see cref="CancellationTokenSource"/>) is a deadline, not a wait: it
+/// fires only if virtual time reaches it otherwise.
 /// </summary>
 internal sealed class VirtualTime(DateTimeOffset start, Action<TimeSpan> waited) : FakeTimeProvider(start)
 {
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = base.CreateTimer(callback, state, dueTime, period);
-        if (dueTime > TimeSpan.Zero && dueTime != Timeout.InfiniteTimeSpan)
+        if (dueTime > TimeSpan.Zero && dueTime != Timeout.InfiniteTimeSpan && state is not CancellationTokenSource)
         {
             waited(dueTime);
             Advance(dueTime);
