@@ -108,10 +108,22 @@ internal sealed class LedgerCommitFaults(Simulation simulation, Func<SimulatedWo
 internal sealed class TracedUnitOfWork(IUnitOfWork inner, Simulation simulation, Func<SimulatedWorker?> worker) : IUnitOfWork
 {
     public Task<T> ExecuteAsync<T>(Func<ILedgerSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
-        TracedAsync("unit", () => inner.ExecuteAsync(work, cancellationToken));
+        TracedAsync($"unit of {UseCase(work)}", () => inner.ExecuteAsync(work, cancellationToken));
 
     public Task<T> ReadAsync<T>(Func<ILedgerSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
-        TracedAsync("read", () => inner.ReadAsync(work, cancellationToken));
+        TracedAsync($"read of {UseCase(work)}", () => inner.ReadAsync(work, cancellationToken));
+
+    // The class whose code the unit runs (a lambda's closure is nested in it): PlaceOrder, IngestTrades, Reconcile...
+    private static string UseCase(Delegate work)
+    {
+        var type = work.Method.DeclaringType;
+        while (type?.DeclaringType is not null && type.Name.Contains('<', StringComparison.Ordinal))
+        {
+            type = type.DeclaringType;
+        }
+
+        return type?.Name ?? "?";
+    }
 
     private async Task<T> TracedAsync<T>(string kind, Func<Task<T>> run)
     {

@@ -102,6 +102,7 @@ public sealed partial class Simulation
     private SimulatedWorker? _holder;
     private ServiceProvider? _auditor;
     private bool _quiet;
+    private bool _interleaving;
     private int _crashes;
     private int _leaseMoves;
     private int _restarts;
@@ -404,9 +405,28 @@ public sealed partial class Simulation
         }
 
         Crash(worker, Faults.CrashPerMille, $"before {what}");
-        if (mayMoveLease && worker == _holder && _workers[1] is not null && Roll(Faults.LeaseStealPerMille, 1000))
+        if (mayMoveLease && !_interleaving && worker == _holder && _workers[1] is not null && Roll(Faults.LeaseStealPerMille, 1000))
         {
             await MoveLeaseAsync(worker).ConfigureAwait(false);
+
+            // Half the time the first worker is paused right here (a GC pause, a frozen VM) while the new holder runs a
+            // whole turn on the same ledger and exchange; then it goes on with its cycle from where it stopped, with what
+            // it had read before. Only its own loop could take the lease back, so none moves while it is paused.
+            if (_holder is { } next && next != worker && Roll(50, 100))
+            {
+                _interleaving = true;
+                Trace(worker, $"pauses while {next.Name} runs a turn");
+                try
+                {
+                    await TurnAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _interleaving = false;
+                }
+
+                Trace(worker, "resumes its cycle");
+            }
         }
     }
 
