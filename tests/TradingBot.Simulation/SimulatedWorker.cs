@@ -45,37 +45,37 @@ internal sealed class LedgerCommandFaults(Simulation simulation, Func<SimulatedW
 {
     public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
     {
-        simulation.BeforeCommand(worker());
+        simulation.BeforeCommand(worker(), command);
         return result;
     }
 
     public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
     {
-        simulation.BeforeCommand(worker());
+        simulation.BeforeCommand(worker(), command);
         return ValueTask.FromResult(result);
     }
 
     public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
     {
-        simulation.BeforeCommand(worker());
+        simulation.BeforeCommand(worker(), command);
         return result;
     }
 
     public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
-        simulation.BeforeCommand(worker());
+        simulation.BeforeCommand(worker(), command);
         return ValueTask.FromResult(result);
     }
 
     public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
     {
-        simulation.BeforeCommand(worker());
+        simulation.BeforeCommand(worker(), command);
         return result;
     }
 
     public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
     {
-        simulation.BeforeCommand(worker());
+        simulation.BeforeCommand(worker(), command);
         return ValueTask.FromResult(result);
     }
 }

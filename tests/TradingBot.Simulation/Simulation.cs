@@ -482,7 +482,7 @@ public sealed partial class Simulation
     }
 
     /// <summary>A ledger command is about to run.</summary>
-    internal void BeforeCommand(SimulatedWorker? worker)
+    internal void BeforeCommand(SimulatedWorker? worker, System.Data.Common.DbCommand command)
     {
         if (worker is { Dead: true })
         {
@@ -493,6 +493,12 @@ public sealed partial class Simulation
         {
             Trace(worker, "ledger command fails transiently");
             throw _ledgers.Transient("a command");
+        }
+
+        if (worker is not null && _ledgers.CanCutConnections && command.Connection is { } connection && Roll(Faults.ConnectionCutPerMille, 1000))
+        {
+            Trace(worker, "the server ends the ledger connection under the next command");
+            _ledgers.CutConnection(connection);
         }
     }
 

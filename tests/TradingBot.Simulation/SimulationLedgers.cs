@@ -48,6 +48,13 @@ public abstract class SimulationLedgers : IAsyncDisposable
     /// <summary>A failure the provider reports as transient (the adapter's execution strategy re-runs the unit of work).</summary>
     public abstract Exception Transient(string what);
 
+    /// <summary>True when the server can end a client's connection under it (<see cref="CutConnection"/>).</summary>
+    public virtual bool CanCutConnections => false;
+
+    /// <summary>Has the server end <paramref name="connection"/>'s session, and waits until it has.</summary>
+    public virtual void CutConnection(System.Data.Common.DbConnection connection) =>
+        throw new NotSupportedException($"{Kind} has no server to end a connection");
+
     /// <inheritdoc />
     public abstract ValueTask DisposeAsync();
 
@@ -133,6 +140,22 @@ public abstract class SimulationLedgers : IAsyncDisposable
         }
 
         public override void AddTo(IServiceCollection services, string connectionString) => services.AddPostgresLedger(connectionString);
+
+        public override bool CanCutConnections => true;
+
+        // As an administrator would (or a restart, a failover, a pooler): the backend ends, and the client learns it on its next command.
+        public override void CutConnection(System.Data.Common.DbConnection connection)
+        {
+            var pid = ((NpgsqlConnection)connection).ProcessID;
+            using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, ApplicationName = "simulation-admin" }.ConnectionString);
+            admin.Open();
+            using var command = new NpgsqlCommand("SELECT pg_terminate_backend(@pid, 5000)", admin);
+            command.Parameters.AddWithValue("pid", pid);
+            if (command.ExecuteScalar() is not true)
+            {
+                throw new InvalidOperationException($"the server did not end backend {pid} within 5 s");
+            }
+        }
 
         public override void ClearPools() => NpgsqlConnection.ClearAllPools();
 
