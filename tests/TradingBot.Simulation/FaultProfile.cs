@@ -22,8 +22,8 @@ namespace TradingBot.Simulation;
 /// Binance adapter (signing, rate gate, circuit breaker, paging, wire mapping) over an in-process Binance server on the
 /// same paper engine, with these HTTP-level faults.
 /// </param>
-/// <param name="ConnectionCutPerMille">
-/// Before a ledger command, the server ends the worker's connection (Postgres: <c>pg_terminate_backend</c>, as a restart,
+/// <param name="ConnectionCutsPer10000">
+/// Before a ledger command (per 10,000: a seed runs a few thousand), the server ends the worker's connection (Postgres: <c>pg_terminate_backend</c>, as a restart,
 /// a failover or a pooler would), so the command meets a dead connection. Not drawn on SQLite, which has none.
 /// </param>
 public sealed record FaultProfile(
@@ -38,7 +38,7 @@ public sealed record FaultProfile(
     int CommitLostPerMille,
     int WorkerClockOffsetMilliseconds,
     BinanceFaults? Binance,
-    int ConnectionCutPerMille)
+    int ConnectionCutsPer10000)
 {
     /// <summary>The profile of <paramref name="seed"/>; <paramref name="adapter"/> forces the way to the exchange (null: drawn too).</summary>
     public static FaultProfile Draw(int seed, SimulatedAdapter? adapter = null)
@@ -74,8 +74,8 @@ public sealed record FaultProfile(
         }
 
         var cuts = new Random(unchecked(seed * 13) ^ 0x0C07);
-        var cutPerMille = cuts.Next(2) == 0 ? 0 : 1 + cuts.Next(10);
-        return new FaultProfile(paper, Maybe(15), Maybe(10), Maybe(10), Maybe(10), Maybe(15), Maybe(15), Maybe(10), Maybe(10), offset, binance, cutPerMille);
+        var cutsPer10000 = cuts.Next(2) == 0 ? 0 : 1 + cuts.Next(20);
+        return new FaultProfile(paper, Maybe(15), Maybe(10), Maybe(10), Maybe(10), Maybe(15), Maybe(15), Maybe(10), Maybe(10), offset, binance, cutsPer10000);
     }
 
     /// <summary>A copy of <see cref="Paper"/> for one paper exchange to use (and <see cref="Silence"/> at the end of a run).</summary>
@@ -107,7 +107,7 @@ public sealed record FaultProfile(
         $"reordered {Paper.OutOfOrderTradesPercent}%, late {Paper.LateVisibilitySeconds} s, closes {Paper.ExchangeClosePercent}/6000 per minute, " +
         $"expire {Paper.ExpirePercent}%, foreign orders {(Paper.ForeignOpenOrders ? "yes" : "no")}; reads fail {ReadFailurePercent}%, " +
         $"lost before send {LostBeforeSendPercent}%, -1021 {ClockSkewPercent}%, stalls {StallPercent}%, crashes {CrashPerMille}‰, " +
-        $"lease steals {LeaseStealPerMille}‰, ledger faults {LedgerFaultPerMille}‰, commit answers lost {CommitLostPerMille}‰, connections cut {ConnectionCutPerMille}‰ (Postgres), worker clock {WorkerClockOffsetMilliseconds:+0;-0;0} ms; " +
+        $"lease steals {LeaseStealPerMille}‰, ledger faults {LedgerFaultPerMille}‰, commit answers lost {CommitLostPerMille}‰, connections cut {ConnectionCutsPer10000}/10000 commands (Postgres), worker clock {WorkerClockOffsetMilliseconds:+0;-0;0} ms; " +
         (Binance is { } b
             ? $"through the Binance adapter: pages of {b.PageLimit}, HTTP 429 {b.RateLimitPercent}% with Retry-After as {(b.RetryAfterAsDate ? "a date" : "seconds")}"
             : "through the paper port");

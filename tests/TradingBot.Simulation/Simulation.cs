@@ -495,7 +495,7 @@ public sealed partial class Simulation
             throw _ledgers.Transient("a command");
         }
 
-        if (worker is not null && _ledgers.CanCutConnections && command.Connection is { } connection && Roll(Faults.ConnectionCutPerMille, 1000))
+        if (worker is not null && _ledgers.CanCutConnections && command.Connection is { } connection && Roll(Faults.ConnectionCutsPer10000, 10_000))
         {
             Trace(worker, "the server ends the ledger connection under the next command");
             _ledgers.CutConnection(connection);

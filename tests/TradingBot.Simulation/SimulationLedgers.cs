@@ -147,7 +147,7 @@ public abstract class SimulationLedgers : IAsyncDisposable
         public override void CutConnection(System.Data.Common.DbConnection connection)
         {
             var pid = ((NpgsqlConnection)connection).ProcessID;
-            using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, ApplicationName = "simulation-admin" }.ConnectionString);
+            using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "simulation-admin" }.ConnectionString);
             admin.Open();
             using var command = new NpgsqlCommand("SELECT pg_terminate_backend(@pid, 5000)", admin);
             command.Parameters.AddWithValue("pid", pid);
