@@ -59,6 +59,8 @@ public sealed class BinanceExchange : IExchange, IDisposable
     /// <summary>Binance's name in the ledger.</summary>
     public static readonly ExchangeName BinanceName = new("BINANCE");
 
+    private const int FundingRatesPerRequest = 1000; // fundingRate's most; the history is read once, not paged
+
     // Binance answers a query for an order with fills for 90 days: a trade's order it does not show within them is not visible yet.
     private static readonly TimeSpan OrdersWithFillsKept = TimeSpan.FromDays(89);
     private static readonly TimeSpan RulesLifetime = TimeSpan.FromHours(1);
@@ -120,7 +122,7 @@ public sealed class BinanceExchange : IExchange, IDisposable
     {
         var request = Get(
             "/fapi/v1/fundingRate",
-            new BinanceParameters().Add("symbol", symbol.Value).Add("startTime", since.ToUnixTimeMilliseconds()).Add("limit", 1000),
+            new BinanceParameters().Add("symbol", symbol.Value).Add("startTime", since.ToUnixTimeMilliseconds()).Add("limit", FundingRatesPerRequest),
             signed: false,
             weight: 1);
         var dtos = await ReadAsync(request, BinanceJsonContext.Default.ListFundingRateDto, cancellationToken).ConfigureAwait(false);

@@ -44,10 +44,10 @@ public sealed class BinanceOptions
     /// <summary>The IP request-weight limit per minute until <c>/fapi/v1/exchangeInfo</c> says otherwise.</summary>
     public int RequestWeightLimitPerMinute { get; set; } = 2_400;
 
-    /// <summary>The base URL as a URI; call <see cref="Validate"/> first.</summary>
     /// <summary>Entries asked for per page of trades and funding income: Binance's maximum, 1000 (the simulator pages with fewer).</summary>
     internal int PageLimit { get; set; } = 1_000;
 
+    /// <summary>The base URL as a URI; call <see cref="Validate"/> first.</summary>
     internal Uri BaseUri => new(BaseUrl.TrimEnd('/') + "/", UriKind.Absolute);
 
     /// <summary>Every problem with these options, each naming its setting (never a key's value); empty when they are usable.</summary>
