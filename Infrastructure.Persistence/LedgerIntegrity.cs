@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using TradingBot.Application.Ports;
-using TradingBot.Infrastructure.Persistence.Configurations;
+using TradingBot.Infrastructure.Persistence.Writes;
 
 namespace TradingBot.Infrastructure.Persistence;
 
@@ -34,15 +34,7 @@ public sealed class LedgerIntegrity(IDbContextFactory<LedgerDbContext> contexts)
                 .ToListAsync(cancellationToken).ConfigureAwait(false))
             .Select(id => $"fill {id} belongs to no order"));
 
-        if (LedgerDialect.RunsOnSqlite(db))
-        {
-            var results = await db.Database.SqlQueryRaw<string>("SELECT integrity_check AS \"Value\" FROM pragma_integrity_check")
-                .ToListAsync(cancellationToken).ConfigureAwait(false);
-            if (results is not ["ok"])
-            {
-                problems.AddRange(results.Select(r => $"SQLite integrity_check: {r}"));
-            }
-        }
+        problems.AddRange(await LedgerProvider.Of(db).CheckStorageAsync(db, cancellationToken).ConfigureAwait(false));
 
         return problems;
     }

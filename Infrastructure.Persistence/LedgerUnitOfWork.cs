@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using TradingBot.Application.Ports;
-using TradingBot.Infrastructure.Persistence.Configurations;
+using TradingBot.Infrastructure.Persistence.Writes;
 using TradingBot.Infrastructure.Persistence.Repositories;
 
 namespace TradingBot.Infrastructure.Persistence;
@@ -50,7 +50,7 @@ public sealed class LedgerUnitOfWork(IDbContextFactory<LedgerDbContext> contexts
         Task<T> RunAsync(CancellationToken cancellationToken);
     }
 
-    // A read-only unit: its reads in one snapshot transaction (see LedgerDialect.SnapshotIsolation), a fresh context per attempt.
+    // A read-only unit: its reads in one snapshot transaction (see LedgerProvider.SnapshotIsolation), a fresh context per attempt.
     private sealed class SnapshotReads<T>(IDbContextFactory<LedgerDbContext> contexts, LedgerDbContext first, LedgerMemory memory, Func<ILedgerSession, CancellationToken, Task<T>> work) : IAttempts<T>
     {
         private bool _firstUsed;
@@ -70,7 +70,7 @@ public sealed class LedgerUnitOfWork(IDbContextFactory<LedgerDbContext> contexts
         private async Task<T> RunOnceAsync(LedgerDbContext db, CancellationToken cancellationToken)
         {
             db.Database.AutoSavepointsEnabled = false;
-            await using var transaction = await db.Database.BeginTransactionAsync(LedgerDialect.SnapshotIsolation(db), cancellationToken).ConfigureAwait(false);
+            await using var transaction = await db.Database.BeginTransactionAsync(LedgerProvider.Of(db).SnapshotIsolation, cancellationToken).ConfigureAwait(false);
             await using var session = new LedgerSession(db, memory, firstAttempt: false, readOnly: true);
             var result = await work(session, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using Npgsql;
 using TradingBot.Infrastructure.Persistence;
+using TradingBot.Infrastructure.Persistence.Writes;
 
 namespace TradingBot.Infrastructure.Postgres;
 
@@ -85,6 +86,7 @@ public static class PostgresLedger
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, string connectionString)
     {
         ArgumentNullException.ThrowIfNull(options);
+        LedgerProvider.Use(options, PostgresLedgerProvider.Instance);
         return options.UseNpgsql(PrepareConnectionString(connectionString), npgsql => npgsql
             .MigrationsAssembly(typeof(PostgresLedger).Assembly.FullName)
             .ExecutionStrategy(dependencies => LedgerExecutionStrategy.For(dependencies, PostgresLedgerErrors.Instance, 6, TimeSpan.FromSeconds(5))));

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using TradingBot.Infrastructure.Persistence;
+using TradingBot.Infrastructure.Persistence.Writes;
 
 namespace TradingBot.Infrastructure.Sqlite;
 
@@ -114,6 +115,7 @@ public static class SqliteLedger
     {
         ArgumentNullException.ThrowIfNull(options);
         var prepared = EnsureFolder(PrepareConnectionString(connectionString));
+        LedgerProvider.Use(options, SqliteLedgerProvider.Instance);
         return options
             .UseSqlite(prepared, sqlite => sqlite
                 .MigrationsAssembly(typeof(SqliteLedger).Assembly.FullName)

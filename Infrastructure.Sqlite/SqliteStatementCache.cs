@@ -3,18 +3,16 @@ using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
-using SQLitePCL;
 
 namespace TradingBot.Infrastructure.Sqlite;
 
 /// <summary>
-/// Keeps the ledger's statements compiled on its kept connections. Microsoft.Data.Sqlite compiles a command's
-/// SQL each time a new command runs it (efcore#14044) and EF Core creates a new command per execution, so every
-/// unit of work re-parsed every statement. On a connection registered with <see cref="Keep"/>, each SQL text
-/// runs on prepared commands kept for that connection, with EF's parameters; other connections are left alone.
-/// A text of several statements (the ledger's write batch) runs as one kept command per statement, each bound
-/// only to the parameters it names, as a hand-written batch would: Microsoft.Data.Sqlite otherwise looks every
-/// parameter up in every statement. A connection's statements are finalized when it closes.
+/// Keeps EF Core's query statements compiled on the ledger's kept connections. Microsoft.Data.Sqlite compiles a command's
+/// SQL each time a new command runs it (efcore#14044) and EF Core creates a new command per query, so every unit of work
+/// re-parsed every query. On a connection registered with <see cref="Keep"/>, each query text runs on one prepared command
+/// kept for that connection, with EF's parameters. The ledger's writes need no help: their commands are kept whole
+/// (LedgerWriteCommands), and Microsoft.Data.Sqlite keeps a kept command's statements compiled. A connection's statements
+/// are finalized when it closes.
 /// </summary>
 public sealed class SqliteStatementCache : DbCommandInterceptor
 {
@@ -38,8 +36,8 @@ public sealed class SqliteStatementCache : DbCommandInterceptor
 
     /// <inheritdoc />
     public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result) =>
-        Kept(command, out var statements) is { Parts.Length: 1 } kept
-            ? InterceptionResult<DbDataReader>.SuppressWithResult(statements!.Track(kept.Bind(0, (SqliteCommand)command).ExecuteReader()))
+        Kept(command, out var statements) is { } kept
+            ? InterceptionResult<DbDataReader>.SuppressWithResult(statements!.Track(Bind(kept, (SqliteCommand)command).ExecuteReader()))
             : result;
 
     /// <inheritdoc />
@@ -47,39 +45,17 @@ public sealed class SqliteStatementCache : DbCommandInterceptor
         ValueTask.FromResult(ReaderExecuting(command, eventData, result));
 
     /// <inheritdoc />
-    public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
-    {
-        if (Kept(command, out _) is not { } kept)
-        {
-            return result;
-        }
-
-        // Statement by statement, as the whole text would run: the ones before a failing one have run, in the caller's transaction.
-        var written = 0;
-        for (var part = 0; part < kept.Parts.Length; part++)
-        {
-            written += kept.Bind(part, (SqliteCommand)command).ExecuteNonQuery();
-        }
-
-        return InterceptionResult<int>.SuppressWithResult(written);
-    }
-
-    /// <inheritdoc />
-    public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(NonQueryExecuting(command, eventData, result));
-
-    /// <inheritdoc />
     public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result) =>
-        Kept(command, out _) is { Parts.Length: 1 } kept
-            ? InterceptionResult<object>.SuppressWithResult(kept.Bind(0, (SqliteCommand)command).ExecuteScalar()!)
+        Kept(command, out _) is { } kept
+            ? InterceptionResult<object>.SuppressWithResult(Bind(kept, (SqliteCommand)command).ExecuteScalar()!)
             : result;
 
     /// <inheritdoc />
     public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(ScalarExecuting(command, eventData, result));
 
-    // The kept statements for this command's SQL; null to let EF run its own command.
-    private KeptSql? Kept(DbCommand command, out Statements? statements)
+    // The kept command for this command's SQL; null to let EF run its own command.
+    private SqliteCommand? Kept(DbCommand command, out Statements? statements)
     {
         statements = null;
         if (command is not SqliteCommand { Connection: { State: ConnectionState.Open } connection } sqlite
@@ -92,18 +68,32 @@ public sealed class SqliteStatementCache : DbCommandInterceptor
         return statements.For(connection, sqlite.CommandText);
     }
 
+    // The kept command, carrying the executing command's parameters and transaction.
+    private static SqliteCommand Bind(SqliteCommand kept, SqliteCommand executing)
+    {
+        kept.Parameters.Clear();
+        foreach (SqliteParameter parameter in executing.Parameters)
+        {
+            kept.Parameters.Add(parameter);
+        }
+
+        kept.Transaction = executing.Transaction;
+        kept.CommandTimeout = executing.CommandTimeout;
+        return kept;
+    }
+
     // One connection's kept SQL texts. A connection runs one command at a time; while a reader from a kept command
-    // is still open (a caller streaming results while it runs another statement), EF's own commands are used.
+    // is still open (a caller streaming results while it runs another query), EF's own commands are used.
     private sealed class Statements
     {
-        private readonly Dictionary<string, KeptSql> _texts = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, SqliteCommand> _texts = new(StringComparer.Ordinal);
         private SqliteDataReader? _openReader;
 
         public int Count => _texts.Count;
 
         public SqliteDataReader Track(SqliteDataReader reader) => _openReader = reader;
 
-        public KeptSql? For(SqliteConnection connection, string sql)
+        public SqliteCommand? For(SqliteConnection connection, string sql)
         {
             if (_openReader is { IsClosed: false })
             {
@@ -126,100 +116,10 @@ public sealed class SqliteStatementCache : DbCommandInterceptor
                 _texts.Clear();
             }
 
-            kept = new KeptSql(connection, sql);
+            kept = connection.CreateCommand();
+            kept.CommandText = sql;
             _texts[sql] = kept;
             return kept;
-        }
-    }
-
-    // One SQL text: a prepared command per statement, and which of the executing command's parameters each names.
-    private sealed class KeptSql : IDisposable
-    {
-        private readonly (string Name, int Index)[]?[] _parameters;
-
-        public KeptSql(SqliteConnection connection, string sql)
-        {
-            var statements = Split(sql);
-            Parts = new SqliteCommand[statements.Count];
-            _parameters = new (string, int)[]?[statements.Count];
-            for (var i = 0; i < statements.Count; i++)
-            {
-                Parts[i] = connection.CreateCommand();
-                Parts[i].CommandText = statements[i];
-            }
-        }
-
-        public SqliteCommand[] Parts { get; }
-
-        /// <summary>The part's kept command, carrying the parameters it names and the executing command's transaction.</summary>
-        public SqliteCommand Bind(int part, SqliteCommand executing)
-        {
-            var kept = Parts[part];
-            var names = _parameters[part] ??= Names(kept.CommandText, executing.Parameters);
-            kept.Parameters.Clear();
-            foreach (var (name, index) in names)
-            {
-                var parameter = index < executing.Parameters.Count && ReferenceEquals(executing.Parameters[index].ParameterName, name)
-                    ? executing.Parameters[index]
-                    : executing.Parameters[name];
-                kept.Parameters.Add(parameter);
-            }
-
-            kept.Transaction = executing.Transaction;
-            kept.CommandTimeout = executing.CommandTimeout;
-            return kept;
-        }
-
-        public void Dispose()
-        {
-            foreach (var part in Parts)
-            {
-                part.Dispose();
-            }
-        }
-
-        // Statement boundaries as SQLite itself sees them (semicolons inside literals or trigger bodies do not end one).
-        private static List<string> Split(string sql)
-        {
-            var statements = new List<string>();
-            var start = 0;
-            for (var end = sql.IndexOf(';', start); end >= 0; end = sql.IndexOf(';', end + 1))
-            {
-                if (raw.sqlite3_complete(sql[start..(end + 1)]) != 0)
-                {
-                    statements.Add(sql[start..(end + 1)]);
-                    start = end + 1;
-                }
-            }
-
-            if (!string.IsNullOrWhiteSpace(sql[start..]))
-            {
-                statements.Add(sql[start..]);
-            }
-
-            return statements.Count == 0 ? [sql] : statements;
-        }
-
-        // The parameters this statement names: the name (its prefix optional) standing alone, not part of a longer one.
-        private static (string, int)[] Names(string statement, SqliteParameterCollection parameters)
-        {
-            static bool PartOfName(char c) => char.IsLetterOrDigit(c) || c == '_';
-            var named = new List<(string, int)>();
-            for (var i = 0; i < parameters.Count; i++)
-            {
-                var name = parameters[i].ParameterName;
-                for (var at = statement.IndexOf(name, StringComparison.Ordinal); at >= 0; at = statement.IndexOf(name, at + 1, StringComparison.Ordinal))
-                {
-                    var next = at + name.Length;
-                    if ((at == 0 || !PartOfName(statement[at - 1])) && (next == statement.Length || !PartOfName(statement[next])))
-                    {
-                        named.Add((name, i));
-                        break;
-                    }
-                }
-            }
-
-            return [.. named];
         }
     }
 }

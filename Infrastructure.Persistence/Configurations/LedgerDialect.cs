@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
@@ -25,8 +23,6 @@ public sealed class LedgerDialect
     private static readonly string[] SqliteTimeFormats =
         [SqliteTimeFormat, "yyyy'-'MM'-'dd' 'HH':'mm':'ss'.'fff", "yyyy'-'MM'-'dd' 'HH':'mm':'ss"];
 
-    private static readonly ConditionalWeakTable<IModel, StrongBox<bool>> SqliteByModel = [];
-
     private LedgerDialect(bool isSqlite) => IsSqlite = isSqlite;
 
     /// <summary>True on SQLite, false on Postgres.</summary>
@@ -34,23 +30,6 @@ public sealed class LedgerDialect
 
     /// <summary>The dialect of an EF Core provider, refusing providers the ledger was not built for.</summary>
     public static LedgerDialect For(string? providerName) => new(IsSqliteProvider(providerName));
-
-    /// <summary>True when <paramref name="db"/> runs on SQLite (read once per model: the provider's name is costly to ask).</summary>
-    public static bool RunsOnSqlite(DbContext db)
-    {
-        ArgumentNullException.ThrowIfNull(db);
-        return SqliteByModel.GetValue(db.Model, _ => new StrongBox<bool>(IsSqliteProvider(db.Database.ProviderName))).Value;
-    }
-
-    /// <summary>
-    /// The isolation level of a read-only unit's transaction (<see cref="LedgerUnitOfWork.ReadAsync{T}"/>): every read
-    /// sees one snapshot, and writers are not held up. Postgres: REPEATABLE READ, whose snapshot is taken at the first
-    /// statement. SQLite in WAL mode: a deferred <c>BEGIN</c>, whose first read fixes the snapshot without taking the write
-    /// lock; Microsoft.Data.Sqlite begins one for <see cref="System.Data.IsolationLevel.ReadUncommitted"/>, whose dirty
-    /// reads exist only on a shared cache, which the SQLite ledger refuses (see <c>SqliteLedger.PrepareConnectionString</c>).
-    /// </summary>
-    public static System.Data.IsolationLevel SnapshotIsolation(DbContext db) =>
-        RunsOnSqlite(db) ? System.Data.IsolationLevel.ReadUncommitted : System.Data.IsolationLevel.RepeatableRead;
 
     /// <summary>True for SQLite, false for Postgres; refuses providers the ledger was not built for.</summary>
     private static bool IsSqliteProvider(string? providerName) => providerName switch

@@ -19,17 +19,17 @@ public sealed class PositionConfiguration(LedgerDialect dialect) : IEntityTypeCo
         });
         builder.HasKey(p => p.Id).HasName("positions_pkey");
         dialect.Key(builder.Property(p => p.Id));
-        builder.Property(p => p.Exchange).HasColumnName("exchange").IsRequired();
-        builder.Property(p => p.Symbol).HasColumnName("symbol").IsRequired();
-        builder.Property(p => p.NetQuantityBase).HasColumnName("net_quantity_base");
-        builder.Property(p => p.EntryNotionalQuote).HasColumnName("entry_notional_quote");
-        builder.Property(p => p.RealizedPnlQuote).HasColumnName("realized_pnl_quote");
-        builder.Property(p => p.FeesPaidQuote).HasColumnName("fees_paid_quote");
-        builder.Property(p => p.FundingQuote).HasColumnName("funding_quote");
-        builder.Property(p => p.FillCount).HasColumnName("fill_count");
+        builder.Property(p => p.Exchange).HasColumnName("exchange").IsRequired().IsNeverUpdated();
+        builder.Property(p => p.Symbol).HasColumnName("symbol").IsRequired().IsNeverUpdated();
+        builder.Property(p => p.NetQuantityBase).HasColumnName("net_quantity_base").IsConcurrencyToken();
+        builder.Property(p => p.EntryNotionalQuote).HasColumnName("entry_notional_quote").IsConcurrencyToken();
+        builder.Property(p => p.RealizedPnlQuote).HasColumnName("realized_pnl_quote").IsConcurrencyToken();
+        builder.Property(p => p.FeesPaidQuote).HasColumnName("fees_paid_quote").IsConcurrencyToken();
+        builder.Property(p => p.FundingQuote).HasColumnName("funding_quote").IsConcurrencyToken();
+        builder.Property(p => p.FillCount).HasColumnName("fill_count").IsConcurrencyToken();
         builder.Property(p => p.Version).HasColumnName("version").IsConcurrencyToken();
         dialect.Now(builder.Property(p => p.UpdatedAt).HasColumnName("updated_at"));
-        dialect.Now(builder.Property(p => p.CreatedAt).HasColumnName("created_at"));
+        dialect.Now(builder.Property(p => p.CreatedAt).HasColumnName("created_at").IsNeverUpdated());
 
         builder.HasIndex(p => new { p.Exchange, p.Symbol }, "positions_exchange_symbol_key").IsUnique();
     }

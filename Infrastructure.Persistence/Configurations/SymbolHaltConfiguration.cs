@@ -18,15 +18,15 @@ public sealed class SymbolHaltConfiguration(LedgerDialect dialect) : IEntityType
         });
         builder.HasKey(h => h.Id).HasName("symbol_halts_pkey");
         dialect.Key(builder.Property(h => h.Id));
-        builder.Property(h => h.Exchange).HasColumnName("exchange").IsRequired();
-        builder.Property(h => h.Symbol).HasColumnName("symbol").IsRequired();
-        builder.Property(h => h.Reason).HasColumnName("reason").IsRequired();
-        builder.Property(h => h.Detail).HasColumnName("detail").IsRequired();
-        builder.Property(h => h.HaltedAt).HasColumnName("halted_at");
-        builder.Property(h => h.HaltedUntil).HasColumnName("halted_until");
-        builder.Property(h => h.ReleasedAt).HasColumnName("released_at");
+        builder.Property(h => h.Exchange).HasColumnName("exchange").IsRequired().IsNeverUpdated();
+        builder.Property(h => h.Symbol).HasColumnName("symbol").IsRequired().IsNeverUpdated();
+        builder.Property(h => h.Reason).HasColumnName("reason").IsRequired().IsConcurrencyToken();
+        builder.Property(h => h.Detail).HasColumnName("detail").IsRequired().IsConcurrencyToken();
+        builder.Property(h => h.HaltedAt).HasColumnName("halted_at").IsConcurrencyToken();
+        builder.Property(h => h.HaltedUntil).HasColumnName("halted_until").IsConcurrencyToken();
+        builder.Property(h => h.ReleasedAt).HasColumnName("released_at").IsConcurrencyToken();
         builder.Property(h => h.Version).HasColumnName("version").IsConcurrencyToken();
-        dialect.Now(builder.Property(h => h.CreatedAt).HasColumnName("created_at"));
+        dialect.Now(builder.Property(h => h.CreatedAt).HasColumnName("created_at").IsNeverUpdated());
         dialect.Now(builder.Property(h => h.UpdatedAt).HasColumnName("updated_at"));
 
         builder.HasIndex(h => new { h.Exchange, h.Symbol }, "symbol_halts_exchange_symbol_key").IsUnique();

@@ -119,7 +119,7 @@ public static class LedgerCopier
                     // One snapshot of the source for the whole copy (an attempt after a transient failure takes a new one
                     // and goes on from the progress the target has committed).
                     var digests = new List<TableDigest>();
-                    await using var snapshot = await sourceDb.Database.BeginTransactionAsync(LedgerDialect.SnapshotIsolation(sourceDb), ct).ConfigureAwait(false);
+                    await using var snapshot = await sourceDb.Database.BeginTransactionAsync(Writes.LedgerProvider.Of(sourceDb).SnapshotIsolation, ct).ConfigureAwait(false);
                     foreach (var type in LedgerDigest.RowTypes)
                     {
                         digests.Add(await CopyTableMethod.MakeGenericMethod(type).InvokeAsync<TableDigest>(sourceDb, target, copyId, options, ct).ConfigureAwait(false));

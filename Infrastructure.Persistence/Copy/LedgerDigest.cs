@@ -44,7 +44,7 @@ public static class LedgerDigest
         return await db.Database.CreateExecutionStrategy().ExecuteAsync(
             async ct =>
             {
-                await using var snapshot = await db.Database.BeginTransactionAsync(Configurations.LedgerDialect.SnapshotIsolation(db), ct).ConfigureAwait(false);
+                await using var snapshot = await db.Database.BeginTransactionAsync(Writes.LedgerProvider.Of(db).SnapshotIsolation, ct).ConfigureAwait(false);
                 return await ComputeAsync(db, ct).ConfigureAwait(false);
             },
             cancellationToken).ConfigureAwait(false);

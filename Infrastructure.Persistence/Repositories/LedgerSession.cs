@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using TradingBot.Application.Ports;
-using TradingBot.Infrastructure.Persistence.Configurations;
 using TradingBot.Infrastructure.Persistence.Rows;
 using TradingBot.Infrastructure.Persistence.Writes;
 
@@ -17,7 +16,7 @@ namespace TradingBot.Infrastructure.Persistence.Repositories;
 internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
 {
     private readonly LedgerWriteBatch _writes = new();
-    private readonly bool _sqlite;
+    private readonly LedgerProvider _provider;
     private readonly LedgerMemory _memory;
     private readonly bool _firstAttempt;
     private readonly bool _readOnly;
@@ -37,7 +36,7 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
         _memory = memory;
         _firstAttempt = firstAttempt;
         _readOnly = readOnly;
-        _sqlite = LedgerDialect.RunsOnSqlite(db);
+        _provider = LedgerProvider.Of(db);
     }
 
     public LedgerDbContext Db { get; }
@@ -177,15 +176,21 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
         where TRow : class => _writes.IsStaged(LedgerTable.For<TRow>(Db), row);
 
     /// <summary>
-    /// Stages an update of <paramref name="set"/> (property names) to <paramref name="row"/>'s values, expecting the row
-    /// to still hold <paramref name="seen"/>'s values of <paramref name="expected"/> (property names; none without <paramref name="seen"/>).
+    /// Stages an update of every column the model lets an update set, to <paramref name="row"/>'s values, expecting the
+    /// row's concurrency tokens to still hold <paramref name="seen"/>'s values (the row this unit read or recalled; none
+    /// when it did neither).
     /// </summary>
-    public void Update<TRow>(TRow row, string[] set, TRow? seen, string[] expected)
+    public void Update<TRow>(TRow row, TRow? seen)
         where TRow : class
     {
         var table = LedgerTable.For<TRow>(Db);
         RefuseWriteIfReadOnly(table);
-        _writes.Update(table, row, table.ColumnsFor(set), seen, seen is null ? [] : table.ColumnsFor(expected));
+        if (table.Expected.Count == 0)
+        {
+            throw new InvalidOperationException($"{table.RawName} declares no concurrency token: an update of it could overwrite a change it never saw");
+        }
+
+        _writes.Update(table, row, table.Updated, seen, seen is null ? [] : table.Expected);
         NoteWritten(row);
     }
 
@@ -235,28 +240,21 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
     }
 
     /// <summary>
-    /// Sends the staged writes as one batch. SQLite: inside a transaction that takes the write lock at its
-    /// start (BEGIN IMMEDIATE), the rows each statement wrote counted before COMMIT. Postgres: the batch is one
-    /// statement; sent without a transaction it runs as one implicit transaction, committed when it returns, and its
-    /// updates check themselves (<see cref="LedgerWriteBatch.ExpectOneRowFunction"/>). A flush before a read begins an
-    /// explicit transaction (on Postgres sent with the batch, no extra round trip) that the last flush commits.
+    /// Sends the staged writes as one batch, in an explicit transaction when the provider's batch needs one or when reads
+    /// follow (the last flush commits it); otherwise the batch is one atomic statement.
     /// </summary>
     private async Task FlushAsync(bool last, CancellationToken cancellationToken)
     {
         if (!_writes.IsEmpty)
         {
-            if (_transaction is null && (_sqlite || !last))
+            if (_transaction is null && (_provider.BatchNeedsTransaction || !last))
             {
                 _transaction = await Db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             }
 
             var statements = _writes.Statements;
-            var written = await _writes.ExecuteAsync(Db, assertUpdatesInSql: !_sqlite, cancellationToken).ConfigureAwait(false);
-            if (_sqlite && written != statements)
-            {
-                throw new DbUpdateConcurrencyException(
-                    $"ledger: {statements - written} row(s) this unit of work updates changed since it read them; nothing was written");
-            }
+            var written = await _writes.ExecuteAsync(Db, _provider, cancellationToken).ConfigureAwait(false);
+            _provider.CheckRowsWritten(statements, written);
 
             _writes.Clear();
         }

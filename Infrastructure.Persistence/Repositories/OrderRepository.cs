@@ -13,23 +13,6 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
     private const string Open = "OPEN";
     private const string PartiallyFilled = "PARTIALLY_FILLED";
 
-    // What an update of an order sets.
-    private static readonly string[] Mutable = [nameof(OrderRow.Status), nameof(OrderRow.ExchangeOrderId), nameof(OrderRow.FilledQuantityBase), nameof(OrderRow.UpdatedAt)];
-
-    // An external order's quantity grows with its fills (it is what the exchange executed of it).
-    private static readonly string[] MutableExternal = [.. Mutable, nameof(OrderRow.QuantityBase)];
-
-    /// <summary>
-    /// What an update of an order expects to find: every column a status change or a fill decides on (the ledger
-    /// never changes the last four, a hand edit might). A change of any of them since the unit read the row, or
-    /// since the row it recalled was written, fails the unit of work, which then runs again from a fresh read.
-    /// </summary>
-    private static readonly string[] Expected =
-    [
-        nameof(OrderRow.Exchange), nameof(OrderRow.ExchangeOrderId), nameof(OrderRow.FilledQuantityBase),
-        nameof(OrderRow.QuantityBase), nameof(OrderRow.Side), nameof(OrderRow.Status), nameof(OrderRow.Symbol),
-    ];
-
     public async Task<OrderCreation> CreateAsync(Order order, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(order);
@@ -49,7 +32,7 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
     {
         ArgumentNullException.ThrowIfNull(order);
         var row = RowMapping.ToRow(order);
-        session.Update(row, order.IsExternal ? MutableExternal : Mutable, session.OrdersSeen.GetValueOrDefault(row.Id), Expected);
+        session.Update(row, session.OrdersSeen.GetValueOrDefault(row.Id));
         session.OrdersSeen[row.Id] = row;
         return Task.CompletedTask;
     }

@@ -17,24 +17,6 @@ internal sealed class PositionRepository(LedgerSession session) : IPositionRepos
         new(() => EF.CompileAsyncQuery((LedgerDbContext db, string exchange, string symbol, CancellationToken ct) =>
             db.Positions.AsNoTracking().FirstOrDefault(p => p.Exchange == exchange && p.Symbol == symbol)));
 
-    // What a save sets: every column a fill or a funding payment changes, and the version it bumps.
-    private static readonly string[] Mutable =
-    [
-        nameof(PositionRow.NetQuantityBase), nameof(PositionRow.EntryNotionalQuote), nameof(PositionRow.RealizedPnlQuote), nameof(PositionRow.FeesPaidQuote),
-        nameof(PositionRow.FundingQuote), nameof(PositionRow.FillCount), nameof(PositionRow.UpdatedAt), nameof(PositionRow.Version),
-    ];
-
-    /// <summary>
-    /// What an update of a position expects to find: the version it read and every balance it was computed from,
-    /// so that a change by anyone (also a hand edit that did not move the version) since the unit read the row, or
-    /// since the row it recalled was written, fails the unit of work, which then runs again from a fresh read.
-    /// </summary>
-    private static readonly string[] Expected =
-    [
-        nameof(PositionRow.EntryNotionalQuote), nameof(PositionRow.FeesPaidQuote), nameof(PositionRow.FillCount), nameof(PositionRow.FundingQuote),
-        nameof(PositionRow.NetQuantityBase), nameof(PositionRow.RealizedPnlQuote), nameof(PositionRow.Version),
-    ];
-
     public async Task<Position?> GetAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken)
     {
         var row = await ReadRowAsync(exchange.Value, symbol.Value, cancellationToken).ConfigureAwait(false);
@@ -60,7 +42,7 @@ internal sealed class PositionRepository(LedgerSession session) : IPositionRepos
         // A row still staged in this unit is written once with its latest values; a stored one gets the next version.
         var saved = new PositionRow { Id = read.Id, CreatedAt = read.CreatedAt, Version = session.IsStaged(read) ? read.Version : read.Version + 1 };
         RowMapping.CopyTo(position, saved);
-        session.Update(saved, Mutable, read, Expected);
+        session.Update(saved, read);
         session.PositionsSeen[key] = saved;
     }
 

@@ -12,14 +12,6 @@ namespace TradingBot.Infrastructure.Persistence.Repositories;
 /// </summary>
 internal sealed class SymbolHaltRepository(LedgerSession session) : ISymbolHaltRepository
 {
-    private static readonly string[] Mutable =
-    [
-        nameof(SymbolHaltRow.Reason), nameof(SymbolHaltRow.Detail), nameof(SymbolHaltRow.HaltedAt), nameof(SymbolHaltRow.HaltedUntil),
-        nameof(SymbolHaltRow.ReleasedAt), nameof(SymbolHaltRow.Version), nameof(SymbolHaltRow.UpdatedAt),
-    ];
-
-    private static readonly string[] Expected = [nameof(SymbolHaltRow.Version)];
-
     // The rows this session read or wrote (null: none), by exchange and symbol: what a save builds on.
     private readonly Dictionary<(string Exchange, string Symbol), SymbolHaltRow?> _seen = [];
 
@@ -56,7 +48,7 @@ internal sealed class SymbolHaltRepository(LedgerSession session) : ISymbolHaltR
 
         // A row still staged in this unit is written once with its latest values; a stored one gets the next version.
         var saved = ToRow(halt, read.Id, session.IsStaged(read) ? read.Version : read.Version + 1, read.CreatedAt);
-        session.Update(saved, Mutable, read, Expected);
+        session.Update(saved, read);
         _seen[key] = saved;
     }
 

@@ -112,7 +112,7 @@ public static class LedgerPruner
                 async ct =>
                 {
                     var selections = new List<Selection>();
-                    await using var snapshot = await db.Database.BeginTransactionAsync(LedgerDialect.SnapshotIsolation(db), ct).ConfigureAwait(false);
+                    await using var snapshot = await db.Database.BeginTransactionAsync(Writes.LedgerProvider.Of(db).SnapshotIsolation, ct).ConfigureAwait(false);
                     var protection = await Protection.LoadAsync(db, ct).ConfigureAwait(false);
                     if (partial is not null)
                     {

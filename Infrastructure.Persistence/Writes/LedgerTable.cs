@@ -19,7 +19,6 @@ internal sealed class LedgerTable
     private static int _nextId;
 
     private readonly Dictionary<string, LedgerColumn> _byProperty;
-    private readonly ConditionalWeakTable<string[], LedgerColumn[]> _byNames = [];
 
     private LedgerTable(IEntityType entityType, ISqlGenerationHelper sql)
     {
@@ -42,6 +41,13 @@ internal sealed class LedgerTable
         }
 
         Key = _byProperty[key[0].Name];
+        if (UncoveredColumns(entityType) is [_, ..] uncovered)
+        {
+            throw new InvalidOperationException($"{table}: updates would set {string.Join(", ", uncovered)} without expecting the value read; make each a concurrency token or mark it never updated");
+        }
+
+        Updated = [.. Columns.Where(c => c.IsUpdated && c != Key)];
+        Expected = [.. Columns.Where(c => c.IsConcurrencyToken)];
     }
 
     /// <summary>A number no other table of any model has (part of a write batch's shape).</summary>
@@ -59,6 +65,36 @@ internal sealed class LedgerTable
     /// <summary>The primary key column.</summary>
     public LedgerColumn Key { get; }
 
+    /// <summary>The columns an update sets: every column the model does not mark as never updated, in table order.</summary>
+    public IReadOnlyList<LedgerColumn> Updated { get; }
+
+    /// <summary>The columns an update expects to still hold what the unit read: the model's concurrency tokens, in table order.</summary>
+    public IReadOnlyList<LedgerColumn> Expected { get; }
+
+    /// <summary>The column that records when a row last changed: updates set it, and no decision depends on it.</summary>
+    public const string UpdatedAtColumn = "updated_at";
+
+    /// <summary>
+    /// The columns of <paramref name="entityType"/> an update may set without expecting their value: a table with a
+    /// concurrency token must make every updatable column (but <see cref="UpdatedAtColumn"/>) one, or mark it never updated,
+    /// so that an update never overwrites a change it did not see.
+    /// </summary>
+    public static IReadOnlyList<string> UncoveredColumns(IEntityType entityType)
+    {
+        ArgumentNullException.ThrowIfNull(entityType);
+        var properties = entityType.GetProperties().ToList();
+        if (!properties.Any(p => p.IsConcurrencyToken))
+        {
+            return [];
+        }
+
+        var table = StoreObjectIdentifier.Table(entityType.GetTableName()!, entityType.GetSchema());
+        return [.. properties
+            .Where(p => !p.IsPrimaryKey() && !p.IsConcurrencyToken && p.GetAfterSaveBehavior() == PropertySaveBehavior.Save)
+            .Select(p => p.GetColumnName(table)!)
+            .Where(c => c != UpdatedAtColumn)];
+    }
+
     /// <summary>The table <typeparamref name="TRow"/> is mapped to in <paramref name="db"/>'s model.</summary>
     public static LedgerTable For<TRow>(LedgerDbContext db)
         where TRow : class
@@ -70,10 +106,6 @@ internal sealed class LedgerTable
             return new LedgerTable(entityType, db.GetService<ISqlGenerationHelper>());
         }, db);
     }
-
-    /// <summary>The columns mapped from <paramref name="propertyNames"/> (a fixed list), in the table's order; resolved once per list.</summary>
-    public IReadOnlyList<LedgerColumn> ColumnsFor(string[] propertyNames) =>
-        _byNames.GetValue(propertyNames, names => [.. names.Select(Column).OrderBy(c => c.Index)]);
 
     /// <summary>The column mapped from the row property <paramref name="propertyName"/>.</summary>
     public LedgerColumn Column(string propertyName) =>
@@ -97,6 +129,8 @@ internal sealed class LedgerColumn
         Mapping = property.GetRelationalTypeMapping();
         IsNullable = property.IsNullable;
         HasDatabaseDefault = property.GetDefaultValueSql() is not null;
+        IsConcurrencyToken = property.IsConcurrencyToken;
+        IsUpdated = property.GetAfterSaveBehavior() == PropertySaveBehavior.Save;
     }
 
     /// <summary>The row property's name.</summary>
@@ -119,6 +153,12 @@ internal sealed class LedgerColumn
 
     /// <summary>True when the database fills the column when an insert leaves it out (e.g. <c>created_at DEFAULT NOW()</c>).</summary>
     public bool HasDatabaseDefault { get; }
+
+    /// <summary>True when an update expects the column to still hold the value the unit read (the model's concurrency token).</summary>
+    public bool IsConcurrencyToken { get; }
+
+    /// <summary>True when an update may set the column (the model does not mark it as never updated).</summary>
+    public bool IsUpdated { get; }
 
     /// <summary>The column's value in <paramref name="row"/>.</summary>
     public object? Read(object row) => _getter.GetClrValue(row);

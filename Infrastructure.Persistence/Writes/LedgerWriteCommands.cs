@@ -29,6 +29,9 @@ internal sealed class LedgerWriteCommands
 
     private readonly Dictionary<CompiledWrites, Kept> _kept = new(ReferenceEqualityComparer.Instance);
 
+    /// <summary>How many write commands are kept for <paramref name="connection"/>.</summary>
+    public static int CountFor(DbConnection connection) => ByConnection.TryGetValue(connection, out var commands) ? commands._kept.Count : 0;
+
     /// <summary>Runs <paramref name="batch"/> with <paramref name="values"/> on <paramref name="db"/>'s connection; returns the rows written.</summary>
     public static async Task<int> ExecuteNonQueryAsync(LedgerDbContext db, CompiledWrites batch, SlotValues values, CancellationToken cancellationToken)
     {

@@ -1,0 +1,66 @@
+using System.Data;
+using System.Globalization;
+using System.Text;
+using Microsoft.EntityFrameworkCore.Storage;
+using TradingBot.Infrastructure.Persistence.Writes;
+
+namespace TradingBot.Infrastructure.Postgres;
+
+/// <summary>
+/// The ledger's write protocol on Postgres: a batch is one statement, each write a data-modifying CTE with positional
+/// parameters (Npgsql sends it without parsing or rewriting it), atomic on its own. Its final SELECT passes each
+/// update's row count through <see cref="ExpectOneRowFunction"/>, so a row changed since it was read aborts the batch.
+/// </summary>
+internal sealed class PostgresLedgerProvider : LedgerProvider
+{
+    /// <summary>
+    /// The function (created by the migration LedgerExpectOneRow) that raises SQLSTATE 40001 (serialization_failure)
+    /// unless exactly one row was updated: the unit of work then runs again as after any transient failure.
+    /// </summary>
+    public const string ExpectOneRowFunction = "ledger_expect_one_row";
+
+    public static readonly PostgresLedgerProvider Instance = new();
+
+    private PostgresLedgerProvider()
+    {
+    }
+
+    /// <summary>REPEATABLE READ: its snapshot is taken at the first statement.</summary>
+    public override IsolationLevel SnapshotIsolation => IsolationLevel.RepeatableRead;
+
+    public override bool BatchNeedsTransaction => false;
+
+    public override CompiledWrites Compile(IReadOnlyList<StagedWrite> writes, ISqlGenerationHelper sql)
+    {
+        var text = new StringBuilder();
+        var slots = new List<LedgerColumn>();
+        string Bind(LedgerColumn column)
+        {
+            slots.Add(column);
+            return string.Create(CultureInfo.InvariantCulture, $"${slots.Count}");
+        }
+
+        var checks = new List<string>();
+        for (var i = 0; i < writes.Count; i++)
+        {
+            text.Append(i == 0 ? "WITH " : ",\n").Append(CultureInfo.InvariantCulture, $"\"w{i}\" AS (");
+            writes[i].AppendSql(text, Bind);
+            if (!writes[i].IsInsert)
+            {
+                text.Append(" RETURNING 1");
+                checks.Add(string.Create(CultureInfo.InvariantCulture, $"{ExpectOneRowFunction}((SELECT count(*) FROM \"w{i}\"), '{writes[i].Table.RawName}')"));
+            }
+
+            text.Append(')');
+        }
+
+        // The CTEs run whether or not the SELECT reads them; with no update there is nothing to check.
+        text.Append("\nSELECT ").AppendJoin(", ", checks.Count == 0 ? ["1"] : checks);
+        return new CompiledWrites(text.ToString(), [.. slots], [.. slots.Select(_ => string.Empty)]);
+    }
+
+    /// <summary>The updates checked themselves in the database; the count means nothing.</summary>
+    public override void CheckRowsWritten(int statements, int written)
+    {
+    }
+}
