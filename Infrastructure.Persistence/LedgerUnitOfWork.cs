@@ -17,14 +17,14 @@ namespace TradingBot.Infrastructure.Persistence;
 public sealed class LedgerUnitOfWork(IDbContextFactory<LedgerDbContext> contexts) : IUnitOfWork
 {
     // What this ledger's committed units last wrote: lets record-fill skip its read in the steady state.
-    private readonly LedgerMemory _memory = new();
+    private readonly CommittedRows _committed = new();
 
     /// <inheritdoc />
     public async Task<T> ExecuteAsync<T>(Func<ILedgerSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
         await using var first = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        return await RunAsync(first, new Attempts<T>(contexts, first, _memory, work), cancellationToken).ConfigureAwait(false);
+        return await RunAsync(first, new Attempts<T>(contexts, first, _committed, work), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -32,7 +32,7 @@ public sealed class LedgerUnitOfWork(IDbContextFactory<LedgerDbContext> contexts
     {
         ArgumentNullException.ThrowIfNull(work);
         await using var first = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        return await RunAsync(first, new SnapshotReads<T>(contexts, first, _memory, work), cancellationToken).ConfigureAwait(false);
+        return await RunAsync(first, new SnapshotReads<T>(contexts, first, _committed, work), cancellationToken).ConfigureAwait(false);
     }
 
     // The context that supplies the execution strategy also runs the first attempt: one context (and, on SQLite, one
@@ -51,7 +51,7 @@ public sealed class LedgerUnitOfWork(IDbContextFactory<LedgerDbContext> contexts
     }
 
     // A read-only unit: its reads in one snapshot transaction (see LedgerProvider.SnapshotIsolation), a fresh context per attempt.
-    private sealed class SnapshotReads<T>(IDbContextFactory<LedgerDbContext> contexts, LedgerDbContext first, LedgerMemory memory, Func<ILedgerSession, CancellationToken, Task<T>> work) : IAttempts<T>
+    private sealed class SnapshotReads<T>(IDbContextFactory<LedgerDbContext> contexts, LedgerDbContext first, CommittedRows committed, Func<ILedgerSession, CancellationToken, Task<T>> work) : IAttempts<T>
     {
         private bool _firstUsed;
 
@@ -71,14 +71,14 @@ public sealed class LedgerUnitOfWork(IDbContextFactory<LedgerDbContext> contexts
         {
             db.Database.AutoSavepointsEnabled = false;
             await using var transaction = await db.Database.BeginTransactionAsync(LedgerProvider.Of(db).SnapshotIsolation, cancellationToken).ConfigureAwait(false);
-            await using var session = new LedgerSession(db, memory, firstAttempt: false, readOnly: true);
+            await using var session = new LedgerSession(db, committed, firstAttempt: false, readOnly: true);
             var result = await work(session, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return result;
         }
     }
 
-    private sealed class Attempts<T>(IDbContextFactory<LedgerDbContext> contexts, LedgerDbContext first, LedgerMemory memory, Func<ILedgerSession, CancellationToken, Task<T>> work) : IAttempts<T>
+    private sealed class Attempts<T>(IDbContextFactory<LedgerDbContext> contexts, LedgerDbContext first, CommittedRows committed, Func<ILedgerSession, CancellationToken, Task<T>> work) : IAttempts<T>
     {
         private bool _firstUsed;
         private bool _recalledAndFailed;
@@ -88,7 +88,7 @@ public sealed class LedgerUnitOfWork(IDbContextFactory<LedgerDbContext> contexts
 
         public async Task<T> RunAsync(CancellationToken cancellationToken)
         {
-            // Only the first attempt may take rows from memory; any re-run reads what it needs.
+            // Only the first attempt may take committed rows instead of reading; any re-run reads what it needs.
             var rerun = _firstUsed;
             _firstUsed = true;
             if (!rerun)
@@ -126,7 +126,7 @@ public sealed class LedgerUnitOfWork(IDbContextFactory<LedgerDbContext> contexts
         {
             // No savepoints: a failure never rolls back to one, it discards the whole unit and the strategy re-runs it.
             db.Database.AutoSavepointsEnabled = false;
-            var session = new LedgerSession(db, memory, firstAttempt);
+            var session = new LedgerSession(db, committed, firstAttempt);
             var result = default(T);
             var committing = false;
             try
@@ -139,9 +139,9 @@ public sealed class LedgerUnitOfWork(IDbContextFactory<LedgerDbContext> contexts
             catch
             {
                 // What is remembered may be stale now (or this unit's commit may have landed unseen): forget it.
-                memory.ForgetRows();
-                _recalledAndFailed = session.Recalled;
-                _unconfirmed = committing && session.CommitWitness is { } witness ? (result!, witness) : null;
+                committed.ClearRows();
+                _recalledAndFailed = session.UsedCommittedRows;
+                _unconfirmed = committing && session.CommitLandedCheck is { } witness ? (result!, witness) : null;
                 throw;
             }
             finally

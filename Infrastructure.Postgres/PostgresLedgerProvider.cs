@@ -30,7 +30,7 @@ internal sealed class PostgresLedgerProvider : LedgerProvider
 
     public override bool BatchNeedsTransaction => false;
 
-    public override CompiledWrites Compile(IReadOnlyList<StagedWrite> writes, ISqlGenerationHelper sql)
+    public override CompiledBatch Compile(IReadOnlyList<StagedWrite> writes, ISqlGenerationHelper sql)
     {
         var text = new StringBuilder();
         var slots = new List<LedgerColumn>();
@@ -56,7 +56,7 @@ internal sealed class PostgresLedgerProvider : LedgerProvider
 
         // The CTEs run whether or not the SELECT reads them; with no update there is nothing to check.
         text.Append("\nSELECT ").AppendJoin(", ", checks.Count == 0 ? ["1"] : checks);
-        return new CompiledWrites(text.ToString(), [.. slots], [.. slots.Select(_ => string.Empty)]);
+        return new CompiledBatch(text.ToString(), [.. slots], [.. slots.Select(_ => string.Empty)]);
     }
 
     /// <summary>The updates checked themselves in the database; the count means nothing.</summary>

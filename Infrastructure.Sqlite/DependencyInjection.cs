@@ -24,10 +24,10 @@ public static class SqliteLedgerServiceCollectionExtensions
         services.TryAddSingleton<ILedgerBulkWriter, SqliteLedgerBulkWriter>();
         services.AddLedgerPersistence(options => SqliteLedger.Configure(options, prepared));
 
-        // Each pooled context keeps one open connection, so its statements stay compiled (SqliteLedgerContexts).
+        // Each pooled context keeps one open connection, so its statements stay compiled (SqliteLedgerContextFactory).
         var pooled = services.Last(d => d.ServiceType == typeof(IDbContextFactory<LedgerDbContext>) && !d.IsKeyedService);
         services.Remove(pooled);
-        services.AddSingleton<IDbContextFactory<LedgerDbContext>>(provider => new SqliteLedgerContexts(
+        services.AddSingleton<IDbContextFactory<LedgerDbContext>>(provider => new SqliteLedgerContextFactory(
             (IDbContextFactory<LedgerDbContext>)(pooled.ImplementationInstance
                 ?? pooled.ImplementationFactory?.Invoke(provider)
                 ?? ActivatorUtilities.CreateInstance(provider, pooled.ImplementationType!)),

@@ -29,7 +29,7 @@ internal sealed class SqliteLedgerProvider : LedgerProvider
 
     public override bool BatchNeedsTransaction => true;
 
-    public override CompiledWrites Compile(IReadOnlyList<StagedWrite> writes, ISqlGenerationHelper sql)
+    public override CompiledBatch Compile(IReadOnlyList<StagedWrite> writes, ISqlGenerationHelper sql)
     {
         var text = new StringBuilder();
         var slots = new List<(LedgerColumn Column, string Name)>();
@@ -46,7 +46,7 @@ internal sealed class SqliteLedgerProvider : LedgerProvider
             text.Append(";\n");
         }
 
-        return new CompiledWrites(text.ToString(), [.. slots.Select(s => s.Column)], [.. slots.Select(s => s.Name)]);
+        return new CompiledBatch(text.ToString(), [.. slots.Select(s => s.Column)], [.. slots.Select(s => s.Name)]);
     }
 
     public override void CheckRowsWritten(int statements, int written)

@@ -11,7 +11,7 @@ namespace TradingBot.Infrastructure.Sqlite;
 /// SQL each time a new command runs it (efcore#14044) and EF Core creates a new command per query, so every unit of work
 /// re-parsed every query. On a connection registered with <see cref="Keep"/>, each query text runs on one prepared command
 /// kept for that connection, with EF's parameters. The ledger's writes need no help: their commands are kept whole
-/// (LedgerWriteCommands), and Microsoft.Data.Sqlite keeps a kept command's statements compiled. A connection's statements
+/// (WriteCommandCache), and Microsoft.Data.Sqlite keeps a kept command's statements compiled. A connection's statements
 /// are finalized when it closes.
 /// </summary>
 public sealed class SqliteStatementCache : DbCommandInterceptor

@@ -18,7 +18,7 @@ public sealed class FillConfiguration(LedgerDialect dialect) : IEntityTypeConfig
             t.HasCheckConstraint("fills_position_sequence_check", "position_sequence > 0");
         });
         builder.HasKey(f => f.Id).HasName("fills_pkey");
-        dialect.Key(builder.Property(f => f.Id));
+        dialect.UuidKey(builder.Property(f => f.Id));
         builder.Property(f => f.OrderId).HasColumnName("order_id");
         builder.Property(f => f.ExchangeFillId).HasColumnName("exchange_fill_id").IsRequired();
         builder.Property(f => f.PriceQuote).HasColumnName("price_quote");
@@ -27,7 +27,7 @@ public sealed class FillConfiguration(LedgerDialect dialect) : IEntityTypeConfig
         builder.Property(f => f.FeeAsset).HasColumnName("fee_asset").IsRequired();
         builder.Property(f => f.FilledAt).HasColumnName("filled_at");
         builder.Property(f => f.PositionSequence).HasColumnName("position_sequence");
-        dialect.Now(builder.Property(f => f.CreatedAt).HasColumnName("created_at"));
+        dialect.DefaultsToNow(builder.Property(f => f.CreatedAt).HasColumnName("created_at"));
 
         builder.HasOne<OrderRow>().WithMany().HasForeignKey(f => f.OrderId)
             .HasConstraintName("fills_order_id_fkey").OnDelete(DeleteBehavior.Cascade);

@@ -22,7 +22,7 @@ public sealed class OrderConfiguration(LedgerDialect dialect) : IEntityTypeConfi
             t.HasCheckConstraint("orders_deadlines_check", "(send_deadline IS NULL) = (never_placed_after IS NULL) AND (never_placed_after IS NULL OR never_placed_after >= send_deadline)");
         });
         builder.HasKey(o => o.Id).HasName("orders_pkey");
-        dialect.Key(builder.Property(o => o.Id));
+        dialect.UuidKey(builder.Property(o => o.Id));
         builder.Property(o => o.Exchange).HasColumnName("exchange").IsRequired().IsNeverUpdated().IsConcurrencyToken();
         builder.Property(o => o.Symbol).HasColumnName("symbol").IsRequired().IsNeverUpdated().IsConcurrencyToken();
         builder.Property(o => o.Side).HasColumnName("side").IsRequired().IsNeverUpdated().IsConcurrencyToken();
@@ -33,8 +33,8 @@ public sealed class OrderConfiguration(LedgerDialect dialect) : IEntityTypeConfi
         builder.Property(o => o.ExchangeOrderId).HasColumnName("exchange_order_id").IsConcurrencyToken();
         builder.Property(o => o.IdempotencyKey).HasColumnName("idempotency_key").IsNeverUpdated();
         builder.Property(o => o.FilledQuantityBase).HasColumnName("filled_quantity_base").HasDefaultValue(0L).IsConcurrencyToken();
-        dialect.Now(builder.Property(o => o.CreatedAt).HasColumnName("created_at").IsNeverUpdated());
-        dialect.Now(builder.Property(o => o.UpdatedAt).HasColumnName("updated_at"));
+        dialect.DefaultsToNow(builder.Property(o => o.CreatedAt).HasColumnName("created_at").IsNeverUpdated());
+        dialect.DefaultsToNow(builder.Property(o => o.UpdatedAt).HasColumnName("updated_at"));
         builder.Property(o => o.SendDeadline).HasColumnName("send_deadline").IsNeverUpdated();
         builder.Property(o => o.NeverPlacedAfter).HasColumnName("never_placed_after").IsNeverUpdated();
 

@@ -18,7 +18,7 @@ public sealed class PositionConfiguration(LedgerDialect dialect) : IEntityTypeCo
             t.HasCheckConstraint("positions_fill_count_check", "fill_count >= 0");
         });
         builder.HasKey(p => p.Id).HasName("positions_pkey");
-        dialect.Key(builder.Property(p => p.Id));
+        dialect.UuidKey(builder.Property(p => p.Id));
         builder.Property(p => p.Exchange).HasColumnName("exchange").IsRequired().IsNeverUpdated();
         builder.Property(p => p.Symbol).HasColumnName("symbol").IsRequired().IsNeverUpdated();
         builder.Property(p => p.NetQuantityBase).HasColumnName("net_quantity_base").IsConcurrencyToken();
@@ -28,8 +28,8 @@ public sealed class PositionConfiguration(LedgerDialect dialect) : IEntityTypeCo
         builder.Property(p => p.FundingQuote).HasColumnName("funding_quote").IsConcurrencyToken();
         builder.Property(p => p.FillCount).HasColumnName("fill_count").IsConcurrencyToken();
         builder.Property(p => p.Version).HasColumnName("version").IsConcurrencyToken();
-        dialect.Now(builder.Property(p => p.UpdatedAt).HasColumnName("updated_at"));
-        dialect.Now(builder.Property(p => p.CreatedAt).HasColumnName("created_at").IsNeverUpdated());
+        dialect.DefaultsToNow(builder.Property(p => p.UpdatedAt).HasColumnName("updated_at"));
+        dialect.DefaultsToNow(builder.Property(p => p.CreatedAt).HasColumnName("created_at").IsNeverUpdated());
 
         builder.HasIndex(p => new { p.Exchange, p.Symbol }, "positions_exchange_symbol_key").IsUnique();
     }

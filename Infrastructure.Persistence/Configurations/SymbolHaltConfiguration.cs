@@ -17,7 +17,7 @@ public sealed class SymbolHaltConfiguration(LedgerDialect dialect) : IEntityType
             t.HasCheckConstraint("symbol_halts_detail_check", "detail <> ''");
         });
         builder.HasKey(h => h.Id).HasName("symbol_halts_pkey");
-        dialect.Key(builder.Property(h => h.Id));
+        dialect.UuidKey(builder.Property(h => h.Id));
         builder.Property(h => h.Exchange).HasColumnName("exchange").IsRequired().IsNeverUpdated();
         builder.Property(h => h.Symbol).HasColumnName("symbol").IsRequired().IsNeverUpdated();
         builder.Property(h => h.Reason).HasColumnName("reason").IsRequired().IsConcurrencyToken();
@@ -26,8 +26,8 @@ public sealed class SymbolHaltConfiguration(LedgerDialect dialect) : IEntityType
         builder.Property(h => h.HaltedUntil).HasColumnName("halted_until").IsConcurrencyToken();
         builder.Property(h => h.ReleasedAt).HasColumnName("released_at").IsConcurrencyToken();
         builder.Property(h => h.Version).HasColumnName("version").IsConcurrencyToken();
-        dialect.Now(builder.Property(h => h.CreatedAt).HasColumnName("created_at").IsNeverUpdated());
-        dialect.Now(builder.Property(h => h.UpdatedAt).HasColumnName("updated_at"));
+        dialect.DefaultsToNow(builder.Property(h => h.CreatedAt).HasColumnName("created_at").IsNeverUpdated());
+        dialect.DefaultsToNow(builder.Property(h => h.UpdatedAt).HasColumnName("updated_at"));
 
         builder.HasIndex(h => new { h.Exchange, h.Symbol }, "symbol_halts_exchange_symbol_key").IsUnique();
     }

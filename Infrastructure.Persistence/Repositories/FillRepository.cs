@@ -32,10 +32,10 @@ internal sealed class FillRepository(LedgerSession session) : IFillRepository
         // Steady state: this ledger wrote the order and its position last, and not this fill. The write batch checks
         // that both still hold what was remembered, and the UNIQUE index that the fill is new; if not, the unit of
         // work runs again from the read below.
-        // Only when the remembered order takes the fill: every answer given from memory then ends in a write that the
+        // Only when the remembered order takes the fill: every answer given from committed rows then ends in a write that the
         // batch checks. A refusal (an over-fill, a rejected order) may come from a stale row, or be a repeat of a fill
         // recorded before a restart or elsewhere, so it is decided on a fresh read.
-        if (session.TryRecall(fill.OrderId.Value, fill.ExchangeFillId.Value, out var order, out var position)
+        if (session.TryUseCommitted(fill.OrderId.Value, fill.ExchangeFillId.Value, out var order, out var position)
             && RowMapping.ToDomain(order).ApplyFill(fill, fill.FilledAt) == FillApplication.Applied)
         {
             _knownAbsent = fill.ExchangeFillId.Value;
@@ -53,7 +53,7 @@ internal sealed class FillRepository(LedgerSession session) : IFillRepository
         session.PositionsSeen[(row.Order.Exchange, row.Order.Symbol)] = row.Position;
         if (row.Recorded)
         {
-            session.FoundRecorded(fill.ExchangeFillId.Value);
+            session.NoteFillStored(fill.ExchangeFillId.Value);
         }
         else
         {

@@ -17,7 +17,7 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
 {
     private readonly LedgerWriteBatch _writes = new();
     private readonly LedgerProvider _provider;
-    private readonly LedgerMemory _memory;
+    private readonly CommittedRows _committed;
     private readonly bool _firstAttempt;
     private readonly bool _readOnly;
     // The rows this unit writes, latest values by key: remembered once the unit commits.
@@ -28,12 +28,12 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
 
     /// <summary>
     /// A session on <paramref name="db"/> for one attempt of a unit of work. Only a unit's <paramref name="firstAttempt"/>
-    /// may take record-fill's rows from <paramref name="memory"/> instead of reading them.
+    /// may take record-fill's rows from <paramref name="committed"/> instead of reading them.
     /// </summary>
-    public LedgerSession(LedgerDbContext db, LedgerMemory memory, bool firstAttempt, bool readOnly = false)
+    public LedgerSession(LedgerDbContext db, CommittedRows committed, bool firstAttempt, bool readOnly = false)
     {
         Db = db;
-        _memory = memory;
+        _committed = committed;
         _firstAttempt = firstAttempt;
         _readOnly = readOnly;
         _provider = LedgerProvider.Of(db);
@@ -65,32 +65,32 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
     /// <summary>Positions as this session last read or wrote them (null: there was none), by exchange and symbol.</summary>
     public Dictionary<(string Exchange, string Symbol), PositionRow?> PositionsSeen { get; } = [];
 
-    /// <summary>True once this session took rows from the ledger's memory instead of reading them: a failure may then come from stale rows.</summary>
-    public bool Recalled { get; private set; }
+    /// <summary>True once this session took committed rows instead of reading them: a failure may then come from stale rows.</summary>
+    public bool UsedCommittedRows { get; private set; }
 
     /// <summary>
     /// The order and its position as this ledger's last committed units wrote them, when this session may use
-    /// them and both are remembered (see <see cref="LedgerMemory"/>). They become what this session's updates expect.
+    /// them and both are remembered (see <see cref="CommittedRows"/>). They become what this session's updates expect.
     /// </summary>
-    public bool TryRecall(Guid orderId, string exchangeFillId, out OrderRow order, out PositionRow position)
+    public bool TryUseCommitted(Guid orderId, string exchangeFillId, out OrderRow order, out PositionRow position)
     {
         // Only as the unit's first step: a session that has read or staged anything decides on its own rows.
         if (!_firstAttempt || OrdersSeen.Count > 0 || PositionsSeen.Count > 0 || !_writes.IsEmpty || _transaction is not null
-            || !_memory.TryRecall(orderId, exchangeFillId, out order, out position))
+            || !_committed.TryGet(orderId, exchangeFillId, out order, out position))
         {
             order = null!;
             position = null!;
             return false;
         }
 
-        Recalled = true;
+        UsedCommittedRows = true;
         OrdersSeen[order.Id] = order;
         PositionsSeen[(order.Exchange, order.Symbol)] = position;
         return true;
     }
 
     /// <summary>Remembers that a fill id is stored (a read found it): a later delivery of it is answered by a read, not a failing write.</summary>
-    public void FoundRecorded(string exchangeFillId) => _memory.Remember([], [], [exchangeFillId]);
+    public void NoteFillStored(string exchangeFillId) => _committed.Add([], [], [exchangeFillId]);
 
     /// <summary>Sends staged writes, if any, before a read.</summary>
     public async Task<LedgerDbContext> ForReadAsync(CancellationToken cancellationToken)
@@ -133,16 +133,16 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
     /// <summary>
     /// Stages the insert of a new row whose key this attempt has just made (a fill, a funding payment). No earlier
     /// attempt and no other unit can have stored that key, so the row also tells whether this unit's commit landed
-    /// when its answer is lost: see <see cref="CommitWitness"/>.
+    /// when its answer is lost: see <see cref="CommitLandedCheck"/>.
     /// </summary>
     public void InsertNew<TRow>(TRow row)
         where TRow : class
     {
         Insert(row);
-        if (CommitWitness is null)
+        if (CommitLandedCheck is null)
         {
             var (key, id) = UuidKey(row);
-            CommitWitness = (db, ct) => IsStoredAsync<TRow>(db, key, id, ct);
+            CommitLandedCheck = (db, ct) => IsStoredAsync<TRow>(db, key, id, ct);
         }
     }
 
@@ -150,7 +150,7 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
     /// Asks a database (through a fresh context) whether this attempt's commit landed: true when the first row staged
     /// with <see cref="InsertNew"/> is stored. Null when the unit staged no such row, so that it cannot be told.
     /// </summary>
-    public Func<LedgerDbContext, CancellationToken, Task<bool>>? CommitWitness { get; private set; }
+    public Func<LedgerDbContext, CancellationToken, Task<bool>>? CommitLandedCheck { get; private set; }
 
     /// <summary>True when a <typeparamref name="TRow"/> with this uuid key is stored (this unit's staged writes sent first).</summary>
     public async Task<bool> IsStoredAsync<TRow>(Guid id, CancellationToken cancellationToken)
@@ -209,11 +209,11 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
         await FlushAsync(last: true, cancellationToken).ConfigureAwait(false);
         if (_ordersWritten.Count + _positionsWritten.Count + _fillIdsWritten.Count > 0)
         {
-            _memory.Remember(_ordersWritten.Values, _positionsWritten.Values, _fillIdsWritten);
+            _committed.Add(_ordersWritten.Values, _positionsWritten.Values, _fillIdsWritten);
         }
     }
 
-    // The rows the ledger's memory keeps: orders, positions and the ids of fills.
+    // What CommittedRows keeps: orders, positions and the ids of fills.
     private void NoteWritten(object row)
     {
         switch (row)

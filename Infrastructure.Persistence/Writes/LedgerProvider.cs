@@ -19,7 +19,7 @@ internal abstract class LedgerProvider
     public abstract bool BatchNeedsTransaction { get; }
 
     /// <summary>The SQL and parameter slots of a batch of <paramref name="writes"/>; called once per batch shape.</summary>
-    public abstract CompiledWrites Compile(IReadOnlyList<StagedWrite> writes, ISqlGenerationHelper sql);
+    public abstract CompiledBatch Compile(IReadOnlyList<StagedWrite> writes, ISqlGenerationHelper sql);
 
     /// <summary>Throws when the batch's <paramref name="statements"/> did not write a row each (a row changed since it was read).</summary>
     public abstract void CheckRowsWritten(int statements, int written);

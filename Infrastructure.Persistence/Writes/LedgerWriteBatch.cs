@@ -9,11 +9,11 @@ namespace TradingBot.Infrastructure.Persistence.Writes;
 /// The writes one unit of work has staged, sent as one command whose SQL the context's <see cref="LedgerProvider"/>
 /// writes. A row staged twice is written once, with its latest values. Like a compiled query, the SQL and parameter
 /// slots are built once per shape (which tables, which columns, which expected values are NULL); each execution only
-/// binds the values, on a command kept for that shape on the context's connection (<see cref="LedgerWriteCommands"/>).
+/// binds the values, on a command kept for that shape on the context's connection (<see cref="WriteCommandCache"/>).
 /// </summary>
 internal sealed class LedgerWriteBatch
 {
-    private static readonly ConditionalWeakTable<LedgerProvider, ConcurrentDictionary<Shape, CompiledWrites>> Compiled = [];
+    private static readonly ConditionalWeakTable<LedgerProvider, ConcurrentDictionary<BatchShape, CompiledBatch>> Compiled = [];
 
     private readonly List<StagedWrite> _writes = [];
     private readonly Dictionary<(LedgerTable Table, object Key), StagedWrite> _byRow = [];
@@ -49,7 +49,7 @@ internal sealed class LedgerWriteBatch
     /// <summary>Sends the batch through <paramref name="db"/>'s connection and current transaction; returns the rows its statements wrote.</summary>
     public Task<int> ExecuteAsync(LedgerDbContext db, LedgerProvider provider, CancellationToken cancellationToken)
     {
-        var values = new SlotValues(_writes.Count * 12);
+        var values = new ParameterValues(_writes.Count * 12);
         var shape = new ulong[_writes.Count * 4];
         for (var i = 0; i < _writes.Count; i++)
         {
@@ -57,10 +57,10 @@ internal sealed class LedgerWriteBatch
         }
 
         var compiled = Compiled.GetValue(provider, _ => new()).GetOrAdd(
-            new Shape(shape),
+            new BatchShape(shape),
             static (_, state) => state.Provider.Compile([.. state.Writes], state.Db.GetService<ISqlGenerationHelper>()),
             (Provider: provider, Writes: _writes, Db: db));
-        return LedgerWriteCommands.ExecuteNonQueryAsync(db, compiled, values, cancellationToken);
+        return WriteCommandCache.ExecuteNonQueryAsync(db, compiled, values, cancellationToken);
     }
 
     public void Clear()
@@ -79,13 +79,13 @@ internal sealed class LedgerWriteBatch
     }
 
     // A batch's shape: per write its table, kind and column masks.
-    private sealed class Shape(ulong[] words) : IEquatable<Shape>
+    private sealed class BatchShape(ulong[] words) : IEquatable<BatchShape>
     {
         private readonly int _hash = Hash(words);
 
-        public bool Equals(Shape? other) => other is not null && words.AsSpan().SequenceEqual(other.Words);
+        public bool Equals(BatchShape? other) => other is not null && words.AsSpan().SequenceEqual(other.Words);
 
-        public override bool Equals(object? obj) => Equals(obj as Shape);
+        public override bool Equals(object? obj) => Equals(obj as BatchShape);
 
         public override int GetHashCode() => _hash;
 

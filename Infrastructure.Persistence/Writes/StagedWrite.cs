@@ -53,7 +53,7 @@ internal sealed class StagedWrite(LedgerTable table, object row, IReadOnlyList<L
     }
 
     /// <summary>Writes what the SQL depends on into <paramref name="shape"/> (4 words) and the values to bind, in the order <see cref="AppendSql"/> binds them.</summary>
-    public void AppendShape(Span<ulong> shape, SlotValues values)
+    public void AppendShape(Span<ulong> shape, ParameterValues values)
     {
         ArgumentNullException.ThrowIfNull(values);
         ulong columns = 0;

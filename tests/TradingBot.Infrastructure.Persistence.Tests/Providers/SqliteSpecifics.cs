@@ -125,7 +125,7 @@ public sealed class SqliteSpecifics
             connection = (SqliteConnection)db.Database.GetDbConnection();
         }
 
-        var (queries, writes) = (SqliteStatementCache.Instance.CountFor(connection), Writes.LedgerWriteCommands.CountFor(connection));
+        var (queries, writes) = (SqliteStatementCache.Instance.CountFor(connection), Writes.WriteCommandCache.CountFor(connection));
         await RecordFillTraffic.SecondFillAsync(_db);
         await using var again = await _db.Contexts.CreateDbContextAsync();
 
@@ -136,14 +136,14 @@ public sealed class SqliteSpecifics
             Assert.That(queries, Is.GreaterThanOrEqualTo(2), "the order's reads are kept compiled");
             Assert.That(writes, Is.GreaterThanOrEqualTo(3), "creating the order, the first fill's and the next fill's batches are kept");
             Assert.That(SqliteStatementCache.Instance.CountFor(connection), Is.EqualTo(queries), "the same work again compiles no new query");
-            Assert.That(Writes.LedgerWriteCommands.CountFor(connection), Is.EqualTo(writes), "the same work again makes no new write command");
+            Assert.That(Writes.WriteCommandCache.CountFor(connection), Is.EqualTo(writes), "the same work again makes no new write command");
         }
     }
 
     [Test]
     public async Task Concurrent_units_of_work_each_get_a_kept_connection_of_their_own()
     {
-        var contexts = (SqliteLedgerContexts)_db.Contexts;
+        var contexts = (SqliteLedgerContextFactory)_db.Contexts;
         var first = contexts.CreateDbContext();
         var second = contexts.CreateDbContext();
         var (a, b) = (first.Database.GetDbConnection(), second.Database.GetDbConnection());

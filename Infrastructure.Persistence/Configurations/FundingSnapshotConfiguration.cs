@@ -20,40 +20,17 @@ public sealed class FundingSnapshotConfiguration(LedgerDialect dialect) : IEntit
             t.HasCheckConstraint("funding_snapshots_index_price_quote_check", "index_price_quote > 0");
         });
         builder.HasKey(s => s.Id).HasName("funding_snapshots_pkey");
-        dialect.Key(builder.Property(s => s.Id));
+        dialect.UuidKey(builder.Property(s => s.Id));
         builder.Property(s => s.Exchange).HasColumnName("exchange").IsRequired();
         builder.Property(s => s.Symbol).HasColumnName("symbol").IsRequired();
         builder.Property(s => s.FundingRateBps).HasColumnName("funding_rate_bps");
         builder.Property(s => s.MarkPriceQuote).HasColumnName("mark_price_quote");
         builder.Property(s => s.IndexPriceQuote).HasColumnName("index_price_quote");
         builder.Property(s => s.SnapshotAt).HasColumnName("snapshot_at");
-        dialect.Now(builder.Property(s => s.CreatedAt).HasColumnName("created_at"));
+        dialect.DefaultsToNow(builder.Property(s => s.CreatedAt).HasColumnName("created_at"));
 
         builder.HasIndex(s => new { s.Exchange, s.Symbol, s.SnapshotAt }, "idx_funding_snapshots_symbol_snapshot_at")
             .IsDescending(false, false, true);
         builder.HasIndex(s => s.SnapshotAt, "idx_funding_snapshots_snapshot_at").IsDescending();
-    }
-}
-
-/// <summary><c>funding_payments</c>: funding income and expense, unique by the exchange's id.</summary>
-public sealed class FundingPaymentConfiguration(LedgerDialect dialect) : IEntityTypeConfiguration<FundingPaymentRow>
-{
-    /// <inheritdoc />
-    public void Configure(EntityTypeBuilder<FundingPaymentRow> builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.ToTable("funding_payments");
-        builder.HasKey(p => p.Id).HasName("funding_payments_pkey");
-        dialect.Key(builder.Property(p => p.Id));
-        builder.Property(p => p.Exchange).HasColumnName("exchange").IsRequired();
-        builder.Property(p => p.Symbol).HasColumnName("symbol").IsRequired();
-        builder.Property(p => p.ExchangePaymentId).HasColumnName("exchange_payment_id").IsRequired();
-        builder.Property(p => p.AmountQuote).HasColumnName("amount_quote");
-        builder.Property(p => p.Asset).HasColumnName("asset").IsRequired();
-        builder.Property(p => p.PaidAt).HasColumnName("paid_at");
-        dialect.Now(builder.Property(p => p.CreatedAt).HasColumnName("created_at"));
-
-        builder.HasIndex(p => p.ExchangePaymentId, "funding_payments_exchange_payment_id_key").IsUnique();
-        builder.HasIndex(p => new { p.Exchange, p.PaidAt }, "idx_funding_payments_exchange_paid_at").IsDescending(false, true);
     }
 }

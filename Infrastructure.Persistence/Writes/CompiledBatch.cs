@@ -4,7 +4,7 @@ namespace TradingBot.Infrastructure.Persistence.Writes;
 /// One batch shape's SQL and, per parameter slot, the column whose type mapping binds it and the parameter's name
 /// (empty for a positional parameter).
 /// </summary>
-internal sealed class CompiledWrites(string sql, LedgerColumn[] columns, string[] names)
+internal sealed class CompiledBatch(string sql, LedgerColumn[] columns, string[] names)
 {
     public string Sql { get; } = sql;
 

@@ -9,31 +9,22 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace TradingBot.Infrastructure.Persistence.Writes;
 
 /// <summary>
-/// The write-batch commands kept for one connection object, one per batch shape. A pooled context keeps its
-/// connection object from one unit of work to the next (the SQLite ledger lends its kept connections), so a
-/// record-fill binds its values into the parameters of a command made once instead of building a command and a
-/// parameter per value each time, as EF Core's relational command does: that was the largest part of what the
-/// ledger's EF path spent beyond raw ADO.NET. A connection runs one command at a time, and so does its set.
-/// <para>
-/// A command runs the way EF Core runs its own: the connection opened and closed by the context, in its current
-/// transaction, with its command timeout, and through EF Core's command diagnostics, so interceptors, logging and
-/// DiagnosticListener see every execution. The interception points that create a command (CommandCreating,
-/// CommandCreated) run once per kept command; CommandInitialized and the execution, error and cancellation points run
-/// on every execution. A command an interceptor supplies, replaces or rewrites is used for that execution only, and a
-/// command whose execution failed is disposed, never reused.
-/// </para>
+/// The write-batch commands kept per connection, one per batch shape: a record-fill binds its values into a command
+/// made once instead of a new command and parameter per value (EF Core's way, most of the ledger's cost over raw ADO.NET).
+/// Each run goes through EF Core's command diagnostics like its own commands, so interceptors and logging see it; a
+/// command an interceptor supplied, replaced or rewrote, or whose run failed, is used once and never kept.
 /// </summary>
-internal sealed class LedgerWriteCommands
+internal sealed class WriteCommandCache
 {
-    private static readonly ConditionalWeakTable<DbConnection, LedgerWriteCommands> ByConnection = [];
+    private static readonly ConditionalWeakTable<DbConnection, WriteCommandCache> ByConnection = [];
 
-    private readonly Dictionary<CompiledWrites, Kept> _kept = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<CompiledBatch, CachedCommand> _cached = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>How many write commands are kept for <paramref name="connection"/>.</summary>
-    public static int CountFor(DbConnection connection) => ByConnection.TryGetValue(connection, out var commands) ? commands._kept.Count : 0;
+    public static int CountFor(DbConnection connection) => ByConnection.TryGetValue(connection, out var commands) ? commands._cached.Count : 0;
 
     /// <summary>Runs <paramref name="batch"/> with <paramref name="values"/> on <paramref name="db"/>'s connection; returns the rows written.</summary>
-    public static async Task<int> ExecuteNonQueryAsync(LedgerDbContext db, CompiledWrites batch, SlotValues values, CancellationToken cancellationToken)
+    public static async Task<int> ExecuteNonQueryAsync(LedgerDbContext db, CompiledBatch batch, ParameterValues values, CancellationToken cancellationToken)
     {
         var connection = db.GetService<IRelationalConnection>();
         var logger = db.GetService<IRelationalCommandDiagnosticsLogger>();
@@ -41,7 +32,7 @@ internal sealed class LedgerWriteCommands
         var startTime = DateTimeOffset.UtcNow;
         var started = Stopwatch.GetTimestamp();
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var commands = ByConnection.GetValue(connection.DbConnection, static _ => new LedgerWriteCommands());
+        var commands = ByConnection.GetValue(connection.DbConnection, static _ => new WriteCommandCache());
         DbCommand? command = null;
         var keep = false;
         try
@@ -101,14 +92,14 @@ internal sealed class LedgerWriteCommands
     // The command to run and whether it may be kept: the kept one for this shape (made now if there is none), bound
     // to this execution's values, transaction and timeout, then passed to the CommandInitialized interceptors.
     private (DbCommand Command, bool Keep) Initialize(
-        LedgerDbContext db, IRelationalConnection connection, IRelationalCommandDiagnosticsLogger logger, CompiledWrites batch, SlotValues values,
+        LedgerDbContext db, IRelationalConnection connection, IRelationalCommandDiagnosticsLogger logger, CompiledBatch batch, ParameterValues values,
         Guid commandId, DateTimeOffset startTime, long started)
     {
         DbCommand command;
         var keep = true;
-        if (_kept.TryGetValue(batch, out var kept))
+        if (_cached.TryGetValue(batch, out var cached))
         {
-            command = kept.Command;
+            command = cached.Command;
         }
         else
         {
@@ -125,15 +116,15 @@ internal sealed class LedgerWriteCommands
 
             // A command an interceptor supplied or replaced is the interceptor's: used once, like every command EF Core creates.
             keep = !creating.HasResult && ReferenceEquals(command, made);
-            kept = new Kept(command, command.CommandTimeout);
+            cached = new CachedCommand(command, command.CommandTimeout);
             if (keep)
             {
-                _kept[batch] = kept;
+                _cached[batch] = cached;
             }
         }
 
         command.Transaction = connection.CurrentTransaction?.GetDbTransaction();
-        command.CommandTimeout = connection.CommandTimeout ?? kept.DefaultTimeout;
+        command.CommandTimeout = connection.CommandTimeout ?? cached.DefaultTimeout;
 
         for (var i = 0; i < batch.Columns.Length; i++)
         {
@@ -175,22 +166,22 @@ internal sealed class LedgerWriteCommands
         return (command, keep);
     }
 
-    private void Forget(CompiledWrites batch, DbCommand command)
+    private void Forget(CompiledBatch batch, DbCommand command)
     {
-        if (_kept.TryGetValue(batch, out var kept) && ReferenceEquals(kept.Command, command))
+        if (_cached.TryGetValue(batch, out var cached) && ReferenceEquals(cached.Command, command))
         {
-            _kept.Remove(batch);
+            _cached.Remove(batch);
         }
     }
 
-    private void ForgetShape(CompiledWrites batch)
+    private void ForgetShape(CompiledBatch batch)
     {
-        if (_kept.Remove(batch, out var kept))
+        if (_cached.Remove(batch, out var cached))
         {
-            kept.Command.Dispose();
+            cached.Command.Dispose();
         }
     }
 
     // A kept command, and the timeout it had when it was made (the connection's default), for runs whose context sets none.
-    private sealed record Kept(DbCommand Command, int DefaultTimeout);
+    private sealed record CachedCommand(DbCommand Command, int DefaultTimeout);
 }

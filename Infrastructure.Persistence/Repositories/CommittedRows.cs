@@ -15,7 +15,7 @@ namespace TradingBot.Infrastructure.Persistence.Repositories;
 /// remembered from a unit that did not commit, or whose commit's outcome is unknown.
 /// </para>
 /// </summary>
-internal sealed class LedgerMemory
+internal sealed class CommittedRows
 {
     /// <summary>At most this many orders, positions and fill ids are remembered; past it, the oldest go first (fill ids) or all (rows).</summary>
     public const int Capacity = 4096;
@@ -30,7 +30,7 @@ internal sealed class LedgerMemory
     /// The order <paramref name="orderId"/> and its position as this ledger last wrote them, unless either is
     /// unknown here or <paramref name="exchangeFillId"/> is one this ledger recorded (a repeat is answered by a read).
     /// </summary>
-    public bool TryRecall(Guid orderId, string exchangeFillId, out OrderRow order, out PositionRow position)
+    public bool TryGet(Guid orderId, string exchangeFillId, out OrderRow order, out PositionRow position)
     {
         lock (_lock)
         {
@@ -48,7 +48,7 @@ internal sealed class LedgerMemory
     }
 
     /// <summary>Remembers what a unit of work committed. The rows are the session's own copies and are not changed afterwards.</summary>
-    public void Remember(IEnumerable<OrderRow> orders, IEnumerable<PositionRow> positions, IEnumerable<string> exchangeFillIds)
+    public void Add(IEnumerable<OrderRow> orders, IEnumerable<PositionRow> positions, IEnumerable<string> exchangeFillIds)
     {
         lock (_lock)
         {
@@ -95,7 +95,7 @@ internal sealed class LedgerMemory
     }
 
     /// <summary>Forgets every row (a unit failed: what is remembered may be stale). Recorded fill ids stay: they were committed.</summary>
-    public void ForgetRows()
+    public void ClearRows()
     {
         lock (_lock)
         {

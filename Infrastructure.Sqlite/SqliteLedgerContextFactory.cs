@@ -14,7 +14,7 @@ namespace TradingBot.Infrastructure.Sqlite;
 /// concurrent users get one each. Kept connections are closed when this factory is disposed (with the service
 /// provider).
 /// </summary>
-public sealed class SqliteLedgerContexts : IDbContextFactory<LedgerDbContext>, IDisposable
+public sealed class SqliteLedgerContextFactory : IDbContextFactory<LedgerDbContext>, IDisposable
 {
     private readonly IDbContextFactory<LedgerDbContext> _pooled;
     private readonly string _connectionString;
@@ -25,7 +25,7 @@ public sealed class SqliteLedgerContexts : IDbContextFactory<LedgerDbContext>, I
     /// <summary>Wraps <paramref name="pooled"/> (EF Core's pooled factory for the SQLite ledger).</summary>
     /// <param name="pooled">The factory whose contexts are lent a kept connection.</param>
     /// <param name="connectionString">The ledger's prepared connection string (<see cref="SqliteLedger.PrepareConnectionString"/>).</param>
-    public SqliteLedgerContexts(IDbContextFactory<LedgerDbContext> pooled, string connectionString)
+    public SqliteLedgerContextFactory(IDbContextFactory<LedgerDbContext> pooled, string connectionString)
     {
         ArgumentNullException.ThrowIfNull(pooled);
         _pooled = pooled;

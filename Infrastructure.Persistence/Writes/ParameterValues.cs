@@ -1,7 +1,7 @@
 namespace TradingBot.Infrastructure.Persistence.Writes;
 
 /// <summary>A batch's parameter values by slot, in the order the batch binds them.</summary>
-internal sealed class SlotValues(int capacity)
+internal sealed class ParameterValues(int capacity)
 {
     private object?[] _values = new object?[Math.Max(capacity, 4)];
 
