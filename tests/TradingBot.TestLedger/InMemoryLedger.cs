@@ -7,13 +7,13 @@ using TradingBot.Domain.Orders;
 using TradingBot.Domain.Positions;
 using TradingBot.Domain.Reconciliation;
 
-namespace TradingBot.Application.Tests.Fakes;
+namespace TradingBot.TestLedger;
 
 /// <summary>
 /// A transactional in-memory ledger for use-case tests: each unit of work runs on a copy of the state and
 /// the copy replaces the state only when the work returns, so a throw leaves nothing written. A step can
-/// be made to fail (<see cref="FailAt"/>) to prove all-or-nothing behaviour. Integration tests run the
-/// same rules on real SQLite and Postgres databases.
+/// be made to fail (<see cref="FailAt"/>) to prove all-or-nothing behaviour. The persistence contract suites
+/// run it beside the SQLite and Postgres adapters, so it cannot drift from them unseen.
 /// </summary>
 public sealed class InMemoryLedger : IUnitOfWork, IDisposable
 {
