@@ -129,6 +129,30 @@ public abstract class FillsAndPositionsContract : PortContract
     }
 
     [Test]
+    public async Task An_order_read_back_knows_none_of_its_fills_only_the_fill_repository_tells_a_fill_is_recorded()
+    {
+        var order = await CreateOpenAsync(PendingOrder(quantity: "1"), "17");
+        var fill = FillOf(order, "f-known", "100", "0.25");
+        Assert.That((await NewRecordFill().ExecuteAsync(fill, CancellationToken.None)).Status, Is.EqualTo(RecordFillStatus.Recorded));
+
+        var byId = await Read((s, ct) => s.Orders.FindByIdAsync(order.Id, ct));
+        var byKey = await Read((s, ct) => s.Orders.FindByIdempotencyKeyAsync(order.IdempotencyKey, ct));
+        var byExchangeId = await Read((s, ct) => s.Orders.FindByExchangeOrderIdAsync("BINANCE:BTCUSDT:17", ct));
+        var target = await Read((s, ct) => s.Fills.FindTargetAsync(fill, ct));
+
+        // The port reads orders without their fills' ids: an order alone cannot tell a repeat from a new fill.
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(byId!.ApplyFill(fill, T0.AddMinutes(2)), Is.EqualTo(FillApplication.Applied), "found by id");
+            Assert.That(byKey!.ApplyFill(fill, T0.AddMinutes(2)), Is.EqualTo(FillApplication.Applied), "found by idempotency key");
+            Assert.That(byExchangeId!.ApplyFill(fill, T0.AddMinutes(2)), Is.EqualTo(FillApplication.Applied), "found by exchange order id");
+            Assert.That(target!.Order.ApplyFill(fill, T0.AddMinutes(2)), Is.EqualTo(FillApplication.Applied), "the fill's target order");
+            Assert.That(target.AlreadyRecorded, Is.True, "the fill repository knows the fill");
+            Assert.That(await Read((s, ct) => s.Fills.ContainsAsync(fill.ExchangeFillId, ct)), Is.True);
+        }
+    }
+
+    [Test]
     public async Task A_position_equals_a_replay_of_its_recorded_fills()
     {
         var random = new Random(20261125);
