@@ -368,6 +368,6 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
         public Task<bool> ContainsAsync(Guid id, CancellationToken cancellationToken) => Task.FromResult(state.Audit.Any(a => a.Id == id));
 
         public Task<IReadOnlyList<AuditEvent>> GetRecentAsync(AuditEventType? type, int limit, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<AuditEvent>>([.. state.Audit.Where(a => type is null || a.Type == type).Reverse().Take(limit)]);
+            Task.FromResult<IReadOnlyList<AuditEvent>>([.. state.Audit.Where(a => type is null || a.Type == type).OrderByDescending(a => a.CreatedAt).ThenByDescending(a => a.Id).Take(limit)]);
     }
 }

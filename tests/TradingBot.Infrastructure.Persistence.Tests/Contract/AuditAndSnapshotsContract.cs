@@ -89,6 +89,24 @@ public abstract class AuditAndSnapshotsContract : PortContract
     }
 
     [Test]
+    public async Task Audit_events_come_newest_first_by_their_time_not_by_when_they_were_appended()
+    {
+        var later = AuditEvent.Create(AuditEventType.Decision, T0.AddSeconds(1), ("step", "later"));
+        var earlier = AuditEvent.Create(AuditEventType.Decision, T0, ("step", "earlier"));
+        await Ledger.ExecuteAsync(async (s, ct) => { await s.Audit.AppendAsync(later, ct); return 0; }, CancellationToken.None);
+        await Ledger.ExecuteAsync(async (s, ct) => { await s.Audit.AppendAsync(earlier, ct); return 0; }, CancellationToken.None);
+
+        var all = await Read((s, ct) => s.Audit.GetRecentAsync(null, 10, ct));
+        var newest = await Read((s, ct) => s.Audit.GetRecentAsync(AuditEventType.Decision, 1, ct));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(all.Select(e => e.Id), Is.EqualTo(new[] { later.Id, earlier.Id }));
+            Assert.That(newest.Select(e => e.Id), Is.EqualTo(new[] { later.Id }));
+        }
+    }
+
+    [Test]
     public async Task An_audit_event_and_snapshots_appended_again_by_another_unit_are_stored_once()
     {
         // The second unit's first attempt fails on the primary key; its re-run finds each row stored.
