@@ -3,10 +3,7 @@ using TradingBot.Infrastructure.Persistence.Tests.Support;
 
 namespace TradingBot.Infrastructure.Persistence.Tests.Contract;
 
-/// <summary>
-/// The ledger lease (<see cref="ILedgerLease"/>) of each provider: one holder per ledger at a time, confirmed on demand,
-/// and free for the next worker as soon as its holder gives it back or is gone.
-/// </summary>
+/// <summary>What <see cref="ILedgerLease"/> promises on every provider: one holder per ledger, free again once its holder lets go or is gone.</summary>
 public abstract class LeaseContract
 {
     private readonly List<LedgerTestDatabase> _databases = [];
@@ -37,6 +34,10 @@ public abstract class LeaseContract
         {
             await database.DisposeAsync();
         }
+
+        // NUnit runs every test of a fixture on one instance.
+        _leases.Clear();
+        _databases.Clear();
     }
 
     private async Task<LedgerTestDatabase> NewDatabaseAsync()
@@ -46,9 +47,9 @@ public abstract class LeaseContract
         return database;
     }
 
-    private ILedgerLease Lease(LedgerTestDatabase? on = null)
+    private ILedgerLease Lease(LedgerTestDatabase? ledger = null)
     {
-        var lease = NewLease((on ?? Db).ConnectionString);
+        var lease = NewLease((ledger ?? Db).ConnectionString);
         _leases.Add(lease);
         return lease;
     }

@@ -3,10 +3,7 @@ using TradingBot.Infrastructure.Persistence.Tests.Support;
 
 namespace TradingBot.Infrastructure.Persistence.Tests.Contract;
 
-/// <summary>
-/// A suite of the ledger's ports, written once and run on every implementation (the efcore.pg specification-test
-/// pattern): SQLite, Postgres and the Application tests' in-memory fake. A subclass only says how to get a fresh ledger.
-/// </summary>
+/// <summary>A suite of the ledger's ports, run on SQLite, Postgres and the in-memory fake; a subclass only says how to get a fresh ledger.</summary>
 public abstract class PortContract : LedgerSuite
 {
     private ILedgerUnderTest _ledger = null!;
