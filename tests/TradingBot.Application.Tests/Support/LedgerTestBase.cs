@@ -10,6 +10,7 @@ using TradingBot.Domain.Audit;
 using TradingBot.Domain.Instruments;
 using TradingBot.Domain.Orders;
 using TradingBot.Domain.Positions;
+using TradingBot.TestLedger;
 
 namespace TradingBot.Application.Tests.Support;
 

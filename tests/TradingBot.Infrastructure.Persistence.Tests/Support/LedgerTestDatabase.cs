@@ -7,7 +7,7 @@ using TradingBot.Application.Ports;
 namespace TradingBot.Infrastructure.Persistence.Tests.Support;
 
 /// <summary>One clean, migrated ledger database for one test, on a real SQLite file or a real Postgres database.</summary>
-public sealed class LedgerTestDatabase : IAsyncDisposable
+public sealed class LedgerTestDatabase : ILedgerUnderTest
 {
     private readonly ServiceProvider _services;
     private readonly Action<IServiceCollection, string> _addLedger;
@@ -65,6 +65,19 @@ public sealed class LedgerTestDatabase : IAsyncDisposable
         command.CommandText = sql;
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
+
+    public Task<long> CountAsync(Records kind) => ScalarAsync("SELECT COUNT(*) FROM " + kind switch
+    {
+        Records.Orders => "orders",
+        Records.Fills => "fills",
+        Records.Positions => "positions",
+        Records.FundingPayments => "funding_payments",
+        Records.FundingSnapshots => "funding_snapshots",
+        Records.StateSnapshots => "state_snapshots",
+        Records.AuditEvents => "audit_log",
+        Records.Halts => "symbol_halts",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    });
 
     public async Task<int> ExecuteAsync(string sql)
     {

@@ -7,13 +7,13 @@ using TradingBot.Domain.Orders;
 using TradingBot.Domain.Positions;
 using TradingBot.Domain.Reconciliation;
 
-namespace TradingBot.Application.Tests.Fakes;
+namespace TradingBot.TestLedger;
 
 /// <summary>
 /// A transactional in-memory ledger for use-case tests: each unit of work runs on a copy of the state and
 /// the copy replaces the state only when the work returns, so a throw leaves nothing written. A step can
-/// be made to fail (<see cref="FailAt"/>) to prove all-or-nothing behaviour. Integration tests run the
-/// same rules on real SQLite and Postgres databases.
+/// be made to fail (<see cref="FailAt"/>) to prove all-or-nothing behaviour. The persistence contract suites
+/// run it beside the SQLite and Postgres adapters, so it cannot drift from them unseen.
 /// </summary>
 public sealed class InMemoryLedger : IUnitOfWork, IDisposable
 {
@@ -216,13 +216,13 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
         }
 
         public Task<Order?> FindByIdAsync(OrderId id, CancellationToken cancellationToken) =>
-            Task.FromResult(state.Orders.TryGetValue(id, out var o) ? WithFillIds(o) : null);
+            Task.FromResult(state.Orders.TryGetValue(id, out var o) ? Clone(o) : null);
 
         public Task<Order?> FindByIdempotencyKeyAsync(IdempotencyKey key, CancellationToken cancellationToken) =>
-            Task.FromResult(state.Orders.Values.Where(o => o.IdempotencyKey == key).Select(WithFillIds).FirstOrDefault());
+            Task.FromResult(state.Orders.Values.Where(o => o.IdempotencyKey == key).Select(Clone).FirstOrDefault());
 
         public Task<Order?> FindByExchangeOrderIdAsync(string exchangeOrderId, CancellationToken cancellationToken) =>
-            Task.FromResult(state.Orders.Values.Where(o => o.ExchangeOrderId == exchangeOrderId).Select(WithFillIds).FirstOrDefault());
+            Task.FromResult(state.Orders.Values.Where(o => o.ExchangeOrderId == exchangeOrderId).Select(Clone).FirstOrDefault());
 
         public Task<IReadOnlyList<Order>> GetOpenOrdersAsync(CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<Order>>([.. state.Orders.Values.Where(o => o.Status.IsOpen()).OrderBy(o => o.CreatedAt).Select(Clone)]);
@@ -248,7 +248,7 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
             }
 
             var position = state.Positions.TryGetValue((order.Exchange, order.Symbol), out var p) ? Clone(p) : null;
-            return Task.FromResult<FillTarget?>(new FillTarget(WithFillIds(order), position, state.Fills.ContainsKey(fill.ExchangeFillId)));
+            return Task.FromResult<FillTarget?>(new FillTarget(Clone(order), position, state.Fills.ContainsKey(fill.ExchangeFillId)));
         }
 
         public Task<bool> TryAddAsync(Fill fill, long sequence, CancellationToken cancellationToken)
@@ -368,11 +368,6 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
         public Task<bool> ContainsAsync(Guid id, CancellationToken cancellationToken) => Task.FromResult(state.Audit.Any(a => a.Id == id));
 
         public Task<IReadOnlyList<AuditEvent>> GetRecentAsync(AuditEventType? type, int limit, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<AuditEvent>>([.. state.Audit.Where(a => type is null || a.Type == type).Reverse().Take(limit)]);
-
-        private Order WithFillIds(Order o) => Order.Rehydrate(
-            o.Id, o.Exchange, o.Symbol, o.Side, o.Type, o.Quantity, o.LimitPrice, o.IdempotencyKey, o.Status,
-            o.ExchangeOrderId, o.FilledQuantity, o.CreatedAt, o.UpdatedAt,
-            state.Fills.Values.Where(f => f.Fill.OrderId == o.Id).Select(f => f.Fill.ExchangeFillId), o.Deadlines);
+            Task.FromResult<IReadOnlyList<AuditEvent>>([.. state.Audit.Where(a => type is null || a.Type == type).OrderByDescending(a => a.CreatedAt).ThenByDescending(a => a.Id).Take(limit)]);
     }
 }

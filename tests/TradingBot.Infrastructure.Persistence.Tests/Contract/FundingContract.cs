@@ -1,0 +1,54 @@
+using TradingBot.Domain.Amounts;
+using TradingBot.Domain.Funding;
+using TradingBot.Domain.Instruments;
+using TradingBot.Infrastructure.Persistence.Tests.Support;
+
+namespace TradingBot.Infrastructure.Persistence.Tests.Contract;
+
+/// <summary>Funding snapshots (the rate history) and funding payments (recorded once, counted in the position).</summary>
+public abstract class FundingContract : PortContract
+{
+    [Test]
+    public async Task Funding_history_returns_the_range_newest_first_with_exact_values()
+    {
+        for (var i = 0; i < 30; i++)
+        {
+            var snapshot = new FundingSnapshot(Binance, BtcUsdt, FundingRate.Parse("0.000" + (10000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture)), Price.Parse("64000.12345678"), Price.Parse("63990.5"), T0.AddHours(i));
+            await Ledger.ExecuteAsync(async (s, ct) => { await s.FundingSnapshots.AppendAsync(snapshot, ct); return 0; }, CancellationToken.None);
+        }
+
+        await Ledger.ExecuteAsync(async (s, ct) => { await s.FundingSnapshots.AppendAsync(new FundingSnapshot(Binance, EthUsdt, FundingRate.Parse("0.0001"), Price.Parse("3000"), Price.Parse("3000"), T0.AddHours(5)), ct); return 0; }, CancellationToken.None);
+
+        var range = await Read((s, ct) => s.FundingSnapshots.GetRangeAsync(Binance, BtcUsdt, T0.AddHours(5), T0.AddHours(29), ct));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(range, Has.Count.EqualTo(24));
+            Assert.That(range[0].SnapshotAt, Is.EqualTo(T0.AddHours(28)));
+            Assert.That(range[^1].SnapshotAt, Is.EqualTo(T0.AddHours(5)));
+            Assert.That(range.Select(r => r.SnapshotAt), Is.Ordered.Descending);
+            Assert.That(range[0].Rate.Units, Is.EqualTo(10028));
+            Assert.That(range[0].MarkPrice, Is.EqualTo(Price.Parse("64000.12345678")));
+            Assert.That(range.All(r => r.Symbol == BtcUsdt), Is.True);
+        }
+    }
+
+    [Test]
+    public async Task A_funding_payment_is_recorded_once_and_counted_in_the_position()
+    {
+        var payment = new FundingPayment("BINANCE:income:123", Binance, BtcUsdt, new Money(Usdt, Amount.Parse("1.2345")), T0);
+        var record = new TradingBot.Application.Funding.RecordFundingPayment(Ledger, new TestClock(T0));
+
+        var first = await record.ExecuteAsync(payment, CancellationToken.None);
+        var second = await record.ExecuteAsync(payment, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(first, Is.True);
+            Assert.That(second, Is.False);
+            Assert.That(await CountAsync(Records.FundingPayments), Is.EqualTo(1));
+            Assert.That((await Read((s, ct) => s.Positions.GetAsync(Binance, BtcUsdt, ct)))!.FundingReceived, Is.EqualTo(Amount.Parse("1.2345")));
+            Assert.That(await Read((s, ct) => s.FundingPayments.GetLatestPaidAtAsync(Binance, ct)), Is.EqualTo(T0));
+        }
+    }
+}

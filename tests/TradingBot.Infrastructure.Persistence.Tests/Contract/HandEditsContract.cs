@@ -1,0 +1,100 @@
+using TradingBot.Application.Orders;
+using TradingBot.Domain.Amounts;
+using TradingBot.Domain.Orders;
+
+namespace TradingBot.Infrastructure.Persistence.Tests.Contract;
+
+/// <summary>Rows changed by hand at the database, behind the ledger's back: the next write decides on what is stored, and verify finds it.</summary>
+public abstract class HandEditsContract : DatabaseContract
+{
+    [Test]
+    public async Task A_position_edited_by_hand_without_moving_its_version_is_built_on_not_overwritten()
+    {
+        var order = await OrderWithTwoFillsAsync("m-31");
+        Assert.That(await Db.ExecuteAsync("UPDATE positions SET net_quantity_base = net_quantity_base - 100000000, fees_paid_quote = fees_paid_quote + 500000000"), Is.EqualTo(1));
+
+        var result = await NewRecordFill().ExecuteAsync(FillOf(order, "m-3", "100", "0.25", fee: "0.01"), CancellationToken.None);
+
+        var position = await Read((s, ct) => s.Positions.GetAsync(Binance, BtcUsdt, ct));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result.Status, Is.EqualTo(RecordFillStatus.Recorded));
+            Assert.That(position!.NetQuantity, Is.EqualTo(Amount.Parse("-1.75")), "-0.5 recorded, -1 by hand, -0.25 now");
+            Assert.That(position.FeesPaid, Is.EqualTo(Amount.Parse("5.03")), "0.02 recorded, 5 by hand, 0.01 now");
+            Assert.That(position.FillCount, Is.EqualTo(3));
+        }
+    }
+
+    [Test]
+    public async Task An_order_edited_by_hand_between_fills_is_decided_on_as_stored()
+    {
+        var order = await OrderWithTwoFillsAsync("m-32");
+        Assert.That(await Db.ExecuteAsync($"UPDATE orders SET quantity_base = 75000000 WHERE id = '{order.Id}'"), Is.EqualTo(1));
+
+        var result = await NewRecordFill().ExecuteAsync(FillOf(order, "m-3", "100", "0.25"), CancellationToken.None);
+
+        var stored = await Read((s, ct) => s.Orders.FindByIdAsync(order.Id, ct));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result.Status, Is.EqualTo(RecordFillStatus.Recorded));
+            Assert.That(result.OrderStatus, Is.EqualTo(OrderStatus.Filled), "0.75 of the 0.75 the row now orders");
+            Assert.That(stored!.Status, Is.EqualTo(OrderStatus.Filled));
+            Assert.That(stored.Quantity, Is.EqualTo(Quantity.Parse("0.75")));
+            Assert.That(stored.FilledQuantity, Is.EqualTo(Quantity.Parse("0.75")));
+        }
+    }
+
+    [Test]
+    public async Task A_fill_that_would_over_fill_the_remembered_order_is_decided_on_the_stored_one()
+    {
+        var order = await OrderWithTwoFillsAsync("m-37");
+        Assert.That(await Db.ExecuteAsync($"UPDATE orders SET quantity_base = 200000000 WHERE id = '{order.Id}'"), Is.EqualTo(1));
+
+        // 0.5 filled + 1 would over-fill the remembered 1, not the stored 2.
+        var result = await NewRecordFill().ExecuteAsync(FillOf(order, "m-3", "100", "1"), CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result.Status, Is.EqualTo(RecordFillStatus.Recorded));
+            Assert.That(result.OrderStatus, Is.EqualTo(OrderStatus.PartiallyFilled));
+            Assert.That(await Db.ScalarAsync($"SELECT filled_quantity_base FROM orders WHERE id = '{order.Id}'"), Is.EqualTo(150_000_000));
+        }
+    }
+
+    [Test]
+    public async Task A_fill_of_an_order_deleted_meanwhile_is_for_an_unknown_order_and_writes_nothing()
+    {
+        var order = await OrderWithTwoFillsAsync("m-34");
+        Assert.That(await Db.ExecuteAsync($"DELETE FROM orders WHERE id = '{order.Id}'"), Is.EqualTo(1));
+        var auditBefore = await Db.ScalarAsync("SELECT COUNT(*) FROM audit_log");
+
+        var result = await NewRecordFill().ExecuteAsync(FillOf(order, "m-3", "100", "0.25"), CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(result.Status, Is.EqualTo(RecordFillStatus.UnknownOrder));
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM fills"), Is.Zero, "the order's fills went with it, and none was added");
+            Assert.That(await Db.ScalarAsync("SELECT fill_count FROM positions"), Is.EqualTo(2));
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM audit_log"), Is.EqualTo(auditBefore));
+        }
+    }
+
+    [Test]
+    public async Task Verify_on_the_database_finds_a_fill_changed_behind_the_ledgers_back()
+    {
+        var order = await CreateOpenAsync(PendingOrder("a", quantity: "1"), "1");
+        await NewRecordFill().ExecuteAsync(FillOf(order, "f-a-1", "100", "1"), CancellationToken.None);
+        var verify = new TradingBot.Application.Verification.VerifyLedger(Ledger, Db.Integrity, new TestClock(T0.AddMinutes(2)), OrderTiming.Default);
+        Assert.That((await verify.ExecuteAsync(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(4), CancellationToken.None)).Violations, Is.Empty);
+
+        await Db.ExecuteAsync("UPDATE fills SET quantity_base = quantity_base - 1 WHERE exchange_fill_id = 'f-a-1'");
+        var report = await verify.ExecuteAsync(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(4), CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(report.Violations, Has.Some.EqualTo($"order {order.IdempotencyKey} records 1 filled but its fills sum to 0.99999999"));
+            Assert.That(report.Violations, Has.Some.StartsWith("position BINANCE/BTCUSDT is not a replay of its fills and funding"));
+            Assert.That((report.OrdersChecked, report.FillsChecked, report.PositionsChecked), Is.EqualTo((1, 1, 1)));
+        }
+    }
+}
