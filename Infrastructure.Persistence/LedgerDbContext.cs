@@ -1,13 +1,14 @@
 using Microsoft.EntityFrameworkCore;
 using TradingBot.Infrastructure.Persistence.Configurations;
 using TradingBot.Infrastructure.Persistence.Rows;
+using TradingBot.Infrastructure.Persistence.Writes;
 
 namespace TradingBot.Infrastructure.Persistence;
 
 /// <summary>
 /// The ledger's one EF Core model (ADR-0005): orders, fills, positions, funding snapshots and payments,
-/// state snapshots, the audit log and halted symbols. Provider differences are confined to <see cref="LedgerDialect"/>;
-/// each provider project holds its own migrations.
+/// state snapshots, the audit log and halted symbols. What differs by provider is its <see cref="LedgerDialect"/> and its
+/// migrations, both in the provider's project.
 /// </summary>
 public sealed class LedgerDbContext(DbContextOptions<LedgerDbContext> options) : DbContext(options)
 {
@@ -68,7 +69,7 @@ public sealed class LedgerDbContext(DbContextOptions<LedgerDbContext> options) :
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
-        var dialect = LedgerDialect.For(Database.ProviderName);
+        var dialect = LedgerProvider.Of(this).Dialect;
         modelBuilder.ApplyConfiguration(new OrderConfiguration(dialect));
         modelBuilder.ApplyConfiguration(new FillConfiguration(dialect));
         modelBuilder.ApplyConfiguration(new PositionConfiguration(dialect));

@@ -129,7 +129,7 @@ public sealed class PostgresDesignTimeFactory : IDesignTimeDbContextFactory<Ledg
 {
     /// <inheritdoc />
     public LedgerDbContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<LedgerDbContext>()
+        new((DbContextOptions<LedgerDbContext>)LedgerProvider.Use(new DbContextOptionsBuilder<LedgerDbContext>(), PostgresLedgerProvider.Instance)
             .UseNpgsql("Host=localhost;Database=tradingbot_design", npgsql => npgsql.MigrationsAssembly(typeof(PostgresLedger).Assembly.FullName))
             .Options);
 }

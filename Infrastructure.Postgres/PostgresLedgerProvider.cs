@@ -2,6 +2,7 @@ using System.Data;
 using System.Globalization;
 using System.Text;
 using Microsoft.EntityFrameworkCore.Storage;
+using TradingBot.Infrastructure.Persistence.Configurations;
 using TradingBot.Infrastructure.Persistence.Writes;
 
 namespace TradingBot.Infrastructure.Postgres;
@@ -29,6 +30,8 @@ internal sealed class PostgresLedgerProvider : LedgerProvider
     public override IsolationLevel SnapshotIsolation => IsolationLevel.RepeatableRead;
 
     public override bool BatchNeedsTransaction => false;
+
+    public override LedgerDialect Dialect => PostgresLedgerDialect.Instance;
 
     public override CompiledBatch Compile(IReadOnlyList<StagedWrite> writes, ISqlGenerationHelper sql)
     {

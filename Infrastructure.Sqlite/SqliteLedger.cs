@@ -206,7 +206,7 @@ public sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<Ledger
 {
     /// <inheritdoc />
     public LedgerDbContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<LedgerDbContext>()
+        new((DbContextOptions<LedgerDbContext>)LedgerProvider.Use(new DbContextOptionsBuilder<LedgerDbContext>(), SqliteLedgerProvider.Instance)
             .UseSqlite("Data Source=design-time.db", sqlite => sqlite.MigrationsAssembly(typeof(SqliteLedger).Assembly.FullName))
             .Options);
 }

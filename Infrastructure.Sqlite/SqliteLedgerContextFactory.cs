@@ -6,13 +6,9 @@ using TradingBot.Infrastructure.Persistence;
 namespace TradingBot.Infrastructure.Sqlite;
 
 /// <summary>
-/// The SQLite ledger's context factory: EF Core's pooled contexts, each lent one of the ledger's kept
-/// connections for as long as it is in use. Opening a SQLite connection runs the ledger's pragmas and closing
-/// it finalizes every compiled statement, so a connection opened per unit of work would pay both each time; a
-/// kept connection pays them once, and <see cref="SqliteStatementCache"/> keeps its statements compiled. The
-/// connection used last is lent first, so one writer works on one connection whose page cache stays warm;
-/// concurrent users get one each. Kept connections are closed when this factory is disposed (with the service
-/// provider).
+/// EF Core's pooled contexts, each lent one of the ledger's kept open connections while in use (the one used last first):
+/// opening a connection runs the pragmas and closing it finalizes every compiled statement, so each is paid once.
+/// The connections close when this factory is disposed with the service provider.
 /// </summary>
 public sealed class SqliteLedgerContextFactory : IDbContextFactory<LedgerDbContext>, IDisposable
 {

@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using TradingBot.Infrastructure.Persistence;
+using TradingBot.Infrastructure.Persistence.Configurations;
 using TradingBot.Infrastructure.Persistence.Writes;
 
 namespace TradingBot.Infrastructure.Sqlite;
@@ -28,6 +29,8 @@ internal sealed class SqliteLedgerProvider : LedgerProvider
     public override IsolationLevel SnapshotIsolation => IsolationLevel.ReadUncommitted;
 
     public override bool BatchNeedsTransaction => true;
+
+    public override LedgerDialect Dialect => SqliteLedgerDialect.Instance;
 
     public override CompiledBatch Compile(IReadOnlyList<StagedWrite> writes, ISqlGenerationHelper sql)
     {

@@ -83,15 +83,10 @@ public sealed record LedgerCopyStatus(string? CopiedTo, DateTimeOffset? CopiedAt
 public sealed class LedgerCopyRefusedException(string message) : Exception(message);
 
 /// <summary>
-/// Copies a whole ledger into another, of the same provider or not, exactly: every table and every column as stored (ids,
-/// times to the microsecond, JSON, the 1e-8 integers, positions, halts), nothing re-derived. The caller holds both ledgers'
-/// leases and has migrated the target. The source is read in one snapshot, a chunk at a time in key order (bounded memory,
-/// whatever its size); each chunk is written by the target provider's bulk path in one target transaction together with
-/// the copy's progress, so a copy killed at any moment resumes, when run again, after its last committed chunk, with
-/// nothing written twice or missed. A target that holds other data is refused; the copy's own earlier progress is not
-/// "other data". The copy is then verified: every table's row count and order-independent checksum of its canonical
-/// rows (<see cref="LedgerCanonicalForm"/>), computed on both sides. Verified, the target's record says COPIED, and the
-/// source is fenced: its record says it was copied to the target, and the worker refuses to run on it.
+/// Copies a whole ledger into another exactly (nothing re-derived), from one snapshot of the source, a chunk at a time
+/// with its progress in the target, so a killed copy resumes; then verifies row counts and checksums of the canonical rows
+/// (<see cref="LedgerCanonicalForm"/>) on both sides and fences the source. The caller holds both leases and has migrated
+/// the target; see the project's README.
 /// </summary>
 public static class LedgerCopier
 {

@@ -3,17 +3,9 @@ using TradingBot.Infrastructure.Persistence.Rows;
 namespace TradingBot.Infrastructure.Persistence.Repositories;
 
 /// <summary>
-/// What this ledger's own committed units of work last wrote: the order and position rows as they stored them,
-/// and the exchange fill ids they recorded. Record-fill takes its order and position from here instead of
-/// reading them, so a steady stream of fills costs one write batch each and no read.
-/// <para>
-/// It is a hint, never the truth. The write batch still expects every value the unit computed from (an order's
-/// status, filled and ordered quantity, exchange order id, side, exchange and symbol; a position's balances, fill
-/// count and version), so a row changed by anyone else since (another process, or a hand edit that moved no
-/// version) fails the batch, and a fill id recorded elsewhere fails it on the UNIQUE index. The unit of work then
-/// forgets everything here and runs the unit again from a fresh read (<see cref="LedgerUnitOfWork"/>). Nothing is
-/// remembered from a unit that did not commit, or whose commit's outcome is unknown.
-/// </para>
+/// The order and position rows this ledger's committed units last wrote, and the fill ids they recorded, so that
+/// record-fill in the steady state sends one write batch and no read. A hint, never the truth: the batch still expects
+/// every concurrency token, so a stale row fails it and the unit runs again from fresh reads (<see cref="LedgerUnitOfWork"/>).
 /// </summary>
 internal sealed class CommittedRows
 {

@@ -61,15 +61,9 @@ public sealed record LedgerPruneReport(IReadOnlyList<PrunedTable> Tables, string
 public sealed class LedgerPruneRefusedException(string message) : Exception(message);
 
 /// <summary>
-/// Retention: removes old funding snapshots, state snapshots and audit events from a ledger, never orders, fills,
-/// positions, funding payments or halts, and never an audit event that explains a current state (one about a symbol whose
-/// halt is still open, since it began, or about an order still PENDING, OPEN or PARTIALLY_FILLED). The rows are first
-/// written to a gzip-compressed archive of JSON lines (a header, one line per row in the canonical form of
-/// <see cref="LedgerCanonicalForm"/>, a trailer with each table's row count and checksum), which is flushed to disk, read
-/// back and checked against the rows read from the ledger, and only then given its name. The rows are then deleted in one
-/// transaction that reads them again and deletes them only if they are exactly the archived rows and none has come to
-/// explain a current state meanwhile; otherwise nothing is deleted. A worker may go on trading meanwhile (on SQLite it
-/// waits for the deleting transaction).
+/// Retention: archives, checks and then deletes old funding snapshots, state snapshots and audit events, never an audit
+/// event that explains a current state (an open halt, a live order). Nothing is deleted unless the archive reads back as
+/// written and the rows are still exactly the archived ones. See the project's README for the archive's format.
 /// </summary>
 public static class LedgerPruner
 {

@@ -2,6 +2,7 @@ using System.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
+using TradingBot.Infrastructure.Persistence.Configurations;
 
 namespace TradingBot.Infrastructure.Persistence.Writes;
 
@@ -12,6 +13,9 @@ namespace TradingBot.Infrastructure.Persistence.Writes;
 /// </summary>
 internal abstract class LedgerProvider
 {
+    /// <summary>How the one ledger model is built on this provider.</summary>
+    public abstract LedgerDialect Dialect { get; }
+
     /// <summary>The isolation level whose transaction reads one snapshot without holding up writers.</summary>
     public abstract IsolationLevel SnapshotIsolation { get; }
 

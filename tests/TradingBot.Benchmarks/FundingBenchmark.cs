@@ -106,7 +106,7 @@ internal static class FundingBenchmark
         {
             DateTime utc => new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)),
             DateTimeOffset value => value,
-            string text => Infrastructure.Persistence.Configurations.LedgerDialect.FromSqliteText(text),
+            string text => Infrastructure.Sqlite.SqliteLedgerDialect.FromText(text),
             var other => throw new InvalidOperationException($"MAX(snapshot_at) came back as {other?.GetType().Name ?? "null"}"),
         };
     }

@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 using TradingBot.Domain.Orders;
-using TradingBot.Infrastructure.Persistence.Configurations;
+using TradingBot.Infrastructure.Sqlite;
 using TradingBot.Infrastructure.Persistence.Rows;
 
 namespace TradingBot.Benchmarks;
@@ -89,7 +89,7 @@ internal sealed class RawSqliteFillWriter : RawFillWriter
             return null;
         }
 
-        return MapTarget(reader, i => Guid.Parse(reader.GetString(i)), i => reader.IsDBNull(i) ? null : LedgerDialect.FromSqliteText(reader.GetString(i)));
+        return MapTarget(reader, i => Guid.Parse(reader.GetString(i)), i => reader.IsDBNull(i) ? null : SqliteLedgerDialect.FromText(reader.GetString(i)));
     }
 
     protected override async Task WriteAsync(RawWrites writes)
@@ -122,7 +122,7 @@ internal sealed class RawSqliteFillWriter : RawFillWriter
 
     private static string Text(Guid value) => value.ToString("D");
 
-    private static string Text(DateTimeOffset value) => LedgerDialect.ToSqliteText(value);
+    private static string Text(DateTimeOffset value) => SqliteLedgerDialect.ToText(value);
 
     private static string[] Names(int count) => [.. Enumerable.Range(0, count).Select(i => $"@p{i}")];
 

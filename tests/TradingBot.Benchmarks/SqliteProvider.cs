@@ -118,7 +118,7 @@ internal sealed class SqliteProvider : LedgerProvider
         var at = insert.Parameters.Add("$at", SqliteType.Text);
         var created = insert.Parameters.Add("$created", SqliteType.Text);
         exchange.Value = Workload.Exchange.Value;
-        created.Value = LedgerDialect.ToSqliteText(series.Newest);
+        created.Value = SqliteLedgerDialect.ToText(series.Newest);
         var symbols = Enumerable.Range(0, series.Symbols).Select(s => FundingSeries.SymbolFor(s).Value).ToArray();
 
         // Oldest first, all symbols at each instant: ids (UUIDv7 of the instant) and times only grow.
@@ -132,7 +132,7 @@ internal sealed class SqliteProvider : LedgerProvider
             for (var step = start; step >= end; step--)
             {
                 var instant = series.At(step);
-                var atText = LedgerDialect.ToSqliteText(instant);
+                var atText = SqliteLedgerDialect.ToText(instant);
                 for (var s = 0; s < symbols.Length; s++)
                 {
                     id.Value = Guid.CreateVersion7(instant).ToString("D");
@@ -175,8 +175,8 @@ internal sealed class SqliteProvider : LedgerProvider
             "WHERE f.exchange = $e AND f.symbol = $s AND f.snapshot_at >= $from AND f.snapshot_at < $until ORDER BY f.snapshot_at DESC";
         explain.Parameters.AddWithValue("$e", Workload.Exchange.Value);
         explain.Parameters.AddWithValue("$s", series.QuerySymbol.Value);
-        explain.Parameters.AddWithValue("$from", LedgerDialect.ToSqliteText(from));
-        explain.Parameters.AddWithValue("$until", LedgerDialect.ToSqliteText(until));
+        explain.Parameters.AddWithValue("$from", SqliteLedgerDialect.ToText(from));
+        explain.Parameters.AddWithValue("$until", SqliteLedgerDialect.ToText(until));
         var lines = new List<string>();
         await using var reader = await explain.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

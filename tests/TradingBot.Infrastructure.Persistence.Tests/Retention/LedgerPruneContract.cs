@@ -191,7 +191,7 @@ public abstract class LedgerPruneContract
 
     private string Time(DateTimeOffset at) => _db.ConnectionString.Contains("Host=", StringComparison.OrdinalIgnoreCase)
         ? $"'{at:O}'::timestamptz"
-        : $"'{Configurations.LedgerDialect.ToSqliteText(at)}'";
+        : $"'{Sqlite.SqliteLedgerDialect.ToText(at)}'";
 
     // The archive's rows per table, each as the canonical text of its columns, sorted.
     private static async Task<Dictionary<string, List<string>>> ArchivedRowsAsync(string path)
