@@ -357,8 +357,9 @@ internal static class LedgerTransferVerbs
         }
 
         var checkedCounts = check.Result!;
+        var tenths = ((elapsed.Ticks / TimeSpan.TicksPerMillisecond) + 50) / 100; // whole milliseconds, rounded to tenths of a second
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{verb}: OK in {elapsed.TotalSeconds:F1} s, every table holds the same rows on both sides and every invariant holds on the target ({checkedCounts.OrdersChecked} orders, {checkedCounts.FillsChecked} fills)."));
+            $"{verb}: OK in {tenths / 10}.{tenths % 10} s, every table holds the same rows on both sides and every invariant holds on the target ({checkedCounts.OrdersChecked} orders, {checkedCounts.FillsChecked} fills)."));
         return 0;
     }
 
@@ -383,33 +384,7 @@ internal static class LedgerTransferVerbs
     {
         if (!Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
         {
-            LedgerCopyReport? report = null;
-            await AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                .StartAsync(async context =>
-                {
-                    var tasks = new Dictionary<string, ProgressTask>();
-                    var withBars = options with
-                    {
-                        Progress = (table, rows, total) =>
-                        {
-                            if (!tasks.TryGetValue(table, out var task))
-                            {
-                                task = tasks[table] = context.AddTask(table, maxValue: Math.Max(total, 1));
-                            }
-
-                            task.Value = Math.Min(rows, task.MaxValue);
-                            task.Description = string.Create(CultureInfo.InvariantCulture, $"{table} {task.Speed ?? 0:N0} rows/s");
-                            if (rows >= total)
-                            {
-                                task.Value = task.MaxValue;
-                                task.StopTask();
-                            }
-                        },
-                    };
-                    report = await LedgerCopier.CopyAsync(from, to, withBars, cancellationToken).ConfigureAwait(false);
-                }).ConfigureAwait(false);
-            return report!;
+            return await CopyWithProgressBarsAsync(from, to, options, cancellationToken).ConfigureAwait(false);
         }
 
         var lastLine = new Dictionary<string, long>();
@@ -430,12 +405,45 @@ internal static class LedgerTransferVerbs
                 }
 
                 lastLine[table] = now;
-                var seconds = Math.Max(Stopwatch.GetElapsedTime(tableBegan, now).TotalSeconds, 0.001);
-                var rate = rows / seconds;
-                var left = rate > 0 ? TimeSpan.FromSeconds(Math.Max(total - rows, 0) / rate) : TimeSpan.Zero;
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{table}: {rows}/{total} rows, {rate:F0} rows/s, {left:hh\\:mm\\:ss} left"));
+                // Whole milliseconds, at least one: rows/s rounded, time left as the rate so far would take.
+                var milliseconds = Math.Max(Stopwatch.GetElapsedTime(tableBegan, now).Ticks / TimeSpan.TicksPerMillisecond, 1);
+                var rate = ((rows * 1000) + (milliseconds / 2)) / milliseconds;
+                var left = rows > 0 ? TimeSpan.FromMilliseconds(Math.Max(total - rows, 0) * milliseconds / rows) : TimeSpan.Zero;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{table}: {rows}/{total} rows, {rate} rows/s, {left:hh\\:mm\\:ss} left"));
             },
         };
         return await LedgerCopier.CopyAsync(from, to, withLines, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Spectre.Console's bars count rows in double, its API's only type: display values, never money (the float guard allows this method).
+    private static async Task<LedgerCopyReport> CopyWithProgressBarsAsync(LedgerCopyEndpoint from, LedgerCopyEndpoint to, LedgerCopyOptions options, CancellationToken cancellationToken)
+    {
+        LedgerCopyReport? report = null;
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async context =>
+            {
+                var tasks = new Dictionary<string, ProgressTask>();
+                var withBars = options with
+                {
+                    Progress = (table, rows, total) =>
+                    {
+                        if (!tasks.TryGetValue(table, out var task))
+                        {
+                            task = tasks[table] = context.AddTask(table, maxValue: Math.Max(total, 1));
+                        }
+
+                        task.Value = Math.Min(rows, task.MaxValue);
+                        task.Description = string.Create(CultureInfo.InvariantCulture, $"{table} {task.Speed ?? 0:N0} rows/s");
+                        if (rows >= total)
+                        {
+                            task.Value = task.MaxValue;
+                            task.StopTask();
+                        }
+                    },
+                };
+                report = await LedgerCopier.CopyAsync(from, to, withBars, cancellationToken).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+        return report!;
     }
 }
