@@ -57,7 +57,7 @@ public static class SqliteLedger
 
         builder.DataSource = SqliteLedgerPath.Canonical(builder.DataSource, baseDirectory);
         builder.ForeignKeys = true;
-        builder.DefaultTimeout = (int)BusyTimeout.TotalSeconds;
+        builder.DefaultTimeout = (int)(BusyTimeout.Ticks / TimeSpan.TicksPerSecond);
         return builder.ToString();
     }
 
@@ -167,11 +167,11 @@ public sealed class SqlitePragmas : DbConnectionInterceptor
     public static readonly SqlitePragmas Instance = new();
 
     private static readonly string Sql =
-        $"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout={(int)SqliteLedger.BusyTimeout.TotalMilliseconds};";
+        $"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout={SqliteLedger.BusyTimeout.Ticks / TimeSpan.TicksPerMillisecond};";
 
     // A read-only connection (verify, report) leaves the journal mode as the writer set it: changing it is a write.
     private static readonly string ReadOnlySql =
-        $"PRAGMA foreign_keys=ON; PRAGMA busy_timeout={(int)SqliteLedger.BusyTimeout.TotalMilliseconds};";
+        $"PRAGMA foreign_keys=ON; PRAGMA busy_timeout={SqliteLedger.BusyTimeout.Ticks / TimeSpan.TicksPerMillisecond};";
 
     private static string SqlFor(DbConnection connection) =>
         new SqliteConnectionStringBuilder(connection.ConnectionString).Mode == SqliteOpenMode.ReadOnly ? ReadOnlySql : Sql;

@@ -243,7 +243,7 @@ public sealed class PlaceOrder(IUnitOfWork ledger, IExchange exchange, IClock cl
         if (!state.FilledQuantity.IsZero)
         {
             // Record the executions now, so a filled market order is FILLED in the ledger right away.
-            fills = (await ingestTrades.ExecuteAsync(order.Symbol, order.CreatedAt.AddMinutes(-1), cancellationToken).ConfigureAwait(false)).Recorded;
+            fills = (await ingestTrades.ExecuteAsync(order.Symbol, order.CreatedAt - TimeSpan.FromMinutes(1), cancellationToken).ConfigureAwait(false)).Recorded;
             order = await ledger.ExecuteAsync((session, ct) => session.Orders.FindByIdAsync(order.Id, ct), cancellationToken).ConfigureAwait(false) ?? order;
         }
 

@@ -182,7 +182,7 @@ public sealed class Reconcile(IUnitOfWork ledger, IExchange exchange, IClock clo
                 if (!found.State.FilledQuantity.IsZero && found.State.FilledQuantity > order.FilledQuantity)
                 {
                     // Fills the exchange made since the trades were read: recorded before the status is taken over.
-                    await ingestTrades.ExecuteAsync(order.Symbol, order.CreatedAt.AddMinutes(-1), cancellationToken).ConfigureAwait(false);
+                    await ingestTrades.ExecuteAsync(order.Symbol, order.CreatedAt - TimeSpan.FromMinutes(1), cancellationToken).ConfigureAwait(false);
                 }
 
                 await UpdateAsync(order.Id, o => ExchangeOrderSync.Apply(o, found.State, clock.UtcNow), "read again at the exchange", cancellationToken).ConfigureAwait(false);
@@ -192,7 +192,7 @@ public sealed class Reconcile(IUnitOfWork ledger, IExchange exchange, IClock clo
             // past the time its placement could still be catching up: its trades decide, and what they do not fill was
             // cancelled. Sooner, "does not exist" may be Binance's query service lagging.
             case OrderLookupResult.NotFound when !tradesUnreadable && clock.UtcNow > timing.NeverPlacedAfter(order, exchange.RequestValidity):
-                await ingestTrades.ExecuteAsync(order.Symbol, order.CreatedAt.AddMinutes(-1), cancellationToken).ConfigureAwait(false);
+                await ingestTrades.ExecuteAsync(order.Symbol, order.CreatedAt - TimeSpan.FromMinutes(1), cancellationToken).ConfigureAwait(false);
                 await UpdateAsync(
                     order.Id,
                     o =>

@@ -272,7 +272,7 @@ public sealed class TradingCycle(
     {
         var refusals = _closeRefusals.TryGetValue(symbol, out var known) ? known.Refusals + 1 : 1;
         var now = clock.UtcNow;
-        _closeRefusals[symbol] = (refusals, now + (settings.PollInterval * (1L << Math.Min(refusals, 10))));
+        _closeRefusals[symbol] = (refusals, now + TimeSpan.FromTicks(checked(settings.PollInterval.Ticks * (1L << Math.Min(refusals, 10)))));
         if (refusals < settings.CloseRefusalsToHalt)
         {
             return null;

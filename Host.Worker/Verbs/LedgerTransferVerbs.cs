@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +12,6 @@ using TradingBot.Application.Verification;
 using TradingBot.Host.Worker.Composition;
 using TradingBot.Infrastructure.Persistence;
 using TradingBot.Infrastructure.Persistence.Copy;
-using TradingBot.Infrastructure.Postgres;
 
 namespace TradingBot.Host.Worker.Verbs;
 
@@ -102,8 +100,8 @@ internal static class LedgerTransferVerbs
         var path = NewFile(file);
         var partial = path + ".partial";
 
-        DeleteSqliteFile(partial); // left by a backup that was stopped: it never had the backup's name
-        var target = LedgerSettings.Other(LedgerProvider.Sqlite, new SqliteConnectionStringBuilder { DataSource = partial }.ToString(), Directory.GetCurrentDirectory(), "the backup file");
+        SqliteBackupFile.Delete(partial); // left by a backup that was stopped: it never had the backup's name
+        var target = SqliteBackupFile.Settings(partial);
         Console.WriteLine($"Source: {source.Describe()}");
         Console.WriteLine($"Backup: {path}");
         int code;
@@ -118,18 +116,18 @@ internal static class LedgerTransferVerbs
                 code = Report("backup", report, Stopwatch.GetElapsedTime(started), check);
             }
 
-            SqliteConnection.ClearAllPools();
+            SqliteBackupFile.ReleaseConnections();
             if (code == 0)
             {
-                await SealAsync(partial, cancellationToken).ConfigureAwait(false);
+                await SqliteBackupFile.SealAsync(partial, cancellationToken).ConfigureAwait(false);
                 File.Move(partial, path);
                 Console.WriteLine($"Backup written: {path} (restore it with: restore {path}).");
             }
         }
         finally
         {
-            SqliteConnection.ClearAllPools();
-            DeleteSqliteFile(partial);
+            SqliteBackupFile.ReleaseConnections();
+            SqliteBackupFile.Delete(partial);
         }
 
         return code;
@@ -150,7 +148,7 @@ internal static class LedgerTransferVerbs
             throw new HostConfigurationException("--pg-dump backs up a Postgres ledger; this one is SQLite, whose backup is a SQLite file (leave out --pg-dump).");
         }
 
-        var tools = PostgresDump.ToolFolder()
+        var tools = PgDumpFile.ToolFolder()
             ?? throw new HostConfigurationException("--pg-dump needs pg_dump and pg_restore (on PATH or in pg_config --bindir; Debian: apt-get install postgresql-client); without them, backup writes a portable SQLite file.");
         var path = NewFile(file);
         var partial = path + ".partial";
@@ -159,21 +157,21 @@ internal static class LedgerTransferVerbs
         Console.WriteLine($"Backup: {path} (pg_dump custom format)");
         try
         {
-            var digests = await PostgresDump.BackupAsync(host.Services.GetRequiredService<IDbContextFactory<LedgerDbContext>>(), source.ConnectionString, partial, tools, cancellationToken).ConfigureAwait(false);
+            var digests = await PgDumpFile.BackupAsync(host.Services.GetRequiredService<IDbContextFactory<LedgerDbContext>>(), source.ConnectionString, partial, tools, cancellationToken).ConfigureAwait(false);
             foreach (var table in digests)
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{table.Table,-18} snapshot {table.Rows,10} rows {table.Checksum:x16}"));
             }
 
-            File.Move(PostgresDump.ChecksumsFile(partial), PostgresDump.ChecksumsFile(path));
+            File.Move(PgDumpFile.ChecksumsFile(partial), PgDumpFile.ChecksumsFile(path));
             File.Move(partial, path);
-            Console.WriteLine($"Backup written: {path}, its snapshot's checksums in {PostgresDump.ChecksumsFile(path)} (restore it into an empty Postgres database with: restore {path}).");
+            Console.WriteLine($"Backup written: {path}, its snapshot's checksums in {PgDumpFile.ChecksumsFile(path)} (restore it into an empty Postgres database with: restore {path}).");
             return 0;
         }
         finally
         {
             File.Delete(partial);
-            File.Delete(PostgresDump.ChecksumsFile(partial));
+            File.Delete(PgDumpFile.ChecksumsFile(partial));
         }
     }
 
@@ -189,12 +187,12 @@ internal static class LedgerTransferVerbs
             throw new NoLedgerException($"no backup at {path}. Nothing was changed.");
         }
 
-        if (PostgresDump.IsDump(path))
+        if (PgDumpFile.IsDump(path))
         {
             return await RestoreDumpAsync(path, target, wait, host.Services, cancellationToken).ConfigureAwait(false);
         }
 
-        var source = LedgerSettings.Other(LedgerProvider.Sqlite, new SqliteConnectionStringBuilder { DataSource = path }.ToString(), Directory.GetCurrentDirectory(), "the backup file", readOnly: true);
+        var source = SqliteBackupFile.Settings(path, readOnly: true);
         if (source.Identity == target.Identity)
         {
             throw new HostConfigurationException($"{path} is the configured ledger itself; restore into another (set ConnectionStrings:Ledger).");
@@ -225,16 +223,16 @@ internal static class LedgerTransferVerbs
             throw new HostConfigurationException($"{path} is a pg_dump file, which restores into Postgres only (set Ledger:Provider=Postgres and ConnectionStrings:Ledger to an empty database); a SQLite ledger is restored from a SQLite backup.");
         }
 
-        var tools = PostgresDump.ToolFolder()
+        var tools = PgDumpFile.ToolFolder()
             ?? throw new HostConfigurationException("restoring a pg_dump file needs pg_restore (on PATH or in pg_config --bindir; Debian: apt-get install postgresql-client).");
-        var expected = await PostgresDump.ReadChecksumsAsync(path, cancellationToken).ConfigureAwait(false)
-            ?? throw new HostConfigurationException($"{PostgresDump.ChecksumsFile(path)} is missing: without the snapshot's checksums the restore cannot be verified. Keep it beside the dump.");
+        var expected = await PgDumpFile.ReadChecksumsAsync(path, cancellationToken).ConfigureAwait(false)
+            ?? throw new HostConfigurationException($"{PgDumpFile.ChecksumsFile(path)} is missing: without the snapshot's checksums the restore cannot be verified. Keep it beside the dump.");
         Console.WriteLine($"Backup: {path} (pg_dump custom format)");
         Console.WriteLine($"Target: {target.Describe()}");
         return await WithLeaseAsync(services, target, wait, async () =>
         {
             var started = Stopwatch.GetTimestamp();
-            await PostgresDump.RestoreAsync(target.ConnectionString, path, tools, cancellationToken).ConfigureAwait(false);
+            await PgDumpFile.RestoreAsync(target.ConnectionString, path, tools, cancellationToken).ConfigureAwait(false);
             var check = new TargetCheck(services, services);
             // The checksums, then verify's checks, in turn (as copy-ledger does: side by side they took longer on two cores).
             var restored = await LedgerDigest.ComputeAsync(services.GetRequiredService<IDbContextFactory<LedgerDbContext>>(), cancellationToken).ConfigureAwait(false);
@@ -359,8 +357,9 @@ internal static class LedgerTransferVerbs
         }
 
         var checkedCounts = check.Result!;
+        var tenths = ((elapsed.Ticks / TimeSpan.TicksPerMillisecond) + 50) / 100; // whole milliseconds, rounded to tenths of a second
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{verb}: OK in {elapsed.TotalSeconds:F1} s, every table holds the same rows on both sides and every invariant holds on the target ({checkedCounts.OrdersChecked} orders, {checkedCounts.FillsChecked} fills)."));
+            $"{verb}: OK in {tenths / 10}.{tenths % 10} s, every table holds the same rows on both sides and every invariant holds on the target ({checkedCounts.OrdersChecked} orders, {checkedCounts.FillsChecked} fills)."));
         return 0;
     }
 
@@ -380,57 +379,12 @@ internal static class LedgerTransferVerbs
         }
     }
 
-    // A backup file stands alone: its write-ahead log folded in, so the one file holds everything. Leaving WAL mode takes
-    // the only connection to the file: this one, opened once the copy's connections are all closed.
-    private static async Task SealAsync(string file, CancellationToken cancellationToken)
-    {
-        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Pooling = false }.ToString());
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;";
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private static void DeleteSqliteFile(string path)
-    {
-        foreach (var part in new[] { path, path + "-wal", path + "-shm", path + ".lock" })
-        {
-            File.Delete(part);
-        }
-    }
-
     // A progress bar per table with rows/s and time left on a terminal; a plain line per table every few seconds otherwise.
     private static async Task<LedgerCopyReport> CopyWithProgressAsync(LedgerCopyEndpoint from, LedgerCopyEndpoint to, LedgerCopyOptions options, CancellationToken cancellationToken)
     {
         if (!Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
         {
-            LedgerCopyReport? report = null;
-            await AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                .StartAsync(async context =>
-                {
-                    var tasks = new Dictionary<string, ProgressTask>();
-                    var withBars = options with
-                    {
-                        Progress = (table, rows, total) =>
-                        {
-                            if (!tasks.TryGetValue(table, out var task))
-                            {
-                                task = tasks[table] = context.AddTask(table, maxValue: Math.Max(total, 1));
-                            }
-
-                            task.Value = Math.Min(rows, task.MaxValue);
-                            task.Description = string.Create(CultureInfo.InvariantCulture, $"{table} {task.Speed ?? 0:N0} rows/s");
-                            if (rows >= total)
-                            {
-                                task.Value = task.MaxValue;
-                                task.StopTask();
-                            }
-                        },
-                    };
-                    report = await LedgerCopier.CopyAsync(from, to, withBars, cancellationToken).ConfigureAwait(false);
-                }).ConfigureAwait(false);
-            return report!;
+            return await CopyWithProgressBarsAsync(from, to, options, cancellationToken).ConfigureAwait(false);
         }
 
         var lastLine = new Dictionary<string, long>();
@@ -451,12 +405,45 @@ internal static class LedgerTransferVerbs
                 }
 
                 lastLine[table] = now;
-                var seconds = Math.Max(Stopwatch.GetElapsedTime(tableBegan, now).TotalSeconds, 0.001);
-                var rate = rows / seconds;
-                var left = rate > 0 ? TimeSpan.FromSeconds(Math.Max(total - rows, 0) / rate) : TimeSpan.Zero;
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{table}: {rows}/{total} rows, {rate:F0} rows/s, {left:hh\\:mm\\:ss} left"));
+                // Whole milliseconds, at least one: rows/s rounded, time left as the rate so far would take.
+                var milliseconds = Math.Max(Stopwatch.GetElapsedTime(tableBegan, now).Ticks / TimeSpan.TicksPerMillisecond, 1);
+                var rate = ((rows * 1000) + (milliseconds / 2)) / milliseconds;
+                var left = rows > 0 ? TimeSpan.FromMilliseconds(Math.Max(total - rows, 0) * milliseconds / rows) : TimeSpan.Zero;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{table}: {rows}/{total} rows, {rate} rows/s, {left:hh\\:mm\\:ss} left"));
             },
         };
         return await LedgerCopier.CopyAsync(from, to, withLines, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Spectre.Console's bars count rows in double, its API's only type: display values, never money (the float guard allows this method).
+    private static async Task<LedgerCopyReport> CopyWithProgressBarsAsync(LedgerCopyEndpoint from, LedgerCopyEndpoint to, LedgerCopyOptions options, CancellationToken cancellationToken)
+    {
+        LedgerCopyReport? report = null;
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async context =>
+            {
+                var tasks = new Dictionary<string, ProgressTask>();
+                var withBars = options with
+                {
+                    Progress = (table, rows, total) =>
+                    {
+                        if (!tasks.TryGetValue(table, out var task))
+                        {
+                            task = tasks[table] = context.AddTask(table, maxValue: Math.Max(total, 1));
+                        }
+
+                        task.Value = Math.Min(rows, task.MaxValue);
+                        task.Description = string.Create(CultureInfo.InvariantCulture, $"{table} {task.Speed ?? 0:N0} rows/s");
+                        if (rows >= total)
+                        {
+                            task.Value = task.MaxValue;
+                            task.StopTask();
+                        }
+                    },
+                };
+                report = await LedgerCopier.CopyAsync(from, to, withBars, cancellationToken).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+        return report!;
     }
 }

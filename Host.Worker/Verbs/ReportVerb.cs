@@ -98,7 +98,7 @@ internal static class ReportVerb
         var table = new Table().Title($"Funding rate, last 24 hours: {exchange}/{symbol}").AddColumns("Snapshot at (UTC)", "Rate (bps)", "Mark price", "Index price");
         if (latest is { } end)
         {
-            var history = await queries.FundingHistoryAsync(exchange, symbol, end.AddHours(-24), end.AddTicks(1), cancellationToken).ConfigureAwait(false);
+            var history = await queries.FundingHistoryAsync(exchange, symbol, end - TimeSpan.FromHours(24), end.AddTicks(1), cancellationToken).ConfigureAwait(false);
             foreach (var snapshot in Thin(history, 48))
             {
                 table.AddRow(snapshot.SnapshotAt.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture), snapshot.Rate.ToBasisPointsString(), snapshot.MarkPrice.ToString(), snapshot.IndexPrice.ToString());

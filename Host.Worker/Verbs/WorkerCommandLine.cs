@@ -295,7 +295,7 @@ internal static class WorkerCommandLine
             await Console.Error.WriteLineAsync($"Refused: {exception.Message}").ConfigureAwait(false);
             return CopyInTheWay;
         }
-        catch (TradingBot.Infrastructure.Postgres.PostgresToolException exception)
+        catch (Exception exception) when (PgDumpFile.IsToolFailure(exception))
         {
             await Console.Error.WriteLineAsync($"Ledger error: {exception.Message}").ConfigureAwait(false);
             return LedgerUnavailable;

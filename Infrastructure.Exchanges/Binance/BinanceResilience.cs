@@ -38,7 +38,7 @@ internal static class BinanceResilience
 
         builder.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
         {
-            FailureRatio = 0.5,
+            FailureRatio = 0.5, // Polly takes the breaker's threshold as a double: the float guard allows this member
             MinimumThroughput = 20,
             SamplingDuration = TimeSpan.FromSeconds(30),
             BreakDuration = TimeSpan.FromSeconds(30),

@@ -129,7 +129,7 @@ public sealed class PaperExchange : IExchange, IDisposable
     }
 
     /// <summary>The simulated time now.</summary>
-    public DateTimeOffset SimulatedNow => _state.VirtualOrigin + ((_time.GetUtcNow() - _state.RealOrigin) * _options.Speed);
+    public DateTimeOffset SimulatedNow => _state.VirtualOrigin + TimeSpan.FromTicks(checked((_time.GetUtcNow() - _state.RealOrigin).Ticks * _options.Speed));
 
     /// <inheritdoc />
     public Task<InstrumentRules> GetInstrumentAsync(Symbol symbol, CancellationToken cancellationToken) =>
@@ -202,7 +202,7 @@ public sealed class PaperExchange : IExchange, IDisposable
             {
                 if (_options.Faults.LateVisibilitySeconds > 0)
                 {
-                    order.VisibleAt = _time.GetUtcNow().AddSeconds(_options.Faults.LateVisibilitySeconds);
+                    order.VisibleAt = _time.GetUtcNow() + TimeSpan.FromSeconds(_options.Faults.LateVisibilitySeconds);
                 }
 
                 return new PlaceOrderResult.Unknown(unknown ? "503 Unknown error" : "connection lost after the request was sent");
@@ -490,7 +490,7 @@ public sealed class PaperExchange : IExchange, IDisposable
     private void Advance()
     {
         var now = SimulatedNow;
-        var target = (long)((now - _state.VirtualOrigin) / StepLength);
+        var target = (now - _state.VirtualOrigin).Ticks / StepLength.Ticks;
         foreach (var symbol in _symbols)
         {
             var s = _state.Symbols[symbol];
@@ -501,7 +501,7 @@ public sealed class PaperExchange : IExchange, IDisposable
             while (s.Step < target)
             {
                 s.Step++;
-                var at = _state.VirtualOrigin + (StepLength * s.Step);
+                var at = _state.VirtualOrigin + TimeSpan.FromTicks(checked(StepLength.Ticks * s.Step));
                 var noise = Mix(symbol, s.Step, 1);
                 var moveBps = (long)(noise % 41) - 20;
                 s.MarkUnits = Math.Max(rules.TickSize.Units, RoundToTick(s.MarkUnits + (s.MarkUnits / 10_000 * moveBps), rules));

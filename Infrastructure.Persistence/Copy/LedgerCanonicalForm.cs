@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Numerics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -100,14 +101,42 @@ public static class LedgerCanonicalForm
         return BitConverter.ToUInt64(hash[..8]);
     }
 
-    // A number as a value: 1, 1.0, 1.00 and 1e0 are one number (Postgres's jsonb keeps 1.0 but writes 1e2 as 100); a
-    // number beyond decimal's range keeps its text.
+    // A number as a value, read from its text alone so nothing limits its digits or exponent: 1, 1.0, 10e-1 and 1E0 are one
+    // number (Postgres's jsonb keeps 1.0 but writes 1e2 as 100). Written as decimal's G29 wrote it, which earlier checksums
+    // (prune archives, pg_dump checksum files) hold: plain digits while the exponent is -4 to 28, else 1.5E-07 or 1E+400.
     private static string Number(string text)
     {
-        var mantissa = text.Split('e', 'E')[0];
-        return decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && (value != 0 || !mantissa.Any(c => c is >= '1' and <= '9'))
-            ? value.ToString("G29", CultureInfo.InvariantCulture)
-            : text;
+        var negative = text.StartsWith('-');
+        var exponentAt = text.IndexOfAny(['e', 'E']);
+        var mantissa = text[(negative ? 1 : 0)..(exponentAt < 0 ? text.Length : exponentAt)];
+        var point = mantissa.IndexOf('.', StringComparison.Ordinal);
+        var fraction = point < 0 ? 0 : mantissa.Length - point - 1;
+        var allDigits = point < 0 ? mantissa : string.Concat(mantissa.AsSpan(0, point), mantissa.AsSpan(point + 1));
+        var digits = allDigits.TrimStart('0');
+        if (digits.Length == 0)
+        {
+            return "0"; // -0, 0.0 and 0e9 are zero
+        }
+
+        var significant = digits.TrimEnd('0');
+        // The value is significant × 10^scale; its exponent in scientific notation is scale + significant digits - 1.
+        var scale = (exponentAt < 0 ? BigInteger.Zero : BigInteger.Parse(text.AsSpan(exponentAt + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture))
+            - fraction + (digits.Length - significant.Length);
+        var exponent = scale + significant.Length - 1;
+        var sign = negative ? "-" : string.Empty;
+        if (exponent < -4 || exponent > 28)
+        {
+            var magnitude = BigInteger.Abs(exponent).ToString("D2", CultureInfo.InvariantCulture);
+            var rest = significant.Length > 1 ? "." + significant[1..] : string.Empty;
+            return $"{sign}{significant[0]}{rest}E{(exponent.Sign < 0 ? '-' : '+')}{magnitude}";
+        }
+
+        var shift = (int)scale; // -4 <= exponent <= 28 bounds it by the number's own length
+        return shift >= 0
+            ? sign + significant + new string('0', shift)
+            : -shift < significant.Length
+                ? $"{sign}{significant[..(significant.Length + shift)]}.{significant[(significant.Length + shift)..]}"
+                : $"{sign}0.{new string('0', -shift - significant.Length)}{significant}";
     }
 
     private static void Write(JsonElement element, Utf8JsonWriter writer)

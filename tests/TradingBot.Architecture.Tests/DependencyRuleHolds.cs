@@ -36,21 +36,6 @@ public class DependencyRuleHolds
                 (n.StartsWith("Microsoft.Extensions.", StringComparison.Ordinal) && n.EndsWith(".Abstractions", StringComparison.Ordinal))));
     }
 
-    [Test]
-    public void No_production_project_uses_floating_point_in_ledger_code()
-    {
-        var ledgerFolders = new[] { "Domain", "Application", "Infrastructure.Persistence" };
-        var offenders = ledgerFolders
-            .SelectMany(f => Directory.EnumerateFiles(Path.Combine(Root, f), "*.cs", SearchOption.AllDirectories))
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal) &&
-                        !f.Contains($"{Path.DirectorySeparatorChar}Migrations{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
-            .Where(f => System.Text.RegularExpressions.Regex.IsMatch(File.ReadAllText(f), @"\b(double|float|Double|Single)\b"))
-            .Select(f => Path.GetRelativePath(Root, f))
-            .ToList();
-
-        Assert.That(offenders, Is.Empty, "ledger code must use exact 1e-8 integers, never floating point");
-    }
-
     private static string FindRoot()
     {
         var directory = new DirectoryInfo(Assembly.GetExecutingAssembly().Location).Parent;

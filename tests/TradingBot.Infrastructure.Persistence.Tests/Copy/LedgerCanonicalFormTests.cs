@@ -64,6 +64,34 @@ public sealed class LedgerCanonicalFormTests
     public void Json_is_compared_as_parsed_values(string stored, string sameValue) =>
         Assert.That(LedgerCanonicalForm.Json(stored), Is.EqualTo(LedgerCanonicalForm.Json(sameValue)));
 
+    [TestCase("1", "1.0")]
+    [TestCase("1", "10e-1")]
+    [TestCase("1", "1E0")]
+    [TestCase("1", "0.1e+1")]
+    [TestCase("0", "-0.0")]
+    [TestCase("0", "0e400")]
+    [TestCase("1e400", "10e399")]
+    [TestCase("1e-400", "0.0001e-396")]
+    [TestCase("-2.5e99999999999999999999", "-25e99999999999999999998")]
+    [TestCase("123456789012345678901234567890.5", "1234567890123456789012345678905e-1")]
+    public void A_json_number_is_its_value_whatever_its_spelling(string one, string same) =>
+        Assert.That(LedgerCanonicalForm.Json($"[{one}]"), Is.EqualTo(LedgerCanonicalForm.Json($"[{same}]")));
+
+    [TestCase("1e400", "1e401")]
+    [TestCase("1e-400", "0")]
+    [TestCase("1e-400", "-1e-400")]
+    [TestCase("0.12345678901234567890123456789012", "0.12345678901234567890123456789013")] // past decimal's 28 digits
+    [TestCase("79228162514264337593543950336", "79228162514264337593543950337")] // past decimal's range
+    public void Json_numbers_of_different_values_differ(string one, string other) =>
+        Assert.That(LedgerCanonicalForm.Json($"[{one}]"), Is.Not.EqualTo(LedgerCanonicalForm.Json($"[{other}]")));
+
+    // Prune archives and pg_dump checksum files hold checksums of this text: it is the text decimal's G29 wrote before.
+    [TestCase("[1.0,10e-1,1E0,-0]", "[1,1,1,0]")]
+    [TestCase("[123.4500,-0.00001234,0.0001,0.00001,1e28]", "[123.45,-1.234E-05,0.0001,1E-05,10000000000000000000000000000]")]
+    [TestCase("[1e29,-1.5e-7,1e-400,25e99999999999999999998]", "[1E+29,-1.5E-07,1E-400,2.5E+99999999999999999999]")]
+    public void A_json_number_is_written_as_before_without_a_range_limit(string stored, string canonical) =>
+        Assert.That(LedgerCanonicalForm.Json(stored), Is.EqualTo(canonical));
+
     [TestCase("""{"a":[1,2]}""", """{"a":[2,1]}""")]
     [TestCase("""{"a":1}""", """{"a":"1"}""")]
     [TestCase("""{"a":1}""", """{"a":1.000000001}""")]
