@@ -6,7 +6,7 @@ set -euo pipefail
 old=$(git rev-parse "$1"); new=$(git rev-parse "${2:-HEAD}"); rounds=${3:-5}; shift $(( $# < 3 ? $# : 3 ))
 repo=$(git rev-parse --show-toplevel)
 work=$(mktemp -d)
-cleanup() { for side in old new; do git -C "$repo" worktree remove --force "$work/$side" 2>/dev/null || true; done; rm -rf "$work"; }
+cleanup() { for side in old new; do git -C "$repo" worktree remove --force "$work/$side" 2>/dev/null || true; done; echo "logs: $work"; }
 trap cleanup EXIT
 for side in old new; do
   commit=$([ "$side" = old ] && echo "$old" || echo "$new")
@@ -23,7 +23,7 @@ for round in $(seq 1 "$rounds"); do
     awk -v round="$round" -v side="$side" '
       /^== / { provider = $2 }
       /^  (EF RecordFill|raw [^,]*), [0-9]+ writer\(s\), round 1 \.\.\. / {
-        path = ($2 == "EF") ? "EF" : "raw"; match($0, /, [0-9]+ writer/); writers = substr($0, RSTART + 2, RLENGTH - 9)
+        path = ($1 == "EF") ? "EF" : "raw"; match($0, /, [0-9]+ writer/); writers = substr($0, RSTART + 2, RLENGTH - 9)
         match($0, /\.\.\. [0-9.]+ fills\/s/); rate = substr($0, RSTART + 4, RLENGTH - 12)
         print round, side, provider, writers, path, rate }' "$log" >> "$work/rates"
   done
