@@ -50,7 +50,11 @@ internal sealed partial class TradingWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var options = workerOptions.Value;
-        var settings = new CycleSettings(strategyOptions.Value.ToSymbols(), options.PollInterval, strategyOptions.Value.ToSettings(), Actor);
+        var settings = new CycleSettings(strategyOptions.Value.ToSymbols(), options.PollInterval, strategyOptions.Value.ToSettings(), Actor)
+        {
+            FundingSnapshotInterval = options.FundingSnapshotInterval,
+            StateSnapshotInterval = options.StateSnapshotInterval,
+        };
         var failures = 0;
         var recovered = false;
         var standbyLogged = false;

@@ -20,6 +20,23 @@ public sealed class RecordFundingSnapshot(IUnitOfWork ledger)
             },
             cancellationToken);
     }
+
+    /// <summary>Appends several observations in one transaction: all of them or none.</summary>
+    public Task ExecuteAsync(IReadOnlyList<FundingSnapshot> snapshots, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(snapshots);
+        return ledger.ExecuteAsync(
+            async (session, ct) =>
+            {
+                foreach (var snapshot in snapshots)
+                {
+                    await session.FundingSnapshots.AppendAsync(snapshot, ct).ConfigureAwait(false);
+                }
+
+                return snapshots.Count;
+            },
+            cancellationToken);
+    }
 }
 
 /// <summary>

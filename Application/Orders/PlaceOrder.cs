@@ -23,6 +23,9 @@ public sealed record PlaceOrderCommand(TradingIntent Intent, Side Side, OrderTyp
 
     /// <summary>The price that values a MARKET order's notional against the symbol's minimum (the mark price); null: not checked.</summary>
     public Price? ReferencePrice { get; init; }
+
+    /// <summary>The funding rate the strategy decided on, recorded in the DECISION event when set.</summary>
+    public FundingRate? FundingRate { get; init; }
 }
 
 /// <summary>What placing an order came to.</summary>
@@ -137,20 +140,24 @@ public sealed class PlaceOrder(IUnitOfWork ledger, IExchange exchange, IClock cl
         var candidate = Order.CreatePending(
             OrderId.New(), command.Intent.Exchange, command.Intent.Symbol, command.Side, command.Type,
             sized.Quantity, sized.LimitPrice, key, now, timing.For(now, exchange.RequestValidity));
+        (string, string)[] observed = command.FundingRate is { } rate ? [("funding_rate_bps", rate.ToBasisPointsString())] : [];
         var decision = AuditEvent.Create(
             AuditEventType.Decision,
             clock.UtcNow,
-            ("idempotency_key", key.Value),
-            ("strategy", command.Intent.StrategyId),
-            ("symbol", command.Intent.Symbol.Value),
-            ("leg", command.Intent.Leg),
-            ("side", command.Side.ToCode()),
-            ("type", command.Type.ToCode()),
-            ("quantity", sized.Quantity.ToString()),
-            ("requested_quantity", command.Quantity.ToString()),
-            ("reduce_only", command.ReduceOnly ? "true" : "false"),
-            ("reason", command.Reason),
-            ("actor", command.Actor ?? string.Empty));
+            [
+                ("idempotency_key", key.Value),
+                ("strategy", command.Intent.StrategyId),
+                ("symbol", command.Intent.Symbol.Value),
+                ("leg", command.Intent.Leg),
+                ("side", command.Side.ToCode()),
+                ("type", command.Type.ToCode()),
+                ("quantity", sized.Quantity.ToString()),
+                ("requested_quantity", command.Quantity.ToString()),
+                ("reduce_only", command.ReduceOnly ? "true" : "false"),
+                ("reason", command.Reason),
+                .. observed,
+                ("actor", command.Actor ?? string.Empty),
+            ]);
 
         var creation = await ledger.ExecuteAsync(
             async (session, ct) =>

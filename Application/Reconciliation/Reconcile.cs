@@ -13,7 +13,14 @@ namespace TradingBot.Application.Reconciliation;
 /// <summary>What is reconciled: the traded symbols, and the positions the strategy means to hold on them.</summary>
 /// <param name="Symbols">The traded symbols.</param>
 /// <param name="Intent">The net positions the strategy means to hold; outside them the symbol halts.</param>
-public sealed record ReconciliationScope(IReadOnlyList<Symbol> Symbols, PositionIntent Intent);
+public sealed record ReconciliationScope(IReadOnlyList<Symbol> Symbols, PositionIntent Intent)
+{
+    /// <summary>
+    /// How often a reconciliation that finds the same state as the last stored one (differences, halts, the exchange's
+    /// positions, open orders and wallet balances) is stored again; zero stores every one.
+    /// </summary>
+    public TimeSpan StoreUnchangedEvery { get; init; }
+}
 
 /// <summary>The outcome of a reconciliation.</summary>
 /// <param name="Differences">One line per difference between the ledger and the exchange; empty when they agree.</param>
@@ -30,6 +37,9 @@ public sealed record ReconciliationReport(
 {
     /// <summary>True when the exchange and the ledger agree.</summary>
     public bool InAgreement => Differences.Count == 0;
+
+    /// <summary>False when the state snapshot and the RECONCILIATION event were not written: nothing changed since the last stored.</summary>
+    public bool Stored { get; init; } = true;
 }
 
 /// <summary>
@@ -41,10 +51,14 @@ public sealed record ReconciliationReport(
 /// then compared with the exchange's: a symbol whose positions differ, or whose position is beyond the strategy's
 /// intent, is halted (<see cref="SymbolHaltRules"/>); a halt lifts when the cause is gone. One transaction then writes
 /// the halts, a RECONCILIATION audit event listing every difference and a state snapshot of balances, positions and
-/// open orders. A symbol whose trades cannot be read is a difference, not a failure of the others.
+/// open orders, unless it found the same state as the last one stored within <see cref="ReconciliationScope.StoreUnchangedEvery"/>.
+/// A symbol whose trades cannot be read is a difference, not a failure of the others.
 /// </summary>
 public sealed class Reconcile(IUnitOfWork ledger, IExchange exchange, IClock clock, IngestTrades ingestTrades, OrderTiming timing)
 {
+    // What this instance stored last, and when: the worker keeps one, so an unchanged state is not a row every 30 s.
+    private (string State, DateTimeOffset At)? _lastStored;
+
     /// <summary>Runs the use case.</summary>
     public async Task<ReconciliationReport> ExecuteAsync(ReconciliationScope scope, CancellationToken cancellationToken)
     {
@@ -76,7 +90,7 @@ public sealed class Reconcile(IUnitOfWork ledger, IExchange exchange, IClock clo
         var haltEventIds = scope.Symbols.ToDictionary(s => s, _ => Guid.CreateVersion7());
         var now = clock.UtcNow;
 
-        return await ledger.ExecuteAsync(
+        var (report, state) = await ledger.ExecuteAsync(
             async (session, ct) =>
             {
                 var ledgerPositions = (await session.Positions.GetAllAsync(ct).ConfigureAwait(false))
@@ -133,6 +147,13 @@ public sealed class Reconcile(IUnitOfWork ledger, IExchange exchange, IClock clo
                 var ledgerKeys = ledgerOpen.Select(o => o.IdempotencyKey.Value).ToHashSet(StringComparer.Ordinal);
                 var foreign = views.Where(o => !ledgerKeys.Contains(o.ClientOrderId)).ToList();
                 var snapshot = new StateSnapshot(snapshotId, exchange.Name, now, balances, exchangePositions, views);
+                var active = halts.Values.Where(h => h.IsActive).Select(h => h.Symbol.Value).Order(StringComparer.Ordinal).ToList();
+                var state = StateOf(differences, active, snapshot);
+                if (changes.Count == 0 && _lastStored is { } last && last.State == state && now - last.At < scope.StoreUnchangedEvery)
+                {
+                    return (new ReconciliationReport(differences, snapshot, changes, [.. halts.Values.Where(h => h.IsActive)], foreign) { Stored = false }, state);
+                }
+
                 await session.StateSnapshots.AddAsync(snapshot, ct).ConfigureAwait(false);
 
                 var fields = new List<(string, string)>
@@ -141,15 +162,30 @@ public sealed class Reconcile(IUnitOfWork ledger, IExchange exchange, IClock clo
                     ("state_snapshot_id", snapshot.Id.ToString()),
                     ("differences", differences.Count.ToString(CultureInfo.InvariantCulture)),
                     ("foreign_open_orders", foreign.Count.ToString(CultureInfo.InvariantCulture)),
-                    ("halted", string.Join(' ', halts.Values.Where(h => h.IsActive).Select(h => h.Symbol.Value).Order(StringComparer.Ordinal))),
+                    ("halted", string.Join(' ', active)),
                 };
                 fields.AddRange(differences.Select((d, i) => ($"difference_{i + 1}", d)));
                 fields.AddRange(foreign.Select((o, i) => ($"foreign_open_order_{i + 1}", $"{o.Symbol} {o.NativeType} {o.Side.ToCode()} {o.Quantity} ({o.ClientOrderId})")));
                 await session.Audit.AppendAsync(AuditEvent.Create(auditId, AuditEventType.Reconciliation, now, [.. fields]), ct).ConfigureAwait(false);
-                return new ReconciliationReport(differences, snapshot, changes, [.. halts.Values.Where(h => h.IsActive)], foreign);
+                return (new ReconciliationReport(differences, snapshot, changes, [.. halts.Values.Where(h => h.IsActive)], foreign), state);
             },
             cancellationToken).ConfigureAwait(false);
+        if (report.Stored)
+        {
+            _lastStored = (state, now);
+        }
+
+        return report;
     }
+
+    // The state a stored reconciliation records, less what moves with the market (available balance) and the time.
+    private static string StateOf(List<string> differences, List<string> halted, StateSnapshot snapshot) => string.Join(
+        '\n',
+        differences
+            .Concat(halted.Select(h => $"halted {h}"))
+            .Concat(snapshot.Positions.Select(p => $"position {p.Symbol} {p.NetQuantity} {p.EntryPrice}").Order(StringComparer.Ordinal))
+            .Concat(snapshot.OpenOrders.Select(o => $"order {o.ClientOrderId} {o.Status.ToCode()} {o.FilledQuantity}").Order(StringComparer.Ordinal))
+            .Concat(snapshot.Balances.Select(b => $"balance {b.Asset} {b.Wallet}").Order(StringComparer.Ordinal)));
 
     // Every live order of the ledger is asked for again: filled, expired or cancelled at the exchange ends so here. Returns
     // the problems met, one line each.

@@ -2,6 +2,7 @@ using TradingBot.Application.Funding;
 using TradingBot.Application.Orders;
 using TradingBot.Application.Ports;
 using TradingBot.Application.Reconciliation;
+using TradingBot.Domain.Amounts;
 using TradingBot.Domain.Audit;
 using TradingBot.Domain.Funding;
 using TradingBot.Domain.Instruments;
@@ -23,8 +24,14 @@ public sealed record CycleSettings(IReadOnlyList<Symbol> Symbols, TimeSpan PollI
     /// <summary>How long a symbol whose close was refused <see cref="CloseRefusalsToHalt"/> times stays halted before the close is tried again.</summary>
     public TimeSpan CloseRefusedHalt { get; init; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>The least time between two funding snapshots of a symbol (besides those around each settlement); zero stores every quote.</summary>
+    public TimeSpan FundingSnapshotInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The least time between two stored reconciliations (state snapshot and RECONCILIATION event) that found nothing new.</summary>
+    public TimeSpan StateSnapshotInterval { get; init; } = TimeSpan.FromMinutes(15);
+
     /// <summary>What reconciliation covers: the traded symbols and the strategy's intended positions.</summary>
-    public ReconciliationScope Scope => new(Symbols, Strategy.Intent);
+    public ReconciliationScope Scope => new(Symbols, Strategy.Intent) { StoreUnchangedEvery = StateSnapshotInterval };
 }
 
 /// <summary>What one cycle did.</summary>
@@ -50,7 +57,8 @@ public sealed record CycleReport(int PendingResolved, int FillsRecorded, int Fun
 
 /// <summary>
 /// One cycle of the worker, in the order that keeps the ledger true: resolve PENDING orders first, ingest new trades
-/// as fills (external ones included) and new funding payments, take a funding snapshot per symbol, let the strategy
+/// as fills (external ones included) and new funding payments, read each symbol's funding quote (stored as a snapshot
+/// when <see cref="FundingSnapshotSampler"/> says it adds to the series), let the strategy
 /// decide, and place orders intent first. A symbol that is halted, or has an order still in flight (PENDING, OPEN or
 /// PARTIALLY_FILLED), or whose position is beyond the strategy's intent, gets no new decision. A close is sized from
 /// the reconciled position and sent reduce-only; refused repeatedly, it halts the symbol for a while. A failure on one
@@ -80,6 +88,8 @@ public sealed class TradingCycle(
     private readonly Dictionary<Symbol, (int Refusals, DateTimeOffset NextTry)> _closeRefusals = [];
 
     private string? _lastPaymentFailure;
+
+    private readonly FundingSnapshotSampler _fundingSamples = new();
 
     /// <summary>Start-up recovery: resolve PENDING orders, backfill trades and funding payments, reconcile every traded symbol.</summary>
     public async Task<CycleReport> RecoverAsync(CycleSettings settings, CancellationToken cancellationToken)
@@ -186,9 +196,17 @@ public sealed class TradingCycle(
 
     private async Task<SymbolStep> DecideAsync(CycleSettings settings, Symbol symbol, DateTimeOffset slot, bool inFlight, SymbolHalt? halt, CancellationToken cancellationToken)
     {
+        // The strategy decides on the quote just read; the series keeps what the sampler says adds to it.
         var quote = await exchange.GetFundingQuoteAsync(symbol, cancellationToken).ConfigureAwait(false);
-        await recordFundingSnapshot.ExecuteAsync(
-            new FundingSnapshot(exchange.Name, symbol, quote.Rate, quote.MarkPrice, quote.IndexPrice, quote.Time), cancellationToken).ConfigureAwait(false);
+        var due = _fundingSamples.Due(quote, clock.UtcNow, settings.FundingSnapshotInterval);
+        if (due.Count > 0)
+        {
+            await recordFundingSnapshot.ExecuteAsync(
+                [.. due.Select(q => new FundingSnapshot(exchange.Name, q.Symbol, q.Rate, q.MarkPrice, q.IndexPrice, q.Time))], cancellationToken).ConfigureAwait(false);
+        }
+
+        _fundingSamples.Seen(quote, clock.UtcNow, due.Contains(quote));
+        var rate = quote.Rate;
 
         var position = await ledger.ExecuteAsync((session, ct) => session.Positions.GetAsync(exchange.Name, symbol, ct), cancellationToken).ConfigureAwait(false);
         var net = position?.NetQuantity ?? default;
@@ -206,13 +224,13 @@ public sealed class TradingCycle(
         if (halt is { IsActive: true })
         {
             var reason = $"halted ({halt.Reason.ToCode()}): {halt.Detail}";
-            await AuditHoldAsync(symbol, $"halted-{halt.Reason.ToCode()}", reason, settings.Actor, cancellationToken).ConfigureAwait(false);
+            await AuditHoldAsync(symbol, $"halted-{halt.Reason.ToCode()}", reason, rate, settings.Actor, cancellationToken).ConfigureAwait(false);
             return new SymbolStep($"hold, {reason}", HaltChange: change);
         }
 
         if (inFlight)
         {
-            await AuditHoldAsync(symbol, "in-flight", "an order is still in flight", settings.Actor, cancellationToken).ConfigureAwait(false);
+            await AuditHoldAsync(symbol, "in-flight", "an order is still in flight", rate, settings.Actor, cancellationToken).ConfigureAwait(false);
             return new SymbolStep("hold, an order is still in flight", HaltChange: change);
         }
 
@@ -220,14 +238,14 @@ public sealed class TradingCycle(
         if (!decision.Trades)
         {
             var kind = net.IsZero ? "flat" : net.Units < 0 ? "short" : "long";
-            await AuditHoldAsync(symbol, kind, decision.Reason, settings.Actor, cancellationToken).ConfigureAwait(false);
+            await AuditHoldAsync(symbol, kind, decision.Reason, rate, settings.Actor, cancellationToken).ConfigureAwait(false);
             return new SymbolStep(decision.Reason, HaltChange: change);
         }
 
         if (decision.Closes && _closeRefusals.TryGetValue(symbol, out var refusals) && clock.UtcNow < refusals.NextTry)
         {
             var wait = $"the exchange refused the close {refusals.Refusals} time(s); tried again after {refusals.NextTry:O}";
-            await AuditHoldAsync(symbol, "close-backoff", wait, settings.Actor, cancellationToken).ConfigureAwait(false);
+            await AuditHoldAsync(symbol, "close-backoff", wait, rate, settings.Actor, cancellationToken).ConfigureAwait(false);
             return new SymbolStep($"hold, {wait}", HaltChange: change);
         }
 
@@ -237,6 +255,7 @@ public sealed class TradingCycle(
             Actor = settings.Actor,
             ReduceOnly = decision.Closes,
             ReferencePrice = quote.MarkPrice,
+            FundingRate = rate,
         };
         var outcome = await placeOrder.ExecuteAsync(command, cancellationToken).ConfigureAwait(false);
         switch (outcome)
@@ -244,7 +263,7 @@ public sealed class TradingCycle(
             case PlaceOrderOutcome.LeaseLost:
                 return new SymbolStep("not sent: the ledger lease could not be confirmed", LeaseLost: true, HaltChange: change);
             case PlaceOrderOutcome.NotPlaceable notPlaceable:
-                await AuditHoldAsync(symbol, "not-placeable", $"{decision.Reason}; not placed: {notPlaceable.Reason}", settings.Actor, cancellationToken).ConfigureAwait(false);
+                await AuditHoldAsync(symbol, "not-placeable", $"{decision.Reason}; not placed: {notPlaceable.Reason}", rate, settings.Actor, cancellationToken).ConfigureAwait(false);
                 return new SymbolStep($"hold, not placeable: {notPlaceable.Reason}", HaltChange: change);
             case PlaceOrderOutcome.AlreadyResolved:
                 // The same intent already resolved earlier in this slot: the exchange was not called, nothing was placed.
@@ -300,8 +319,9 @@ public sealed class TradingCycle(
     private Task AuditFailureAsync(Symbol symbol, string problem, string actor, CancellationToken cancellationToken) =>
         AuditAsync(symbol, $"failed: {problem}", () => AuditEvent.Create(AuditEventType.Error, clock.UtcNow, ("symbol", symbol.Value), ("error", problem), ("actor", actor)), cancellationToken);
 
-    private Task AuditHoldAsync(Symbol symbol, string kind, string reason, string actor, CancellationToken cancellationToken) =>
-        AuditAsync(symbol, kind, () => AuditEvent.Create(AuditEventType.Decision, clock.UtcNow, ("symbol", symbol.Value), ("decision", $"hold ({kind})"), ("reason", reason), ("actor", actor)), cancellationToken);
+    // The rate the decision was made on is in its event: the funding series keeps only a sample of the quotes.
+    private Task AuditHoldAsync(Symbol symbol, string kind, string reason, FundingRate rate, string actor, CancellationToken cancellationToken) =>
+        AuditAsync(symbol, kind, () => AuditEvent.Create(AuditEventType.Decision, clock.UtcNow, ("symbol", symbol.Value), ("decision", $"hold ({kind})"), ("reason", reason), ("funding_rate_bps", rate.ToBasisPointsString()), ("actor", actor)), cancellationToken);
 
     private async Task AuditAsync(Symbol symbol, string kind, Func<AuditEvent> make, CancellationToken cancellationToken)
     {

@@ -26,7 +26,7 @@ internal static class HostSettings
         "Exchange:Paper:Faults:SlowReadMilliseconds", "Exchange:Paper:Faults:PositionsWithoutTrades",
         "Exchange:Binance:BaseUrl", "Exchange:Binance:ApiKey", "Exchange:Binance:ApiSecret", "Exchange:Binance:RecvWindowMs",
         "Strategy:Symbols", "Strategy:EntryFundingRateBps", "Strategy:ExitFundingRateBps", "Strategy:OrderQuantity",
-        "Worker:PollInterval", "Worker:ReconcileInterval", "Worker:MaxBackoff",
+        "Worker:PollInterval", "Worker:ReconcileInterval", "Worker:MaxBackoff", "Worker:FundingSnapshotInterval", "Worker:StateSnapshotInterval",
         "Retention:FundingSnapshots", "Retention:StateSnapshots", "Retention:AuditLog",
     ];
 
@@ -37,6 +37,8 @@ internal static class HostSettings
         ("Worker:PollInterval", TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1), "00:00:02"),
         ("Worker:ReconcileInterval", TimeSpan.FromSeconds(1), TimeSpan.FromDays(1), "00:00:30"),
         ("Worker:MaxBackoff", TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), "00:00:30"),
+        ("Worker:FundingSnapshotInterval", TimeSpan.Zero, TimeSpan.FromHours(8), "00:01:00"),
+        ("Worker:StateSnapshotInterval", TimeSpan.Zero, TimeSpan.FromDays(1), "00:15:00"),
         ("Exchange:MaxSendDelay", TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5), "00:00:10"),
         ("Exchange:VisibilityMargin", TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), "00:00:30"),
         ("Retention:FundingSnapshots", TimeSpan.Zero, TimeSpan.FromDays(36_500), "7.00:00:00"),

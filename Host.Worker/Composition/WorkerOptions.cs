@@ -12,6 +12,12 @@ internal sealed class WorkerOptions
 
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The least time between two stored funding snapshots of a symbol (besides those around each settlement); zero: every cycle.</summary>
+    public TimeSpan FundingSnapshotInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The least time between two stored reconciliations that found nothing new; zero: every reconciliation.</summary>
+    public TimeSpan StateSnapshotInterval { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>The longest wait between retries while the ledger or the exchange is unreachable.</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
 }
@@ -49,6 +55,16 @@ internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
         if (options.ReconcileInterval <= TimeSpan.Zero)
         {
             failures.Add($"Worker:ReconcileInterval is {options.ReconcileInterval}; it must be a positive time span such as 00:00:30");
+        }
+
+        if (options.FundingSnapshotInterval < TimeSpan.Zero)
+        {
+            failures.Add($"Worker:FundingSnapshotInterval is {options.FundingSnapshotInterval}; it must be zero (every cycle) or a positive time span such as 00:01:00");
+        }
+
+        if (options.StateSnapshotInterval < TimeSpan.Zero)
+        {
+            failures.Add($"Worker:StateSnapshotInterval is {options.StateSnapshotInterval}; it must be zero (every reconciliation) or a positive time span such as 00:15:00");
         }
 
         if (options.MaxBackoff <= TimeSpan.Zero)

@@ -69,6 +69,53 @@ public class Reconciliation : LedgerTestBase
     }
 
     [Test]
+    public async Task An_unchanged_reconciliation_is_stored_once_per_interval_and_a_change_at_once()
+    {
+        ExchangeHolds("0.5", RestingAtExchange());
+        var reconcile = NewReconcile(); // the worker keeps one for its lifetime
+        var scope = new ReconciliationScope([BtcUsdt], TradingBot.Application.Trading.PositionIntent.Any) { StoreUnchangedEvery = TimeSpan.FromMinutes(15) };
+        var stored = new List<bool>();
+        async Task ReconcileAt(TimeSpan sinceStart)
+        {
+            Clock.Set(Start + sinceStart);
+            stored.Add((await reconcile.ExecuteAsync(scope, CancellationToken.None)).Stored);
+        }
+
+        await ReconcileAt(TimeSpan.Zero);                 // the first: stored
+        await ReconcileAt(TimeSpan.FromSeconds(30));      // the same state: not stored
+        Exchange.Setup(e => e.GetBalancesAsync(It.IsAny<CancellationToken>()))
+            .ReturnsAsync([UsdtBalance with { Available = Amount.Parse("8990") }]);
+        await ReconcileAt(TimeSpan.FromSeconds(60));      // only the available balance moved: not stored
+        ExchangeHolds("0.7", RestingAtExchange());
+        await ReconcileAt(TimeSpan.FromSeconds(90));      // a difference appears (and halts nothing under Any): stored
+        await ReconcileAt(TimeSpan.FromSeconds(120));     // the same difference: not stored
+        await ReconcileAt(TimeSpan.FromMinutes(16.5));    // unchanged, but 15 minutes since the last stored: stored
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(stored, Is.EqualTo<bool[]>([true, false, false, true, false, true]));
+            Assert.That(Ledger.StateSnapshots.Select(s => s.ReconciledAt - Start), Is.EqualTo<TimeSpan[]>([TimeSpan.Zero, TimeSpan.FromSeconds(90), TimeSpan.FromMinutes(16.5)]));
+            Assert.That(AuditOf(AuditEventType.Reconciliation).Select(e => e.Data["differences"]), Is.EqualTo<string[]>(["0", "1", "1"]));
+        }
+    }
+
+    [Test]
+    public async Task Without_an_interval_every_reconciliation_is_stored()
+    {
+        ExchangeHolds("0.5", RestingAtExchange());
+        var reconcile = NewReconcile();
+        var scope = new ReconciliationScope([BtcUsdt], TradingBot.Application.Trading.PositionIntent.Any);
+
+        for (var i = 0; i < 3; i++)
+        {
+            Clock.Advance(TimeSpan.FromSeconds(30));
+            await reconcile.ExecuteAsync(scope, CancellationToken.None);
+        }
+
+        Assert.That(Ledger.StateSnapshots, Has.Count.EqualTo(3));
+    }
+
+    [Test]
     public async Task A_position_that_differs_from_the_exchange_is_listed()
     {
         ExchangeHolds("0.7", RestingAtExchange());

@@ -108,8 +108,12 @@ public class TradingCycleOrder : LedgerTestBase
 
     private void FundingIs(Symbol symbol, string basisPoints) => _rates[symbol] = FundingRate.ParseBasisPoints(basisPoints);
 
+    // Funding settles every 8 hours, at 00:00, 08:00 and 16:00 UTC.
     private FundingQuote Quote(Symbol symbol) =>
-        new(symbol, _rates.GetValueOrDefault(symbol, FundingRate.ParseBasisPoints(BetweenExitAndEntry)), MarkOf(symbol), MarkOf(symbol), Clock.UtcNow.AddHours(8), Clock.UtcNow);
+        new(symbol, _rates.GetValueOrDefault(symbol, FundingRate.ParseBasisPoints(BetweenExitAndEntry)), MarkOf(symbol), MarkOf(symbol), NextSettlement(Clock.UtcNow), Clock.UtcNow);
+
+    private static DateTimeOffset NextSettlement(DateTimeOffset now) =>
+        new(now.UtcTicks - (now.UtcTicks % TimeSpan.FromHours(8).Ticks) + TimeSpan.FromHours(8).Ticks, TimeSpan.Zero);
 
     private PlaceOrderResult Place(OrderRequest request)
     {
@@ -201,6 +205,56 @@ public class TradingCycleOrder : LedgerTestBase
             Assert.That(snapshots.Select(s => s.Exchange), Is.All.EqualTo(Paper));
             Assert.That(snapshots.Select(s => s.SnapshotAt), Is.All.EqualTo(Start));
         }
+    }
+
+    [Test]
+    public async Task Funding_snapshots_are_stored_once_a_minute_and_around_each_settlement_while_every_cycle_decides_on_its_quote()
+    {
+        var cycle = NewCycle();
+        var settings = Settings([BtcUsdt]) with { PollInterval = TimeSpan.FromSeconds(2) };
+        Assert.That(settings.FundingSnapshotInterval, Is.EqualTo(TimeSpan.FromMinutes(1)), "the default");
+        async Task CycleAt(DateTimeOffset at, string bps)
+        {
+            Clock.Set(at);
+            FundingIs(BtcUsdt, bps);
+            await cycle.RunAsync(settings, CancellationToken.None);
+        }
+
+        // 12:00:00 to 12:02:58, a cycle every 2 s, each with its own rate: one snapshot a minute.
+        for (var second = 0; second < 180; second += 2)
+        {
+            await CycleAt(Start.AddSeconds(second), $"0.{second:D3}");
+        }
+
+        // Before the 16:00 settlement: 15:59:00 is a minute after the last, 15:59:58 is not; 16:00:00 is after the settlement.
+        await CycleAt(Start.AddHours(4).AddSeconds(-60), "0.7");
+        await CycleAt(Start.AddHours(4).AddSeconds(-2), "0.8");
+        await CycleAt(Start.AddHours(4), "0.1");
+        await CycleAt(Start.AddHours(4).AddSeconds(2), "0.2");
+
+        var stored = Ledger.FundingSnapshots.Select(s => (s.SnapshotAt - Start, s.Rate.ToBasisPointsString())).ToList();
+        Assert.That(stored, Is.EqualTo<(TimeSpan, string)[]>(
+        [
+            (TimeSpan.Zero, "0"), (TimeSpan.FromSeconds(60), "0.06"), (TimeSpan.FromSeconds(120), "0.12"),
+            (TimeSpan.FromSeconds(14_340), "0.7"), (TimeSpan.FromSeconds(14_398), "0.8"), (TimeSpan.FromSeconds(14_400), "0.1"),
+        ]));
+        var holds = AuditOf(AuditEventType.Decision).Select(e => e.Data["funding_rate_bps"]).ToList();
+        Assert.That(holds, Is.EqualTo<string[]>(["0"]), "one hold event (flat, unchanged), with the rate it was decided on");
+    }
+
+    [Test]
+    public async Task With_a_zero_funding_snapshot_interval_every_cycle_stores_its_quote()
+    {
+        var cycle = NewCycle();
+        var settings = Settings([BtcUsdt, EthUsdt]) with { FundingSnapshotInterval = TimeSpan.Zero };
+
+        for (var i = 0; i < 3; i++)
+        {
+            Clock.Advance(TimeSpan.FromSeconds(2));
+            await cycle.RunAsync(settings, CancellationToken.None);
+        }
+
+        Assert.That(Ledger.FundingSnapshots, Has.Count.EqualTo(6));
     }
 
     [Test]
@@ -413,6 +467,7 @@ public class TradingCycleOrder : LedgerTestBase
             Assert.That(decision.Data["side"], Is.EqualTo("SELL"));
             Assert.That(decision.Data["quantity"], Is.EqualTo("0.01"));
             Assert.That(decision.Data["idempotency_key"], Is.EqualTo(HarvestKey(BtcUsdt, Start, "open").Value));
+            Assert.That(decision.Data["funding_rate_bps"], Is.EqualTo(AboveEntry), "the rate the strategy decided on");
         }
     }
 

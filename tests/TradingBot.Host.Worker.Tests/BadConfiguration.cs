@@ -32,6 +32,10 @@ public sealed class BadConfiguration
             "Configuration error: Worker:PollInterval is 60.00:00:00; it must be from 00:00:00.1000000 to 01:00:00").SetName("poll interval beyond what a timer can wait");
         yield return new TestCaseData(new Dictionary<string, string> { ["Worker__ReconcileInterval"] = "00:00:00.5" },
             "Configuration error: Worker:ReconcileInterval is 00:00:00.5000000; it must be from 00:00:01 to 1.00:00:00").SetName("reconcile interval too short");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Worker__FundingSnapshotInterval"] = "-00:01:00" },
+            "Configuration error: Worker:FundingSnapshotInterval is -00:01:00; it must be from 00:00:00 to 08:00:00").SetName("negative funding snapshot interval");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Worker__FundingSnapshotIntervall"] = "00:01:00" },
+            "Configuration error: Worker:FundingSnapshotIntervall is not a setting of this worker; did you mean Worker:FundingSnapshotInterval?").SetName("misspelt funding snapshot interval");
         yield return new TestCaseData(new Dictionary<string, string> { ["Exchange__VisibilityMargin"] = "30" },
             "Configuration error: Exchange:VisibilityMargin is '30'; write a time span as hh:mm:ss such as 00:00:30 (a bare number would be read as days)").SetName("visibility margin as a bare number");
         yield return new TestCaseData(new Dictionary<string, string> { ["Strategy__OrderQty"] = "0.5" },

@@ -36,6 +36,8 @@ public sealed class PruneWhileTrading
             ["Retention__FundingSnapshots"] = "00:00:00",
             ["Retention__StateSnapshots"] = "00:00:00",
             ["Retention__AuditLog"] = "00:00:00",
+            ["Worker__FundingSnapshotInterval"] = "00:00:00", // every cycle: the rows this test prunes and then sees grow again
+            ["Worker__StateSnapshotInterval"] = "00:00:00",
         };
         var probe = LedgerProbe.Sqlite(_folder);
         var archive = Path.Combine(_folder, "old.jsonl.gz");
