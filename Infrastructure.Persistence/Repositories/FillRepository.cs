@@ -90,10 +90,13 @@ internal sealed class FillRepository(LedgerSession session) : IFillRepository
     public async Task<IReadOnlyList<Fill>> GetByOrderAsync(OrderId orderId, CancellationToken cancellationToken)
     {
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await db.Fills.AsNoTracking().Where(f => f.OrderId == orderId.Value)
-            .OrderBy(f => f.PositionSequence).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await ByOrderQuery(db, orderId.Value).ToListAsync(cancellationToken).ConfigureAwait(false);
         return [.. rows.Select(RowMapping.ToDomain)];
     }
+
+    /// <summary>One order's fills in replay order: served by idx_fills_order_id.</summary>
+    internal static IQueryable<FillRow> ByOrderQuery(LedgerDbContext db, Guid orderId) =>
+        db.Fills.AsNoTracking().Where(f => f.OrderId == orderId).OrderBy(f => f.PositionSequence);
 
     public async Task<IReadOnlyList<RecordedFill>> GetByPositionAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken)
     {

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using TradingBot.Application.Ports;
 using TradingBot.Domain.Funding;
 using TradingBot.Domain.Instruments;
+using TradingBot.Infrastructure.Persistence.Rows;
 
 namespace TradingBot.Infrastructure.Persistence.Repositories;
 
@@ -19,12 +20,15 @@ internal sealed class FundingSnapshotRepository(LedgerSession session) : IFundin
     public async Task<IReadOnlyList<FundingSnapshot>> GetRangeAsync(ExchangeName exchange, Symbol symbol, DateTimeOffset fromTime, DateTimeOffset untilTime, CancellationToken cancellationToken)
     {
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await db.FundingSnapshots.AsNoTracking()
-            .Where(s => s.Exchange == exchange.Value && s.Symbol == symbol.Value && s.SnapshotAt >= fromTime && s.SnapshotAt < untilTime)
-            .OrderByDescending(s => s.SnapshotAt)
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await RangeQuery(db, exchange.Value, symbol.Value, fromTime, untilTime).ToListAsync(cancellationToken).ConfigureAwait(false);
         return [.. rows.Select(RowMapping.ToDomain)];
     }
+
+    /// <summary>One symbol's snapshots in [from, until), newest first: served by idx_funding_snapshots_symbol_snapshot_at.</summary>
+    internal static IQueryable<FundingSnapshotRow> RangeQuery(LedgerDbContext db, string exchange, string symbol, DateTimeOffset fromTime, DateTimeOffset untilTime) =>
+        db.FundingSnapshots.AsNoTracking()
+            .Where(s => s.Exchange == exchange && s.Symbol == symbol && s.SnapshotAt >= fromTime && s.SnapshotAt < untilTime)
+            .OrderByDescending(s => s.SnapshotAt);
 
     public async Task<DateTimeOffset?> GetLatestTimeAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken)
     {

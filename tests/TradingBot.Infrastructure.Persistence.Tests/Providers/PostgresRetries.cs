@@ -11,9 +11,9 @@ using TradingBot.Infrastructure.Persistence.Tests.Support;
 
 namespace TradingBot.Infrastructure.Persistence.Tests.Providers;
 
-/// <summary>Postgres only: whole units of work are retried without duplicates, and the ADR's indexes serve its queries.</summary>
+/// <summary>Postgres only: whole units of work are retried without duplicates (the query plans are in <see cref="RepositoryQueryPlans"/>).</summary>
 [TestFixture]
-public sealed class PostgresRetriesAndPlans
+public sealed class PostgresRetries
 {
     private static readonly ExchangeName Binance = new("BINANCE");
     private static readonly Symbol BtcUsdt = new("BTCUSDT");
@@ -61,33 +61,6 @@ public sealed class PostgresRetriesAndPlans
             Assert.That(createdByRerun, Is.False, "the re-run finds the order the lost commit wrote");
             Assert.That(await _db.ScalarAsync("SELECT COUNT(*) FROM orders"), Is.EqualTo(1));
             Assert.That(await _db.ScalarAsync("SELECT COUNT(*) FROM audit_log"), Is.EqualTo(1));
-        }
-    }
-
-    [Test]
-    public async Task The_adr_funding_query_over_the_last_24_hours_uses_its_index()
-    {
-        await _db.ExecuteAsync("""
-            INSERT INTO funding_snapshots (id, exchange, symbol, funding_rate_bps, mark_price_quote, index_price_quote, snapshot_at)
-            SELECT gen_random_uuid(), 'BINANCE', s, (g % 2000) - 1000, 6400000000000 + g, 6400000000000, NOW() - (g * 5 || ' seconds')::interval
-            FROM generate_series(1, 60000) g, unnest(ARRAY['BTCUSDT','ETHUSDT','SOLUSDT','BNBUSDT','XRPUSDT']) s;
-            ANALYZE funding_snapshots;
-            """);
-
-        var plan = await ExplainAsync("""
-            SELECT snapshot_at, funding_rate_bps, mark_price_quote
-            FROM funding_snapshots
-            WHERE exchange = 'BINANCE' AND symbol = 'BTCUSDT' AND snapshot_at >= NOW() - INTERVAL '24 hours'
-            ORDER BY snapshot_at DESC
-            """);
-
-        using (Assert.EnterMultipleScope())
-        {
-            // Snapshots every 5 s over 83 hours: the last 24 hours are under a third of each symbol's rows.
-            Assert.That(await _db.ScalarAsync("SELECT COUNT(*) FROM funding_snapshots WHERE symbol = 'BTCUSDT' AND snapshot_at < NOW() - INTERVAL '24 hours'"), Is.GreaterThan(40_000));
-            Assert.That(plan, Does.Match(@"(Index (Only )?Scan[^\n]* using|Bitmap Index Scan on) idx_funding_snapshots_symbol_snapshot_at\b"), plan);
-            Assert.That(plan, Does.Match(@"Index Cond: [^\n]*symbol = 'BTCUSDT'[^\n]*snapshot_at >="), "the index serves the time range too: " + plan);
-            Assert.That(plan, Does.Not.Contain("Seq Scan"), plan);
         }
     }
 
@@ -162,33 +135,6 @@ public sealed class PostgresRetriesAndPlans
                 DateTimeOffset.UtcNow),
             CancellationToken.None);
 
-    [Test]
-    public async Task The_repository_open_and_pending_order_queries_use_the_partial_status_index()
-    {
-        await _db.ExecuteAsync("""
-            INSERT INTO orders (id, exchange, symbol, side, type, quantity_base, status, idempotency_key, filled_quantity_base, created_at)
-            SELECT gen_random_uuid(), 'BINANCE', 'BTCUSDT', 'SELL', 'MARKET', 100000000,
-                   CASE WHEN g % 5000 = 0 THEN 'OPEN' WHEN g % 5000 = 1 THEN 'PENDING' WHEN g % 5000 = 2 THEN 'PARTIALLY_FILLED' ELSE 'FILLED' END,
-                   'tb-' || g, CASE WHEN g % 5000 IN (0, 1) THEN 0 WHEN g % 5000 = 2 THEN 50000000 ELSE 100000000 END, NOW() - (g || ' seconds')::interval
-            FROM generate_series(1, 100000) g;
-            ANALYZE orders;
-            """);
-        await using var context = await _db.Contexts.CreateDbContextAsync();
-
-        var openPlan = await ExplainAsync(OrderRepository.OpenOrdersQuery(context).ToQueryString());
-        var pendingPlan = await ExplainAsync(OrderRepository.PendingOrdersQuery(context).ToQueryString());
-
-        using (Assert.EnterMultipleScope())
-        {
-            // The ADR's idx_orders_status (OPEN and PENDING) by its whole name, and the ledger's own for PARTIALLY_FILLED.
-            Assert.That(openPlan, Does.Match(@"using idx_orders_status on orders"), openPlan);
-            Assert.That(openPlan, Does.Match(@"using idx_orders_status_partially_filled on orders"), openPlan);
-            Assert.That(openPlan, Does.Not.Contain("Seq Scan on orders"), openPlan);
-            Assert.That(pendingPlan, Does.Match(@"using idx_orders_status on orders"), pendingPlan);
-            Assert.That(pendingPlan, Does.Not.Contain("Seq Scan on orders"), pendingPlan);
-        }
-    }
-
     private static Order NewOrder() => Order.CreatePending(
         OrderId.New(), Binance, BtcUsdt, Side.Sell, OrderType.Market, Quantity.Parse("1"), null,
         IdempotencyKey.For(new TradingIntent("retry-test", Binance, BtcUsdt, DateTimeOffset.UnixEpoch, "open")), DateTimeOffset.UtcNow);
@@ -206,19 +152,4 @@ public sealed class PostgresRetriesAndPlans
             return creation.Created;
         },
         CancellationToken.None);
-
-    private async Task<string> ExplainAsync(string sql)
-    {
-        await using var connection = _db.OpenConnection();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "EXPLAIN " + sql;
-        await using var reader = await command.ExecuteReaderAsync();
-        var lines = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            lines.Add(reader.GetString(0));
-        }
-
-        return string.Join('\n', lines);
-    }
 }
