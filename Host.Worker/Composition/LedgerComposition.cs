@@ -56,6 +56,20 @@ internal sealed record LedgerSettings(LedgerProvider Provider, string Connection
     }
 
     /// <summary>
+    /// For <c>report</c> and <c>verify</c>: <c>ConnectionStrings:LedgerReadOnly</c> (a read replica of the ledger, same
+    /// provider) when it is set, else the ledger as <see cref="From"/> reads it. The worker itself never calls this: its
+    /// decisions read the primary.
+    /// </summary>
+    public static LedgerSettings ForReading(IConfiguration configuration, string contentRoot)
+    {
+        var primary = From(configuration, contentRoot, readOnly: true);
+        var replica = configuration.GetConnectionString("LedgerReadOnly");
+        return string.IsNullOrWhiteSpace(replica)
+            ? primary
+            : Other(primary.Provider, replica, contentRoot, "ConnectionStrings:LedgerReadOnly", readOnly: true) with { IsReadReplica = true };
+    }
+
+    /// <summary>
     /// Another ledger than the configured one (the target of copy-ledger, a backup file): <paramref name="connectionString"/>
     /// for <paramref name="provider"/>, read and checked like the configured ledger's (<paramref name="setting"/> names where
     /// it came from in messages); a <paramref name="readOnly"/> SQLite ledger must exist.
@@ -103,6 +117,12 @@ internal sealed record LedgerSettings(LedgerProvider Provider, string Connection
             ? services.AddPostgresLedger(ConnectionString)
             : services.AddSqliteLedger(ConnectionString);
     }
+
+    /// <summary>True for the read replica named by <c>ConnectionStrings:LedgerReadOnly</c>.</summary>
+    public bool IsReadReplica { get; init; }
+
+    /// <summary>Which copy a reading verb read, for its first line: the read replica or the primary.</summary>
+    public string DescribeForReading() => $"{Describe()} ({(IsReadReplica ? "read replica, ConnectionStrings:LedgerReadOnly" : "primary")})";
 
     /// <summary>The SQLite ledger's file (canonical, absolute); null on Postgres.</summary>
     public string? SqliteFile => Provider == LedgerProvider.Sqlite ? new SqliteConnectionStringBuilder(ConnectionString).DataSource : null;

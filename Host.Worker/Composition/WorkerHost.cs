@@ -13,7 +13,11 @@ namespace TradingBot.Host.Worker.Composition;
 /// </summary>
 internal static class WorkerHost
 {
-    public static (HostApplicationBuilder Builder, LedgerSettings Ledger) CreateBuilder(string[] configurationArgs, bool withExchange, bool readOnly = false)
+    /// <summary>
+    /// The host for a verb. <paramref name="fromReplica"/> (report, verify) reads <c>ConnectionStrings:LedgerReadOnly</c>
+    /// when it is set; every other verb, and the worker, use the primary only.
+    /// </summary>
+    public static (HostApplicationBuilder Builder, LedgerSettings Ledger) CreateBuilder(string[] configurationArgs, bool withExchange, bool readOnly = false, bool fromReplica = false)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -27,7 +31,9 @@ internal static class WorkerHost
             throw new HostConfigurationException(string.Join(Environment.NewLine + "Configuration error: ", problems));
         }
 
-        var ledger = LedgerSettings.From(builder.Configuration, builder.Environment.ContentRootPath, readOnly);
+        var ledger = fromReplica
+            ? LedgerSettings.ForReading(builder.Configuration, builder.Environment.ContentRootPath)
+            : LedgerSettings.From(builder.Configuration, builder.Environment.ContentRootPath, readOnly);
         ledger.AddTo(builder.Services);
         builder.Services.AddSingleton(ledger);
         builder.Services.AddSingleton(ExchangeComposition.Timing(builder.Configuration));

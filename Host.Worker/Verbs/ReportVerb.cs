@@ -18,7 +18,7 @@ internal static class ReportVerb
 {
     public static async Task<int> RunAsync(string[] configurationArgs, CancellationToken cancellationToken)
     {
-        var (builder, ledger) = WorkerHost.CreateBuilder(configurationArgs, withExchange: false, readOnly: true);
+        var (builder, ledger) = WorkerHost.CreateBuilder(configurationArgs, withExchange: false, readOnly: true, fromReplica: true);
         using var host = builder.Build();
         WorkerHost.ValidateOptions(host.Services);
         await WorkerHost.RequireLedgerAsync(host.Services, ledger, cancellationToken).ConfigureAwait(false);
@@ -31,7 +31,7 @@ internal static class ReportVerb
             console.Profile.Width = 160;
         }
 
-        console.WriteLine($"Ledger: {ledger.Describe()}");
+        console.WriteLine($"Ledger: {ledger.DescribeForReading()}");
         var positions = await unitOfWork.ExecuteAsync((s, ct) => s.Positions.GetAllAsync(ct), cancellationToken).ConfigureAwait(false);
         var positionTable = new Table().Title("Positions").AddColumns("Exchange", "Symbol", "Net quantity", "Avg entry", "Realized PnL", "Fees", "Funding", "Net realized", "Fills");
         foreach (var p in positions)

@@ -233,7 +233,7 @@ internal static class WorkerCommandLine
 
     private static async Task<int> VerifyAsync(string[] configurationArgs, bool againstExchange, CancellationToken cancellationToken)
     {
-        var (builder, ledger) = WorkerHost.CreateBuilder(configurationArgs, withExchange: againstExchange, readOnly: true);
+        var (builder, ledger) = WorkerHost.CreateBuilder(configurationArgs, withExchange: againstExchange, readOnly: true, fromReplica: true);
         using var host = builder.Build();
         WorkerHost.ValidateOptions(host.Services);
         await WorkerHost.RequireLedgerAsync(host.Services, ledger, cancellationToken).ConfigureAwait(false);
@@ -241,7 +241,7 @@ internal static class WorkerCommandLine
         var grace = pollInterval + pollInterval;
         var requestValidity = ExchangeComposition.RequestValidity(host.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>());
         var report = await host.Services.GetRequiredService<TradingBot.Application.Verification.VerifyLedger>().ExecuteAsync(requestValidity, grace, cancellationToken).ConfigureAwait(false);
-        Console.WriteLine($"Ledger: {ledger.Describe()}");
+        Console.WriteLine($"Ledger: {ledger.DescribeForReading()}");
         Console.WriteLine($"Checked {report.OrdersChecked} orders, {report.FillsChecked} fills, {report.PositionsChecked} positions.");
         var failed = !report.Passed;
         foreach (var violation in report.Violations)

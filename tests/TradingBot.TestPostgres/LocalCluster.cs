@@ -78,6 +78,32 @@ internal sealed class LocalCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A streaming standby of this cluster on its own free port: <c>pg_basebackup -R -X stream</c> into a new folder (the
+    /// backup writes the standby's primary_conninfo and standby.signal), then started; it accepts read-only connections.
+    /// </summary>
+    public async Task<LocalCluster> StartStandbyAsync(CancellationToken cancellationToken)
+    {
+        var folder = Directory.CreateTempSubdirectory("tradingbot-pg-standby-").FullName;
+        var standby = new LocalCluster(_binDirectory, folder, PostgresServer.FreeLoopbackPort(), _asServiceUser, _durable);
+        try
+        {
+            if (_asServiceUser)
+            {
+                await RunAsync("chown", ["-R", $"{ServiceUser}:", folder], cancellationToken).ConfigureAwait(false);
+            }
+
+            await RunPgAsync("pg_basebackup", ["-h", "127.0.0.1", "-p", _port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres", "-D", standby.DataDirectory, "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"], cancellationToken).ConfigureAwait(false);
+            await standby.StartAgainAsync(cancellationToken).ConfigureAwait(false);
+            return standby;
+        }
+        catch
+        {
+            await standby.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     public async Task StartAgainAsync(CancellationToken cancellationToken)
     {
         var durability = _durable
@@ -120,7 +146,7 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     private Task RunPgAsync(string tool, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(_binDirectory, tool);
+        var path = ToolPath(tool);
         return _asServiceUser
             ? RunAsync("runuser", ["-u", ServiceUser, "--", path, .. arguments], cancellationToken)
             : RunAsync(path, arguments, cancellationToken);
@@ -149,6 +175,20 @@ internal sealed class LocalCluster : IAsyncDisposable
         }
     }
 
+    // PATH may hold links to a few of the tools only (initdb, pg_ctl): the others are beside pg_ctl's target.
+    private string ToolPath(string tool)
+    {
+        var path = Path.Combine(_binDirectory, tool);
+        if (File.Exists(path))
+        {
+            return path;
+        }
+
+        var pgCtl = File.ResolveLinkTarget(Path.Combine(_binDirectory, "pg_ctl"), returnFinalTarget: true);
+        var beside = pgCtl is null ? null : Path.Combine(Path.GetDirectoryName(pgCtl.FullName)!, tool);
+        return beside is not null && File.Exists(beside) ? beside : Path.Combine(FindBinDirectoryFromPgConfig() ?? _binDirectory, tool);
+    }
+
     private static string? FindBinDirectory()
     {
         foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator))
@@ -159,6 +199,11 @@ internal sealed class LocalCluster : IAsyncDisposable
             }
         }
 
+        return FindBinDirectoryFromPgConfig();
+    }
+
+    private static string? FindBinDirectoryFromPgConfig()
+    {
         try
         {
             var start = new ProcessStartInfo("pg_config", "--bindir") { RedirectStandardOutput = true, UseShellExecute = false };

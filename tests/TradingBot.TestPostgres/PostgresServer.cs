@@ -149,6 +149,51 @@ public sealed class PostgresServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A streaming standby of this server (hot standby: read-only connections, replaying the primary's WAL); only a local
+    /// cluster started by this run can have one, any other server throws saying so.
+    /// </summary>
+    public async Task<PostgresServer> StartStandbyAsync(CancellationToken cancellationToken = default)
+    {
+        if (_cluster is null)
+        {
+            throw new InvalidOperationException($"a streaming standby is made from a local cluster this run started (pg_basebackup); this server is {Kind}: unset {EnvironmentVariable} and stop Docker to test the read replica");
+        }
+
+        var standby = await _cluster.StartStandbyAsync(cancellationToken).ConfigureAwait(false);
+        return new PostgresServer(PostgresServerKind.LocalCluster, standby.AdminConnectionString, null, standby);
+    }
+
+    /// <summary>Waits until this standby has replayed the primary's WAL up to where the primary is now.</summary>
+    public async Task WaitForReplayOfAsync(PostgresServer primary, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(primary);
+        var target = await ScalarTextAsync(primary.AdminConnectionString, "SELECT pg_current_wal_lsn()::text", cancellationToken).ConfigureAwait(false);
+        var deadline = DateTime.UtcNow + timeout;
+        string replayed;
+        do
+        {
+            replayed = await ScalarTextAsync(AdminConnectionString, $"SELECT CASE WHEN pg_last_wal_replay_lsn() >= '{target}'::pg_lsn THEN 'yes' ELSE pg_last_wal_replay_lsn()::text END", cancellationToken).ConfigureAwait(false);
+            if (replayed == "yes")
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
+        }
+        while (DateTime.UtcNow < deadline);
+        throw new TimeoutException($"the standby replayed up to {replayed}, not the primary's {target}, within {timeout}");
+    }
+
+    private static async Task<string> ScalarTextAsync(string connectionString, string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
     /// <summary>A connection string for <paramref name="database"/> on this server.</summary>
     public string ConnectionStringFor(string database) =>
         new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = database, Pooling = true }.ConnectionString;
