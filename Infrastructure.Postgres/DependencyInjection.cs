@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using TradingBot.Application.Ports;
+using TradingBot.Infrastructure.Persistence;
 using TradingBot.Infrastructure.Persistence.Copy;
 using TradingBot.Infrastructure.Postgres;
 
@@ -13,11 +14,25 @@ public static class PostgresLedgerServiceCollectionExtensions
     /// <paramref name="connectionString"/>. A malformed connection string throws <see cref="ArgumentException"/>
     /// here, naming the problem.
     /// </summary>
-    public static IServiceCollection AddPostgresLedger(this IServiceCollection services, string connectionString)
+    public static IServiceCollection AddPostgresLedger(this IServiceCollection services, string connectionString) =>
+        services.AddPostgresLedger(new PostgresLedgerConnections(connectionString));
+
+    /// <summary>
+    /// Adds the ledger on Postgres with its data connections through <see cref="PostgresLedgerConnections.Data"/> (a
+    /// transaction-mode pooler's address when <see cref="PostgresLedgerConnections.ThroughPooler"/>), and the lease and
+    /// the migrations over <see cref="PostgresLedgerConnections.Session"/>. Wrong connections throw <see cref="ArgumentException"/> here.
+    /// </summary>
+    public static IServiceCollection AddPostgresLedger(this IServiceCollection services, PostgresLedgerConnections connections)
     {
-        PostgresLedger.PrepareConnectionString(connectionString);
-        services.TryAddSingleton<ILedgerLease>(_ => new PostgresLedgerLease(connectionString));
+        ArgumentNullException.ThrowIfNull(connections);
+        connections.Checked();
+        services.TryAddSingleton<ILedgerLease>(_ => new PostgresLedgerLease(connections.Session));
         services.TryAddSingleton<ILedgerBulkWriter, PostgresLedgerBulkWriter>();
-        return services.AddLedgerPersistence(options => PostgresLedger.Configure(options, connectionString));
+        if (connections.Direct is { } direct)
+        {
+            services.TryAddSingleton(_ => new LedgerMigrator(new PostgresContextFactory(direct)));
+        }
+
+        return services.AddLedgerPersistence(options => PostgresLedger.Configure(options, connections.Data, connections.ThroughPooler));
     }
 }

@@ -9,8 +9,11 @@ namespace TradingBot.Infrastructure.Postgres;
 /// <summary>The ledger on PostgreSQL: options and error classification.</summary>
 public static class PostgresLedger
 {
-    /// <summary>Checks a Postgres connection string; throws <see cref="ArgumentException"/> naming the problem.</summary>
-    public static string PrepareConnectionString(string connectionString)
+    /// <summary>
+    /// Checks a Postgres connection string; throws <see cref="ArgumentException"/> naming the problem. <paramref name="throughPooler"/>:
+    /// the connection goes through a transaction-mode pooler, so no statement is kept prepared across transactions.
+    /// </summary>
+    public static string PrepareConnectionString(string connectionString, bool throughPooler = false)
     {
         if (string.IsNullOrWhiteSpace(connectionString))
         {
@@ -36,9 +39,14 @@ public static class PostgresLedger
         // Unless the caller chose otherwise: keep the ledger's few hot statements prepared on the server across
         // units of work (no DISCARD ALL when a pooled connection is reused; the ledger sets no session state,
         // and its lease lives on its own unpooled connection).
+        if (throughPooler && builder.MaxAutoPrepare > 0 && HasKey(connectionString, "Max Auto Prepare"))
+        {
+            throw new ArgumentException($"Max Auto Prepare is {builder.MaxAutoPrepare}, but behind a transaction-mode pooler a statement prepared in one transaction is gone in the next; leave it out or set it to 0", nameof(connectionString));
+        }
+
         if (!HasKey(connectionString, "Max Auto Prepare"))
         {
-            builder.MaxAutoPrepare = 32;
+            builder.MaxAutoPrepare = throughPooler ? 0 : 32;
         }
 
         if (!HasKey(connectionString, "No Reset On Close"))
@@ -83,11 +91,11 @@ public static class PostgresLedger
     }
 
     /// <summary>Configures EF Core for the Postgres ledger; the migrations live in this assembly.</summary>
-    public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, string connectionString)
+    public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, string connectionString, bool throughPooler = false)
     {
         ArgumentNullException.ThrowIfNull(options);
         LedgerProvider.Use(options, PostgresLedgerProvider.Instance);
-        return options.UseNpgsql(PrepareConnectionString(connectionString), npgsql => npgsql
+        return options.UseNpgsql(PrepareConnectionString(connectionString, throughPooler), npgsql => npgsql
             .MigrationsAssembly(typeof(PostgresLedger).Assembly.FullName)
             .ExecutionStrategy(dependencies => LedgerExecutionStrategy.For(dependencies, PostgresLedgerErrors.Instance, 6, TimeSpan.FromSeconds(5))));
     }

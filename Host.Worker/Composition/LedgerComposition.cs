@@ -13,6 +13,15 @@ internal enum LedgerProvider
     Postgres,
 }
 
+/// <summary>What stands between the worker and a Postgres ledger (<c>Ledger:Pooler</c>).</summary>
+internal enum LedgerPooler
+{
+    None,
+
+    /// <summary>A transaction-mode pooler (PgBouncer, Supabase's pooler): the lease and the migrations use <c>ConnectionStrings:LedgerDirect</c>.</summary>
+    Transaction,
+}
+
 /// <summary>There is no ledger where the settings point (a read-only verb never creates one).</summary>
 internal sealed class NoLedgerException(string message) : Exception(message);
 
@@ -52,7 +61,22 @@ internal sealed record LedgerSettings(LedgerProvider Provider, string Connection
             connectionString = DefaultSqlite;
         }
 
-        return Prepare(provider, connectionString, contentRoot, migrateOnStart, readOnly, "ConnectionStrings:Ledger");
+        var pooler = ConfigurationChoice.Parse(configuration["Ledger:Pooler"], "Ledger:Pooler", LedgerPooler.None);
+        var direct = configuration.GetConnectionString("LedgerDirect");
+        if (provider == LedgerProvider.Sqlite && (pooler != LedgerPooler.None || !string.IsNullOrWhiteSpace(direct)))
+        {
+            throw new HostConfigurationException("Ledger:Pooler and ConnectionStrings:LedgerDirect are for a Postgres ledger; Ledger:Provider is Sqlite.");
+        }
+
+        if (pooler == LedgerPooler.Transaction && string.IsNullOrWhiteSpace(direct))
+        {
+            throw new HostConfigurationException("Ledger:Pooler is Transaction, so ConnectionStrings:LedgerDirect is required: a connection to the Postgres server itself, not through the pooler. The ledger lease is a session advisory lock, which a transaction-mode pooler would hand to another client's transaction; the lease and the migrations use the direct connection.");
+        }
+
+        var ledger = Prepare(provider, connectionString, contentRoot, migrateOnStart, readOnly, "ConnectionStrings:Ledger", pooler == LedgerPooler.Transaction);
+        return string.IsNullOrWhiteSpace(direct)
+            ? ledger
+            : ledger with { Direct = Checked(() => PostgresLedger.PrepareConnectionString(direct), provider, "ConnectionStrings:LedgerDirect"), ThroughPooler = pooler == LedgerPooler.Transaction };
     }
 
     /// <summary>
@@ -77,11 +101,11 @@ internal sealed record LedgerSettings(LedgerProvider Provider, string Connection
     public static LedgerSettings Other(LedgerProvider provider, string connectionString, string contentRoot, string setting, bool readOnly = false) =>
         Prepare(provider, connectionString, contentRoot, migrateOnStart: true, readOnly, setting);
 
-    private static LedgerSettings Prepare(LedgerProvider provider, string connectionString, string contentRoot, bool migrateOnStart, bool readOnly, string setting)
+    private static LedgerSettings Prepare(LedgerProvider provider, string connectionString, string contentRoot, bool migrateOnStart, bool readOnly, string setting, bool throughPooler = false)
     {
         if (provider == LedgerProvider.Postgres)
         {
-            return new LedgerSettings(provider, Checked(() => PostgresLedger.PrepareConnectionString(connectionString), provider, setting), migrateOnStart, readOnly);
+            return new LedgerSettings(provider, Checked(() => PostgresLedger.PrepareConnectionString(connectionString, throughPooler), provider, setting), migrateOnStart, readOnly);
         }
 
         var prepared = new SqliteConnectionStringBuilder(Checked(() => SqliteLedger.PrepareConnectionString(connectionString, contentRoot), provider, setting));
@@ -110,11 +134,17 @@ internal sealed record LedgerSettings(LedgerProvider Provider, string Connection
         }
     }
 
+    /// <summary><c>ConnectionStrings:LedgerDirect</c>: the Postgres server itself, for the lease and the migrations; null: the ledger's connection.</summary>
+    public string? Direct { get; init; }
+
+    /// <summary><c>Ledger:Pooler</c> is Transaction: the ledger's connection goes through a transaction-mode pooler.</summary>
+    public bool ThroughPooler { get; init; }
+
     /// <summary>Registers the configured provider.</summary>
     public void AddTo(IServiceCollection services)
     {
         _ = Provider == LedgerProvider.Postgres
-            ? services.AddPostgresLedger(ConnectionString)
+            ? services.AddPostgresLedger(new PostgresLedgerConnections(ConnectionString) { Direct = Direct, ThroughPooler = ThroughPooler })
             : services.AddSqliteLedger(ConnectionString);
     }
 

@@ -21,6 +21,10 @@ public sealed class BadConfiguration
         yield return new TestCaseData(new Dictionary<string, string> { ["Strategy__EntryFundingRateBps"] = "0.5", ["Strategy__ExitFundingRateBps"] = "1" }, "Strategy:EntryFundingRateBps").SetName("entry threshold below exit");
         yield return new TestCaseData(new Dictionary<string, string> { ["Worker__PollInterval"] = "-00:00:01" }, "Worker:PollInterval").SetName("negative poll interval");
         yield return new TestCaseData(new Dictionary<string, string> { ["Exchange__Kind"] = "Kraken" }, "Exchange:Kind").SetName("unknown exchange");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Ledger__Provider"] = "Postgres", ["ConnectionStrings__Ledger"] = "Host=127.0.0.1;Port=6432;Database=ledger", ["Ledger__Pooler"] = "Transaction" }, "ConnectionStrings:LedgerDirect").SetName("pooler without a direct connection");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Ledger__Provider"] = "Postgres", ["ConnectionStrings__Ledger"] = "Host=127.0.0.1;Port=6432;Database=ledger;Max Auto Prepare=32", ["Ledger__Pooler"] = "Transaction", ["ConnectionStrings__LedgerDirect"] = "Host=127.0.0.1;Database=ledger" }, "Max Auto Prepare").SetName("prepared statements behind a pooler");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Ledger__Provider"] = "Postgres", ["ConnectionStrings__Ledger"] = "Host=127.0.0.1;Database=ledger", ["Ledger__Pooler"] = "Session" }, "Ledger:Pooler").SetName("unknown pooler mode");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Ledger__Pooler"] = "Transaction" }, "Ledger:Pooler").SetName("pooler on sqlite");
         yield return new TestCaseData(new Dictionary<string, string> { ["Exchange__Kind"] = "1" }, "Exchange:Kind").SetName("exchange kind given as a number");
     }
 

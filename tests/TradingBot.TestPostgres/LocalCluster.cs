@@ -202,7 +202,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         return FindBinDirectoryFromPgConfig();
     }
 
-    private static string? FindBinDirectoryFromPgConfig()
+    internal static string? FindBinDirectoryFromPgConfig()
     {
         try
         {
