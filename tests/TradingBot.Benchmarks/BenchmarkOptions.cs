@@ -17,6 +17,9 @@ internal sealed record BenchmarkOptions
 
     public bool ShowSql { get; init; }
 
+    /// <summary>--many-ledgers: 1, 4 and 16 ledgers on one Postgres, a writer each, against pgbench; then exit.</summary>
+    public bool ManyLedgers { get; init; }
+
     /// <summary>--copy [N]: the copy-ledger benchmark against pgloader with N fills and N funding snapshots (default 1,000,000), then exit.</summary>
     public int? CopyFills { get; init; }
 
@@ -63,6 +66,8 @@ internal sealed record BenchmarkOptions
           --split       also time Npgsql's commands (Postgres), to split one writer's time per fill into inside and
                         between commands; recording the commands costs the raw baseline more than the EF path
           --show-sql    print the statements one EF record-fill sends on each provider, then exit
+          --many-ledgers  1, 4 and 16 ledgers (databases) on one Postgres, one EF writer each: fills/s of all, p50/p99
+                        of a record-fill, against pgbench TPC-B with as many clients; then exit
           --copy [N]    copy-ledger SQLite -> Postgres against pgloader, and back, with N fills and N funding
                         snapshots (default 1000000); needs pgloader (apt-get install pgloader); then exit
         """;
@@ -84,6 +89,7 @@ internal sealed record BenchmarkOptions
                 "--no-funding" => options with { Funding = false },
                 "--show-sql" => options with { ShowSql = true },
                 "--split" => options with { Split = true },
+                "--many-ledgers" => options with { ManyLedgers = true },
                 "--copy" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var fills) && fills is >= 1_000 and <= 100_000_000
                     => options with { CopyFills = int.Parse(args[++i], CultureInfo.InvariantCulture) },
                 "--copy" => options with { CopyFills = 1_000_000 },

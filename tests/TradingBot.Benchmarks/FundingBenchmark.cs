@@ -1,15 +1,24 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using TradingBot.Infrastructure.Persistence;
+using TradingBot.Infrastructure.Persistence.Repositories;
 
 namespace TradingBot.Benchmarks;
 
 /// <summary>The 24h funding query's latency over a loaded series.</summary>
-internal sealed record FundingResult(long Rows, TimeSpan Load, TimeSpan Analyze, int RowsReturned, int Iterations, double MedianMs, double P95Ms, double MinMs, double MaxMs, string Plan);
+internal sealed record FundingResult(long Rows, TimeSpan Load, TimeSpan Analyze, int RowsReturned, int Iterations, double MedianMs, double P95Ms, double MinMs, double MaxMs, string Plan)
+{
+    /// <summary>The same command (EF Core's text and parameters) through raw ADO.NET, every value read: its median.</summary>
+    public double RawMedianMs { get; init; }
+}
 
 /// <summary>
 /// Loads <see cref="FundingSeries"/> into a fresh ledger, runs ANALYZE, then times the real repository query
 /// — <c>IFundingSnapshotRepository.GetRangeAsync</c> through the unit of work, as
-/// <c>LedgerQueries.FundingHistoryAsync</c> runs it — for one symbol and the 24 h up to the newest row.
+/// <c>LedgerQueries.FundingHistoryAsync</c> runs it — for one symbol and the 24 h up to the newest row, alternating
+/// with the very command EF Core builds for it run through raw ADO.NET (every value read), and explains that command.
 /// </summary>
 internal static class FundingBenchmark
 {
@@ -46,9 +55,27 @@ internal static class FundingBenchmark
 
         var ledgerUnit = ledger.Ledger;
         var samples = new List<double>(iterations);
+        var rawSamples = new List<double>(iterations);
         var returned = 0;
+        await using var context = await ledger.Services.GetRequiredService<IDbContextFactory<LedgerDbContext>>().CreateDbContextAsync(cancellationToken);
+        await using var rawConnection = await ledger.OpenConnectionAsync(cancellationToken);
+        await using var raw = FundingSnapshotRepository.RangeQuery(context, Workload.Exchange.Value, series.QuerySymbol.Value, from, until).CreateDbCommand();
+        raw.Connection = rawConnection;
         for (var i = 0; i < WarmUpIterations + iterations; i++)
         {
+            var rawStarted = Stopwatch.GetTimestamp();
+            var rawRows = await ReadAllAsync(raw, cancellationToken);
+            var rawElapsed = Stopwatch.GetElapsedTime(rawStarted);
+            if (rawRows != expected)
+            {
+                throw new InvalidOperationException($"the 24h query through raw ADO.NET returned {rawRows} rows; expected {expected}");
+            }
+
+            if (i >= WarmUpIterations)
+            {
+                rawSamples.Add(rawElapsed.TotalMilliseconds);
+            }
+
             var started = Stopwatch.GetTimestamp();
             var rows = await ledgerUnit.ExecuteAsync(
                 (session, ct) => session.FundingSnapshots.GetRangeAsync(Workload.Exchange, series.QuerySymbol, from, until, ct),
@@ -67,7 +94,17 @@ internal static class FundingBenchmark
         }
 
         samples.Sort();
-        var plan = await provider.ExplainFundingQueryAsync(ledger, series, from, until, cancellationToken);
+        rawSamples.Sort();
+        raw.CommandText = provider.ExplainPrefix + raw.CommandText;
+        var plan = new List<string>();
+        await using (var reader = await raw.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                plan.Add(reader.GetString(reader.FieldCount - 1).Trim());
+            }
+        }
+
         return new FundingResult(
             series.TotalRows,
             load,
@@ -78,7 +115,25 @@ internal static class FundingBenchmark
             Percentile(samples, 0.95),
             samples[0],
             samples[^1],
-            plan);
+            string.Join("; ", plan))
+        {
+            RawMedianMs = Percentile(rawSamples, 0.50),
+        };
+    }
+
+    // Every row, every value, as a reader's caller would: the floor under any mapping EF Core adds.
+    private static async Task<int> ReadAllAsync(System.Data.Common.DbCommand command, CancellationToken cancellationToken)
+    {
+        var rows = 0;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var values = new object[reader.FieldCount];
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            reader.GetValues(values);
+            rows++;
+        }
+
+        return rows;
     }
 
     /// <summary>Nearest-rank percentile of sorted samples.</summary>

@@ -107,8 +107,8 @@ internal abstract class LedgerProvider : IAsyncDisposable
     /// <summary>Refreshes the planner's statistics after the load.</summary>
     public abstract Task AnalyzeAsync(BenchLedger ledger, CancellationToken cancellationToken);
 
-    /// <summary>The plan the database picks for the 24h funding query.</summary>
-    public abstract Task<string> ExplainFundingQueryAsync(BenchLedger ledger, FundingSeries series, DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken);
+    /// <summary>What turns a query into its plan: EXPLAIN QUERY PLAN (SQLite), EXPLAIN (ANALYZE, BUFFERS) (Postgres).</summary>
+    public abstract string ExplainPrefix { get; }
 
     public abstract ValueTask DisposeAsync();
 }

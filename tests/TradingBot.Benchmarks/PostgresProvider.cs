@@ -143,26 +143,7 @@ internal sealed class PostgresProvider(PostgresServer server) : LedgerProvider
         await analyze.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public override async Task<string> ExplainFundingQueryAsync(BenchLedger ledger, FundingSeries series, DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken)
-    {
-        await using var connection = await ledger.OpenConnectionAsync(cancellationToken);
-        await using var explain = (NpgsqlCommand)connection.CreateCommand();
-        explain.CommandText =
-            "EXPLAIN (ANALYZE, BUFFERS) SELECT * FROM funding_snapshots AS f " +
-            "WHERE f.exchange = @e AND f.symbol = @s AND f.snapshot_at >= @from AND f.snapshot_at < @until ORDER BY f.snapshot_at DESC";
-        explain.Parameters.Add(new NpgsqlParameter<string>("e", NpgsqlDbType.Text) { TypedValue = Workload.Exchange.Value });
-        explain.Parameters.Add(new NpgsqlParameter<string>("s", NpgsqlDbType.Text) { TypedValue = series.QuerySymbol.Value });
-        explain.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("from", NpgsqlDbType.TimestampTz) { TypedValue = from });
-        explain.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("until", NpgsqlDbType.TimestampTz) { TypedValue = until });
-        var lines = new List<string>();
-        await using var reader = await explain.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            lines.Add(reader.GetString(0).Trim());
-        }
-
-        return string.Join("; ", lines);
-    }
+    public override string ExplainPrefix => "EXPLAIN (ANALYZE, BUFFERS) ";
 
     public override ValueTask DisposeAsync() => server.DisposeAsync();
 

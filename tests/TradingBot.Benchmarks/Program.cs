@@ -34,6 +34,18 @@ if (options.CopyFills is { } copyFills)
     return 0;
 }
 
+if (options.ManyLedgers)
+{
+    Console.WriteLine(Invariant($"TradingBot ledger benchmark — many ledgers on one Postgres, started {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC"));
+    foreach (var (name, value) in Machine.Describe(Path.GetTempPath()))
+    {
+        Console.WriteLine($"  {name}: {value}");
+    }
+
+    await ManyLedgersBenchmark.RunAsync(options, cancel.Token);
+    return 0;
+}
+
 var report = new Report(options);
 Console.WriteLine(Invariant($"TradingBot ledger benchmark — {(options.Quick ? "--quick" : "full run")}, started {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC"));
 report.AddEnvironment("", Machine.Describe(Path.GetTempPath()));

@@ -166,26 +166,7 @@ internal sealed class SqliteProvider : LedgerProvider
         await analyze.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public override async Task<string> ExplainFundingQueryAsync(BenchLedger ledger, FundingSeries series, DateTimeOffset from, DateTimeOffset until, CancellationToken cancellationToken)
-    {
-        await using var connection = await ledger.OpenConnectionAsync(cancellationToken);
-        await using var explain = (SqliteCommand)connection.CreateCommand();
-        explain.CommandText =
-            "EXPLAIN QUERY PLAN SELECT * FROM funding_snapshots AS f " +
-            "WHERE f.exchange = $e AND f.symbol = $s AND f.snapshot_at >= $from AND f.snapshot_at < $until ORDER BY f.snapshot_at DESC";
-        explain.Parameters.AddWithValue("$e", Workload.Exchange.Value);
-        explain.Parameters.AddWithValue("$s", series.QuerySymbol.Value);
-        explain.Parameters.AddWithValue("$from", SqliteLedgerDialect.ToText(from));
-        explain.Parameters.AddWithValue("$until", SqliteLedgerDialect.ToText(until));
-        var lines = new List<string>();
-        await using var reader = await explain.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            lines.Add(reader.GetString(3));
-        }
-
-        return string.Join("; ", lines);
-    }
+    public override string ExplainPrefix => "EXPLAIN QUERY PLAN ";
 
     public override ValueTask DisposeAsync()
     {
