@@ -134,7 +134,10 @@ public sealed partial class Simulation
     /// <summary>This run's faults.</summary>
     internal FaultProfile Faults { get; }
 
-    private CycleSettings CycleSettingsOf(SimulatedWorker worker) => new(Symbols, PollInterval, Strategy, worker.Name);
+    // Every quote and every reconciliation stored, as before the worker sampled them: the most writes per cycle, so the
+    // most interleavings of ledger work with crashes and lease moves for the checks to search.
+    private CycleSettings CycleSettingsOf(SimulatedWorker worker) =>
+        new(Symbols, PollInterval, Strategy, worker.Name) { FundingSnapshotInterval = TimeSpan.Zero, StateSnapshotInterval = TimeSpan.Zero };
 
     /// <summary>This run's strategy: a calm one (enters at 3 bps, leaves at 1) or, drawn from the seed, a restless one whose thresholds sit within the rate's noise.</summary>
     internal FundingHarvestSettings Strategy { get; }
