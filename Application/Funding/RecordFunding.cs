@@ -9,16 +9,11 @@ namespace TradingBot.Application.Funding;
 public sealed class RecordFundingSnapshot(IUnitOfWork ledger)
 {
     /// <summary>Runs the use case.</summary>
-    public Task<FundingSnapshot> ExecuteAsync(FundingSnapshot snapshot, CancellationToken cancellationToken)
+    public async Task<FundingSnapshot> ExecuteAsync(FundingSnapshot snapshot, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        return ledger.ExecuteAsync(
-            async (session, ct) =>
-            {
-                await session.FundingSnapshots.AppendAsync(snapshot, ct).ConfigureAwait(false);
-                return snapshot;
-            },
-            cancellationToken);
+        await ExecuteAsync([snapshot], cancellationToken).ConfigureAwait(false);
+        return snapshot;
     }
 
     /// <summary>Appends several observations in one transaction: all of them or none.</summary>

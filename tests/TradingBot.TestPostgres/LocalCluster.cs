@@ -57,14 +57,14 @@ internal sealed class LocalCluster : IAsyncDisposable
     {
         var bin = FindBinDirectory()
             ?? throw new InvalidOperationException("initdb and pg_ctl are neither on PATH nor in the folder 'pg_config --bindir' names");
-        var asServiceUser = Environment.UserName == "root" || geteuid() == 0;
+        var asServiceUser = RunsAsRoot;
         var folder = Directory.CreateTempSubdirectory("tradingbot-pg-").FullName;
         var cluster = new LocalCluster(bin, folder, PostgresServer.FreeLoopbackPort(), asServiceUser, durable);
         try
         {
             if (asServiceUser)
             {
-                await RunAsync("chown", ["-R", $"{ServiceUser}:", folder], cancellationToken).ConfigureAwait(false);
+                await GiveToServiceUserAsync(folder, cancellationToken).ConfigureAwait(false);
             }
 
             await cluster.RunPgAsync("initdb", ["-D", cluster.DataDirectory, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"], cancellationToken).ConfigureAwait(false);
@@ -90,7 +90,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         {
             if (_asServiceUser)
             {
-                await RunAsync("chown", ["-R", $"{ServiceUser}:", folder], cancellationToken).ConfigureAwait(false);
+                await GiveToServiceUserAsync(folder, cancellationToken).ConfigureAwait(false);
             }
 
             await RunPgAsync("pg_basebackup", ["-h", "127.0.0.1", "-p", _port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres", "-D", standby.DataDirectory, "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"], cancellationToken).ConfigureAwait(false);
@@ -144,7 +144,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         }
     }
 
-    private Task RunPgAsync(string tool, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    private Task<string> RunPgAsync(string tool, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
         var path = ToolPath(tool);
         return _asServiceUser
@@ -152,7 +152,15 @@ internal sealed class LocalCluster : IAsyncDisposable
             : RunAsync(path, arguments, cancellationToken);
     }
 
-    private static async Task RunAsync(string file, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    /// <summary>True under root, which PostgreSQL and PgBouncer refuse: they then run as the 'postgres' user.</summary>
+    internal static bool RunsAsRoot => Environment.UserName == "root" || geteuid() == 0;
+
+    /// <summary>Gives <paramref name="folder"/> to the 'postgres' user, for a server run as that user.</summary>
+    internal static Task GiveToServiceUserAsync(string folder, CancellationToken cancellationToken) =>
+        RunAsync("chown", ["-R", $"{ServiceUser}:", folder], cancellationToken);
+
+    /// <summary>Runs a tool to its end; returns what it wrote, or throws with its exit code and error output.</summary>
+    internal static async Task<string> RunAsync(string file, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(file)
         {
@@ -173,6 +181,8 @@ internal sealed class LocalCluster : IAsyncDisposable
         {
             throw new InvalidOperationException($"{Path.GetFileName(file)} {string.Join(' ', arguments)} failed ({process.ExitCode}): {await error.ConfigureAwait(false)}{await output.ConfigureAwait(false)}");
         }
+
+        return await output.ConfigureAwait(false);
     }
 
     // PATH may hold links to a few of the tools only (initdb, pg_ctl): the others are beside pg_ctl's target.

@@ -62,11 +62,11 @@ public sealed class PgBouncer : IAsyncDisposable
             logfile = {folder}/pgbouncer.log
             """), cancellationToken).ConfigureAwait(false);
 
-        var asRoot = Environment.UserName == "root";
+        var asRoot = LocalCluster.RunsAsRoot;
         var start = new ProcessStartInfo(asRoot ? "runuser" : binary) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         if (asRoot)
         {
-            await ChownAsync(folder, cancellationToken).ConfigureAwait(false);
+            await LocalCluster.GiveToServiceUserAsync(folder, cancellationToken).ConfigureAwait(false);
             foreach (var argument in new[] { "-u", "postgres", "--", binary })
             {
                 start.ArgumentList.Add(argument);
@@ -92,38 +92,27 @@ public sealed class PgBouncer : IAsyncDisposable
     public async Task<long> TransactionsAsync(string database, CancellationToken cancellationToken = default)
     {
         var rows = await AdminAsync("SHOW STATS", cancellationToken).ConfigureAwait(false);
-        return rows.Where(r => Equals(r["database"], database)).Select(r => long.Parse((string)r["total_xact_count"], CultureInfo.InvariantCulture)).FirstOrDefault();
+        return rows.Where(r => r["database"] == database).Select(r => long.Parse(r["total_xact_count"], CultureInfo.InvariantCulture)).FirstOrDefault();
     }
 
     /// <summary>The application names of the clients connected to PgBouncer now (its SHOW CLIENTS).</summary>
     public async Task<List<string>> ClientApplicationsAsync(CancellationToken cancellationToken = default)
     {
         var rows = await AdminAsync("SHOW CLIENTS", cancellationToken).ConfigureAwait(false);
-        return [.. rows.Select(r => r.TryGetValue("application_name", out var name) ? name as string ?? string.Empty : string.Empty)];
+        return [.. rows.Select(r => r.GetValueOrDefault("application_name", string.Empty))];
     }
 
     // PgBouncer's admin console speaks only the simple query protocol, which Npgsql does not: psql asks it.
-    private async Task<List<Dictionary<string, object>>> AdminAsync(string show, CancellationToken cancellationToken)
+    private async Task<List<Dictionary<string, string>>> AdminAsync(string show, CancellationToken cancellationToken)
     {
         var psql = Path.Combine(LocalCluster.FindBinDirectoryFromPgConfig() ?? "/usr/bin", "psql");
-        var start = new ProcessStartInfo(File.Exists(psql) ? psql : "psql") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres", "-d", "pgbouncer", "-A", "-F", "|", "-P", "footer=off", "-c", show })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("psql did not start");
-        var output = await process.StandardOutput.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
-        var error = await process.StandardError.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
-        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"psql {show} on PgBouncer's admin console failed ({process.ExitCode}): {error}");
-        }
-
+        var output = await LocalCluster.RunAsync(
+            File.Exists(psql) ? psql : "psql",
+            ["-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres", "-d", "pgbouncer", "-A", "-F", "|", "-P", "footer=off", "-c", show],
+            cancellationToken).ConfigureAwait(false);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var names = lines[0].Split('|');
-        return [.. lines.Skip(1).Select(line => names.Zip(line.Split('|')).ToDictionary(c => c.First, c => (object)c.Second, StringComparer.Ordinal))];
+        return [.. lines.Skip(1).Select(line => names.Zip(line.Split('|')).ToDictionary(c => c.First, c => c.Second, StringComparer.Ordinal))];
     }
 
     public async ValueTask DisposeAsync()
@@ -142,12 +131,5 @@ public sealed class PgBouncer : IAsyncDisposable
         catch (IOException)
         {
         }
-    }
-
-    private static async Task ChownAsync(string folder, CancellationToken cancellationToken)
-    {
-        using var chown = Process.Start(new ProcessStartInfo("chown", ["-R", "postgres:", folder]) { UseShellExecute = false })
-            ?? throw new InvalidOperationException("chown did not start");
-        await chown.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
     }
 }
