@@ -50,6 +50,20 @@ public static class LedgerDigest
             cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The digest of one table (<paramref name="rowType"/>) of <paramref name="contexts"/>' ledger, read in one snapshot.</summary>
+    public static async Task<TableDigest> ComputeAsync(IDbContextFactory<LedgerDbContext> contexts, Type rowType, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(contexts);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(
+            async ct =>
+            {
+                await using var snapshot = await db.Database.BeginTransactionAsync(Writes.LedgerProvider.Of(db).SnapshotIsolation, ct).ConfigureAwait(false);
+                return await ForTable(rowType)(db, ct).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>One line per table whose digests differ; empty when the two ledgers hold the same rows.</summary>
     public static IReadOnlyList<string> Differences(IReadOnlyList<TableDigest> source, IReadOnlyList<TableDigest> target)
     {
@@ -81,13 +95,14 @@ public static class LedgerDigest
 /// <summary>Sums a table's digest one row at a time, in any order.</summary>
 internal sealed class TableDigestBuilder(LedgerTable table)
 {
+    private readonly CanonicalRowHasher _hasher = new(table);
     private long _rows;
     private ulong _checksum;
 
     public void Add(object row)
     {
         _rows++;
-        _checksum = unchecked(_checksum + LedgerCanonicalForm.Hash(LedgerCanonicalForm.Row(table, row)));
+        _checksum = unchecked(_checksum + _hasher.Hash(row));
     }
 
     public TableDigest Build() => new(table.RawName, _rows, _checksum);

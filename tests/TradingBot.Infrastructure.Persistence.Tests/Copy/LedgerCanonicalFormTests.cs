@@ -1,4 +1,8 @@
+using Microsoft.EntityFrameworkCore;
 using TradingBot.Infrastructure.Persistence.Copy;
+using TradingBot.Infrastructure.Persistence.Rows;
+using TradingBot.Infrastructure.Persistence.Writes;
+using TradingBot.Infrastructure.Sqlite;
 
 namespace TradingBot.Infrastructure.Persistence.Tests.Copy;
 
@@ -100,4 +104,28 @@ public sealed class LedgerCanonicalFormTests
     [TestCase("""{"a":null}""", """{}""")]
     public void Json_that_differs_in_value_differs(string one, string other) =>
         Assert.That(LedgerCanonicalForm.Json(one), Is.Not.EqualTo(LedgerCanonicalForm.Json(other)));
+
+    [Test]
+    public void The_row_hasher_writes_the_bytes_of_the_canonical_text_whatever_the_values()
+    {
+        var options = new DbContextOptionsBuilder<LedgerDbContext>();
+        SqliteLedger.Configure(options, $"Data Source={Path.Combine(Path.GetTempPath(), "model-only-never-opened.db")}"); // the model only: no connection opens
+        using var db = new LedgerDbContext(options.Options);
+        var odd = new DateTimeOffset(2026, 12, 4, 15, 29, 11, TimeSpan.FromHours(-5)).AddTicks(1_234_567);
+        object[] rows =
+        [
+            new FillRow { Id = Guid.NewGuid(), OrderId = null, ExchangeFillId = "EXT:é✓", PriceQuote = long.MinValue, QuantityBase = long.MaxValue, FeeQuote = 0, FeeAsset = "", FilledAt = odd, PositionSequence = -1, CreatedAt = DateTimeOffset.MinValue },
+            new FillRow { Id = Guid.Empty, OrderId = Guid.NewGuid(), ExchangeFillId = "1", PriceQuote = 1, QuantityBase = 2, FeeQuote = -3, FeeAsset = "BNB", FilledAt = DateTimeOffset.MaxValue, PositionSequence = 0, CreatedAt = null },
+            new AuditLogRow { Id = Guid.NewGuid(), EventType = "DECISION", EventData = """{"b": 1.0, "a": "\u00e9", "n": [1e2, {"y": null, "x": true}]}""", CreatedAt = odd },
+            new SymbolHaltRow { Id = Guid.NewGuid(), Exchange = "BINANCE", Symbol = "ETHUSDT", Reason = "POSITION_DIFFERS", Detail = new string('✓', 2_000), HaltedAt = odd, HaltedUntil = null, ReleasedAt = null, Version = int.MaxValue, CreatedAt = odd, UpdatedAt = null },
+        ];
+        using (Assert.EnterMultipleScope())
+        {
+            foreach (var row in rows)
+            {
+                var table = (LedgerTable)typeof(LedgerTable).GetMethod(nameof(LedgerTable.For))!.MakeGenericMethod(row.GetType()).Invoke(null, [db])!;
+                Assert.That(new CanonicalRowHasher(table).Hash(row), Is.EqualTo(LedgerCanonicalForm.Hash(LedgerCanonicalForm.Row(table, row))), table.RawName);
+            }
+        }
+    }
 }
