@@ -28,9 +28,13 @@ public sealed class LedgerIntegrity(IDbContextFactory<LedgerDbContext> contexts)
                 .GroupBy(f => f.ExchangeFillId).Where(g => g.Count() > 1).Select(g => new { g.Key, Count = g.Count() })
                 .ToListAsync(cancellationToken).ConfigureAwait(false))
             .Select(d => $"exchange fill id {d.Key} is recorded {d.Count} times"));
-        problems.AddRange((await db.Fills.AsNoTracking()
-                .Where(f => f.OrderId == null || !db.Orders.Any(o => o.Id == f.OrderId))
-                .Select(f => f.ExchangeFillId)
+        // A left join that finds no order (an anti-join to the planner); "OR NOT EXISTS" made Postgres probe orders per fill.
+        problems.AddRange((await (
+                from f in db.Fills.AsNoTracking()
+                join o in db.Orders.AsNoTracking() on f.OrderId equals (Guid?)o.Id into owners
+                from o in owners.DefaultIfEmpty()
+                where o == null
+                select f.ExchangeFillId)
                 .ToListAsync(cancellationToken).ConfigureAwait(false))
             .Select(id => $"fill {id} belongs to no order"));
 

@@ -3,6 +3,7 @@ using TradingBot.Application.Ports;
 using TradingBot.Domain.Amounts;
 using TradingBot.Domain.Orders;
 using TradingBot.Infrastructure.Persistence.Rows;
+using TradingBot.Infrastructure.Persistence.Writes;
 
 namespace TradingBot.Infrastructure.Persistence.Repositories;
 
@@ -86,17 +87,35 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
     {
         // Not remembered (Seen): a read for verification, and a million orders must not stay in memory.
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
-        var rows = db.Orders.AsNoTracking().OrderBy(o => o.Id).Select(o => new
+        var rows = WithFillsQuery(db);
+        await foreach (var row in rows.AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            yield return new OrderWithFills(RowMapping.ToDomain(row.Order), new Quantity(row.Filled ?? 0), row.Fills ?? 0);
+        }
+    }
+
+    /// <summary>Every order with its fills' sum and count, in id order, in the shape the provider reads fastest.</summary>
+    internal static IQueryable<OrderFillsRow> WithFillsQuery(LedgerDbContext db) =>
+        LedgerProvider.Of(db).PrefersGroupedJoins ? WithFillsGrouped(db) : WithFillsCorrelated(db);
+
+    // Fills summed per order in one grouped pass and joined: on Postgres, two subqueries per order took five times as long.
+    private static IQueryable<OrderFillsRow> WithFillsGrouped(LedgerDbContext db) =>
+        from o in db.Orders.AsNoTracking()
+        join s in db.Fills.AsNoTracking().Where(f => f.OrderId != null).GroupBy(f => f.OrderId)
+            .Select(g => new { OrderId = g.Key, Filled = g.Sum(f => f.QuantityBase), Fills = g.LongCount() })
+            on (Guid?)o.Id equals s.OrderId into sums
+        from s in sums.DefaultIfEmpty()
+        orderby o.Id
+        select new OrderFillsRow { Order = o, Filled = (long?)s.Filled, Fills = (long?)s.Fills };
+
+    // Fills summed per order by subqueries: on SQLite their index probes cost less than materialising the grouped pass.
+    private static IQueryable<OrderFillsRow> WithFillsCorrelated(LedgerDbContext db) =>
+        db.Orders.AsNoTracking().OrderBy(o => o.Id).Select(o => new OrderFillsRow
         {
             Order = o,
             Filled = db.Fills.Where(f => f.OrderId == o.Id).Sum(f => (long?)f.QuantityBase),
             Fills = db.Fills.LongCount(f => f.OrderId == o.Id),
         });
-        await foreach (var row in rows.AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            yield return new OrderWithFills(RowMapping.ToDomain(row.Order), new Quantity(row.Filled ?? 0), row.Fills);
-        }
-    }
 
     /// <summary>Remembers a row this session read (what a later update of it expects) and maps it.</summary>
     private Order? Seen(OrderRow? row)
@@ -129,4 +148,14 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
 
     private static string LiveFilter(Microsoft.EntityFrameworkCore.Metadata.IModel model) =>
         model.FindEntityType(typeof(OrderRow))!.GetIndexes().Single(i => i.GetDatabaseName() == "idx_orders_status").GetFilter()!;
+}
+
+/// <summary>The row shape of <see cref="OrderRepository.StreamWithFillsAsync"/>'s queries: an order and its fills' sum and count.</summary>
+internal sealed class OrderFillsRow
+{
+    public OrderRow Order { get; set; } = null!;
+
+    public long? Filled { get; set; }
+
+    public long? Fills { get; set; }
 }

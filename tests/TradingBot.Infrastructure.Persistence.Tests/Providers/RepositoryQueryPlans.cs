@@ -90,6 +90,26 @@ public abstract class RepositoryQueryPlans
         }
     }
 
+    [Test]
+    public async Task Verifys_orders_with_their_fills_read_each_fill_once_or_through_the_order_id_index()
+    {
+        await using var context = await _db.Contexts.CreateDbContextAsync();
+
+        var plan = await ExplainAsync(context, OrderRepository.WithFillsQuery(context));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(plan, Does.Match(OrdersWithFillsShape), plan);
+            Assert.That(plan, Does.Not.Match(OrdersWithFillsNever), plan);
+        }
+    }
+
+    /// <summary>What the plan of verify's orders-with-fills query must show on this provider.</summary>
+    protected abstract string OrdersWithFillsShape { get; }
+
+    /// <summary>What it must not: fills read whole per order (SQLite), a subplan run per order (Postgres).</summary>
+    protected abstract string OrdersWithFillsNever { get; }
+
     // The query's own command, EF Core's text and parameters, explained on the context's connection.
     private async Task<string> ExplainAsync<T>(LedgerDbContext context, IQueryable<T> query)
     {
@@ -118,6 +138,11 @@ public abstract class RepositoryQueryPlans
         protected override string UsesIndex(string index, string table) => $@"SEARCH \w+ USING (COVERING )?INDEX {index} \(";
 
         protected override string ScansWhole(string table) => @"(?m)^SCAN \w+";
+
+        // Correlated subqueries, each a probe of idx_fills_order_id: cheaper in process than materialising a grouped pass.
+        protected override string OrdersWithFillsShape => @"SEARCH \w+ USING (COVERING )?INDEX idx_fills_order_id \(";
+
+        protected override string OrdersWithFillsNever => @"(?m)^SCAN f\w*\b";
 
         protected override string SeedSql => """
             WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 60000),
@@ -150,6 +175,11 @@ public abstract class RepositoryQueryPlans
         protected override string UsesIndex(string index, string table) => $@"(Index (Only )?Scan( Backward)? using {index} on {table}|Bitmap Index Scan on {index})\b";
 
         protected override string ScansWhole(string table) => $@"Seq Scan on {table}\b";
+
+        // One grouped pass over fills, joined: a subplan per order is two index probes for every order.
+        protected override string OrdersWithFillsShape => @"(Hash|Group)Aggregate";
+
+        protected override string OrdersWithFillsNever => "SubPlan";
 
         protected override string SeedSql => """
             INSERT INTO funding_snapshots (id, exchange, symbol, funding_rate_bps, mark_price_quote, index_price_quote, snapshot_at)
