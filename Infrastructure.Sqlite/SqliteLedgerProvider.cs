@@ -64,6 +64,9 @@ internal sealed class SqliteLedgerProvider : LedgerProvider
         }
     }
 
+    /// <inheritdoc />
+    public override bool ChecksWholeDatabase => true;
+
     public override async Task<IReadOnlyList<string>> CheckStorageAsync(LedgerDbContext db, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);

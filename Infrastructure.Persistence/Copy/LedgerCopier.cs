@@ -44,8 +44,10 @@ public sealed record LedgerCopyOptions
     public Action<string, long>? AfterChunk { get; init; }
 
     /// <summary>
-    /// The ledger's invariants, checked on the target once everything is written and its checksums computed: one line
-    /// per violation, listed in the report, which is then not verified and fences nothing. Null checks none.
+    /// The ledger's invariants, checked on the target: one line per violation, listed in the report, which is then not
+    /// verified and fences nothing. Null checks none. It reads only <see cref="LedgerDigest.InvariantTables"/>, which a copy
+    /// writes first: it runs as soon as they are written, beside the copy of the history, unless the target's own integrity
+    /// check reads the whole database (SQLite); then once everything is written.
     /// </summary>
     public Func<CancellationToken, Task<IReadOnlyList<string>>>? CheckTarget { get; init; }
 }
@@ -109,6 +111,8 @@ public static class LedgerCopier
         // copy leaves about a third of two cores idle, waiting on commits); nothing writes to a copied table again.
         IReadOnlyList<TableDigest> sourceDigests = [];
         var targetDigests = new Dictionary<Type, Task<TableDigest>>();
+        Task<IReadOnlyList<string>>? targetChecked = null;
+        var checkEarly = options.CheckTarget is not null && !await ChecksWholeDatabaseAsync(target, cancellationToken).ConfigureAwait(false);
         using var stopDigests = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
@@ -128,6 +132,11 @@ public static class LedgerCopier
                             {
                                 targetDigests[type] = Task.Run(() => LedgerDigest.ComputeAsync(target.Contexts, type, stopDigests.Token), stopDigests.Token);
                             }
+
+                            if (checkEarly && targetChecked is null && type == LedgerDigest.InvariantTables[^1])
+                            {
+                                targetChecked = Task.Run(() => options.CheckTarget!(stopDigests.Token), stopDigests.Token);
+                            }
                         }
 
                         await snapshot.CommitAsync(ct).ConfigureAwait(false);
@@ -139,12 +148,13 @@ public static class LedgerCopier
         catch
         {
             await stopDigests.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(targetDigests.Values).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+            Task[] running = [.. targetDigests.Values, .. targetChecked is null ? Array.Empty<Task>() : [targetChecked]];
+            await Task.WhenAll(running).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
             throw;
         }
 
         var targetRead = Task.WhenAll(LedgerDigest.RowTypes.Select(t => targetDigests[t]));
-        var report = await CheckTargetAsync(copyId, resumed, sourceDigests, targetRead, target, options.CheckTarget, cancellationToken).ConfigureAwait(false);
+        var report = await CheckTargetAsync(copyId, resumed, sourceDigests, targetRead, target, targetChecked is null ? options.CheckTarget : _ => targetChecked, cancellationToken).ConfigureAwait(false);
         if (report.Verified)
         {
             await FinishAsync(source, target, copyId, options.Snapshot, cancellationToken).ConfigureAwait(false);
@@ -445,6 +455,12 @@ public static class LedgerCopier
         var targetRead = await targetDigests.ConfigureAwait(false);
         IReadOnlyList<string> violations = checkTarget is null ? [] : await checkTarget(cancellationToken).ConfigureAwait(false);
         return Report(copyId, resumed, sourceDigests, targetRead) with { TargetViolations = violations };
+    }
+
+    private static async Task<bool> ChecksWholeDatabaseAsync(LedgerCopyEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        await using var db = await endpoint.Contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        return Writes.LedgerProvider.Of(db).ChecksWholeDatabase;
     }
 
     private static LedgerCopyReport Report(Guid copyId, bool resumed, IReadOnlyList<TableDigest> sourceDigests, IReadOnlyList<TableDigest> targetDigests) =>

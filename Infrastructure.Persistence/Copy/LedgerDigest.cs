@@ -13,12 +13,15 @@ public sealed record TableDigest(string Table, long Rows, ulong Checksum);
 /// <summary>The ledger's tables, in the order a copy writes them (an order before its fills), and their digests.</summary>
 public static class LedgerDigest
 {
-    /// <summary>Every table of the ledger's data, in copy order; <c>ledger_transfers</c> (the copies' own bookkeeping) is not one.</summary>
+    /// <summary>The tables the ledger's invariants (<c>verify</c>) read, in copy order: a copy writes them first.</summary>
+    public static IReadOnlyList<Type> InvariantTables { get; } = [typeof(OrderRow), typeof(FillRow), typeof(PositionRow), typeof(FundingPaymentRow)];
+
+    /// <summary>
+    /// Every table of the ledger's data, in copy order (an order before its fills; the tables <c>verify</c> reads before the
+    /// history, so it can check them while the history is copied); <c>ledger_transfers</c> (the copies' own bookkeeping) is not one.
+    /// </summary>
     public static IReadOnlyList<Type> RowTypes { get; } =
-    [
-        typeof(OrderRow), typeof(FillRow), typeof(PositionRow), typeof(FundingSnapshotRow), typeof(FundingPaymentRow),
-        typeof(StateSnapshotRow), typeof(AuditLogRow), typeof(SymbolHaltRow),
-    ];
+        [.. InvariantTables, typeof(SymbolHaltRow), typeof(FundingSnapshotRow), typeof(StateSnapshotRow), typeof(AuditLogRow)];
 
     /// <summary>The digests of every table, streamed row by row in bounded memory (in the context's current transaction, if any).</summary>
     public static async Task<IReadOnlyList<TableDigest>> ComputeAsync(LedgerDbContext db, CancellationToken cancellationToken)

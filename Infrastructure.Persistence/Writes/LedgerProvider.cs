@@ -39,6 +39,9 @@ internal abstract class LedgerProvider
     public virtual Task<IReadOnlyList<string>> CheckStorageAsync(LedgerDbContext db, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<string>>([]);
 
+    /// <summary>True when <see cref="CheckStorageAsync"/> reads the whole database (SQLite's integrity_check), so a check of a ledger being written must wait for the last write.</summary>
+    public virtual bool ChecksWholeDatabase => false;
+
     /// <summary>Adds <paramref name="provider"/> to a ledger context's options (each provider project's <c>Configure</c> does).</summary>
     public static DbContextOptionsBuilder Use(DbContextOptionsBuilder options, LedgerProvider provider)
     {

@@ -157,23 +157,40 @@ public abstract class LedgerCopyContract
     }
 
     [Test]
-    public async Task The_target_check_runs_on_the_whole_copy_and_a_violation_it_finds_fences_nothing()
+    public async Task The_target_check_sees_the_tables_it_reads_whole_and_a_violation_it_finds_fences_nothing()
     {
-        long seen = -1;
+        bool wholeDatabase;
+        await using (var db = await _target.Contexts.CreateDbContextAsync())
+        {
+            wholeDatabase = Writes.LedgerProvider.Of(db).ChecksWholeDatabase;
+        }
+
+        var checkedCounts = new TaskCompletionSource<(long Fills, long Snapshots)>(TaskCreationOptions.RunContinuationsAsynchronously);
         var options = SmallChunks with
         {
             CheckTarget = async _ =>
             {
-                seen = await _target.ScalarAsync("SELECT COUNT(*) FROM funding_snapshots");
+                checkedCounts.TrySetResult((await _target.ScalarAsync("SELECT COUNT(*) FROM fills"), await _target.ScalarAsync("SELECT COUNT(*) FROM funding_snapshots")));
                 return ["position BINANCE:BTCUSDT is not the replay of its fills"];
+            },
+            // Where the check may run beside the history, the copy of the history waits for it after its first chunk.
+            AfterChunk = (table, rows) =>
+            {
+                if (!wholeDatabase && table == "funding_snapshots" && rows == SmallChunks.ChunkRows)
+                {
+                    Assert.That(checkedCounts.Task.Wait(TimeSpan.FromSeconds(30)), Is.True, "the check began once the tables it reads were copied");
+                }
             },
         };
 
         var report = await LedgerCopier.CopyAsync(Source, Target, options, CancellationToken.None);
 
+        var (fills, snapshots) = await checkedCounts.Task;
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(seen, Is.EqualTo(Snapshots), "the check ran once every row was written");
+            Assert.That(fills, Is.EqualTo(await _source.ScalarAsync("SELECT COUNT(*) FROM fills")), "the tables the check reads were whole when it ran");
+            Assert.That(snapshots, wholeDatabase ? Is.EqualTo(Snapshots) : Is.LessThan(Snapshots),
+                wholeDatabase ? "a check of the whole database (SQLite's integrity_check) runs after the last write" : "the check ran beside the copy of the history");
             Assert.That(report.Differences, Is.Empty);
             Assert.That(report.TargetViolations.Single(), Is.EqualTo("position BINANCE:BTCUSDT is not the replay of its fills"));
             Assert.That(report.Verified, Is.False);
