@@ -36,7 +36,7 @@ public class DependencyRuleHolds
                 (n.StartsWith("Microsoft.Extensions.", StringComparison.Ordinal) && n.EndsWith(".Abstractions", StringComparison.Ordinal))));
     }
 
-    private static string FindRoot()
+    internal static string FindRoot()
     {
         var directory = new DirectoryInfo(Assembly.GetExecutingAssembly().Location).Parent;
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "TradingBot.sln")))
