@@ -12,19 +12,19 @@ namespace TradingBot.Infrastructure.Persistence.Copy;
 /// </summary>
 internal sealed class CanonicalRowHasher
 {
-    private static readonly byte[] NullToken = Encoding.UTF8.GetBytes("\u2205");
-    private static readonly byte[] True = "true"u8.ToArray();
-    private static readonly byte[] False = "false"u8.ToArray();
+    private static readonly byte[] NullToken = Encoding.UTF8.GetBytes(LedgerCanonicalForm.Null);
+    private static readonly byte[] True = Encoding.UTF8.GetBytes(LedgerCanonicalForm.Value(true));
+    private static readonly byte[] False = Encoding.UTF8.GetBytes(LedgerCanonicalForm.Value(false));
 
     private readonly LedgerColumn[] _columns;
-    private readonly byte[][] _prefixes; // each column's name and separators: "\u001Ename\u001F" (no \u001E before the first)
+    private readonly byte[][] _prefixes; // each column's name between LedgerCanonicalForm's separators (none before the first column)
     private readonly bool[] _json;
     private byte[] _buffer = new byte[1024];
 
     public CanonicalRowHasher(LedgerTable table)
     {
         _columns = [.. table.Columns];
-        _prefixes = [.. _columns.Select((c, i) => Encoding.UTF8.GetBytes((i == 0 ? string.Empty : "\u001E") + c.RawName + "\u001F"))];
+        _prefixes = [.. _columns.Select((c, i) => Encoding.UTF8.GetBytes($"{(i == 0 ? string.Empty : LedgerCanonicalForm.ColumnSeparator)}{c.RawName}{LedgerCanonicalForm.NameSeparator}"))];
         _json = [.. _columns.Select(c => LedgerCanonicalForm.JsonColumns.Contains((table.RawName, c.RawName)))];
     }
 
@@ -67,17 +67,14 @@ internal sealed class CanonicalRowHasher
                 written = Time(time, _buffer.AsSpan(length));
                 break;
             case long number:
-                Room(length, 20);
-                Utf8Formatter.TryFormat(number, _buffer.AsSpan(length), out written);
-                break;
+                AppendInteger(ref length, number);
+                return;
             case int number:
-                Room(length, 11);
-                Utf8Formatter.TryFormat(number, _buffer.AsSpan(length), out written);
-                break;
+                AppendInteger(ref length, number);
+                return;
             case short number:
-                Room(length, 6);
-                Utf8Formatter.TryFormat(number, _buffer.AsSpan(length), out written);
-                break;
+                AppendInteger(ref length, number);
+                return;
             case bool flag:
                 Append(ref length, flag ? True : False);
                 return;
@@ -92,6 +89,13 @@ internal sealed class CanonicalRowHasher
                 return;
         }
 
+        length += written;
+    }
+
+    private void AppendInteger(ref int length, long number)
+    {
+        Room(length, 20);
+        Utf8Formatter.TryFormat(number, _buffer.AsSpan(length), out var written);
         length += written;
     }
 

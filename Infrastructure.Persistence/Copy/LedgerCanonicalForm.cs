@@ -21,7 +21,14 @@ public static class LedgerCanonicalForm
     public static IReadOnlySet<(string Table, string Column)> JsonColumns { get; } =
         new HashSet<(string, string)> { ("state_snapshots", "snapshot"), ("audit_log", "event_data") };
 
-    private const string Null = "\u2205";
+    /// <summary>SQL NULL's token.</summary>
+    internal const string Null = "\u2205";
+
+    /// <summary>Between two columns of a row.</summary>
+    internal const char ColumnSeparator = '\u001E';
+
+    /// <summary>Between a column's name and its value.</summary>
+    internal const char NameSeparator = '\u001F';
 
     /// <summary>The canonical text of one value (the CLR value EF materialised, before any provider conversion).</summary>
     public static string Value(object? value, bool json = false) => value switch
@@ -75,10 +82,10 @@ public static class LedgerCanonicalForm
         {
             if (text.Length > 0)
             {
-                text.Append('\u001E');
+                text.Append(ColumnSeparator);
             }
 
-            text.Append(column).Append('\u001F').Append(value ?? Null);
+            text.Append(column).Append(NameSeparator).Append(value ?? Null);
         }
 
         return text.ToString();

@@ -40,21 +40,15 @@ public static class LedgerDigest
     /// The digests of every table of <paramref name="contexts"/>' ledger, read in one snapshot under the context's
     /// execution strategy (so the rows stream instead of being buffered to allow a retry).
     /// </summary>
-    public static async Task<IReadOnlyList<TableDigest>> ComputeAsync(IDbContextFactory<LedgerDbContext> contexts, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(contexts);
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        return await db.Database.CreateExecutionStrategy().ExecuteAsync(
-            async ct =>
-            {
-                await using var snapshot = await db.Database.BeginTransactionAsync(Writes.LedgerProvider.Of(db).SnapshotIsolation, ct).ConfigureAwait(false);
-                return await ComputeAsync(db, ct).ConfigureAwait(false);
-            },
-            cancellationToken).ConfigureAwait(false);
-    }
+    public static Task<IReadOnlyList<TableDigest>> ComputeAsync(IDbContextFactory<LedgerDbContext> contexts, CancellationToken cancellationToken) =>
+        InSnapshotAsync(contexts, ComputeAsync, cancellationToken);
 
     /// <summary>The digest of one table (<paramref name="rowType"/>) of <paramref name="contexts"/>' ledger, read in one snapshot.</summary>
-    public static async Task<TableDigest> ComputeAsync(IDbContextFactory<LedgerDbContext> contexts, Type rowType, CancellationToken cancellationToken)
+    public static Task<TableDigest> ComputeAsync(IDbContextFactory<LedgerDbContext> contexts, Type rowType, CancellationToken cancellationToken) =>
+        InSnapshotAsync(contexts, ForTable(rowType), cancellationToken);
+
+    // A read in one snapshot under the context's execution strategy, so the rows stream instead of being buffered for a retry.
+    private static async Task<T> InSnapshotAsync<T>(IDbContextFactory<LedgerDbContext> contexts, Func<LedgerDbContext, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(contexts);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
@@ -62,7 +56,7 @@ public static class LedgerDigest
             async ct =>
             {
                 await using var snapshot = await db.Database.BeginTransactionAsync(Writes.LedgerProvider.Of(db).SnapshotIsolation, ct).ConfigureAwait(false);
-                return await ForTable(rowType)(db, ct).ConfigureAwait(false);
+                return await read(db, ct).ConfigureAwait(false);
             },
             cancellationToken).ConfigureAwait(false);
     }
