@@ -12,6 +12,8 @@ using Microsoft.EntityFrameworkCore;
 using TradingBot.Infrastructure.Persistence;
 using TradingBot.Infrastructure.Persistence.Copy;
 
+using TradingBot.Hosting;
+
 namespace TradingBot.Host.Worker;
 
 /// <summary>

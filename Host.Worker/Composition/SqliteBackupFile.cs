@@ -1,5 +1,7 @@
 using Microsoft.Data.Sqlite;
 
+using TradingBot.Hosting;
+
 namespace TradingBot.Host.Worker.Composition;
 
 /// <summary>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using TradingBot.Hosting;
 
 namespace TradingBot.Host.Worker.Composition;
 
@@ -28,17 +29,14 @@ internal static class WorkerHost
         var problems = HostSettings.Problems(builder.Configuration);
         if (problems.Count > 0)
         {
-            throw new HostConfigurationException(string.Join(Environment.NewLine + "Configuration error: ", problems));
+            throw new TradingBotConfigurationException(string.Join(Environment.NewLine + "Configuration error: ", problems));
         }
 
-        var ledger = fromReplica
-            ? LedgerSettings.ForReading(builder.Configuration, builder.Environment.ContentRootPath)
-            : LedgerSettings.From(builder.Configuration, builder.Environment.ContentRootPath, readOnly);
-        ledger.AddTo(builder.Services);
-        builder.Services.AddSingleton(ledger);
-        builder.Services.AddSingleton(ExchangeComposition.Timing(builder.Configuration));
+        var contentRoot = builder.Environment.ContentRootPath;
+        builder.Services.AddTradingBotLedger(builder.Configuration, fromReplica ? LedgerAccess.ReadReplica : readOnly ? LedgerAccess.ReadOnly : LedgerAccess.ReadWrite, contentRoot);
+        var ledger = builder.Services.Registered<LedgerSettings>();
+        builder.Services.AddTradingBotApplication(builder.Configuration);
         builder.Services.AddSingleton(new WorkerExit());
-        builder.Services.AddTradingBotApplication();
 
         builder.Services.AddOptions<WorkerOptions>().Bind(builder.Configuration.GetSection("Worker")).ValidateOnStart();
         builder.Services.AddOptions<StrategyOptions>().Bind(builder.Configuration.GetSection("Strategy")).ValidateOnStart();
@@ -47,7 +45,7 @@ internal static class WorkerHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
         if (withExchange)
         {
-            ExchangeComposition.AddConfiguredExchange(builder.Services, builder.Configuration, ledger, builder.Environment.ContentRootPath);
+            builder.Services.AddTradingBotExchange(builder.Configuration, contentRoot);
         }
 
         return (builder, ledger);

@@ -6,6 +6,8 @@ using TradingBot.Domain.Instruments;
 using TradingBot.Domain.Reconciliation;
 using TradingBot.Host.Worker.Composition;
 
+using TradingBot.Hosting;
+
 namespace TradingBot.Host.Worker.Verbs;
 
 /// <summary>
@@ -19,7 +21,7 @@ internal static class AdoptPositionVerb
     {
         if (!Symbol.TryCreate(symbolText, out var symbol, out var error))
         {
-            throw new HostConfigurationException($"adopt-position: {error}");
+            throw new TradingBotConfigurationException($"adopt-position: {error}");
         }
 
         var (builder, ledger) = WorkerHost.CreateBuilder(configurationArgs, withExchange: true);
@@ -28,7 +30,7 @@ internal static class AdoptPositionVerb
         var strategy = host.Services.GetRequiredService<IOptions<StrategyOptions>>().Value;
         if (!strategy.ToSymbols().Contains(symbol))
         {
-            throw new HostConfigurationException($"adopt-position: {symbol} is not one of Strategy:Symbols ({string.Join(", ", strategy.Symbols)}); the worker does not trade it");
+            throw new TradingBotConfigurationException($"adopt-position: {symbol} is not one of Strategy:Symbols ({string.Join(", ", strategy.Symbols)}); the worker does not trade it");
         }
 
         Console.WriteLine($"Ledger: {ledger.Describe()}");

@@ -13,6 +13,8 @@ using TradingBot.Host.Worker.Composition;
 using TradingBot.Infrastructure.Persistence;
 using TradingBot.Infrastructure.Persistence.Copy;
 
+using TradingBot.Hosting;
+
 namespace TradingBot.Host.Worker.Verbs;
 
 /// <summary>What copy-ledger was asked to do.</summary>
@@ -44,7 +46,7 @@ internal static class LedgerTransferVerbs
         var target = Target(request, configuration, contentRoot);
         if (target.Identity == source.Identity)
         {
-            throw new HostConfigurationException($"the copy's target is the configured ledger itself ({source.Describe()}); name another database.");
+            throw new TradingBotConfigurationException($"the copy's target is the configured ledger itself ({source.Describe()}); name another database.");
         }
 
         if (source.SqliteFile is { } file && !File.Exists(file))
@@ -145,11 +147,11 @@ internal static class LedgerTransferVerbs
         WorkerHost.ValidateOptions(host.Services);
         if (source.Provider != LedgerProvider.Postgres)
         {
-            throw new HostConfigurationException("--pg-dump backs up a Postgres ledger; this one is SQLite, whose backup is a SQLite file (leave out --pg-dump).");
+            throw new TradingBotConfigurationException("--pg-dump backs up a Postgres ledger; this one is SQLite, whose backup is a SQLite file (leave out --pg-dump).");
         }
 
         var tools = PgDumpFile.ToolFolder()
-            ?? throw new HostConfigurationException("--pg-dump needs pg_dump and pg_restore (on PATH or in pg_config --bindir; Debian: apt-get install postgresql-client); without them, backup writes a portable SQLite file.");
+            ?? throw new TradingBotConfigurationException("--pg-dump needs pg_dump and pg_restore (on PATH or in pg_config --bindir; Debian: apt-get install postgresql-client); without them, backup writes a portable SQLite file.");
         var path = NewFile(file);
         var partial = path + ".partial";
         await WorkerHost.RequireLedgerAsync(host.Services, source, cancellationToken).ConfigureAwait(false);
@@ -195,7 +197,7 @@ internal static class LedgerTransferVerbs
         var source = SqliteBackupFile.Settings(path, readOnly: true);
         if (source.Identity == target.Identity)
         {
-            throw new HostConfigurationException($"{path} is the configured ledger itself; restore into another (set ConnectionStrings:Ledger).");
+            throw new TradingBotConfigurationException($"{path} is the configured ledger itself; restore into another (set ConnectionStrings:Ledger).");
         }
 
         await using var sourceServices = OtherLedger(source, host.Services);
@@ -220,13 +222,13 @@ internal static class LedgerTransferVerbs
     {
         if (target.Provider != LedgerProvider.Postgres)
         {
-            throw new HostConfigurationException($"{path} is a pg_dump file, which restores into Postgres only (set Ledger:Provider=Postgres and ConnectionStrings:Ledger to an empty database); a SQLite ledger is restored from a SQLite backup.");
+            throw new TradingBotConfigurationException($"{path} is a pg_dump file, which restores into Postgres only (set Ledger:Provider=Postgres and ConnectionStrings:Ledger to an empty database); a SQLite ledger is restored from a SQLite backup.");
         }
 
         var tools = PgDumpFile.ToolFolder()
-            ?? throw new HostConfigurationException("restoring a pg_dump file needs pg_restore (on PATH or in pg_config --bindir; Debian: apt-get install postgresql-client).");
+            ?? throw new TradingBotConfigurationException("restoring a pg_dump file needs pg_restore (on PATH or in pg_config --bindir; Debian: apt-get install postgresql-client).");
         var expected = await PgDumpFile.ReadChecksumsAsync(path, cancellationToken).ConfigureAwait(false)
-            ?? throw new HostConfigurationException($"{PgDumpFile.ChecksumsFile(path)} is missing: without the snapshot's checksums the restore cannot be verified. Keep it beside the dump.");
+            ?? throw new TradingBotConfigurationException($"{PgDumpFile.ChecksumsFile(path)} is missing: without the snapshot's checksums the restore cannot be verified. Keep it beside the dump.");
         Console.WriteLine($"Backup: {path} (pg_dump custom format)");
         Console.WriteLine($"Target: {target.Describe()}");
         return await WithLeaseAsync(services, target, wait, async () =>
@@ -251,10 +253,10 @@ internal static class LedgerTransferVerbs
         var path = Path.GetFullPath(file);
         if (File.Exists(path))
         {
-            throw new HostConfigurationException($"{path} exists; a backup never overwrites a file. Name a new one.");
+            throw new TradingBotConfigurationException($"{path} exists; a backup never overwrites a file. Name a new one.");
         }
 
-        return Directory.Exists(Path.GetDirectoryName(path)) ? path : throw new HostConfigurationException($"the folder of {path} does not exist.");
+        return Directory.Exists(Path.GetDirectoryName(path)) ? path : throw new TradingBotConfigurationException($"the folder of {path} does not exist.");
     }
 
     private static LedgerSettings Target(CopyLedgerRequest request, IConfiguration configuration, string contentRoot)
@@ -265,7 +267,7 @@ internal static class LedgerTransferVerbs
             : (configuration.GetConnectionString("CopyTarget"), "ConnectionStrings:CopyTarget");
         if (string.IsNullOrWhiteSpace(connectionString))
         {
-            throw new HostConfigurationException("copy-ledger needs the target's connection string: --to '<connection string>', or ConnectionStrings:CopyTarget (e.g. the environment variable ConnectionStrings__CopyTarget, which keeps a password out of the process list).");
+            throw new TradingBotConfigurationException("copy-ledger needs the target's connection string: --to '<connection string>', or ConnectionStrings:CopyTarget (e.g. the environment variable ConnectionStrings__CopyTarget, which keeps a password out of the process list).");
         }
 
         return LedgerSettings.Other(provider, connectionString, contentRoot, setting);

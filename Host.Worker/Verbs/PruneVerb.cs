@@ -6,6 +6,8 @@ using TradingBot.Host.Worker.Composition;
 using TradingBot.Infrastructure.Persistence;
 using TradingBot.Infrastructure.Persistence.Retention;
 
+using TradingBot.Hosting;
+
 namespace TradingBot.Host.Worker.Verbs;
 
 /// <summary>What prune was asked to do.</summary>
@@ -36,12 +38,12 @@ internal static class PruneVerb
         var before = ParseBefore(request.Before);
         if (!request.DryRun && string.IsNullOrWhiteSpace(request.Archive))
         {
-            throw new HostConfigurationException("prune needs --archive FILE: the rows that leave are written there, and checked, before any is deleted (or give --dry-run to see what would go).");
+            throw new TradingBotConfigurationException("prune needs --archive FILE: the rows that leave are written there, and checked, before any is deleted (or give --dry-run to see what would go).");
         }
 
         if (request.Archive is { } archive && (File.Exists(Path.GetFullPath(archive)) || !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(archive)))))
         {
-            throw new HostConfigurationException(File.Exists(Path.GetFullPath(archive))
+            throw new TradingBotConfigurationException(File.Exists(Path.GetFullPath(archive))
                 ? $"{Path.GetFullPath(archive)} exists; a prune archive never overwrites a file. Name a new one."
                 : $"the folder of {Path.GetFullPath(archive)} does not exist.");
         }
@@ -103,12 +105,12 @@ internal static class PruneVerb
         if (!DateTimeOffset.TryParseExact(text.Trim(), DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var before)
             || (text.Contains('T', StringComparison.Ordinal) && !(text.EndsWith('Z') || text.LastIndexOfAny(['+', '-']) > text.IndexOf('T', StringComparison.Ordinal))))
         {
-            throw new HostConfigurationException($"--before is '{text}'; give a UTC date such as 2026-06-01, or a time with its offset such as 2026-06-01T12:00:00Z.");
+            throw new TradingBotConfigurationException($"--before is '{text}'; give a UTC date such as 2026-06-01, or a time with its offset such as 2026-06-01T12:00:00Z.");
         }
 
         if (before > DateTimeOffset.UtcNow)
         {
-            throw new HostConfigurationException($"--before is {before:u}, which is in the future; prune removes rows older than a date that has passed.");
+            throw new TradingBotConfigurationException($"--before is {before:u}, which is in the future; prune removes rows older than a date that has passed.");
         }
 
         return before;

@@ -9,6 +9,8 @@ using TradingBot.Host.Worker.Composition;
 using TradingBot.Infrastructure.Persistence;
 using TradingBot.Infrastructure.Persistence.Copy;
 
+using TradingBot.Hosting;
+
 namespace TradingBot.Host.Worker.Verbs;
 
 /// <summary>
@@ -266,7 +268,7 @@ internal static class WorkerCommandLine
         {
             return await verb().ConfigureAwait(false);
         }
-        catch (HostConfigurationException exception)
+        catch (TradingBotConfigurationException exception)
         {
             await Console.Error.WriteLineAsync($"Configuration error: {exception.Message}").ConfigureAwait(false);
             return ConfigurationError;

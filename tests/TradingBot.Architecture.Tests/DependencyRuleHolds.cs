@@ -7,7 +7,7 @@ public class DependencyRuleHolds
     private static readonly string Root = FindRoot();
 
     public static IEnumerable<string> ProductionProjects() =>
-        ["Domain", "Application", "Infrastructure.Persistence", "Infrastructure.Sqlite", "Infrastructure.Postgres", "Infrastructure.Exchanges", "Host.Worker"];
+        ["Domain", "Application", "Infrastructure.Persistence", "Infrastructure.Sqlite", "Infrastructure.Postgres", "Infrastructure.Exchanges", "Hosting", "Host.Worker"];
 
     [TestCaseSource(nameof(ProductionProjects))]
     public void Project_references_obey_the_layer_rules(string folder)

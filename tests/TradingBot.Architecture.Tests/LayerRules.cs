@@ -20,7 +20,8 @@ public sealed record ProjectReferences(string Project, IReadOnlyList<string> Pac
 /// <summary>
 /// The dependency rule of the house: Domain references nothing; Application references Domain and at most
 /// Microsoft.Extensions.*.Abstractions; an infrastructure project never references another provider's
-/// project (Sqlite, Postgres and Exchanges know only Persistence, Application and Domain).
+/// project (Sqlite, Postgres and Exchanges know only Persistence, Application and Domain); Hosting, which registers the
+/// providers from configuration, knows them all but never the host.
 /// </summary>
 public static partial class LayerRules
 {
@@ -49,6 +50,11 @@ public static partial class LayerRules
                 violations.AddRange(project.Projects
                     .Where(p => p != name && (Providers.Contains(p) || p.StartsWith("TradingBot.Host", StringComparison.Ordinal)))
                     .Select(p => $"{name} references {p}; an infrastructure project must not know another provider or the host"));
+                break;
+            case "TradingBot.Hosting":
+                violations.AddRange(project.Projects
+                    .Where(p => p.StartsWith("TradingBot.Host.", StringComparison.Ordinal))
+                    .Select(p => $"Hosting references {p}; the packages must not know the host"));
                 break;
             default:
                 break;

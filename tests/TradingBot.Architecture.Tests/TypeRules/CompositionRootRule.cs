@@ -2,8 +2,8 @@ namespace TradingBot.Architecture.Tests.TypeRules;
 
 /// <summary>
 /// The host's rule: only its composition root uses a ledger provider's types. The composition root is every type in the
-/// namespace <c>TradingBot.Host.Worker.Composition</c> (WorkerHost, LedgerSettings and LedgerProvider, ExchangeComposition,
-/// BinanceComposition, the ledger-file helpers SqliteBackupFile and PgDumpFile, and the rest of Host.Worker/Composition/);
+/// namespace <c>TradingBot.Host.Worker.Composition</c> (WorkerHost, the ledger-file helpers SqliteBackupFile and PgDumpFile,
+/// and the rest of Host.Worker/Composition/; the settings themselves are read by TradingBot.Hosting);
 /// the verbs, the worker and Program reach a provider only through it. A provider type is one whose namespace or defining
 /// assembly is TradingBot.Infrastructure.Sqlite, TradingBot.Infrastructure.Postgres, Microsoft.Data.Sqlite, Npgsql (with
 /// Npgsql.EntityFrameworkCore.PostgreSQL) or Microsoft.EntityFrameworkCore.Sqlite.

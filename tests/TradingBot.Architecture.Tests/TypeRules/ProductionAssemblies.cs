@@ -1,11 +1,11 @@
 namespace TradingBot.Architecture.Tests.TypeRules;
 
-/// <summary>The seven production assemblies, as built beside the tests (each is a project reference, so always current).</summary>
+/// <summary>The eight production assemblies, as built beside the tests (each is a project reference, so always current).</summary>
 public static class ProductionAssemblies
 {
     /// <summary>The production projects' folders; each builds TradingBot.&lt;folder&gt;.dll.</summary>
     public static IReadOnlyList<string> Folders { get; } =
-        ["Domain", "Application", "Infrastructure.Persistence", "Infrastructure.Sqlite", "Infrastructure.Postgres", "Infrastructure.Exchanges", "Host.Worker"];
+        ["Domain", "Application", "Infrastructure.Persistence", "Infrastructure.Sqlite", "Infrastructure.Postgres", "Infrastructure.Exchanges", "Hosting", "Host.Worker"];
 
     /// <summary>The path of the folder's assembly in the test's output.</summary>
     public static string Path(string folder)

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using TradingBot.Infrastructure.Postgres;
 using TradingBot.Infrastructure.Sqlite;
 
-namespace TradingBot.Host.Worker.Composition;
+namespace TradingBot.Hosting;
 
 /// <summary>The ledger providers the host can run on.</summary>
 internal enum LedgerProvider
@@ -35,7 +35,7 @@ internal sealed record LedgerSettings(LedgerProvider Provider, string Connection
     public const string DefaultSqlite = "Data Source=data/ledger.db";
 
     /// <summary>
-    /// Reads the settings; a wrong value throws <see cref="HostConfigurationException"/> naming it. For a
+    /// Reads the settings; a wrong value throws <see cref="TradingBotConfigurationException"/> naming it. For a
     /// <paramref name="readOnly"/> verb a SQLite ledger that does not exist throws <see cref="NoLedgerException"/>: nothing
     /// is created.
     /// </summary>
@@ -47,7 +47,7 @@ internal sealed record LedgerSettings(LedgerProvider Provider, string Connection
         var migrateOnStart = true;
         if (!string.IsNullOrWhiteSpace(migrateText) && !bool.TryParse(migrateText, out migrateOnStart))
         {
-            throw new HostConfigurationException($"Ledger:MigrateOnStart is '{migrateText}'; expected true or false.");
+            throw new TradingBotConfigurationException($"Ledger:MigrateOnStart is '{migrateText}'; expected true or false.");
         }
 
         var connectionString = configuration.GetConnectionString("Ledger");
@@ -55,7 +55,7 @@ internal sealed record LedgerSettings(LedgerProvider Provider, string Connection
         {
             if (provider == LedgerProvider.Postgres)
             {
-                throw new HostConfigurationException("ConnectionStrings:Ledger is required when Ledger:Provider is Postgres (e.g. 'Host=db.example.com;Database=tradingbot;Username=bot;Password=...').");
+                throw new TradingBotConfigurationException("ConnectionStrings:Ledger is required when Ledger:Provider is Postgres (e.g. 'Host=db.example.com;Database=tradingbot;Username=bot;Password=...').");
             }
 
             connectionString = DefaultSqlite;
@@ -65,12 +65,12 @@ internal sealed record LedgerSettings(LedgerProvider Provider, string Connection
         var direct = configuration.GetConnectionString("LedgerDirect");
         if (provider == LedgerProvider.Sqlite && (pooler != LedgerPooler.None || !string.IsNullOrWhiteSpace(direct)))
         {
-            throw new HostConfigurationException("Ledger:Pooler and ConnectionStrings:LedgerDirect are for a Postgres ledger; Ledger:Provider is Sqlite.");
+            throw new TradingBotConfigurationException("Ledger:Pooler and ConnectionStrings:LedgerDirect are for a Postgres ledger; Ledger:Provider is Sqlite.");
         }
 
         if (pooler == LedgerPooler.Transaction && string.IsNullOrWhiteSpace(direct))
         {
-            throw new HostConfigurationException("Ledger:Pooler is Transaction, so ConnectionStrings:LedgerDirect is required: a connection to the Postgres server itself, not through the pooler. The ledger lease is a session advisory lock, which a transaction-mode pooler would hand to another client's transaction; the lease and the migrations use the direct connection.");
+            throw new TradingBotConfigurationException("Ledger:Pooler is Transaction, so ConnectionStrings:LedgerDirect is required: a connection to the Postgres server itself, not through the pooler. The ledger lease is a session advisory lock, which a transaction-mode pooler would hand to another client's transaction; the lease and the migrations use the direct connection.");
         }
 
         var ledger = Prepare(provider, connectionString, contentRoot, migrateOnStart, readOnly, "ConnectionStrings:Ledger", pooler == LedgerPooler.Transaction);
@@ -130,7 +130,7 @@ internal sealed record LedgerSettings(LedgerProvider Provider, string Connection
         }
         catch (ArgumentException exception)
         {
-            throw new HostConfigurationException($"{setting} is not usable for {provider}: {exception.Message}", exception);
+            throw new TradingBotConfigurationException($"{setting} is not usable for {provider}: {exception.Message}", exception);
         }
     }
 
@@ -170,4 +170,14 @@ internal sealed record LedgerSettings(LedgerProvider Provider, string Connection
     public string Describe() => Provider == LedgerProvider.Postgres
         ? PostgresLedger.Describe(ConnectionString)
         : SqliteLedger.Describe(ConnectionString);
+}
+
+/// <summary>Reads back what the public registrations registered.</summary>
+internal static class RegisteredSettings
+{
+    /// <summary>The instance of <typeparamref name="T"/> last registered, e.g. the <see cref="LedgerSettings"/> <c>AddTradingBotLedger</c> parsed.</summary>
+    public static T Registered<T>(this IServiceCollection services)
+        where T : class =>
+        services.LastOrDefault(d => d.ServiceType == typeof(T))?.ImplementationInstance as T
+            ?? throw new InvalidOperationException($"no {typeof(T).Name} was registered");
 }

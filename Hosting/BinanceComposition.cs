@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using TradingBot.Infrastructure.Exchanges.Binance;
 
-namespace TradingBot.Host.Worker.Composition;
+namespace TradingBot.Hosting;
 
 /// <summary>The Binance settings (<c>Exchange:Binance:*</c>): read, checked, registered.</summary>
 internal static class BinanceComposition
@@ -22,13 +22,13 @@ internal static class BinanceComposition
         {
             options.RecvWindowMs = int.TryParse(recvWindow, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var ms)
                 ? ms
-                : throw new HostConfigurationException($"Exchange:Binance:RecvWindowMs is '{recvWindow}'; expected a whole number of milliseconds (1 to {BinanceOptions.MaxRecvWindowMs}).");
+                : throw new TradingBotConfigurationException($"Exchange:Binance:RecvWindowMs is '{recvWindow}'; expected a whole number of milliseconds (1 to {BinanceOptions.MaxRecvWindowMs}).");
         }
 
         var problems = options.Validate();
         if (problems.Count > 0)
         {
-            throw new HostConfigurationException(string.Join(Environment.NewLine, problems));
+            throw new TradingBotConfigurationException(string.Join(Environment.NewLine, problems));
         }
 
         services.AddBinanceExchange(options);

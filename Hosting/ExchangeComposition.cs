@@ -5,7 +5,7 @@ using TradingBot.Application.Orders;
 using TradingBot.Infrastructure.Exchanges.Binance;
 using TradingBot.Infrastructure.Exchanges.Paper;
 
-namespace TradingBot.Host.Worker.Composition;
+namespace TradingBot.Hosting;
 
 /// <summary>The exchange adapters the host can trade on.</summary>
 internal enum ExchangeKind
@@ -17,8 +17,8 @@ internal enum ExchangeKind
 /// <summary>The <c>Exchange</c> section: which adapter, and its settings.</summary>
 internal static class ExchangeComposition
 {
-    /// <summary>Registers the configured adapter; a wrong value throws <see cref="HostConfigurationException"/> naming it.</summary>
-    public static ExchangeKind AddConfiguredExchange(IServiceCollection services, IConfiguration configuration, LedgerSettings ledger, string contentRoot)
+    /// <summary>Registers the configured adapter; a wrong value throws <see cref="TradingBotConfigurationException"/> naming it.</summary>
+    public static ExchangeKind AddConfiguredExchange(IServiceCollection services, IConfiguration configuration, LedgerSettings? ledger, string contentRoot)
     {
         var kind = ConfigurationChoice.Parse(configuration["Exchange:Kind"], "Exchange:Kind", ExchangeKind.Paper);
 
@@ -28,7 +28,7 @@ internal static class ExchangeComposition
             var paper = configuration.GetSection("Exchange:Paper");
             var options = new PaperExchangeOptions
             {
-                StatePath = paper["StatePath"] is { Length: > 0 } statePath ? Path.Combine(contentRoot, statePath) : ledger.DefaultFileBeside("paper-exchange.json", contentRoot),
+                StatePath = paper["StatePath"] is { Length: > 0 } statePath ? Path.Combine(contentRoot, statePath) : ledger?.DefaultFileBeside("paper-exchange.json", contentRoot) ?? Path.Combine(contentRoot, "data", "paper-exchange.json"),
                 Seed = ReadInt(paper, "Seed", 42),
                 Speed = ReadInt(paper, "Speed", 600),
                 StartingBalance = paper["StartingBalance"] ?? "10000",
@@ -60,7 +60,7 @@ internal static class ExchangeComposition
             }
             catch (ArgumentException exception)
             {
-                throw new HostConfigurationException(exception.Message, exception);
+                throw new TradingBotConfigurationException(exception.Message, exception);
             }
 
             return kind;
@@ -80,7 +80,7 @@ internal static class ExchangeComposition
             ReadSpan(configuration, "Exchange:MaxSendDelay", OrderTiming.Default.MaxSendDelay),
             ReadSpan(configuration, "Exchange:VisibilityMargin", OrderTiming.Default.VisibilityMargin));
         var problems = timing.Problems();
-        return problems.Count == 0 ? timing : throw new HostConfigurationException(string.Join(Environment.NewLine, problems));
+        return problems.Count == 0 ? timing : throw new TradingBotConfigurationException(string.Join(Environment.NewLine, problems));
     }
 
     /// <summary>
@@ -97,7 +97,7 @@ internal static class ExchangeComposition
         var text = configuration["Exchange:Binance:RecvWindowMs"];
         return TimeSpan.FromMilliseconds(string.IsNullOrWhiteSpace(text) ? new BinanceOptions().RecvWindowMs
             : int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) && ms is >= 1 and <= BinanceOptions.MaxRecvWindowMs ? ms
-            : throw new HostConfigurationException($"Exchange:Binance:RecvWindowMs is '{text}'; expected a whole number of milliseconds (1 to {BinanceOptions.MaxRecvWindowMs})."));
+            : throw new TradingBotConfigurationException($"Exchange:Binance:RecvWindowMs is '{text}'; expected a whole number of milliseconds (1 to {BinanceOptions.MaxRecvWindowMs})."));
     }
 
     private static TimeSpan ReadSpan(IConfiguration configuration, string key, TimeSpan fallback)
@@ -110,7 +110,7 @@ internal static class ExchangeComposition
 
         return TimeSpan.TryParseExact(text.Trim(), "c", CultureInfo.InvariantCulture, out var value)
             ? value
-            : throw new HostConfigurationException($"{key} is '{text}'; expected a time span such as {fallback:c}.");
+            : throw new TradingBotConfigurationException($"{key} is '{text}'; expected a time span such as {fallback:c}.");
     }
 
     private static bool ReadBool(IConfiguration section, string key)
@@ -118,7 +118,7 @@ internal static class ExchangeComposition
         var text = section[key];
         return string.IsNullOrWhiteSpace(text) ? false
             : bool.TryParse(text, out var value) ? value
-            : throw new HostConfigurationException($"Exchange:Paper:{key} is '{text}'; expected true or false.");
+            : throw new TradingBotConfigurationException($"Exchange:Paper:{key} is '{text}'; expected true or false.");
     }
 
     private static int ReadInt(IConfiguration section, string key, int fallback)
@@ -131,6 +131,6 @@ internal static class ExchangeComposition
 
         return int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value)
             ? value
-            : throw new HostConfigurationException($"Exchange:Paper:{key} is '{text}'; expected a whole number.");
+            : throw new TradingBotConfigurationException($"Exchange:Paper:{key} is '{text}'; expected a whole number.");
     }
 }

@@ -1,4 +1,4 @@
-namespace TradingBot.Host.Worker.Composition;
+namespace TradingBot.Hosting;
 
 /// <summary>A setting that names one of an enum's values.</summary>
 internal static class ConfigurationChoice
@@ -7,7 +7,7 @@ internal static class ConfigurationChoice
     /// The value <paramref name="text"/> names (case-insensitive), or <paramref name="fallback"/> when the setting is
     /// empty. Only names count: <see cref="Enum.TryParse{TEnum}(string?, bool, out TEnum)"/> would also take a number
     /// ("1") or a list ("Sqlite,Postgres") and quietly pick some value. Anything else throws
-    /// <see cref="HostConfigurationException"/> naming <paramref name="setting"/> and the accepted names.
+    /// <see cref="TradingBotConfigurationException"/> naming <paramref name="setting"/> and the accepted names.
     /// </summary>
     public static TEnum Parse<TEnum>(string? text, string setting, TEnum fallback)
         where TEnum : struct, Enum
@@ -20,6 +20,6 @@ internal static class ConfigurationChoice
         var name = Enum.GetNames<TEnum>().FirstOrDefault(n => n.Equals(text.Trim(), StringComparison.OrdinalIgnoreCase));
         return name is not null
             ? Enum.Parse<TEnum>(name)
-            : throw new HostConfigurationException($"{setting} is '{text}'; expected {string.Join(" or ", Enum.GetNames<TEnum>())}.");
+            : throw new TradingBotConfigurationException($"{setting} is '{text}'; expected {string.Join(" or ", Enum.GetNames<TEnum>())}.");
     }
 }
