@@ -3,6 +3,7 @@ using TradingBot.Application.Funding;
 using TradingBot.Application.Orders;
 using TradingBot.Application.Queries;
 using TradingBot.Application.Reconciliation;
+using TradingBot.Application.Telemetry;
 using TradingBot.Application.Trading;
 using TradingBot.Application.Verification;
 
@@ -19,6 +20,7 @@ public static class TradingBotApplicationServiceCollectionExtensions
     public static IServiceCollection AddTradingBotApplication(this IServiceCollection services)
     {
         services.TryAddSingleton(OrderTiming.Default);
+        services.TryAddSingleton<TradingBotMetrics>();
         services.TryAddTransient<PlaceOrder>();
         services.TryAddTransient<ResolvePendingOrders>();
         services.TryAddTransient<RecordFill>();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TradingBot.Application.Ports;
 using TradingBot.Application.Reconciliation;
+using TradingBot.Application.Telemetry;
 using TradingBot.Domain.Instruments;
 using TradingBot.Domain.Reconciliation;
 using TradingBot.Application.Trading;
@@ -40,6 +41,7 @@ internal sealed partial class TradingWorker(
     IOptions<WorkerOptions> workerOptions,
     IOptions<StrategyOptions> strategyOptions,
     LedgerSettings ledgerSettings,
+    TradingBotMetrics metrics,
     WorkerExit exit,
     IHostApplicationLifetime lifetime,
     ILogger<TradingWorker> log) : BackgroundService
@@ -67,7 +69,9 @@ internal sealed partial class TradingWorker(
             var delay = options.PollInterval;
             try
             {
-                if (!await lease.IsHeldAsync(CancellationToken.None).ConfigureAwait(false))
+                var held = await lease.IsHeldAsync(CancellationToken.None).ConfigureAwait(false);
+                metrics.LeaseHeld(held);
+                if (!held)
                 {
                     if (recovered)
                     {
@@ -88,6 +92,7 @@ internal sealed partial class TradingWorker(
                     }
 
                     standbyLogged = false;
+                    metrics.LeaseHeld(true);
                 }
 
                 // Steps run to their end once started: a stop request is honoured between steps.
@@ -112,6 +117,7 @@ internal sealed partial class TradingWorker(
                     log.LeaseLost(Actor);
                     recovered = false;
                     await lease.ReleaseAsync().ConfigureAwait(false);
+                    metrics.LeaseHeld(false);
                 }
                 else if (clock.UtcNow >= nextReconcile)
                 {
@@ -163,6 +169,7 @@ internal sealed partial class TradingWorker(
         }
 
         await lease.ReleaseAsync().ConfigureAwait(false);
+        metrics.LeaseHeld(false);
     }
 
     internal static TimeSpan Backoff(int failures, WorkerOptions options)

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TradingBot.Application.Ports;
+using TradingBot.Application.Telemetry;
 using TradingBot.Infrastructure.Exchanges.Binance;
 using TradingBot.Infrastructure.Exchanges.Paper;
 
@@ -59,10 +60,11 @@ public static class ExchangesServiceCollectionExtensions
         // A redirect is never followed: it would carry X-MBX-APIKEY (and a signed query) to whatever host it names.
         http.ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
 
-        // Outermost first: resilience (retry, circuit breaker, attempt timeout), then the rate gate, then signing, so
-        // every attempt waits its turn and is signed with a fresh timestamp.
+        // Outermost first: resilience (retry, circuit breaker, attempt timeout), then the rate gate, then the attempt's timing,
+        // then signing, so every attempt waits its turn, is timed without its wait, and is signed with a fresh timestamp.
         http.AddResilienceHandler(BinanceResilience.PipelineName, (builder, context) => BinanceResilience.Configure(builder, settings, context.ServiceProvider.GetRequiredService<TimeProvider>()));
         http.AddHttpMessageHandler(provider => new BinanceRateHandler(provider.GetRequiredService<BinanceRateGate>()))
+            .AddHttpMessageHandler(provider => new BinanceMetricsHandler(provider.GetService<TradingBotMetrics>() ?? TradingBotMetrics.Shared, provider.GetRequiredService<TimeProvider>()))
             .AddHttpMessageHandler(provider => new BinanceSigningHandler(settings, new BinanceSigner(settings.ApiSecret), provider.GetRequiredService<BinanceServerClock>()))
             .RedactLoggedHeaders([BinanceSigningHandler.ApiKeyHeader]);
 

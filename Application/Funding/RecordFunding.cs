@@ -1,4 +1,5 @@
 using TradingBot.Application.Ports;
+using TradingBot.Application.Telemetry;
 using TradingBot.Domain.Audit;
 using TradingBot.Domain.Funding;
 using TradingBot.Domain.Positions;
@@ -38,13 +39,15 @@ public sealed class RecordFundingSnapshot(IUnitOfWork ledger)
 /// Records a funding payment once (deduplicated by the exchange's id) and adds it to the position's
 /// funding, with a FUNDING audit event, in one transaction. Returns false when it was already recorded.
 /// </summary>
-public sealed class RecordFundingPayment(IUnitOfWork ledger, IClock clock)
+public sealed class RecordFundingPayment(IUnitOfWork ledger, IClock clock, TradingBotMetrics? metrics = null)
 {
+    private readonly TradingBotMetrics _metrics = metrics ?? TradingBotMetrics.Shared;
+
     /// <summary>Runs the use case.</summary>
-    public Task<bool> ExecuteAsync(FundingPayment payment, CancellationToken cancellationToken)
+    public async Task<bool> ExecuteAsync(FundingPayment payment, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(payment);
-        return ledger.ExecuteAsync(
+        var recorded = await ledger.ExecuteAsync(
             async (session, ct) =>
             {
                 if (!await session.FundingPayments.TryAddAsync(payment, ct).ConfigureAwait(false))
@@ -67,6 +70,12 @@ public sealed class RecordFundingPayment(IUnitOfWork ledger, IClock clock)
                     ct).ConfigureAwait(false);
                 return true;
             },
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
+        if (recorded)
+        {
+            _metrics.FundingPaymentRecorded(payment.Symbol);
+        }
+
+        return recorded;
     }
 }

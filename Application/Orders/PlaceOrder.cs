@@ -1,4 +1,5 @@
 using TradingBot.Application.Ports;
+using TradingBot.Application.Telemetry;
 using TradingBot.Domain.Amounts;
 using TradingBot.Domain.Audit;
 using TradingBot.Domain.Instruments;
@@ -108,12 +109,38 @@ public abstract record PlaceOrderOutcome
 /// <see cref="ResolvePendingOrders"/>, never sent again (Binance keeps client order ids unique among open orders only,
 /// so a second send of a filled order's key would be a second order).
 /// </summary>
-public sealed class PlaceOrder(IUnitOfWork ledger, IExchange exchange, IClock clock, IngestTrades ingestTrades, ILedgerLease lease, OrderTiming timing)
+public sealed class PlaceOrder(IUnitOfWork ledger, IExchange exchange, IClock clock, IngestTrades ingestTrades, ILedgerLease lease, OrderTiming timing, TradingBotMetrics? metrics = null)
 {
+    private readonly TradingBotMetrics _metrics = metrics ?? TradingBotMetrics.Shared;
+
     /// <summary>Runs the use case. An <see cref="ExchangeException"/> means the symbol's rules could not be read: nothing was written.</summary>
     public async Task<PlaceOrderOutcome> ExecuteAsync(PlaceOrderCommand command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
+        using var activity = TradingBotMetrics.ActivitySource.StartActivity("TradingBot.PlaceOrder");
+        activity?.SetTag("tradingbot.symbol", command.Intent.Symbol.Value).SetTag("tradingbot.side", command.Side.ToString());
+        var outcome = await PlaceAsync(command, cancellationToken).ConfigureAwait(false);
+        switch (outcome)
+        {
+            case PlaceOrderOutcome.Placed:
+                _metrics.OrderPlaced(command.Intent.Symbol);
+                break;
+            case PlaceOrderOutcome.Rejected:
+                _metrics.OrderRejected(command.Intent.Symbol);
+                break;
+            case PlaceOrderOutcome.Unknown:
+                _metrics.OrderUnknown(command.Intent.Symbol);
+                break;
+            default:
+                break;
+        }
+
+        activity?.SetTag("tradingbot.outcome", outcome.GetType().Name);
+        return outcome;
+    }
+
+    private async Task<PlaceOrderOutcome> PlaceAsync(PlaceOrderCommand command, CancellationToken cancellationToken)
+    {
         if (command.Intent.Exchange != exchange.Name)
         {
             throw new ArgumentException($"the intent is for exchange {command.Intent.Exchange}, but this ledger trades on {exchange.Name}", nameof(command));

@@ -1,4 +1,5 @@
 using TradingBot.Application.Ports;
+using TradingBot.Application.Telemetry;
 using TradingBot.Domain.Amounts;
 using TradingBot.Domain.Audit;
 using TradingBot.Domain.Instruments;
@@ -43,13 +44,15 @@ public sealed record RecordFillResult(RecordFillStatus Status, OrderStatus? Orde
 /// truth, and the correction is audited. A trade of an order the ledger did not place is recorded as an external
 /// order of its own (<see cref="ExecuteExternalAsync(ExchangeName, ExchangeTrade, CancellationToken)"/>), so the ledger's position stays the exchange's.
 /// </summary>
-public sealed class RecordFill(IUnitOfWork ledger, IClock clock)
+public sealed class RecordFill(IUnitOfWork ledger, IClock clock, TradingBotMetrics? metrics = null)
 {
+    private readonly TradingBotMetrics _metrics = metrics ?? TradingBotMetrics.Shared;
+
     /// <summary>Runs the use case.</summary>
-    public Task<RecordFillResult> ExecuteAsync(Fill fill, CancellationToken cancellationToken)
+    public async Task<RecordFillResult> ExecuteAsync(Fill fill, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(fill);
-        return ledger.ExecuteAsync((session, ct) => RecordAsync(session, fill, ct), cancellationToken);
+        return Counted(await ledger.ExecuteAsync((session, ct) => RecordAsync(session, fill, ct), cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>
@@ -65,7 +68,7 @@ public sealed class RecordFill(IUnitOfWork ledger, IClock clock)
     /// As <see cref="ExecuteExternalAsync(ExchangeName, ExchangeTrade, CancellationToken)"/>, appending <paramref name="alsoAudit"/>
     /// (made by the caller before the unit) in the same transaction when the trade is recorded.
     /// </summary>
-    public Task<RecordFillResult> ExecuteExternalAsync(ExchangeName exchange, ExchangeTrade trade, AuditEvent? alsoAudit, CancellationToken cancellationToken)
+    public async Task<RecordFillResult> ExecuteExternalAsync(ExchangeName exchange, ExchangeTrade trade, AuditEvent? alsoAudit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(trade);
         var key = IdempotencyKey.External(exchange, trade.Symbol, trade.ExchangeOrderId);
@@ -86,7 +89,7 @@ public sealed class RecordFill(IUnitOfWork ledger, IClock clock)
             ("symbol", trade.Symbol.Value),
             ("side", trade.Side.ToCode()));
 
-        return ledger.ExecuteAsync(
+        return Counted(await ledger.ExecuteAsync(
             async (session, ct) =>
             {
                 if (await session.Fills.ContainsAsync(trade.ExchangeFillId, ct).ConfigureAwait(false))
@@ -110,7 +113,18 @@ public sealed class RecordFill(IUnitOfWork ledger, IClock clock)
 
                 return result;
             },
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false));
+    }
+
+    // Counted once committed: a unit of work re-run after a lost commit answer does not count twice.
+    private RecordFillResult Counted(RecordFillResult result)
+    {
+        if (result.Status == RecordFillStatus.Recorded)
+        {
+            _metrics.FillRecorded(result.External);
+        }
+
+        return result;
     }
 
     // MARKET for the exchange's market kinds (MARKET, STOP_MARKET, TAKE_PROFIT_MARKET, TRAILING_STOP_MARKET) and when the

@@ -1,4 +1,5 @@
 using TradingBot.Application.Ports;
+using TradingBot.Application.Telemetry;
 using TradingBot.Domain.Orders;
 
 namespace TradingBot.Application.Orders;
@@ -16,8 +17,10 @@ public sealed record PendingResolution(IReadOnlyList<Order> Resolved, IReadOnlyL
 /// <c>created_at</c>: Binance's query service can answer "does not exist" for a while although its matching engine has
 /// the order. Should it show up after all, <see cref="RecordFill"/> and <see cref="ExchangeOrderSync"/> adopt it.
 /// </summary>
-public sealed class ResolvePendingOrders(IUnitOfWork ledger, IExchange exchange, IClock clock, OrderTiming timing)
+public sealed class ResolvePendingOrders(IUnitOfWork ledger, IExchange exchange, IClock clock, OrderTiming timing, TradingBotMetrics? metrics = null)
 {
+    private readonly TradingBotMetrics _metrics = metrics ?? TradingBotMetrics.Shared;
+
     /// <summary>Resolves every PENDING order of this exchange.</summary>
     public async Task<PendingResolution> ExecuteAsync(CancellationToken cancellationToken)
     {
@@ -53,6 +56,7 @@ public sealed class ResolvePendingOrders(IUnitOfWork ledger, IExchange exchange,
             }
         }
 
+        _metrics.PendingOrders(stillPending.Count, stillPending.Count == 0 ? null : stillPending.Min(o => o.CreatedAt));
         return new PendingResolution(resolved, rejected, stillPending);
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using TradingBot.Application.Orders;
 using TradingBot.Application.Ports;
+using TradingBot.Application.Telemetry;
 using TradingBot.Application.Trading;
 using TradingBot.Domain.Amounts;
 using TradingBot.Domain.Audit;
@@ -54,8 +55,10 @@ public sealed record ReconciliationReport(
 /// open orders, unless it found the same state as the last one stored within <see cref="ReconciliationScope.StoreUnchangedEvery"/>.
 /// A symbol whose trades cannot be read is a difference, not a failure of the others.
 /// </summary>
-public sealed class Reconcile(IUnitOfWork ledger, IExchange exchange, IClock clock, IngestTrades ingestTrades, OrderTiming timing)
+public sealed class Reconcile(IUnitOfWork ledger, IExchange exchange, IClock clock, IngestTrades ingestTrades, OrderTiming timing, TradingBotMetrics? metrics = null)
 {
+    private readonly TradingBotMetrics _metrics = metrics ?? TradingBotMetrics.Shared;
+
     // What this instance stored last, and when: the worker keeps one, so an unchanged state is not a row every 30 s.
     private (string State, DateTimeOffset At)? _lastStored;
 
@@ -63,6 +66,7 @@ public sealed class Reconcile(IUnitOfWork ledger, IExchange exchange, IClock clo
     public async Task<ReconciliationReport> ExecuteAsync(ReconciliationScope scope, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(scope);
+        using var activity = TradingBotMetrics.ActivitySource.StartActivity("TradingBot.Reconcile");
         var balances = await exchange.GetBalancesAsync(cancellationToken).ConfigureAwait(false);
         var exchangePositions = await exchange.GetPositionsAsync(cancellationToken).ConfigureAwait(false);
         var exchangeOrders = await exchange.GetOpenOrdersAsync(null, cancellationToken).ConfigureAwait(false);
@@ -175,6 +179,8 @@ public sealed class Reconcile(IUnitOfWork ledger, IExchange exchange, IClock clo
             _lastStored = (state, now);
         }
 
+        _metrics.ReconcileDifferences(report.Differences.Count);
+        _metrics.HaltedSymbols(report.ActiveHalts.Count);
         return report;
     }
 

@@ -1,6 +1,7 @@
 using TradingBot.Application.Funding;
 using TradingBot.Application.Orders;
 using TradingBot.Application.Ports;
+using TradingBot.Application.Telemetry;
 using TradingBot.Application.Reconciliation;
 using TradingBot.Domain.Amounts;
 using TradingBot.Domain.Audit;
@@ -75,8 +76,11 @@ public sealed class TradingCycle(
     RecordFundingPayment recordFundingPayment,
     RecordFundingSnapshot recordFundingSnapshot,
     PlaceOrder placeOrder,
-    Reconcile reconcile)
+    Reconcile reconcile,
+    TradingBotMetrics? metrics = null)
 {
+    private readonly TradingBotMetrics _metrics = metrics ?? TradingBotMetrics.Shared;
+
     // Funding payments step back this far in exchange time: re-reading is free (payments are deduplicated), missing is not.
     private static readonly TimeSpan CursorOverlap = TimeSpan.FromHours(1);
     private static readonly TimeSpan FirstBackfill = TimeSpan.FromDays(7);
@@ -110,6 +114,16 @@ public sealed class TradingCycle(
     public async Task<CycleReport> RunAsync(CycleSettings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        using var activity = TradingBotMetrics.ActivitySource.StartActivity("TradingBot.Cycle");
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var report = await RunCycleAsync(settings, cancellationToken).ConfigureAwait(false);
+        _metrics.CycleCompleted(System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        activity?.SetTag("tradingbot.orders_placed", report.OrdersPlaced).SetTag("tradingbot.fills_recorded", report.FillsRecorded).SetTag("tradingbot.lease_lost", report.LeaseLost);
+        return report;
+    }
+
+    private async Task<CycleReport> RunCycleAsync(CycleSettings settings, CancellationToken cancellationToken)
+    {
         var resolution = await resolvePending.ExecuteAsync(cancellationToken).ConfigureAwait(false);
         var (fills, payments, failures) = await IngestAsync(settings, cancellationToken).ConfigureAwait(false);
 
@@ -150,6 +164,7 @@ public sealed class TradingCycle(
 
                 if (step.LeaseLost)
                 {
+                    ObserveHalts(halts.Values, changes);
                     return new CycleReport(resolution.Resolved.Count + resolution.Rejected.Count, fills, payments, placed, decisions)
                     {
                         LeaseLost = true,
@@ -166,11 +181,24 @@ public sealed class TradingCycle(
             }
         }
 
+        ObserveHalts(halts.Values, changes);
         return new CycleReport(resolution.Resolved.Count + resolution.Rejected.Count, fills, payments, placed, decisions)
         {
             SymbolFailures = Failures(failures),
             HaltChanges = changes,
         };
+    }
+
+    // The halts read at the cycle's start, with the ones that began or lifted during it.
+    private void ObserveHalts(IEnumerable<SymbolHalt> atStart, List<HaltChange> changes)
+    {
+        var halted = atStart.Where(h => h.IsActive).Select(h => h.Symbol).ToHashSet();
+        foreach (var change in changes)
+        {
+            _ = change.Began ? halted.Add(change.Halt.Symbol) : halted.Remove(change.Halt.Symbol);
+        }
+
+        _metrics.HaltedSymbols(halted.Count);
     }
 
     private List<string> Failures(Dictionary<Symbol, string> failures)

@@ -6,6 +6,7 @@ using TradingBot.Domain.Amounts;
 using TradingBot.Domain.Audit;
 using TradingBot.Domain.Orders;
 using TradingBot.Domain.Reconciliation;
+using TradingBot.TestLedger;
 
 namespace TradingBot.Application.Tests;
 
@@ -123,6 +124,25 @@ public class Reconciliation : LedgerTestBase
         var report = await Reconcile();
 
         Assert.That(report.Differences, Is.EqualTo<string[]>(["position BTCUSDT: exchange 0.7, ledger 0.5"]));
+    }
+
+    [Test]
+    public async Task Differences_are_counted_and_the_halted_symbols_observed()
+    {
+        using var recorder = new MeterRecorder(Metrics.Meter);
+        ExchangeHolds("0.5", RestingAtExchange());
+        await Reconcile();
+        var haltedWhileAgreeing = recorder.Observe("tradingbot.symbols.halted");
+        ExchangeHolds("0.7", RestingAtExchange());
+
+        var report = await Reconcile();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(haltedWhileAgreeing, Is.Zero);
+            Assert.That(recorder.Sum("tradingbot.reconcile.differences"), Is.EqualTo(report.Differences.Count).And.EqualTo(1));
+            Assert.That(recorder.Observe("tradingbot.symbols.halted"), Is.EqualTo(report.ActiveHalts.Count).And.EqualTo(1));
+        }
     }
 
     [Test]

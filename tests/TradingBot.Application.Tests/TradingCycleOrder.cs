@@ -101,7 +101,7 @@ public class TradingCycleOrder : LedgerTestBase
 
     private TradingCycle NewCycle() => new(
         Ledger, Exchange.Object, Clock, NewResolvePendingOrders(), NewIngestTrades(),
-        NewRecordFundingPayment(), NewRecordFundingSnapshot(), NewPlaceOrder(), NewReconcile());
+        NewRecordFundingPayment(), NewRecordFundingSnapshot(), NewPlaceOrder(), NewReconcile(), Metrics);
 
     private Task<CycleReport> RunCycle(params Symbol[] symbols) =>
         NewCycle().RunAsync(Settings(symbols.Length == 0 ? [BtcUsdt] : symbols), CancellationToken.None);
@@ -186,6 +186,18 @@ public class TradingCycleOrder : LedgerTestBase
             Assert.That(StoredOrder(crashed.Id).Status, Is.EqualTo(OrderStatus.Open));
             Assert.That(StoredOrder(crashed.Id).ExchangeOrderId, Is.EqualTo("PAPER:ETHUSDT:E1"));
         }
+    }
+
+    [Test]
+    public async Task Each_cycle_is_timed_once()
+    {
+        using var recorder = new TradingBot.TestLedger.MeterRecorder(Metrics.Meter);
+        FundingIs(BtcUsdt, BetweenExitAndEntry);
+
+        await RunCycle();
+        await RunCycle();
+
+        Assert.That(recorder.Of("tradingbot.cycle.duration"), Has.Count.EqualTo(2).And.All.Matches<TradingBot.TestLedger.Measurement>(m => m.Value >= 0));
     }
 
     [Test]

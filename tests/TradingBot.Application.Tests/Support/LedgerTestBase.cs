@@ -4,6 +4,7 @@ using TradingBot.Application.Orders;
 using TradingBot.Application.Ports;
 using TradingBot.Application.Queries;
 using TradingBot.Application.Reconciliation;
+using TradingBot.Application.Telemetry;
 using TradingBot.Application.Tests.Fakes;
 using TradingBot.Domain.Amounts;
 using TradingBot.Domain.Audit;
@@ -39,6 +40,9 @@ public abstract class LedgerTestBase
     /// <summary>The send deadline and visibility margin the use cases judge PENDING orders by.</summary>
     protected OrderTiming Timing { get; set; } = OrderTiming.Default;
 
+    /// <summary>This test's instruments (a meter of its own, read with <see cref="MeterRecorder"/>).</summary>
+    protected TradingBotMetrics Metrics { get; private set; } = null!;
+
     /// <summary>Rules that take any quantity and price the tests use (1e-8 steps, no minimum notional).</summary>
     protected static InstrumentRules AnyRules(Symbol symbol) =>
         new(symbol, new Asset("BTC"), new Asset("USDT"), new Price(1), new Quantity(1), new Quantity(1));
@@ -48,6 +52,7 @@ public abstract class LedgerTestBase
     {
         Ledger = new InMemoryLedger();
         Clock = new FixedClock(Start);
+        Metrics = new TradingBotMetrics(clock: Clock);
         Lease = new TestLease();
         Timing = OrderTiming.Default;
         Exchange = new Mock<IExchange>();
@@ -65,22 +70,23 @@ public abstract class LedgerTestBase
     public async Task DisposeLedgerAsync()
     {
         Ledger.Dispose();
+        Metrics.Dispose();
         await Lease.DisposeAsync();
     }
 
-    protected RecordFill NewRecordFill() => new(Ledger, Clock);
+    protected RecordFill NewRecordFill() => new(Ledger, Clock, Metrics);
 
     protected IngestTrades NewIngestTrades() => new(Ledger, Exchange.Object, NewRecordFill(), Clock);
 
-    protected PlaceOrder NewPlaceOrder() => new(Ledger, Exchange.Object, Clock, NewIngestTrades(), Lease, Timing);
+    protected PlaceOrder NewPlaceOrder() => new(Ledger, Exchange.Object, Clock, NewIngestTrades(), Lease, Timing, Metrics);
 
-    protected ResolvePendingOrders NewResolvePendingOrders() => new(Ledger, Exchange.Object, Clock, Timing);
+    protected ResolvePendingOrders NewResolvePendingOrders() => new(Ledger, Exchange.Object, Clock, Timing, Metrics);
 
-    protected RecordFundingPayment NewRecordFundingPayment() => new(Ledger, Clock);
+    protected RecordFundingPayment NewRecordFundingPayment() => new(Ledger, Clock, Metrics);
 
     protected RecordFundingSnapshot NewRecordFundingSnapshot() => new(Ledger);
 
-    protected Reconcile NewReconcile() => new(Ledger, Exchange.Object, Clock, NewIngestTrades(), Timing);
+    protected Reconcile NewReconcile() => new(Ledger, Exchange.Object, Clock, NewIngestTrades(), Timing, Metrics);
 
     protected LedgerQueries NewQueries() => new(Ledger);
 

@@ -353,6 +353,24 @@ public sealed class BinanceErrorMappingTests
     }
 
     [Test]
+    public async Task Each_attempt_is_timed_by_endpoint_and_status_and_a_429_is_counted_as_rate_limited()
+    {
+        var host = await StartAsync();
+        using var recorder = new TradingBot.TestLedger.MeterRecorder(host.Metrics.Meter);
+        host.Server.Script(Balance, FakeReply.Error(429, -1003, "Too many requests; current limit is 2400 requests per minute.", RetryAfterOneSecond));
+
+        await host.Exchange.GetBalancesAsync(CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(
+                recorder.Of("tradingbot.exchange.request.duration").Where(m => Equals(m.Tags["tradingbot.endpoint"], Balance)).Select(m => (m.Tags["tradingbot.endpoint"], m.Tags["http.response.status_code"])),
+                Is.EqualTo(new[] { ((object?)Balance, (object?)429), (Balance, 200) }));
+            Assert.That(recorder.Of("tradingbot.exchange.rate_limited").Select(m => (m.Value, m.Tags["tradingbot.endpoint"])), Is.EqualTo(new[] { (1L, (object?)Balance) }));
+        }
+    }
+
+    [Test]
     public async Task A_429_on_an_order_is_a_definite_refusal_and_the_order_is_not_sent_again()
     {
         var host = await StartAsync();

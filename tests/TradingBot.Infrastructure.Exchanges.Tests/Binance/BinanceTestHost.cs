@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using TradingBot.Application.Telemetry;
 using TradingBot.Infrastructure.Exchanges.Binance;
 using TradingBot.TestBinance;
 
@@ -46,7 +47,11 @@ public sealed class BinanceTestHost : IAsyncDisposable
         _services = services;
         Logs = logs;
         Exchange = services.GetRequiredService<BinanceExchange>();
+        Metrics = services.GetRequiredService<TradingBotMetrics>();
     }
+
+    /// <summary>This host's instruments (a meter of its own).</summary>
+    public TradingBotMetrics Metrics { get; }
 
     public FakeBinanceServer Server { get; }
 
@@ -74,6 +79,7 @@ public sealed class BinanceTestHost : IAsyncDisposable
         var logs = new CapturedLogs();
         var services = new ServiceCollection()
             .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(logs))
+            .AddSingleton<TradingBotMetrics>()
             .AddBinanceExchange(options)
             .BuildServiceProvider();
         return new BinanceTestHost(server, services, logs);
