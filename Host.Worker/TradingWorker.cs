@@ -9,6 +9,7 @@ using TradingBot.Domain.Reconciliation;
 using TradingBot.Application.Trading;
 using TradingBot.Domain.Audit;
 using TradingBot.Host.Worker.Composition;
+using TradingBot.Host.Worker.Operations;
 using Microsoft.EntityFrameworkCore;
 using TradingBot.Infrastructure.Persistence;
 using TradingBot.Infrastructure.Persistence.Copy;
@@ -42,6 +43,7 @@ internal sealed partial class TradingWorker(
     IOptions<StrategyOptions> strategyOptions,
     LedgerSettings ledgerSettings,
     TradingBotMetrics metrics,
+    WorkerState state,
     WorkerExit exit,
     IHostApplicationLifetime lifetime,
     ILogger<TradingWorker> log) : BackgroundService
@@ -76,6 +78,7 @@ internal sealed partial class TradingWorker(
                     if (recovered)
                     {
                         log.LeaseLost(Actor);
+                        state.LeaseLost();
                         recovered = false;
                     }
 
@@ -87,6 +90,8 @@ internal sealed partial class TradingWorker(
                             standbyLogged = true;
                         }
 
+                        state.StandbyChecked();
+
                         await Task.Delay(StandbyRetry, time, stoppingToken).ConfigureAwait(false);
                         continue;
                     }
@@ -94,6 +99,8 @@ internal sealed partial class TradingWorker(
                     standbyLogged = false;
                     metrics.LeaseHeld(true);
                 }
+
+                state.LeaseHeld();
 
                 // Steps run to their end once started: a stop request is honoured between steps.
                 if (!recovered)
@@ -115,6 +122,7 @@ internal sealed partial class TradingWorker(
                 {
                     // Nothing was sent; the next holder of the lease resolves the intent after its deadline.
                     log.LeaseLost(Actor);
+                    state.LeaseLost();
                     recovered = false;
                     await lease.ReleaseAsync().ConfigureAwait(false);
                     metrics.LeaseHeld(false);
@@ -127,6 +135,7 @@ internal sealed partial class TradingWorker(
                 }
 
                 failures = 0;
+                state.CycleCompleted();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -138,6 +147,7 @@ internal sealed partial class TradingWorker(
                 delay = Backoff(failures, options);
                 var problem = exception.GetBaseException().Message;
                 log.CycleFailed(delay, problem, exception);
+                state.CycleFailed(problem);
                 await TryAuditErrorAsync(problem).ConfigureAwait(false);
                 recovered = recovered && failures < 2; // after repeated failures, recover again (resolve, backfill) before deciding
             }
@@ -190,10 +200,12 @@ internal sealed partial class TradingWorker(
         }
 
         LogHalts(reconciliation.HaltChanges);
+        state.HaltsAre(reconciliation.ActiveHalts);
     }
 
     private void LogHalts(IReadOnlyList<HaltChange> changes)
     {
+        state.HaltsChanged(changes);
         foreach (var change in changes)
         {
             var symbol = change.Halt.Symbol.Value;

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Configuration;
 namespace TradingBot.Host.Worker.Composition;
 
 /// <summary>
-/// The settings this host owns (the <c>Ledger</c>, <c>Exchange</c>, <c>Strategy</c>, <c>Worker</c> and <c>Retention</c> sections), checked
+/// The settings this host owns (the <c>Ledger</c>, <c>Exchange</c>, <c>Strategy</c>, <c>Worker</c>, <c>Retention</c>, <c>Alerts</c> and <c>Telemetry</c> sections), checked
 /// as text before anything binds them: a key the host does not know is refused, naming the closest one it does (a
 /// misspelt <c>Strategy:OrderQty</c> would otherwise be ignored and the default traded); a time span must be written as
 /// one (a bare "2" would bind as two days) and lie within its bounds. Sections the host does not own are left alone, so
@@ -13,7 +13,7 @@ namespace TradingBot.Host.Worker.Composition;
 internal static class HostSettings
 {
     /// <summary>The sections the host owns.</summary>
-    public static readonly string[] Sections = ["Ledger", "Exchange", "Strategy", "Worker", "Retention"];
+    public static readonly string[] Sections = ["Ledger", "Exchange", "Strategy", "Worker", "Retention", "Alerts", "Telemetry"];
 
     private static readonly string[] Known =
     [
@@ -27,6 +27,9 @@ internal static class HostSettings
         "Exchange:Binance:BaseUrl", "Exchange:Binance:ApiKey", "Exchange:Binance:ApiSecret", "Exchange:Binance:RecvWindowMs",
         "Strategy:Symbols", "Strategy:EntryFundingRateBps", "Strategy:ExitFundingRateBps", "Strategy:OrderQuantity",
         "Worker:PollInterval", "Worker:ReconcileInterval", "Worker:MaxBackoff", "Worker:FundingSnapshotInterval", "Worker:StateSnapshotInterval",
+        "Worker:HealthUrl", "Worker:HealthTimeout",
+        "Alerts:WebhookUrl", "Alerts:Format", "Alerts:TelegramChatId", "Alerts:PausedAfter", "Alerts:Interval",
+        "Telemetry:OtlpEndpoint", "Telemetry:OtlpHeaders",
         "Retention:FundingSnapshots", "Retention:StateSnapshots", "Retention:AuditLog",
     ];
 
@@ -39,6 +42,9 @@ internal static class HostSettings
         ("Worker:MaxBackoff", TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), "00:00:30"),
         ("Worker:FundingSnapshotInterval", TimeSpan.Zero, TimeSpan.FromHours(8), "00:01:00"),
         ("Worker:StateSnapshotInterval", TimeSpan.Zero, TimeSpan.FromDays(1), "00:15:00"),
+        ("Worker:HealthTimeout", TimeSpan.FromSeconds(5), TimeSpan.FromDays(1), "00:02:00"),
+        ("Alerts:PausedAfter", TimeSpan.Zero, TimeSpan.FromDays(1), "00:05:00"),
+        ("Alerts:Interval", TimeSpan.Zero, TimeSpan.FromDays(7), "01:00:00"),
         ("Exchange:MaxSendDelay", TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5), "00:00:10"),
         ("Exchange:VisibilityMargin", TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), "00:00:30"),
         ("Retention:FundingSnapshots", TimeSpan.Zero, TimeSpan.FromDays(36_500), "7.00:00:00"),

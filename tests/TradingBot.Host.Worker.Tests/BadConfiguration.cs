@@ -60,6 +60,18 @@ public sealed class BadConfiguration
             "Configuration error: ConnectionStrings:Ledger is not usable for Sqlite: the SQLite ledger must be a file: an in-memory database (':memory:', 'Mode=Memory') forgets every order and position when the process ends (Parameter 'connectionString')").SetName("in-memory mode");
         yield return new TestCaseData(new Dictionary<string, string> { ["ConnectionStrings__Ledger"] = "Data Source=file:data/ledger.db?nolock=1" },
             "Configuration error: ConnectionStrings:Ledger is not usable for Sqlite: the SQLite ledger file 'file:data/ledger.db?nolock=1' is a URI with parameters; name the file alone (e.g. 'Data Source=data/ledger.db') (Parameter 'dataSource')").SetName("URI with parameters");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Alerts__WebhookUrl"] = "api.telegram.org/bot123456:CANARY-TOKEN/sendMessage" },
+            "Configuration error: Alerts:WebhookUrl is not an absolute http or https URL (its value is not shown: it may hold a token).").SetName("webhook without a scheme, not echoed");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Alerts__WebhookUrl"] = "https://api.telegram.org/bot123456:CANARY-TOKEN/sendMessage", ["Alerts__Format"] = "Telegram" },
+            "Configuration error: Alerts:Format is Telegram, so Alerts:TelegramChatId is required (the chat the bot posts to).").SetName("telegram without a chat");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Alerts__Format"] = "Slack", ["Alerts__WebhookUrl"] = "https://hooks.example.com/CANARY-TOKEN" },
+            "Configuration error: Alerts:Format is 'Slack'; expected Json or Telegram.").SetName("unknown alert format");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Worker__HealthUrl"] = "http://127.0.0.1:8080/healthz" },
+            "Configuration error: Worker:HealthUrl is 'http://127.0.0.1:8080/healthz'; give the address only (such as http://127.0.0.1:8080): the endpoints are /health/live and /health/ready on it.").SetName("health url with a path");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Telemetry__OtlpHeaders"] = "Authorization=Bearer CANARY-TOKEN" },
+            "Configuration error: Telemetry:OtlpHeaders is set but Telemetry:OtlpEndpoint is not; set the endpoint to export, or remove the headers.").SetName("exporter headers without an endpoint");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Worker__HealthTimeout"] = "00:00:01" },
+            "Configuration error: Worker:HealthTimeout is 00:00:01; it must be from 00:00:05 to 1.00:00:00").SetName("health timeout too short");
     }
 
     [TestCaseSource(nameof(ExactMessages))]
@@ -71,6 +83,7 @@ public sealed class BadConfiguration
         {
             Assert.That(result.ExitCode, Is.EqualTo(2), result.Output + result.Error);
             Assert.That(result.Error.Split(System.Environment.NewLine, StringSplitOptions.RemoveEmptyEntries), Does.Contain(message));
+            Assert.That(result.Output + result.Error, Does.Not.Contain("CANARY"), "a webhook URL or an exporter header is never shown");
             Assert.That(Directory.EnumerateFileSystemEntries(_folder).Select(Path.GetFileName), Is.EqualTo((string[])["appsettings.json"]), "nothing is written");
         }
     }

@@ -197,6 +197,34 @@ public abstract class WorkerScenarios
 
         Assert.That(await Probe.CountAsync("SELECT COUNT(*) FROM orders"), Is.Zero);
     }
+
+    [Test]
+    public async Task The_health_endpoint_answers_ready_for_the_active_worker_and_standby_for_the_second()
+    {
+        var first = $"http://127.0.0.1:{LocalHttp.FreePort()}";
+        var second = $"http://127.0.0.1:{LocalHttp.FreePort()}";
+        using var active = RunningWorker.Start(Folder, new Dictionary<string, string>(Environment) { ["Worker__HealthUrl"] = first }, "run");
+        await active.WaitForOutputAsync("is active", Patience);
+        var ready = await LocalHttp.WaitForAsync($"{first}/health/ready", (status, _) => status == 200, Patience, () => active.Output);
+        using var standby = RunningWorker.Start(Folder, new Dictionary<string, string>(Environment) { ["Worker__HealthUrl"] = second }, "run");
+        await standby.WaitForOutputAsync("is standby", Patience);
+
+        var standbyReady = await LocalHttp.GetAsync($"{second}/health/ready");
+        var standbyLive = await LocalHttp.GetAsync($"{second}/health/live");
+        var activeLive = await LocalHttp.GetAsync($"{first}/health/live");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(ready.Body, Does.Contain("\"ready\":true").And.Contain("\"role\":\"active\"").And.Contain("\"ledger\":{\"status\":\"Healthy\""));
+            Assert.That(activeLive.Status, Is.EqualTo(200), activeLive.Body);
+            Assert.That(standbyReady.Status, Is.EqualTo(503), "a standby is not ready: a platform sends it no work");
+            Assert.That(standbyReady.Body, Does.Contain("\"ready\":false").And.Contain("\"standby\":true").And.Contain("standby: another worker holds the ledger lease"));
+            Assert.That(standbyLive.Status, Is.EqualTo(200), "a standby is alive: a platform must not restart it");
+        }
+
+        Assert.That(await standby.StopAsync(TimeSpan.FromSeconds(60)), Is.Zero, standby.Output);
+        Assert.That(await active.StopAsync(TimeSpan.FromSeconds(60)), Is.Zero, active.Output);
+    }
 }
 
 [TestFixture]
@@ -206,6 +234,40 @@ public sealed class SqliteWorkerScenarios : WorkerScenarios
         Task.FromResult((new Dictionary<string, string>(), LedgerProbe.Sqlite(folder)));
 
     protected override Task DropLedgerAsync() => Task.CompletedTask;
+
+    [Test]
+    public async Task A_halt_is_alerted_once_in_telegram_form_a_failing_webhook_does_not_stop_trading_and_no_secret_is_logged()
+    {
+        const string Token = "123456:CANARY-TELEGRAM-TOKEN";
+        const string Header = "CANARY-OTLP-HEADER";
+        using var webhook = new LocalWebhook { Status = System.Net.HttpStatusCode.InternalServerError };
+        Environment["Exchange__Paper__Faults__PositionsWithoutTrades"] = "BTCUSDT:-0.01";
+        Environment["Alerts__WebhookUrl"] = webhook.Url($"bot{Token}/sendMessage");
+        Environment["Alerts__Format"] = "Telegram";
+        Environment["Alerts__TelegramChatId"] = "-1001";
+        Environment["Telemetry__OtlpEndpoint"] = webhook.Url();
+        Environment["Telemetry__OtlpHeaders"] = $"Authorization=Bearer {Header}";
+        Environment["OTEL_METRIC_EXPORT_INTERVAL"] = "500";
+        Environment["Logging__LogLevel__Default"] = "Trace";
+
+        using var worker = RunningWorker.Start(Folder, Environment, "run");
+        var alert = await webhook.WaitForAsync(r => r.Path.EndsWith("/sendMessage", StringComparison.Ordinal), Patience, () => worker.Output);
+        var metrics = await webhook.WaitForAsync(r => r.Path == "/v1/metrics", Patience, () => worker.Output);
+        await worker.WaitForOutputAsync("The alert webhook answered 500", Patience);
+        var cycles = worker.Count("Cycle:");
+        await worker.WaitForCountAsync("Cycle:", cycles + 3, Patience);
+        Assert.That(await worker.StopAsync(TimeSpan.FromSeconds(60)), Is.Zero, worker.Output);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(alert.Path, Is.EqualTo($"/bot{Token}/sendMessage"));
+            Assert.That(alert.Body, Does.Contain("\"chat_id\":\"-1001\"").And.Contain("BTCUSDT halted (POSITION_DIFFERS)"));
+            Assert.That(webhook.Received.Count(r => r.Body.Contains("BTCUSDT halted", StringComparison.Ordinal)), Is.EqualTo(1), "one message per condition per interval");
+            Assert.That(metrics.Headers["Authorization"], Is.EqualTo($"Bearer {Header}"), "the exporter sent its header");
+            Assert.That(worker.Output, Does.Not.Contain("CANARY"), "neither the webhook's token nor the exporter's header is ever logged");
+            Assert.That(worker.Output, Does.Contain("Symbol BTCUSDT is halted (POSITION_DIFFERS)"));
+        }
+    }
 }
 
 [TestFixture]
@@ -221,6 +283,42 @@ public sealed class PostgresWorkerScenarios : WorkerScenarios
     }
 
     protected override Task DropLedgerAsync() => TestServers.Postgres.DropDatabaseAsync(_database);
+
+    [Test]
+    public async Task While_the_ledger_is_down_the_worker_is_alive_but_not_ready_and_the_pause_and_the_resume_are_alerted()
+    {
+        var health = $"http://127.0.0.1:{LocalHttp.FreePort()}";
+        using var webhook = new LocalWebhook();
+        Environment["Worker__HealthUrl"] = health;
+        Environment["Alerts__WebhookUrl"] = webhook.Url("hook");
+        Environment["Alerts__PausedAfter"] = "00:00:00";
+        using var worker = RunningWorker.Start(Folder, Environment, "run");
+        await LocalHttp.WaitForAsync($"{health}/health/ready", (status, _) => status == 200, Patience, () => worker.Output);
+
+        (int Status, string Body) downReady = default, downLive = default;
+        var noticed = await TestServers.Postgres.InterruptAsync(
+            _database,
+            () =>
+            {
+                downReady = LocalHttp.GetAsync($"{health}/health/ready").GetAwaiter().GetResult();
+                downLive = LocalHttp.GetAsync($"{health}/health/live").GetAwaiter().GetResult();
+                return downReady.Status == 503 && webhook.Received.Any(r => r.Body.Contains("trading paused", StringComparison.Ordinal));
+            },
+            Patience);
+        Assert.That(noticed, Is.True, $"ready answered {downReady.Status} {downReady.Body}; webhook got {webhook.Received.Count} request(s):\n{worker.Output}");
+        var resumed = await webhook.WaitForAsync(r => r.Body.Contains("trading resumed", StringComparison.Ordinal), Patience, () => worker.Output);
+        var readyAgain = await LocalHttp.WaitForAsync($"{health}/health/ready", (status, _) => status == 200, Patience, () => worker.Output);
+        Assert.That(await worker.StopAsync(TimeSpan.FromSeconds(60)), Is.Zero, worker.Output);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(downReady.Body, Does.Contain("\"ready\":false").And.Contain("the ledger is unreachable"));
+            Assert.That(downLive.Status, Is.EqualTo(200), "an unreachable ledger is not cured by a restart: the worker stays alive");
+            Assert.That(webhook.Received.Single(r => r.Body.Contains("trading paused", StringComparison.Ordinal)).Body, Does.Contain("\"condition\":\"paused\"").And.Contain("\"recovered\":false"));
+            Assert.That(resumed.Body, Does.Contain("\"recovered\":true"));
+            Assert.That(readyAgain.Body, Does.Contain("\"ready\":true"));
+        }
+    }
 
     [Test]
     public async Task When_the_database_goes_away_the_worker_pauses_and_resumes_without_losing_or_duplicating()
