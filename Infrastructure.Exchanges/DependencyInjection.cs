@@ -11,11 +11,15 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers an exchange adapter as the Application's <see cref="IExchange"/>.</summary>
 public static class ExchangesServiceCollectionExtensions
 {
-    /// <summary>Adds the paper exchange (the embedded default) as <see cref="IExchange"/>; TryAdd, so a host can replace it.</summary>
-    public static IServiceCollection AddPaperExchange(this IServiceCollection services, Action<PaperExchangeOptions>? configure = null)
+    /// <summary>Adds the paper exchange (the embedded default) with its default options as <see cref="IExchange"/>; TryAdd, so a host can replace it.</summary>
+    public static IServiceCollection AddPaperExchange(this IServiceCollection services) => services.AddPaperExchange(new PaperExchangeOptions());
+
+    /// <summary>Adds the paper exchange as <see cref="IExchange"/>, its options set by <paramref name="configure"/>; TryAdd, so a host can replace it.</summary>
+    public static IServiceCollection AddPaperExchange(this IServiceCollection services, Action<PaperExchangeOptions> configure)
     {
+        ArgumentNullException.ThrowIfNull(configure);
         var options = new PaperExchangeOptions();
-        configure?.Invoke(options);
+        configure(options);
         return services.AddPaperExchange(options);
     }
 

@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace TradingBot.Infrastructure.Postgres.Migrations
 {
     /// <inheritdoc />
-    public partial class InitialLedger : Migration
+    internal partial class InitialLedger : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)

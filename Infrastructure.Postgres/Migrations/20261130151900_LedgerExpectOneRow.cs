@@ -9,7 +9,7 @@ namespace TradingBot.Infrastructure.Postgres.Migrations
     /// through. Unless exactly one row was updated (the row still held what the unit of work read), it raises
     /// SQLSTATE 40001, which aborts the batch's transaction and makes the unit of work run again.
     /// </summary>
-    public partial class LedgerExpectOneRow : Migration
+    internal partial class LedgerExpectOneRow : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)

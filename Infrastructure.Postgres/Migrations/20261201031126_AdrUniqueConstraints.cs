@@ -13,7 +13,7 @@ namespace TradingBot.Infrastructure.Postgres.Migrations
     /// must drop the constraint (<c>ALTER TABLE ... DROP CONSTRAINT</c>), which drops its index too.
     /// It also says in the schema what <c>funding_rate_bps</c> holds.
     /// </summary>
-    public partial class AdrUniqueConstraints : Migration
+    internal partial class AdrUniqueConstraints : Migration
     {
         private static readonly (string Table, string Name, string Columns)[] Uniques =
         [

@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace TradingBot.Infrastructure.Postgres.Migrations
 {
     /// <inheritdoc />
-    public partial class LedgerTransfers : Migration
+    internal partial class LedgerTransfers : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)

@@ -5,7 +5,7 @@
 namespace TradingBot.Infrastructure.Sqlite.Migrations
 {
     /// <inheritdoc />
-    public partial class HaltsAndQualifiedOrderIds : Migration
+    internal partial class HaltsAndQualifiedOrderIds : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)

@@ -5,7 +5,7 @@
 namespace TradingBot.Infrastructure.Sqlite.Migrations
 {
     /// <inheritdoc />
-    public partial class LedgerTransfers : Migration
+    internal partial class LedgerTransfers : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)

@@ -34,6 +34,26 @@ public sealed partial class PackageReadmes
         }
     }
 
+    [TestCaseSource(nameof(Libraries))]
+    public void Each_library_declares_its_public_surface_and_the_calls_its_page_shows_are_in_it(string folder)
+    {
+        var shipped = Path.Combine(Root, folder, "PublicAPI.Shipped.txt");
+        var unshipped = Path.Combine(Root, folder, "PublicAPI.Unshipped.txt");
+        Assert.That(File.Exists(shipped) && File.Exists(unshipped), Is.True, $"{folder} has no public API baseline (PublicAPI.Shipped.txt and PublicAPI.Unshipped.txt)");
+        var surface = File.ReadAllText(shipped) + File.ReadAllText(unshipped);
+        var calls = RegistrationCall().Matches(File.ReadAllText(Path.Combine(Root, folder, "PACKAGE.md"))).Select(m => m.Groups["method"].Value).Distinct();
+
+        Assert.That(calls.Where(call => !surface.Contains($".{call}(this Microsoft.Extensions.DependencyInjection.IServiceCollection! services", StringComparison.Ordinal)), Is.Empty, "a call the package page shows is part of its reviewed public surface");
+    }
+
+    [Test]
+    public void The_build_checks_the_public_surface_of_every_packable_library()
+    {
+        var targets = File.ReadAllText(Path.Combine(Root, "Directory.Build.targets"));
+
+        Assert.That(targets, Does.Contain("Microsoft.CodeAnalysis.PublicApiAnalyzers").And.Contain("PublicAPI.Unshipped.txt").And.Contain("'$(IsPackable)' != 'false'"));
+    }
+
     [Test]
     public void The_build_packs_each_librarys_package_readme()
     {
