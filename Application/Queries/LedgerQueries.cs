@@ -2,6 +2,7 @@ using TradingBot.Application.Ports;
 using TradingBot.Domain.Amounts;
 using TradingBot.Domain.Funding;
 using TradingBot.Domain.Instruments;
+using TradingBot.Domain.Time;
 using TradingBot.Domain.Positions;
 
 namespace TradingBot.Application.Queries;
@@ -32,6 +33,19 @@ public sealed class LedgerQueries(IUnitOfWork ledger)
     /// <summary>Funding observations in [from, to), newest first (the ADR's "last 24 hours" query).</summary>
     public Task<IReadOnlyList<FundingSnapshot>> FundingHistoryAsync(ExchangeName exchange, Symbol symbol, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
         ledger.ExecuteAsync((session, ct) => session.FundingSnapshots.GetRangeAsync(exchange, symbol, from, to, ct), cancellationToken);
+
+    /// <summary>
+    /// The snapshots of the <paramref name="window"/> that ends with the latest stored one, newest first (that one
+    /// included): "the last 24 hours" on the exchange's clock, which the paper exchange runs fast. Empty when there is none.
+    /// </summary>
+    public async Task<IReadOnlyList<FundingSnapshot>> RecentFundingAsync(ExchangeName exchange, Symbol symbol, TimeSpan window, CancellationToken cancellationToken)
+    {
+        var latest = await ledger.ExecuteAsync((session, ct) => session.FundingSnapshots.GetLatestTimeAsync(exchange, symbol, ct), cancellationToken).ConfigureAwait(false);
+        // The range's end is exclusive: one ledger time step past the latest (a tick would vanish in a microsecond column).
+        return latest is { } end
+            ? await FundingHistoryAsync(exchange, symbol, end - window, end + LedgerTime.Resolution, cancellationToken).ConfigureAwait(false)
+            : [];
+    }
 
     /// <summary>
     /// Realized PnL per UTC day and symbol in [from, to): trading PnL and fees from a replay of each position's

@@ -6,6 +6,9 @@ namespace TradingBot.Domain.Time;
 /// </summary>
 public static class LedgerTime
 {
+    /// <summary>The smallest step between two distinct ledger times: one microsecond.</summary>
+    public static readonly TimeSpan Resolution = TimeSpan.FromTicks(TimeSpan.TicksPerMicrosecond);
+
     /// <summary>Converts to UTC and truncates to whole microseconds.</summary>
     public static DateTimeOffset Normalize(DateTimeOffset value)
     {

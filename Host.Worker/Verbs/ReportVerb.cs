@@ -93,12 +93,10 @@ internal static class ReportVerb
 
     private static async Task WriteFundingAsync(IAnsiConsole console, IUnitOfWork unitOfWork, LedgerQueries queries, ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken)
     {
-        // "The last 24 hours" on the exchange's clock: the paper exchange's clock runs faster than real time.
-        var latest = await unitOfWork.ExecuteAsync((s, ct) => s.FundingSnapshots.GetLatestTimeAsync(exchange, symbol, ct), cancellationToken).ConfigureAwait(false);
         var table = new Table().Title($"Funding rate, last 24 hours: {exchange}/{symbol}").AddColumns("Snapshot at (UTC)", "Rate (bps)", "Mark price", "Index price");
-        if (latest is { } end)
+        var history = await queries.RecentFundingAsync(exchange, symbol, TimeSpan.FromHours(24), cancellationToken).ConfigureAwait(false);
+        if (history.Count > 0)
         {
-            var history = await queries.FundingHistoryAsync(exchange, symbol, end - TimeSpan.FromHours(24), end.AddTicks(1), cancellationToken).ConfigureAwait(false);
             foreach (var snapshot in Thin(history, 48))
             {
                 table.AddRow(snapshot.SnapshotAt.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture), snapshot.Rate.ToBasisPointsString(), snapshot.MarkPrice.ToString(), snapshot.IndexPrice.ToString());

@@ -34,6 +34,21 @@ public abstract class FundingContract : PortContract
     }
 
     [Test]
+    public async Task The_recent_funding_window_ends_with_the_latest_snapshot_itself()
+    {
+        // Times off the whole second, as the worker's clock gives them: the window's end must survive the column's precision.
+        var latest = T0.AddHours(24).AddTicks(1_234_567);
+        foreach (var at in new[] { latest.AddHours(-25), latest.AddHours(-23), latest.AddMinutes(-1), latest })
+        {
+            await Ledger.ExecuteAsync(async (s, ct) => { await s.FundingSnapshots.AppendAsync(new FundingSnapshot(Binance, BtcUsdt, FundingRate.Parse("0.0001"), Price.Parse("64000"), Price.Parse("64000"), at), ct); return 0; }, CancellationToken.None);
+        }
+
+        var recent = await new TradingBot.Application.Queries.LedgerQueries(Ledger).RecentFundingAsync(Binance, BtcUsdt, TimeSpan.FromHours(24), CancellationToken.None);
+
+        Assert.That(recent.Select(s => s.SnapshotAt), Is.EqualTo(new[] { latest, latest.AddMinutes(-1), latest.AddHours(-23) }.Select(TradingBot.Domain.Time.LedgerTime.Normalize)));
+    }
+
+    [Test]
     public async Task A_funding_payment_is_recorded_once_and_counted_in_the_position()
     {
         var payment = new FundingPayment("BINANCE:income:123", Binance, BtcUsdt, new Money(Usdt, Amount.Parse("1.2345")), T0);
