@@ -14,6 +14,9 @@ namespace TradingBot.Host.Worker.Composition;
 /// </summary>
 internal static class WorkerHost
 {
+    /// <summary>How long a stop request waits for the cycle in progress and the lease's release (a service manager must wait longer).</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(60);
+
     /// <summary>
     /// The host for a verb. <paramref name="fromReplica"/> (report, verify) reads <c>ConnectionStrings:LedgerReadOnly</c>
     /// when it is set; every other verb, and the worker, use the primary only.
@@ -42,7 +45,7 @@ internal static class WorkerHost
         builder.Services.AddOptions<StrategyOptions>().Bind(builder.Configuration.GetSection("Strategy")).ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StrategyOptions>, StrategyOptionsValidator>());
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         if (withExchange)
         {
             builder.Services.AddTradingBotExchange(builder.Configuration, contentRoot);

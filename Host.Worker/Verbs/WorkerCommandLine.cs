@@ -190,6 +190,7 @@ internal static class WorkerCommandLine
         var (builder, _) = WorkerHost.CreateBuilder(configurationArgs, withExchange: true);
         builder.Services.AddSingleton(new RunRequest(force));
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSystemd(); // under systemd (Type=notify): readiness and stopping are told to it; elsewhere nothing
         OperationsComposition.AddOperations(builder.Services, builder.Configuration);
         builder.Services.AddHostedService<TradingWorker>();
         using var host = builder.Build();
