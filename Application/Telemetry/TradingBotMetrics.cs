@@ -47,8 +47,8 @@ public sealed class TradingBotMetrics : IDisposable
         _fundingPayments = Meter.CreateCounter<long>("tradingbot.funding.payments", "{payment}", "Funding payments recorded.");
         _reconcileDifferences = Meter.CreateCounter<long>("tradingbot.reconcile.differences", "{difference}", "Differences between the ledger and the exchange found by reconciliations.");
         _exchangeRateLimited = Meter.CreateCounter<long>("tradingbot.exchange.rate_limited", "{response}", "Exchange answers 429 or 418: slow down.");
-        _cycleDuration = Meter.CreateHistogram<long>("tradingbot.cycle.duration", "s", "One trading cycle, from resolving PENDING orders to the last decision.");
-        _exchangeRequestDuration = Meter.CreateHistogram<long>("tradingbot.exchange.request.duration", "s", "One HTTP attempt at the exchange, by endpoint and status.");
+        _cycleDuration = Meter.CreateHistogram<long>("tradingbot.cycle.duration", "ms", "One trading cycle, from resolving PENDING orders to the last decision.");
+        _exchangeRequestDuration = Meter.CreateHistogram<long>("tradingbot.exchange.request.duration", "ms", "One HTTP attempt at the exchange, by endpoint and status.");
         Meter.CreateObservableGauge("tradingbot.orders.pending", () => _pending.Count, "{order}", "PENDING orders: intent written, the exchange's answer not yet known.");
         Meter.CreateObservableGauge("tradingbot.orders.pending.oldest_age", ObserveOldestPendingAge, "s", "Age of the oldest PENDING order; 0 when none.");
         Meter.CreateObservableGauge("tradingbot.lease.held", () => _leaseHeld, "{lease}", "1 while this worker holds the ledger lease (trading), 0 in standby.");

@@ -197,7 +197,7 @@ public class TradingCycleOrder : LedgerTestBase
         await RunCycle();
         await RunCycle();
 
-        Assert.That(recorder.Of("tradingbot.cycle.duration"), Has.Count.EqualTo(2).And.All.Matches<TradingBot.TestLedger.Measurement>(m => m.Value >= 0));
+        Assert.That(recorder.Of("tradingbot.cycle.duration"), Has.Count.EqualTo(2).And.All.Matches<TradingBot.TestLedger.Measurement>(m => m.Value >= 0 && m.Unit == "ms"), "whole milliseconds, as the unit says");
     }
 
     [Test]

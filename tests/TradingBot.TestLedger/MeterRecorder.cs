@@ -3,8 +3,8 @@ using System.Diagnostics.Metrics;
 
 namespace TradingBot.TestLedger;
 
-/// <summary>One measurement: the instrument's name, its value and its tags.</summary>
-public sealed record Measurement(string Instrument, long Value, IReadOnlyDictionary<string, object?> Tags);
+/// <summary>One measurement: the instrument's name and unit, its value and its tags.</summary>
+public sealed record Measurement(string Instrument, string? Unit, long Value, IReadOnlyDictionary<string, object?> Tags);
 
 /// <summary>
 /// Reads the instruments of one <see cref="Meter"/> instance with a <see cref="MeterListener"/>, as a collector would:
@@ -54,6 +54,6 @@ public sealed class MeterRecorder : IDisposable
             copy[tag.Key] = tag.Value;
         }
 
-        _measurements.Enqueue(new Measurement(instrument.Name, value, copy));
+        _measurements.Enqueue(new Measurement(instrument.Name, instrument.Unit, value, copy));
     }
 }

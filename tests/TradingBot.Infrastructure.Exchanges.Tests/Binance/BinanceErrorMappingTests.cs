@@ -366,6 +366,7 @@ public sealed class BinanceErrorMappingTests
             Assert.That(
                 recorder.Of("tradingbot.exchange.request.duration").Where(m => Equals(m.Tags["tradingbot.endpoint"], Balance)).Select(m => (m.Tags["tradingbot.endpoint"], m.Tags["http.response.status_code"])),
                 Is.EqualTo(new[] { ((object?)Balance, (object?)429), (Balance, 200) }));
+            Assert.That(recorder.Of("tradingbot.exchange.request.duration").Select(m => m.Unit).Distinct(), Is.EqualTo((string[])["ms"]));
             Assert.That(recorder.Of("tradingbot.exchange.rate_limited").Select(m => (m.Value, m.Tags["tradingbot.endpoint"])), Is.EqualTo(new[] { (1L, (object?)Balance) }));
         }
     }
