@@ -252,7 +252,8 @@ public sealed class SqliteWorkerScenarios : WorkerScenarios
 
         using var worker = RunningWorker.Start(Folder, Environment, "run");
         var alert = await webhook.WaitForAsync(r => r.Path.EndsWith("/sendMessage", StringComparison.Ordinal), Patience, () => worker.Output);
-        var metrics = await webhook.WaitForAsync(r => r.Path == "/v1/metrics", Patience, () => worker.Output);
+        // An export after the first cycles: the worker's own instruments, by name (OTLP's protobuf keeps names as UTF-8).
+        var metrics = await webhook.WaitForAsync(r => r.Path == "/v1/metrics" && r.Body.Contains("tradingbot.cycle.duration", StringComparison.Ordinal), Patience, () => worker.Output);
         await worker.WaitForOutputAsync("The alert webhook answered 500", Patience);
         var cycles = worker.Count("Cycle:");
         await worker.WaitForCountAsync("Cycle:", cycles + 3, Patience);
@@ -264,6 +265,7 @@ public sealed class SqliteWorkerScenarios : WorkerScenarios
             Assert.That(alert.Body, Does.Contain("\"chat_id\":\"-1001\"").And.Contain("BTCUSDT halted (POSITION_DIFFERS)"));
             Assert.That(webhook.Received.Count(r => r.Body.Contains("BTCUSDT halted", StringComparison.Ordinal)), Is.EqualTo(1), "one message per condition per interval");
             Assert.That(metrics.Headers["Authorization"], Is.EqualTo($"Bearer {Header}"), "the exporter sent its header");
+            Assert.That(metrics.Body, Does.Contain("tradingbot.lease.held").And.Contain("tradingbot.symbols.halted").And.Contain("tradingbot.orders.pending"));
             Assert.That(worker.Output, Does.Not.Contain("CANARY"), "neither the webhook's token nor the exporter's header is ever logged");
             Assert.That(worker.Output, Does.Contain("Symbol BTCUSDT is halted (POSITION_DIFFERS)"));
         }
@@ -352,6 +354,9 @@ public sealed class PostgresWorkerScenarios : WorkerScenarios
         ExchangeMisbehaves(seed);
         Environment["Exchange__Paper__Faults__SlowReadMilliseconds"] = "150";
         Environment["Exchange__Paper__Faults__ExchangeClosePercent"] = "40";
+        using var webhook = new LocalWebhook();
+        Environment["Alerts__WebhookUrl"] = webhook.Url("hook");
+        Environment["Alerts__Interval"] = "00:00:00";
         var workers = new[] { RunningWorker.Start(Folder, Environment, "run"), null! };
         try
         {
@@ -388,6 +393,9 @@ public sealed class PostgresWorkerScenarios : WorkerScenarios
             }
 
             Assert.That(terminated, Is.EqualTo(5), "every round terminated the lease connection of the worker holding it");
+            var lostAlerts = webhook.Received.Count(r => r.Body.Contains("lost the ledger lease", StringComparison.Ordinal) && r.Body.Contains("\"condition\":\"lease\"", StringComparison.Ordinal));
+            Assert.That(lostAlerts, Is.InRange(1, 5), "each loss of the lease is told (at most once per round)");
+            Assert.That(webhook.Received.Count(r => r.Body.Contains("holds the ledger lease again", StringComparison.Ordinal)), Is.InRange(1, lostAlerts), "and its return, after a loss was told");
         }
         finally
         {

@@ -18,7 +18,11 @@ public abstract class RepositoryQueryPlans
 
     protected abstract Task<LedgerTestDatabase> CreateAsync();
 
-    /// <summary>60,000 funding snapshots per symbol for 5 symbols, one every 5 s back from now; 100,000 orders, 1 in 5,000 OPEN, PENDING or PARTIALLY_FILLED, each FILLED one with a fill.</summary>
+    /// <summary>
+    /// 60,000 funding snapshots per symbol for 5 symbols, one a minute back from now (the worker's default
+    /// Worker:FundingSnapshotInterval: 24 hours are 1,440 of a symbol's 42 days, as a bot's series holds them, not a third
+    /// of the table); 100,000 orders, 1 in 5,000 OPEN, PENDING or PARTIALLY_FILLED, each FILLED one with a fill.
+    /// </summary>
     protected abstract string SeedSql { get; }
 
     protected abstract string ExplainPrefix { get; }
@@ -149,7 +153,7 @@ public abstract class RepositoryQueryPlans
                  s(symbol) AS (VALUES ('BTCUSDT'), ('ETHUSDT'), ('SOLUSDT'), ('BNBUSDT'), ('XRPUSDT'))
             INSERT INTO funding_snapshots (id, exchange, symbol, funding_rate_bps, mark_price_quote, index_price_quote, snapshot_at, created_at)
             SELECT lower(hex(randomblob(16))), 'BINANCE', symbol, (n % 2000) - 1000, 6400000000000 + n, 6400000000000,
-                   strftime('%Y-%m-%d %H:%M:%S.000000', 'now', '-' || (n * 5) || ' seconds'), strftime('%Y-%m-%d %H:%M:%S.000000', 'now')
+                   strftime('%Y-%m-%d %H:%M:%S.000000', 'now', '-' || (n * 60) || ' seconds'), strftime('%Y-%m-%d %H:%M:%S.000000', 'now')
             FROM g, s;
             WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 100000)
             INSERT INTO orders (id, exchange, symbol, side, type, quantity_base, status, idempotency_key, filled_quantity_base, created_at, updated_at)
@@ -183,7 +187,7 @@ public abstract class RepositoryQueryPlans
 
         protected override string SeedSql => """
             INSERT INTO funding_snapshots (id, exchange, symbol, funding_rate_bps, mark_price_quote, index_price_quote, snapshot_at)
-            SELECT gen_random_uuid(), 'BINANCE', s, (g % 2000) - 1000, 6400000000000 + g, 6400000000000, NOW() - (g * 5 || ' seconds')::interval
+            SELECT gen_random_uuid(), 'BINANCE', s, (g % 2000) - 1000, 6400000000000 + g, 6400000000000, NOW() - (g * 60 || ' seconds')::interval
             FROM generate_series(1, 60000) g, unnest(ARRAY['BTCUSDT','ETHUSDT','SOLUSDT','BNBUSDT','XRPUSDT']) s;
             INSERT INTO orders (id, exchange, symbol, side, type, quantity_base, status, idempotency_key, filled_quantity_base, created_at)
             SELECT gen_random_uuid(), 'BINANCE', 'BTCUSDT', 'SELL', 'MARKET', 100000000,
