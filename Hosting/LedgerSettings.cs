@@ -22,8 +22,27 @@ internal enum LedgerPooler
     Transaction,
 }
 
-/// <summary>There is no ledger where the settings point (a read-only verb never creates one).</summary>
-internal sealed class NoLedgerException(string message) : Exception(message);
+/// <summary>There is no ledger where the settings point: a read-only host (<see cref="LedgerAccess.ReadOnly"/>, <see cref="LedgerAccess.ReadReplica"/>) never creates one.</summary>
+public sealed class NoLedgerException : Exception
+{
+    /// <summary>No ledger, as <paramref name="message"/> says where.</summary>
+    public NoLedgerException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>No ledger, as <paramref name="message"/> says where, found through <paramref name="innerException"/>.</summary>
+    public NoLedgerException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>No ledger.</summary>
+    public NoLedgerException()
+        : base("there is no ledger where the settings point")
+    {
+    }
+}
 
 /// <summary>
 /// The <c>Ledger</c> section and <c>ConnectionStrings:Ledger</c>, read and checked. A SQLite ledger's relative path is

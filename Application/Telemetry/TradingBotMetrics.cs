@@ -15,8 +15,12 @@ public sealed class TradingBotMetrics : IDisposable
     /// <summary>The meter's and the activity source's name.</summary>
     public const string Name = "TradingBot";
 
-    /// <summary>A shared instance for use cases built without DI.</summary>
-    public static TradingBotMetrics Shared { get; } = new();
+    // Made only when a use case is built without one: a second meter named TradingBot beside a host's would be merged
+    // with it by an exporter, its gauges reporting zeros.
+    private static readonly Lazy<TradingBotMetrics> SharedInstance = new(() => new TradingBotMetrics());
+
+    /// <summary>A shared instance for use cases built without DI (made at first use only).</summary>
+    public static TradingBotMetrics Shared => SharedInstance.Value;
 
     /// <summary>The activities: a trading cycle, an order placed, a reconciliation.</summary>
     public static ActivitySource ActivitySource { get; } = new(Name);

@@ -29,6 +29,11 @@ internal static class OperationsComposition
     {
         var healthUrl = HttpUrl(configuration["Worker:HealthUrl"], "Worker:HealthUrl", secret: false);
         var healthTimeout = configuration.GetValue("Worker:HealthTimeout", DefaultHealthTimeout);
+        var slowestTurn = new[] { configuration.GetValue("Worker:PollInterval", TimeSpan.FromSeconds(2)), configuration.GetValue("Worker:MaxBackoff", TimeSpan.FromSeconds(30)) }.Max();
+        if (healthUrl is not null && healthTimeout < TimeSpan.FromTicks(slowestTurn.Ticks * 3))
+        {
+            throw new TradingBotConfigurationException($"Worker:HealthTimeout is {healthTimeout:c}; it must be at least three times the longest wait between two turns of the loop (Worker:PollInterval, Worker:MaxBackoff: {slowestTurn:c}), or liveness would fail between healthy turns.");
+        }
         var alerts = Alerts(configuration);
         var otlp = HttpUrl(configuration["Telemetry:OtlpEndpoint"], "Telemetry:OtlpEndpoint", secret: false);
         var otlpHeaders = configuration["Telemetry:OtlpHeaders"];
@@ -52,6 +57,11 @@ internal static class OperationsComposition
 
         if (healthUrl is not null)
         {
+            if (healthUrl.Scheme != Uri.UriSchemeHttp)
+            {
+                throw new TradingBotConfigurationException($"Worker:HealthUrl is '{healthUrl}'; the health endpoint serves plain http (it has no certificate): bind it to a private address such as http://127.0.0.1:8080.");
+            }
+
             if (healthUrl.AbsolutePath != "/")
             {
                 throw new TradingBotConfigurationException($"Worker:HealthUrl is '{healthUrl}'; give the address only (such as http://127.0.0.1:8080): the endpoints are /health/live and /health/ready on it.");
@@ -69,7 +79,7 @@ internal static class OperationsComposition
             void Configure(OtlpExporterOptions options, string path)
             {
                 options.Protocol = OtlpExportProtocol.HttpProtobuf;
-                options.Endpoint = new Uri(otlp, path);
+                options.Endpoint = new Uri(otlp.AbsoluteUri.TrimEnd('/') + "/" + path); // under the endpoint's own path, as OTEL_EXPORTER_OTLP_ENDPOINT
                 options.Headers = otlpHeaders;
             }
 

@@ -12,7 +12,8 @@ internal sealed record Alert(string Condition, bool Recovered, string Text, Date
 /// <summary>
 /// When to tell the operator: a symbol halts, trading has been paused by failures for longer than
 /// <paramref name="pausedAfter"/>, the lease is lost; and when each recovers. A condition is announced at most once per
-/// <paramref name="interval"/> (a symbol that halts and lifts every minute is one message an interval, not sixty); its
+/// <paramref name="interval"/> (a symbol that halts and lifts every minute is one message an interval, not sixty); one
+/// that begins again within the interval and lasts is announced when the interval has passed (<see cref="Tick"/>); its
 /// recovery is announced only when its beginning was. <paramref name="send"/> must not block: it queues.
 /// </summary>
 internal sealed class AlertRules(TimeProvider time, TimeSpan pausedAfter, TimeSpan interval, string worker, Action<Alert> send)
@@ -20,6 +21,7 @@ internal sealed class AlertRules(TimeProvider time, TimeSpan pausedAfter, TimeSp
     private readonly Lock _gate = new();
     private readonly Dictionary<string, DateTimeOffset> _announcedAt = new(StringComparer.Ordinal);
     private readonly HashSet<string> _open = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _held = new(StringComparer.Ordinal);
 
     /// <summary>A symbol halted.</summary>
     public void Halted(SymbolHalt halt)
@@ -53,26 +55,55 @@ internal sealed class AlertRules(TimeProvider time, TimeSpan pausedAfter, TimeSp
     /// <summary>The lease is held.</summary>
     public void LeaseHeld() => End("lease", $"TradingBot {worker}: holds the ledger lease again and trades.");
 
+    /// <summary>A pause ends because this worker no longer trades (standby), not because cycles succeed.</summary>
+    public void NotTrading() => End("paused", $"TradingBot {worker}: no longer paused: this worker is standby and does not trade.");
+
+    /// <summary>Announces each condition held back by the interval that still lasts once its interval has passed; the loop calls it every turn.</summary>
+    public void Tick()
+    {
+        lock (_gate)
+        {
+            var now = time.GetUtcNow();
+            foreach (var (condition, text) in _held.Where(h => now - _announcedAt[h.Key] >= interval).ToList())
+            {
+                _held.Remove(condition);
+                Announce(condition, text, now);
+            }
+        }
+    }
+
     private void Begin(string condition, string text)
     {
         lock (_gate)
         {
             var now = time.GetUtcNow();
-            if (_open.Contains(condition) || (_announcedAt.TryGetValue(condition, out var last) && now - last < interval))
+            if (_open.Contains(condition))
             {
                 return;
             }
 
-            _announcedAt[condition] = now;
-            _open.Add(condition);
-            send(new Alert(condition, false, text, now));
+            if (_announcedAt.TryGetValue(condition, out var last) && now - last < interval)
+            {
+                _held[condition] = text;
+                return;
+            }
+
+            Announce(condition, text, now);
         }
+    }
+
+    private void Announce(string condition, string text, DateTimeOffset now)
+    {
+        _announcedAt[condition] = now;
+        _open.Add(condition);
+        send(new Alert(condition, false, text, now));
     }
 
     private void End(string condition, string text)
     {
         lock (_gate)
         {
+            _held.Remove(condition);
             if (_open.Remove(condition))
             {
                 send(new Alert(condition, true, text, time.GetUtcNow()));

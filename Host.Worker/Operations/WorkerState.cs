@@ -73,10 +73,13 @@ internal sealed class WorkerState(TimeProvider time, AlertRules? alerts = null)
             var wasActive = _role == WorkerRole.Active;
             _role = WorkerRole.Standby;
             _lastLoopAt = time.GetUtcNow();
+            NotTrading();
             if (wasActive)
             {
                 alerts?.LeaseLost();
             }
+
+            alerts?.Tick();
         }
     }
 
@@ -101,6 +104,7 @@ internal sealed class WorkerState(TimeProvider time, AlertRules? alerts = null)
             }
 
             _role = WorkerRole.Standby;
+            NotTrading();
         }
     }
 
@@ -116,18 +120,40 @@ internal sealed class WorkerState(TimeProvider time, AlertRules? alerts = null)
                 _lastProblem = null;
                 alerts?.Resumed();
             }
+
+            alerts?.Tick();
         }
     }
 
-    /// <summary>A cycle failed: trading is paused until one succeeds.</summary>
+    /// <summary>
+    /// A cycle failed: trading is paused until one succeeds. The loop went round all the same, so liveness holds: a
+    /// restart cures no outage. A standby's failure pauses nothing it was doing.
+    /// </summary>
     public void CycleFailed(string problem)
     {
         lock (_gate)
         {
             var now = time.GetUtcNow();
-            _failingSince ??= now;
-            _lastProblem = problem;
-            alerts?.Paused(now - _failingSince.Value, problem);
+            _lastLoopAt = now;
+            if (_role != WorkerRole.Standby)
+            {
+                _failingSince ??= now;
+                _lastProblem = problem;
+                alerts?.Paused(now - _failingSince.Value, problem);
+            }
+
+            alerts?.Tick();
+        }
+    }
+
+    // This worker stopped trading (standby): a pause of its trading, if any, is over, and a later one starts afresh.
+    private void NotTrading()
+    {
+        if (_failingSince is not null)
+        {
+            _failingSince = null;
+            _lastProblem = null;
+            alerts?.NotTrading();
         }
     }
 

@@ -70,6 +70,10 @@ public sealed class BadConfiguration
             "Configuration error: Worker:HealthUrl is 'http://127.0.0.1:8080/healthz'; give the address only (such as http://127.0.0.1:8080): the endpoints are /health/live and /health/ready on it.").SetName("health url with a path");
         yield return new TestCaseData(new Dictionary<string, string> { ["Telemetry__OtlpHeaders"] = "Authorization=Bearer CANARY-TOKEN" },
             "Configuration error: Telemetry:OtlpHeaders is set but Telemetry:OtlpEndpoint is not; set the endpoint to export, or remove the headers.").SetName("exporter headers without an endpoint");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Worker__HealthUrl"] = "https://127.0.0.1:8443" },
+            "Configuration error: Worker:HealthUrl is 'https://127.0.0.1:8443/'; the health endpoint serves plain http (it has no certificate): bind it to a private address such as http://127.0.0.1:8080.").SetName("health url over https");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Worker__HealthUrl"] = "http://127.0.0.1:8080", ["Worker__HealthTimeout"] = "00:01:00" },
+            "Configuration error: Worker:HealthTimeout is 00:01:00; it must be at least three times the longest wait between two turns of the loop (Worker:PollInterval, Worker:MaxBackoff: 00:00:30), or liveness would fail between healthy turns.").SetName("health timeout shorter than the loop's longest wait");
         yield return new TestCaseData(new Dictionary<string, string> { ["Worker__HealthTimeout"] = "00:00:01" },
             "Configuration error: Worker:HealthTimeout is 00:00:01; it must be from 00:00:05 to 1.00:00:00").SetName("health timeout too short");
     }

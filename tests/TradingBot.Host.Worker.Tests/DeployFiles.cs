@@ -35,6 +35,12 @@ public sealed class DeployFiles
             Assert.That(Single(service, "RestartPreventExitStatus").Split(' ').Select(int.Parse), Is.EquivalentTo(new[] { WorkerCommandLine.ConfigurationError, WorkerCommandLine.CopyInTheWay }));
             Assert.That(TimeSpan.FromSeconds(int.Parse(Single(service, "TimeoutStopSec"), System.Globalization.CultureInfo.InvariantCulture)), Is.GreaterThan(WorkerHost.ShutdownTimeout), "systemd waits longer than the host's own stop");
             Assert.That(environment.Single(e => e.Key == "ConnectionStrings__Ledger").Value, Does.Contain("/var/lib/" + Single(service, "StateDirectory") + "/"), "the ledger lives in the unit's state directory");
+            Assert.That(Single(service, "ProtectHome"), Is.EqualTo("true"));
+            Assert.That(
+                environment.Single(e => e.Key == "DOTNET_BUNDLE_EXTRACT_BASE_DIR").Value,
+                Is.EqualTo("/var/cache/" + Single(service, "CacheDirectory")),
+                "the single file unpacks its native libraries under $HOME, which the service user lacks; a cache directory instead");
+            Assert.That(XDocument.Load(ProfilePath()).Descendants("IncludeNativeLibrariesForSelfExtract").Single().Value, Is.EqualTo("true"), "why the unit needs the extraction directory");
         }
     }
 
@@ -79,6 +85,15 @@ public sealed class DeployFiles
             Assert.That(TimeSpan.FromSeconds(int.Parse(worker["stop_grace_period"].ToString().TrimEnd('s'), System.Globalization.CultureInfo.InvariantCulture)), Is.GreaterThan(WorkerHost.ShutdownTimeout));
             Assert.That(((YamlMappingNode)((YamlMappingNode)worker["depends_on"])["postgres"])["condition"].ToString(), Is.EqualTo("service_healthy"), "the worker starts once Postgres answers");
         }
+    }
+
+    [TestCase(".gitignore")]
+    [TestCase(".dockerignore")]
+    public void The_files_that_hold_deploy_secrets_are_never_committed_nor_sent_to_a_docker_build(string ignoreFile)
+    {
+        var lines = File.ReadAllLines(Path.Combine(Root, ignoreFile));
+
+        Assert.That(lines, Does.Contain("deploy/.env").And.Contain("deploy/tradingbot.env"));
     }
 
     [Test]
@@ -129,7 +144,7 @@ public sealed class DeployFiles
         var unknown = HostSettings.Problems(configuration).Where(p => p.Contains("is not a setting of this worker", StringComparison.Ordinal)).ToList();
         unknown.AddRange(keys.Where(k => !HostSettings.Sections.Any(s => k.StartsWith(s + ":", StringComparison.Ordinal))
             && !ConnectionStrings.Any(c => k == "ConnectionStrings:" + c)
-            && !k.StartsWith("OTEL_", StringComparison.Ordinal)));
+            && !k.StartsWith("OTEL_", StringComparison.Ordinal) && !k.StartsWith("DOTNET_", StringComparison.Ordinal)));
         return unknown;
     }
 
