@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using TradingBot.Application.Orders;
 using TradingBot.Infrastructure.Exchanges.Binance;
 using TradingBot.Infrastructure.Exchanges.Paper;
+using TradingBot.Infrastructure.Sqlite;
 
 namespace TradingBot.Hosting;
 
@@ -28,7 +29,7 @@ internal static class ExchangeComposition
             var paper = configuration.GetSection("Exchange:Paper");
             var options = new PaperExchangeOptions
             {
-                StatePath = paper["StatePath"] is { Length: > 0 } statePath ? Path.Combine(contentRoot, statePath) : ledger?.DefaultFileBeside("paper-exchange.json", contentRoot) ?? Path.Combine(contentRoot, "data", "paper-exchange.json"),
+                StatePath = paper["StatePath"] is { Length: > 0 } statePath ? Path.Combine(contentRoot, statePath) : ledger?.DefaultFileBeside("paper-exchange.db", contentRoot) ?? Path.Combine(contentRoot, "data", "paper-exchange.db"),
                 Seed = ReadInt(paper, "Seed", 42),
                 Speed = ReadInt(paper, "Speed", 600),
                 StartingBalance = paper["StartingBalance"] ?? "10000",
@@ -47,6 +48,13 @@ internal static class ExchangeComposition
                     PositionsWithoutTrades = paper["Faults:PositionsWithoutTrades"] ?? string.Empty,
                 },
             };
+            if (ledger?.SqliteFile is { } ledgerFile
+                && string.Equals(SqliteLedgerPath.Canonical(options.StatePath, contentRoot), SqliteLedgerPath.Canonical(ledgerFile, contentRoot), StringComparison.Ordinal))
+            {
+                throw new TradingBotConfigurationException(
+                    $"Exchange:Paper:StatePath names the ledger's own file ('{options.StatePath}'); the paper exchange keeps its state in a file of its own");
+            }
+
             options.Symbols.Clear();
             foreach (var symbol in symbols.Length == 0 ? ["BTCUSDT"] : symbols)
             {

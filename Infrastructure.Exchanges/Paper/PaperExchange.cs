@@ -18,8 +18,9 @@ namespace TradingBot.Infrastructure.Exchanges.Paper;
 /// notional (reduce-only orders are exempt) is refused, a reduce-only order that would not reduce the position
 /// is refused (-2022), and a request past its send deadline is not sent. All times are the simulated clock's,
 /// which runs <see cref="PaperExchangeOptions.Speed"/> times faster than real time, except the send deadline and
-/// late visibility, which are real time (this host's clock). The state is saved to
-/// <see cref="PaperExchangeOptions.StatePath"/> before every answer, under a lock that several processes share.
+/// late visibility, which are real time (this host's clock). The state is kept in a SQLite file at
+/// <see cref="PaperExchangeOptions.StatePath"/>, every call one transaction committed before it answers, which several
+/// processes share; a call's cost does not grow with the history of orders and trades.
 /// </summary>
 public sealed class PaperExchange : IExchange, IDisposable
 {
@@ -47,8 +48,8 @@ public sealed class PaperExchange : IExchange, IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Random _faults;
     private readonly string[] _symbols;
+    private readonly IPaperBook _book;
     private PaperState _state;
-    private DateTime _stateWrittenAt;
 
     /// <summary>Opens the paper exchange, continuing from its state file when there is one.</summary>
     public PaperExchange(PaperExchangeOptions options, TimeProvider time)
@@ -59,9 +60,19 @@ public sealed class PaperExchange : IExchange, IDisposable
         _time = time;
         _symbols = [.. options.Symbols];
         _faults = new Random(options.Seed + 1);
-        _state = (InMemory ? null : PaperStateFile.Load(options.StatePath)) ?? NewState(balance);
-        _stateWrittenAt = !InMemory && File.Exists(options.StatePath) ? File.GetLastWriteTimeUtc(options.StatePath) : default;
-        EnsureSymbols();
+        _book = InMemory ? new MemoryPaperBook(NewState(balance)) : SqlitePaperBook.Open(options.StatePath, () => NewState(balance));
+        _state = _book.Begin();
+        try
+        {
+            EnsureSymbols();
+            AddForeignOrders();
+            _book.Commit(_state);
+        }
+        catch
+        {
+            _book.Dispose();
+            throw;
+        }
     }
 
     /// <inheritdoc />
@@ -160,7 +171,7 @@ public sealed class PaperExchange : IExchange, IDisposable
             }
 
             var rules = RulesOf(request.Symbol);
-            var existing = _state.Orders.LastOrDefault(o => o.Symbol == request.Symbol.Value && o.ClientOrderId == request.ClientOrderId.Value && IsOpen(o));
+            var existing = _book.FindByClientId(request.Symbol.Value, request.ClientOrderId.Value, o => o.IsOpen);
             if (existing is not null)
             {
                 return new PlaceOrderResult.Accepted(ToState(existing)); // Binance -4116: an open order has this client order id
@@ -195,7 +206,7 @@ public sealed class PaperExchange : IExchange, IDisposable
                 ReduceOnly = request.ReduceOnly,
                 UpdatedAt = SimulatedNow,
             };
-            _state.Orders.Add(order);
+            _book.Add(order);
             Execute(order, rules, s, SimulatedNow, onPlacement: true);
 
             if (unknown || Roll(_options.Faults.AnswerLostPercent))
@@ -218,7 +229,7 @@ public sealed class PaperExchange : IExchange, IDisposable
         await SlowReadAsync(cancellationToken).ConfigureAwait(false);
         return await WithStateAsync<OrderLookupResult>(() =>
         {
-            var order = _state.Orders.LastOrDefault(o => o.Symbol == symbol.Value && o.ClientOrderId == clientOrderId.Value && Visible(o));
+            var order = _book.FindByClientId(symbol.Value, clientOrderId.Value, Visible);
             return order is null ? new OrderLookupResult.NotFound() : new OrderLookupResult.Found(ToState(order));
         }).ConfigureAwait(false);
     }
@@ -229,8 +240,10 @@ public sealed class PaperExchange : IExchange, IDisposable
         await SlowReadAsync(cancellationToken).ConfigureAwait(false);
         return await WithStateAsync(() =>
         {
-            var order = _state.Orders.FirstOrDefault(o => o.Symbol == symbol.Value && o.OrderId.ToString(System.Globalization.CultureInfo.InvariantCulture) == exchangeOrderId && Visible(o));
-            return order is null ? null : ToState(order);
+            var order = long.TryParse(exchangeOrderId, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+                ? _book.FindById(symbol.Value, id)
+                : null;
+            return order is null || !Visible(order) ? null : ToState(order);
         }).ConfigureAwait(false);
     }
 
@@ -238,13 +251,13 @@ public sealed class PaperExchange : IExchange, IDisposable
     public Task<CancelOrderResult> CancelOrderAsync(Symbol symbol, IdempotencyKey clientOrderId, CancellationToken cancellationToken) =>
         WithStateAsync<CancelOrderResult>(() =>
         {
-            var order = _state.Orders.LastOrDefault(o => o.Symbol == symbol.Value && o.ClientOrderId == clientOrderId.Value && Visible(o));
+            var order = _book.FindByClientId(symbol.Value, clientOrderId.Value, Visible);
             if (order is null)
             {
                 return new CancelOrderResult.NotFound();
             }
 
-            if (IsOpen(order))
+            if (order.IsOpen)
             {
                 order.Status = "CANCELED";
                 order.UpdatedAt = SimulatedNow;
@@ -258,7 +271,7 @@ public sealed class PaperExchange : IExchange, IDisposable
     {
         await SlowReadAsync(cancellationToken).ConfigureAwait(false);
         return await WithStateAsync<IReadOnlyList<ExchangeOrderState>>(() =>
-            [.. _state.Orders.Where(o => IsOpen(o) && Visible(o) && (symbol is null || o.Symbol == symbol.Value.Value)).Select(ToState)]).ConfigureAwait(false);
+            [.. _book.Open(symbol?.Value).Where(Visible).Select(ToState)]).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -267,10 +280,9 @@ public sealed class PaperExchange : IExchange, IDisposable
         await SlowReadAsync(cancellationToken).ConfigureAwait(false);
         return await WithStateAsync<IReadOnlyList<ExchangeTrade>>(() =>
         {
-            var orders = _state.Orders.Where(o => o.Symbol == symbol.Value).ToDictionary(o => o.OrderId);
-            var trades = _state.Trades
-                .Where(t => t.Symbol == symbol.Value && t.Time >= since && Visible(orders[t.OrderId]))
-                .Select(t => ToTrade(t, orders[t.OrderId]))
+            var trades = _book.TradesSince(symbol.Value, since)
+                .Where(t => Visible(t.Order))
+                .Select(t => ToTrade(t.Trade, t.Order))
                 .ToList();
             if (trades.Count > 1 && Roll(_options.Faults.DuplicateTradesPercent))
             {
@@ -304,7 +316,7 @@ public sealed class PaperExchange : IExchange, IDisposable
     {
         await SlowReadAsync(cancellationToken).ConfigureAwait(false);
         return await WithStateAsync<IReadOnlyList<FundingPayment>>(() =>
-            [.. _state.Funding.Where(f => f.Time >= since).OrderBy(f => f.Time)
+            [.. _book.FundingSince(since)
                 .Select(f => new FundingPayment(f.Id, PaperName, new Symbol(f.Symbol), new Money(Usdt, new Amount(f.AmountUnits)), f.Time))]).ConfigureAwait(false);
     }
 
@@ -315,16 +327,49 @@ public sealed class PaperExchange : IExchange, IDisposable
     /// </summary>
     internal PaperRecord Record()
     {
-        var orders = _state.Orders.ToDictionary(o => o.OrderId);
+        _gate.Wait();
+        try
+        {
+            var state = _book.Begin();
+            try
+            {
+                var (orders, trades, funding) = _book.Everything();
+                return ToRecord(state, orders, trades, funding);
+            }
+            finally
+            {
+                _book.Abandon();
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The whole record of the paper exchange whose state is at <paramref name="statePath"/>, read without changing it (by another process than the one trading on it).</summary>
+    internal static PaperRecord ReadRecord(string statePath)
+    {
+        var (state, orders, trades, funding) = SqlitePaperBook.Read(statePath);
+        return ToRecord(state, orders, trades, funding);
+    }
+
+    private static PaperRecord ToRecord(PaperState state, IReadOnlyList<PaperOrder> orders, IReadOnlyList<PaperTrade> trades, IReadOnlyList<PaperFunding> funding)
+    {
+        var byId = orders.ToDictionary(o => o.OrderId);
         return new(
-            [.. _state.Orders.Select(ToState)],
-            [.. _state.Trades.Select(t => ToTrade(t, orders[t.OrderId]))],
-            [.. _state.Funding.Select(f => new FundingPayment(f.Id, PaperName, new Symbol(f.Symbol), new Money(Usdt, new Amount(f.AmountUnits)), f.Time))],
-            _state.Symbols.ToDictionary(kv => kv.Key, kv => (kv.Value.NetQuantityUnits, kv.Value.LowestNetQuantityUnits, kv.Value.HighestNetQuantityUnits), StringComparer.Ordinal));
+            [.. orders.Select(ToState)],
+            [.. trades.Select(t => ToTrade(t, byId[t.OrderId]))],
+            [.. funding.Select(f => new FundingPayment(f.Id, PaperName, new Symbol(f.Symbol), new Money(Usdt, new Amount(f.AmountUnits)), f.Time))],
+            state.Symbols.ToDictionary(kv => kv.Key, kv => (kv.Value.NetQuantityUnits, kv.Value.LowestNetQuantityUnits, kv.Value.HighestNetQuantityUnits), StringComparer.Ordinal));
     }
 
     /// <inheritdoc />
-    public void Dispose() => _gate.Dispose();
+    public void Dispose()
+    {
+        _book.Dispose();
+        _gate.Dispose();
+    }
 
     private void EnsureSymbols()
     {
@@ -332,8 +377,11 @@ public sealed class PaperExchange : IExchange, IDisposable
         {
             _state.Symbols[symbol] = NewSymbol(symbol);
         }
+    }
 
-        if (_options.Faults.ForeignOpenOrders && _symbols.Length > 0 && !_state.Orders.Any(o => o.ClientOrderId.StartsWith("web_", StringComparison.Ordinal)))
+    private void AddForeignOrders()
+    {
+        if (_options.Faults.ForeignOpenOrders && _symbols.Length > 0 && !_book.AnyClientIdStartingWith("web_"))
         {
             // Someone else's conditional orders, far from the market: they rest and never trigger.
             var symbol = _symbols[0];
@@ -346,7 +394,7 @@ public sealed class PaperExchange : IExchange, IDisposable
                 ("TRAILING_STOP_MARKET", "SELL", mark / 3, null),
             })
             {
-                _state.Orders.Add(new PaperOrder
+                _book.Add(new PaperOrder
                 {
                     OrderId = _state.NextOrderId,
                     ClientOrderId = $"web_{type.ToLowerInvariant().Replace('_', '-')}{_state.NextOrderId++}",
@@ -410,8 +458,6 @@ public sealed class PaperExchange : IExchange, IDisposable
             : null;
     }
 
-    private static bool IsOpen(PaperOrder order) => order.Status is "NEW" or "PARTIALLY_FILLED";
-
     private bool Visible(PaperOrder order) => order.VisibleAt is not { } at || at <= _time.GetUtcNow();
 
     private bool Roll(int percent) => percent > 0 && _faults.Next(100) < percent;
@@ -428,26 +474,22 @@ public sealed class PaperExchange : IExchange, IDisposable
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (InMemory)
+            // Another process (a worker that held the ledger before this one) may have moved the exchange on: every call
+            // starts from the stored state.
+            _state = _book.Begin();
+            try
             {
-                Advance();
-                return action();
-            }
-
-            using var fileLock = await PaperStateFile.LockAsync(_options.StatePath).ConfigureAwait(false);
-
-            // Another process (a worker that held the ledger before this one) may have moved the exchange on.
-            if (File.Exists(_options.StatePath) && File.GetLastWriteTimeUtc(_options.StatePath) != _stateWrittenAt)
-            {
-                _state = PaperStateFile.Load(_options.StatePath) ?? _state;
                 EnsureSymbols();
+                Advance();
+                var result = action();
+                _book.Commit(_state);
+                return result;
             }
-
-            Advance();
-            var result = action();
-            PaperStateFile.Save(_options.StatePath, _state);
-            _stateWrittenAt = File.GetLastWriteTimeUtc(_options.StatePath);
-            return result;
+            catch
+            {
+                _book.Abandon();
+                throw;
+            }
         }
         finally
         {
@@ -496,7 +538,7 @@ public sealed class PaperExchange : IExchange, IDisposable
             var s = _state.Symbols[symbol];
             var rules = Instruments[symbol].Rules;
             var resting = s.Step < target
-                ? _state.Orders.Where(o => o.Symbol == symbol && IsOpen(o) && ExecutableTypes.Contains(o.Type)).ToList()
+                ? _book.Open(symbol).Where(o => ExecutableTypes.Contains(o.Type)).ToList()
                 : [];
             while (s.Step < target)
             {
@@ -508,7 +550,7 @@ public sealed class PaperExchange : IExchange, IDisposable
                 s.IndexUnits = Math.Max(rules.TickSize.Units, RoundToTick(s.MarkUnits - (s.MarkUnits / 100_000 * ((long)(Mix(symbol, s.Step, 2) % 11) - 5)), rules));
                 s.FundingRateUnits = FundingRateAt(symbol, s.Step);
                 PayFunding(symbol, s, at);
-                foreach (var order in resting.Where(IsOpen))
+                foreach (var order in resting.Where(o => o.IsOpen))
                 {
                     Execute(order, rules, s, at, onPlacement: false);
                 }
@@ -538,7 +580,7 @@ public sealed class PaperExchange : IExchange, IDisposable
             ReduceOnly = true,
             UpdatedAt = at,
         };
-        _state.Orders.Add(order);
+        _book.Add(order);
         Trade(order, s, s.MarkUnits, order.QuantityUnits, TakerFeeRate, at);
     }
 
@@ -560,7 +602,7 @@ public sealed class PaperExchange : IExchange, IDisposable
         var notional = FixedPoint.MultiplyRounded(s.NetQuantityUnits, s.MarkUnits);
         var payment = -FixedPoint.MultiplyRounded(notional, s.FundingRateUnits);
         _state.WalletUnits = checked(_state.WalletUnits + payment);
-        _state.Funding.Add(new PaperFunding
+        _book.Add(new PaperFunding
         {
             Id = $"PAPER:FUNDING:{symbol}:{fundingTime}",
             Symbol = symbol,
@@ -633,7 +675,7 @@ public sealed class PaperExchange : IExchange, IDisposable
             FeeUnits = fee,
             Time = at,
         };
-        _state.Trades.Add(trade);
+        _book.Add(trade);
 
         var position = AsPosition(order.Symbol, s);
         var realized = position.ApplyFill(side, new Fill(new ExchangeFillId($"paper-{trade.TradeId}"), OrderId.New(), price, quantity, new Money(Usdt, new Amount(fee)), at));

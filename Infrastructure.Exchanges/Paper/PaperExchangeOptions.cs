@@ -10,7 +10,7 @@ public sealed class PaperExchangeOptions
     /// Where the exchange keeps its state (orders, trades, positions, balances, funding); empty: in this object's memory
     /// only (one process, as in a simulation), nothing is read or written.
     /// </summary>
-    public string StatePath { get; set; } = "data/paper-exchange.json";
+    public string StatePath { get; set; } = "data/paper-exchange.db";
 
     /// <summary>The seed of the simulated market; the same seed gives the same prices and funding rates.</summary>
     public int Seed { get; set; } = 42;

@@ -1,8 +1,10 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace TradingBot.Infrastructure.Exchanges.Paper;
 
-// The paper exchange's persisted state. Amounts are the ledger's 1e-8 integers.
+// The paper exchange's state: the account and its symbols, and (in memory only, or in an earlier version's JSON file)
+// its orders, trades and funding payments. Amounts are the ledger's 1e-8 integers.
 
 internal sealed class PaperState
 {
@@ -86,6 +88,10 @@ internal sealed class PaperOrder
 
     /// <summary>Real time before which queries do not show the order or its trades (an answer lost, the order visible late).</summary>
     public DateTimeOffset? VisibleAt { get; set; }
+
+    /// <summary>NEW or PARTIALLY_FILLED.</summary>
+    [JsonIgnore]
+    public bool IsOpen => Status is "NEW" or "PARTIALLY_FILLED";
 }
 
 internal sealed class PaperTrade
@@ -121,14 +127,15 @@ internal sealed class PaperFunding
 }
 
 /// <summary>
-/// Reads and writes the state file; a write goes to a temporary file first and replaces the old one whole. Every
-/// read-modify-write holds an exclusive lock on a lock file beside it, so two processes sharing the exchange (two
-/// workers of one ledger, one taking over from the other) never lose each other's orders.
+/// The JSON state file of earlier versions, read once to carry it over into <see cref="SqlitePaperBook"/>, and the lock
+/// file beside a state that serialises opening it between processes.
 /// </summary>
 internal static class PaperStateFile
 {
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+
     /// <summary>Takes the exclusive lock of the state at <paramref name="path"/>, waiting while another process holds it.</summary>
-    public static async Task<FileStream> LockAsync(string path)
+    public static FileStream Lock(string path)
     {
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(folder);
@@ -141,12 +148,10 @@ internal static class PaperStateFile
             }
             catch (IOException)
             {
-                await Task.Delay(5).ConfigureAwait(false);
+                Thread.Sleep(5);
             }
         }
     }
-
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
     public static PaperState? Load(string path)
     {
@@ -164,19 +169,5 @@ internal static class PaperStateFile
         {
             throw new InvalidDataException($"the paper exchange state '{path}' is not valid: {exception.Message}", exception);
         }
-    }
-
-    public static void Save(string path, PaperState state)
-    {
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(folder);
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
-        {
-            JsonSerializer.Serialize(stream, state, Json);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, path, overwrite: true);
     }
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace TradingBot.Benchmarks;
 
-/// <summary>Command line: <c>[--quick] [--rounds N] [--sqlite | --postgres] [--no-fills] [--no-funding] [--split] [--show-sql]</c>.</summary>
+/// <summary>Command line: <c>[--quick] [--rounds N] [--sqlite | --postgres] [--no-fills] [--no-funding] [--split] [--show-sql] [--many-ledgers] [--copy [N]] [--paper [N]]</c>.</summary>
 internal sealed record BenchmarkOptions
 {
     public bool Quick { get; init; }
@@ -22,6 +22,9 @@ internal sealed record BenchmarkOptions
 
     /// <summary>--copy [N]: the copy-ledger benchmark against pgloader with N fills and N funding snapshots (default 1,000,000), then exit.</summary>
     public int? CopyFills { get; init; }
+
+    /// <summary>--paper [N]: the paper exchange's cost per cycle as its history grows to N cycles (default 100,000), then exit.</summary>
+    public int? PaperCycles { get; init; }
 
     /// <summary>
     /// --split: record Npgsql's command activities, to split one writer's time per fill into inside and between
@@ -70,6 +73,8 @@ internal sealed record BenchmarkOptions
                         of a record-fill, against pgbench TPC-B with as many clients; then exit
           --copy [N]    copy-ledger SQLite -> Postgres against pgloader, and back, with N fills and N funding
                         snapshots (default 1000000); needs pgloader (apt-get install pgloader); then exit
+          --paper [N]   the paper exchange's cost per trading cycle as its history grows to N cycles (default 100000):
+                        median and p99 at 1k, 10k, 100k... against the first size, state file, heap and RSS; then exit
         """;
 
     public static BenchmarkOptions? Parse(IReadOnlyList<string> args)
@@ -93,6 +98,9 @@ internal sealed record BenchmarkOptions
                 "--copy" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var fills) && fills is >= 1_000 and <= 100_000_000
                     => options with { CopyFills = int.Parse(args[++i], CultureInfo.InvariantCulture) },
                 "--copy" => options with { CopyFills = 1_000_000 },
+                "--paper" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var cycles) && cycles is >= 1_000 and <= 10_000_000
+                    => options with { PaperCycles = int.Parse(args[++i], CultureInfo.InvariantCulture) },
+                "--paper" => options with { PaperCycles = 100_000 },
                 _ => null,
             };
             if (options is null)

@@ -34,6 +34,18 @@ if (options.CopyFills is { } copyFills)
     return 0;
 }
 
+if (options.PaperCycles is { } paperCycles)
+{
+    Console.WriteLine(Invariant($"TradingBot ledger benchmark — paper exchange, started {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC"));
+    foreach (var (name, value) in Machine.Describe(Path.GetTempPath()))
+    {
+        Console.WriteLine($"  {name}: {value}");
+    }
+
+    await PaperBenchmark.RunAsync(paperCycles, cancel.Token);
+    return 0;
+}
+
 if (options.ManyLedgers)
 {
     Console.WriteLine(Invariant($"TradingBot ledger benchmark — many ledgers on one Postgres, started {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC"));

@@ -26,6 +26,7 @@ public sealed class BadConfiguration
         yield return new TestCaseData(new Dictionary<string, string> { ["Ledger__Provider"] = "Postgres", ["ConnectionStrings__Ledger"] = "Host=127.0.0.1;Database=ledger", ["Ledger__Pooler"] = "Session" }, "Ledger:Pooler").SetName("unknown pooler mode");
         yield return new TestCaseData(new Dictionary<string, string> { ["Ledger__Pooler"] = "Transaction" }, "Ledger:Pooler").SetName("pooler on sqlite");
         yield return new TestCaseData(new Dictionary<string, string> { ["Exchange__Kind"] = "1" }, "Exchange:Kind").SetName("exchange kind given as a number");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Exchange__Paper__StatePath"] = "data/../data/ledger.db" }, "Exchange:Paper:StatePath").SetName("paper exchange state in the ledger's own file");
     }
 
     public static IEnumerable<TestCaseData> ExactMessages()

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -9,10 +8,10 @@ namespace TradingBot.Host.Worker.Tests;
 public sealed class LedgerProbe(Func<DbConnection> open, string paperStatePath)
 {
     public static LedgerProbe Sqlite(string folder) =>
-        new(() => new SqliteConnection($"Data Source={Path.Combine(folder, "data", "ledger.db")};Mode=ReadOnly;Pooling=False"), Path.Combine(folder, "data", "paper-exchange.json"));
+        new(() => new SqliteConnection($"Data Source={Path.Combine(folder, "data", "ledger.db")};Mode=ReadOnly;Pooling=False"), Path.Combine(folder, "data", "paper-exchange.db"));
 
     public static LedgerProbe Postgres(string connectionString, string folder) =>
-        new(() => new NpgsqlConnection(connectionString), Path.Combine(folder, "data", "paper-exchange.json"));
+        new(() => new NpgsqlConnection(connectionString), Path.Combine(folder, "data", "paper-exchange.db"));
 
     public async Task<long> CountAsync(string sql)
     {
@@ -111,14 +110,29 @@ public sealed class LedgerProbe(Func<DbConnection> open, string paperStatePath)
     /// <summary>The paper exchange's orders (client order id) and trades (as the ledger's fill ids), and its net positions.</summary>
     public (List<string> ClientOrderIds, List<string> FillIds, Dictionary<string, long> Positions) PaperState()
     {
-        using var document = JsonDocument.Parse(File.ReadAllText(paperStatePath));
-        var root = document.RootElement;
-        var orders = root.GetProperty("Orders").EnumerateArray().Select(o => o.GetProperty("ClientOrderId").GetString()!).ToList();
-        var fills = root.GetProperty("Trades").EnumerateArray()
-            .Select(t => $"PAPER:{t.GetProperty("Symbol").GetString()}:{t.GetProperty("TradeId").GetInt64()}").ToList();
-        var positions = root.GetProperty("Symbols").EnumerateObject()
-            .ToDictionary(s => s.Name, s => s.Value.GetProperty("NetQuantityUnits").GetInt64());
+        var orders = PaperRows("SELECT client_order_id FROM paper_orders").Select(r => (string)r[0]).ToList();
+        var fills = PaperRows("SELECT symbol, trade_id FROM paper_trades").Select(r => $"PAPER:{r[0]}:{r[1]}").ToList();
+        var positions = PaperRows("SELECT symbol, net_quantity_units FROM paper_symbols").ToDictionary(r => (string)r[0], r => (long)r[1]);
         return (orders, fills, positions);
+    }
+
+    // The paper exchange's own tables (its SQLite state file), read-only beside the worker that trades on it.
+    private List<object[]> PaperRows(string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={paperStatePath};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var rows = new List<object[]>();
+        while (reader.Read())
+        {
+            var row = new object[reader.FieldCount];
+            reader.GetValues(row);
+            rows.Add(row);
+        }
+
+        return rows;
     }
 
     /// <summary>Every exchange order and trade is in the ledger exactly once, and positions agree.</summary>
@@ -150,24 +164,21 @@ public sealed class LedgerProbe(Func<DbConnection> open, string paperStatePath)
     /// </summary>
     public async Task AssertBankReconciliationAsync(long lowest, long highest)
     {
-        using var document = JsonDocument.Parse(File.ReadAllText(paperStatePath));
-        var root = document.RootElement;
-        var orders = root.GetProperty("Orders").EnumerateArray().Select(o => new
+        var orders = PaperRows("SELECT order_id, client_order_id, symbol, quantity_units, filled_units, status FROM paper_orders").Select(o => new
         {
-            Id = o.GetProperty("OrderId").GetInt64(),
-            ClientId = o.GetProperty("ClientOrderId").GetString()!,
-            Symbol = o.GetProperty("Symbol").GetString()!,
-            Quantity = o.GetProperty("QuantityUnits").GetInt64(),
-            Filled = o.GetProperty("FilledUnits").GetInt64(),
-            Status = o.GetProperty("Status").GetString()!,
+            Id = (long)o[0],
+            ClientId = (string)o[1],
+            Symbol = (string)o[2],
+            Quantity = (long)o[3],
+            Filled = (long)o[4],
+            Status = (string)o[5],
         }).ToList();
         var byId = orders.ToDictionary(o => o.Id);
         string LedgerKey(long orderId) => byId[orderId].ClientId.StartsWith("tb-", StringComparison.Ordinal) ? byId[orderId].ClientId : $"EXT:PAPER:{byId[orderId].Symbol}:{orderId}";
-        var trades = root.GetProperty("Trades").EnumerateArray().Select(t => string.Join('|',
-            $"PAPER:{t.GetProperty("Symbol").GetString()}:{t.GetProperty("TradeId").GetInt64()}",
-            t.GetProperty("PriceUnits").GetInt64(), t.GetProperty("QuantityUnits").GetInt64(), t.GetProperty("FeeUnits").GetInt64(),
-            LedgerKey(t.GetProperty("OrderId").GetInt64()))).ToList();
-        var symbols = root.GetProperty("Symbols").EnumerateObject().ToDictionary(s => s.Name, s => s.Value);
+        var trades = PaperRows("SELECT symbol, trade_id, price_units, quantity_units, fee_units, order_id FROM paper_trades").Select(t => string.Join('|',
+            $"PAPER:{t[0]}:{t[1]}", t[2], t[3], t[4], LedgerKey((long)t[5]))).ToList();
+        var symbols = PaperRows("SELECT symbol, net_quantity_units, lowest_net_quantity_units, highest_net_quantity_units FROM paper_symbols")
+            .ToDictionary(s => (string)s[0], s => (Net: (long)s[1], Lowest: (long)s[2], Highest: (long)s[3]));
 
         var fills = (await RowsAsync(
             "SELECT f.exchange_fill_id, CAST(f.price_quote AS TEXT), CAST(f.quantity_base AS TEXT), CAST(f.fee_quote AS TEXT), o.idempotency_key FROM fills f JOIN orders o ON o.id = f.order_id"))
@@ -206,12 +217,12 @@ public sealed class LedgerProbe(Func<DbConnection> open, string paperStatePath)
                 "every order the ledger did not place is in it as an external order, with what it executed");
             Assert.That(
                 ledgerPositions.Where(p => p.Value != 0).Select(p => $"{p.Key}={p.Value}"),
-                Is.EquivalentTo(symbols.Where(s => s.Value.GetProperty("NetQuantityUnits").GetInt64() != 0).Select(s => $"{s.Key}={s.Value.GetProperty("NetQuantityUnits").GetInt64()}")),
+                Is.EquivalentTo(symbols.Where(s => s.Value.Net != 0).Select(s => $"{s.Key}={s.Value.Net}")),
                 "ledger positions equal the exchange's");
             foreach (var (symbol, state) in symbols)
             {
-                Assert.That(state.GetProperty("LowestNetQuantityUnits").GetInt64(), Is.GreaterThanOrEqualTo(lowest), $"{symbol} was never shorter than the strategy means");
-                Assert.That(state.GetProperty("HighestNetQuantityUnits").GetInt64(), Is.LessThanOrEqualTo(highest), $"{symbol} was never longer than the strategy means");
+                Assert.That(state.Lowest, Is.GreaterThanOrEqualTo(lowest), $"{symbol} was never shorter than the strategy means");
+                Assert.That(state.Highest, Is.LessThanOrEqualTo(highest), $"{symbol} was never longer than the strategy means");
             }
         }
     }

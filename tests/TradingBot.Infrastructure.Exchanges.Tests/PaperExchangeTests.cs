@@ -21,7 +21,7 @@ public sealed class PaperExchangeContract : ExchangeContract
     {
         _folder = Directory.CreateTempSubdirectory("tradingbot-paper-").FullName;
         _time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 20, 7, 0, 0, TimeSpan.Zero));
-        _paper = new PaperExchange(new PaperExchangeOptions { StatePath = Path.Combine(_folder, "paper.json"), Speed = 60 }, _time);
+        _paper = new PaperExchange(new PaperExchangeOptions { StatePath = Path.Combine(_folder, "paper.db"), Speed = 60 }, _time);
         return Task.FromResult<IExchange>(_paper);
     }
 
@@ -53,7 +53,7 @@ public sealed class PaperExchangeBehaviour
     [TearDown]
     public void RemoveFolder() => Directory.Delete(_folder, recursive: true);
 
-    private PaperExchange Open(FakeTimeProvider time, string name = "paper.json", int seed = 42, PaperFaults? faults = null) =>
+    private PaperExchange Open(FakeTimeProvider time, string name = "paper.db", int seed = 42, PaperFaults? faults = null) =>
         new(new PaperExchangeOptions { StatePath = Path.Combine(_folder, name), Seed = seed, Speed = 600, Faults = faults ?? new PaperFaults() }, time);
 
     private static IdempotencyKey Key(int n) => IdempotencyKey.For(new TradingIntent("paper", PaperExchange.PaperName, BtcUsdt, Start.AddMinutes(n), "open"));
@@ -76,9 +76,9 @@ public sealed class PaperExchangeBehaviour
         var timeA = new FakeTimeProvider(Start);
         var timeB = new FakeTimeProvider(Start);
         var timeC = new FakeTimeProvider(Start);
-        using var a = Open(timeA, "a.json");
-        using var b = Open(timeB, "b.json");
-        using var c = Open(timeC, "c.json", seed: 7);
+        using var a = Open(timeA, "a.db");
+        using var b = Open(timeB, "b.db");
+        using var c = Open(timeC, "c.db", seed: 7);
 
         var marksA = await MarksAsync(a, timeA);
         var marksB = await MarksAsync(b, timeB);
@@ -205,7 +205,7 @@ public sealed class PaperExchangeBehaviour
     public void An_unknown_symbol_or_speed_is_refused_with_a_clear_message()
     {
         var time = new FakeTimeProvider(Start);
-        var badSymbol = new PaperExchangeOptions { StatePath = Path.Combine(_folder, "x.json") };
+        var badSymbol = new PaperExchangeOptions { StatePath = Path.Combine(_folder, "x.db") };
         badSymbol.Symbols.Add("DOGEUSDT");
 
         using (Assert.EnterMultipleScope())

@@ -135,7 +135,7 @@ public sealed class FakeBinanceServer : IAsyncDisposable
     {
         var folder = Directory.CreateTempSubdirectory("tradingbot-fake-binance-").FullName;
         var clock = new ShiftedTimeProvider();
-        var paper = new PaperExchange(new PaperExchangeOptions { StatePath = Path.Combine(folder, "account.json"), Speed = 1, Faults = faults ?? new PaperFaults() }, clock);
+        var paper = new PaperExchange(new PaperExchangeOptions { StatePath = Path.Combine(folder, "account.db"), Speed = 1, Faults = faults ?? new PaperFaults() }, clock);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
