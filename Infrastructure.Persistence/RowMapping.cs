@@ -3,6 +3,7 @@ using TradingBot.Domain.Funding;
 using TradingBot.Domain.Instruments;
 using TradingBot.Domain.Orders;
 using TradingBot.Domain.Positions;
+using TradingBot.Infrastructure.Persistence.Repositories;
 using TradingBot.Infrastructure.Persistence.Rows;
 
 namespace TradingBot.Infrastructure.Persistence;
@@ -102,15 +103,15 @@ internal static class RowMapping
         SnapshotAt = snapshot.SnapshotAt,
     };
 
-    public static FundingSnapshot ToDomain(FundingSnapshotRow row) => new(
-        new ExchangeName(row.Exchange),
-        new Symbol(row.Symbol),
-        new FundingRate(row.FundingRateBps),
-        new Price(row.MarkPriceQuote),
-        new Price(row.IndexPriceQuote),
-        row.SnapshotAt)
+    public static FundingSnapshot ToDomain(FundingPoint point, ExchangeName exchange, Symbol symbol) => new(
+        exchange,
+        symbol,
+        new FundingRate(point.RateUnits),
+        new Price(point.MarkUnits),
+        new Price(point.IndexUnits),
+        point.SnapshotAt)
     {
-        Id = row.Id,
+        Id = point.Id,
     };
 
     public static FundingPaymentRow ToRow(FundingPayment payment) => new()

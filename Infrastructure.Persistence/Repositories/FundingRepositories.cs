@@ -20,15 +20,20 @@ internal sealed class FundingSnapshotRepository(LedgerSession session) : IFundin
     public async Task<IReadOnlyList<FundingSnapshot>> GetRangeAsync(ExchangeName exchange, Symbol symbol, DateTimeOffset fromTime, DateTimeOffset untilTime, CancellationToken cancellationToken)
     {
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await RangeQuery(db, exchange.Value, symbol.Value, fromTime, untilTime).ToListAsync(cancellationToken).ConfigureAwait(false);
-        return [.. rows.Select(RowMapping.ToDomain)];
+        var points = await RangeQuery(db, exchange.Value, symbol.Value, fromTime, untilTime).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. points.Select(p => RowMapping.ToDomain(p, exchange, symbol))];
     }
 
-    /// <summary>One symbol's snapshots in [from, until), newest first: served by idx_funding_snapshots_symbol_snapshot_at.</summary>
-    internal static IQueryable<FundingSnapshotRow> RangeQuery(LedgerDbContext db, string exchange, string symbol, DateTimeOffset fromTime, DateTimeOffset untilTime) =>
+    /// <summary>
+    /// One symbol's snapshots in [from, until), newest first: served by idx_funding_snapshots_symbol_snapshot_at. Reads
+    /// only the columns that differ from row to row (the exchange and symbol are the ones asked for, created_at is not
+    /// part of the domain): a day of one-minute snapshots is 1,441 rows, and each column read is converted on every one.
+    /// </summary>
+    internal static IQueryable<FundingPoint> RangeQuery(LedgerDbContext db, string exchange, string symbol, DateTimeOffset fromTime, DateTimeOffset untilTime) =>
         db.FundingSnapshots.AsNoTracking()
             .Where(s => s.Exchange == exchange && s.Symbol == symbol && s.SnapshotAt >= fromTime && s.SnapshotAt < untilTime)
-            .OrderByDescending(s => s.SnapshotAt);
+            .OrderByDescending(s => s.SnapshotAt)
+            .Select(s => new FundingPoint(s.Id, s.FundingRateBps, s.MarkPriceQuote, s.IndexPriceQuote, s.SnapshotAt));
 
     public async Task<DateTimeOffset?> GetLatestTimeAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken)
     {
@@ -74,3 +79,6 @@ internal sealed class FundingPaymentRepository(LedgerSession session) : IFunding
             .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
     }
 }
+
+/// <summary>One funding snapshot of a known exchange and symbol: what <see cref="FundingSnapshotRepository.RangeQuery"/> reads.</summary>
+internal sealed record FundingPoint(Guid Id, long RateUnits, long MarkUnits, long IndexUnits, DateTimeOffset SnapshotAt);

@@ -110,5 +110,21 @@ internal abstract class LedgerProvider : IAsyncDisposable
     /// <summary>What turns a query into its plan: EXPLAIN QUERY PLAN (SQLite), EXPLAIN (ANALYZE, BUFFERS) (Postgres).</summary>
     public abstract string ExplainPrefix { get; }
 
+    /// <summary>
+    /// Gives a fresh ledger a history of <paramref name="fills"/> fills: FILLED market orders of ten fills each on ten
+    /// HIST symbols, each fill with a FILL audit event, as years of a bot leave them; then ANALYZE. Bulk SQL, not the use
+    /// case: the history is the scenery, the record-fills after it are what is measured.
+    /// </summary>
+    public abstract Task SeedHistoryAsync(BenchLedger ledger, int fills, CancellationToken cancellationToken);
+
+    /// <summary>The ledger database's size on disk, in bytes.</summary>
+    public abstract Task<long> SizeAsync(BenchLedger ledger, CancellationToken cancellationToken);
+
+    /// <summary>A uuid column as a hand-written repository on this provider reads it.</summary>
+    public abstract Guid ReadGuid(System.Data.Common.DbDataReader reader, int ordinal);
+
+    /// <summary>A timestamp column as a hand-written repository on this provider reads it.</summary>
+    public abstract DateTimeOffset ReadTime(System.Data.Common.DbDataReader reader, int ordinal);
+
     public abstract ValueTask DisposeAsync();
 }

@@ -46,6 +46,30 @@ if (options.PaperCycles is { } paperCycles)
     return 0;
 }
 
+if (options.GrowthFills is not null)
+{
+    Console.WriteLine(Invariant($"TradingBot ledger benchmark — record-fill as the ledger grows, started {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC"));
+    foreach (var (name, value) in Machine.Describe(Path.GetTempPath()))
+    {
+        Console.WriteLine($"  {name}: {value}");
+    }
+
+    if (options.Sqlite)
+    {
+        await using var sqlite = new SqliteProvider();
+        await GrowthBenchmark.RunAsync(sqlite, options.GrowthSizes, options, cancel.Token);
+    }
+
+    if (options.Postgres)
+    {
+        Console.WriteLine("Starting a durable PostgreSQL server (fsync, full_page_writes, synchronous_commit on)...");
+        await using var postgres = await PostgresProvider.StartAsync(cancel.Token);
+        await GrowthBenchmark.RunAsync(postgres, options.GrowthSizes, options, cancel.Token);
+    }
+
+    return 0;
+}
+
 if (options.ManyLedgers)
 {
     Console.WriteLine(Invariant($"TradingBot ledger benchmark — many ledgers on one Postgres, started {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC"));
@@ -163,7 +187,7 @@ async Task<ThroughputResult> RecordFillsAsync(LedgerProvider provider, bool raw,
     var path = raw ? $"raw {provider.RawClient}" : "EF RecordFill";
     Console.Write(Invariant($"  {path}, {writers} writer(s), {(round == 0 ? "JIT warm-up" : $"round {round}")} ... "));
     await using var ledger = await provider.CreateLedgerAsync(raw ? "raw" : "ef", null, token);
-    var orders = Enumerable.Range(0, writers).Select(Workload.NewOrder).ToList();
+    var orders = Enumerable.Range(0, writers).Select(w => Workload.NewOrder(w)).ToList();
     await ledger.CreateOrdersAsync(orders, token);
     var fillWriters = new List<IFillWriter>();
     try
@@ -201,7 +225,7 @@ async Task<ThroughputResult> RecordFillsAsync(LedgerProvider provider, bool raw,
 async Task<PgbenchResult> PgbenchLedgerStatementsAsync(PostgresProvider postgres, string pgbench, int clients, CancellationToken token)
 {
     await using var ledger = await postgres.CreateLedgerAsync("pgbfill", null, token);
-    var orders = Enumerable.Range(0, clients).Select(Workload.NewOrder).ToList();
+    var orders = Enumerable.Range(0, clients).Select(w => Workload.NewOrder(w)).ToList();
     await ledger.CreateOrdersAsync(orders, token);
     for (var i = 0; i < clients; i++)
     {
@@ -231,7 +255,7 @@ async Task CheckEquivalenceAsync(LedgerProvider provider, CancellationToken toke
     foreach (var raw in new[] { false, true })
     {
         await using var ledger = await provider.CreateLedgerAsync(raw ? "eqraw" : "eqef", null, token);
-        var orders = Enumerable.Range(0, Writers).Select(Workload.NewOrder).ToList();
+        var orders = Enumerable.Range(0, Writers).Select(w => Workload.NewOrder(w)).ToList();
         await ledger.CreateOrdersAsync(orders, token);
         for (var i = 0; i < Writers; i++)
         {

@@ -166,7 +166,48 @@ internal sealed class SqliteProvider : LedgerProvider
         await analyze.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <inheritdoc />
+    public override async Task SeedHistoryAsync(BenchLedger ledger, int fills, CancellationToken cancellationToken)
+    {
+        var orders = fills / 10;
+        var stamp = "strftime('%Y-%m-%d %H:%M:%S.000000', 'now', '-' || (" + orders.ToString(CultureInfo.InvariantCulture) + " - n) || ' seconds')";
+        await using var connection = await SqliteProvider.OpenRawAsync(ledger.ConnectionString, cancellationToken);
+        await ExecuteAsync(connection, "PRAGMA cache_size=-262144", cancellationToken);
+        await ExecuteAsync(connection, string.Create(CultureInfo.InvariantCulture, $"""
+            BEGIN;
+            WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < {orders})
+            INSERT INTO orders (id, exchange, symbol, side, type, quantity_base, status, idempotency_key, filled_quantity_base, created_at, updated_at)
+            SELECT printf('%08x-0000-4000-8000-%012x', n, n), 'BINANCE', 'HIST' || (n % 10) || 'USDT', 'BUY', 'MARKET', 1000000, 'FILLED', 'h-' || n, 1000000, {stamp}, {stamp}
+            FROM g;
+            WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 10)
+            INSERT INTO fills (id, order_id, exchange_fill_id, price_quote, quantity_base, fee_quote, fee_asset, filled_at, position_sequence, created_at)
+            SELECT printf('%08x-%04x-4000-9000-000000000000', CAST(substr(o.idempotency_key, 3) AS INTEGER), i), o.id, 'H-' || substr(o.idempotency_key, 3) || '-' || i,
+                   6400000000000, 100000, 2000000, 'USDT', o.created_at, (CAST(substr(o.idempotency_key, 3) AS INTEGER) - 1) * 10 + i, o.created_at
+            FROM orders o, k WHERE o.idempotency_key LIKE 'h-%' ORDER BY o.created_at, i;
+            WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < {fills})
+            INSERT INTO audit_log (id, event_type, event_data, created_at)
+            SELECT printf('%08x-0000-4000-a000-%012x', n, n), 'FILL', json_object('fill', 'H-' || n), strftime('%Y-%m-%d %H:%M:%S.000000', 'now', '-' || (({fills} - n) / 10) || ' seconds')
+            FROM g;
+            COMMIT;
+            ANALYZE;
+            PRAGMA wal_checkpoint(TRUNCATE);
+            """), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public override Task<long> SizeAsync(BenchLedger ledger, CancellationToken cancellationToken)
+    {
+        var file = new SqliteConnectionStringBuilder(ledger.ConnectionString).DataSource;
+        return Task.FromResult(((string[])[file, file + "-wal"]).Where(File.Exists).Sum(f => new FileInfo(f).Length));
+    }
+
     public override string ExplainPrefix => "EXPLAIN QUERY PLAN ";
+
+    /// <inheritdoc />
+    public override Guid ReadGuid(System.Data.Common.DbDataReader reader, int ordinal) => Guid.Parse(reader.GetString(ordinal));
+
+    /// <inheritdoc />
+    public override DateTimeOffset ReadTime(System.Data.Common.DbDataReader reader, int ordinal) => Infrastructure.Sqlite.SqliteLedgerDialect.FromText(reader.GetString(ordinal));
 
     public override ValueTask DisposeAsync()
     {

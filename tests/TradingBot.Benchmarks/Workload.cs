@@ -35,8 +35,11 @@ internal static class Workload
 
     public static Symbol SymbolFor(int writer) => new($"BENCH{writer}USDT");
 
-    /// <summary>An OPEN limit BUY order for <paramref name="writer"/>, as the exchange acknowledged it.</summary>
-    public static Order NewOrder(int writer)
+    /// <summary>
+    /// An OPEN limit BUY order for <paramref name="writer"/>, as the exchange acknowledged it; <paramref name="run"/>
+    /// tells apart the orders of several runs on one ledger.
+    /// </summary>
+    public static Order NewOrder(int writer, string run = "")
     {
         var now = DateTimeOffset.UtcNow;
         return Order.Rehydrate(
@@ -47,17 +50,17 @@ internal static class Workload
             OrderType.Limit,
             OrderQuantity,
             LimitPrice,
-            new IdempotencyKey($"bench-w{writer}"),
+            new IdempotencyKey($"bench-{run}w{writer}"),
             OrderStatus.Open,
-            $"bench-x{writer}",
+            $"bench-{run}x{writer}",
             Quantity.Zero,
             now,
             now);
     }
 
     /// <summary>The <paramref name="sequence"/>-th fill (from 1) of the writer's order.</summary>
-    public static Fill NewFill(OrderId order, int writer, long sequence) => new(
-        new ExchangeFillId($"w{writer}-f{sequence}"),
+    public static Fill NewFill(OrderId order, int writer, long sequence, string run = "") => new(
+        new ExchangeFillId($"{run}w{writer}-f{sequence}"),
         order,
         new Price((50_000 * FixedPoint.Scale) + (sequence % 1_000 * 1_000_000)),
         FillQuantity,

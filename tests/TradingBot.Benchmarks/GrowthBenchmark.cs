@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace TradingBot.Benchmarks;
+
+/// <summary>
+/// Record-fill throughput as the ledger grows: for each size (10k, 1M and, with a larger --growth, 10M fills of
+/// history with their orders and audit events, seeded in bulk), a ledger of that size takes the EF record-fill path
+/// with 1 and 4 writers, each on an order of its own, for <see cref="BenchmarkOptions.Rounds"/> rounds. The baseline is
+/// the smallest size in the same run; the target is at least 0.8x of it at every size.
+/// </summary>
+internal static class GrowthBenchmark
+{
+    public const double Target = 0.8;
+
+    public static async Task RunAsync(LedgerProvider provider, IReadOnlyList<int> sizes, BenchmarkOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        ArgumentNullException.ThrowIfNull(sizes);
+        ArgumentNullException.ThrowIfNull(options);
+        var rates = new Dictionary<(int Size, int Writers), List<double>>();
+        var disk = new Dictionary<int, long>();
+        foreach (var size in sizes)
+        {
+            await using var ledger = await provider.CreateLedgerAsync($"growth{size}", null, cancellationToken);
+            var clock = Stopwatch.StartNew();
+            await provider.SeedHistoryAsync(ledger, size, cancellationToken);
+            disk[size] = await provider.SizeAsync(ledger, cancellationToken);
+            var counts = await LedgerCheck.CountAsync(ledger, cancellationToken);
+            Console.WriteLine(Invariant($"  {provider.Name}, {size:N0} fills of history seeded in {clock.Elapsed.TotalSeconds:F0} s ({counts}; {disk[size] / 1048576.0:F0} MiB)"));
+            if (size == sizes[0])
+            {
+                Console.Write("    JIT warm-up ... ");
+                await MeasureAsync(provider, ledger, 1, "jit-", options.WarmUp, options.JitWarmUp);
+                Console.WriteLine("done");
+            }
+
+            foreach (var writers in options.WriterCounts)
+            {
+                for (var round = 1; round <= options.Rounds; round++)
+                {
+                    var result = await MeasureAsync(provider, ledger, writers, $"r{round}n{writers}-", options.WarmUp, options.Measure);
+                    Console.WriteLine(Invariant($"    {writers} writer(s), round {round}: {result.PerSecond:F1} fills/s ({result.ClientCpuPerFill:F3} ms client CPU per fill)"));
+                    (rates.TryGetValue((size, writers), out var list) ? list : rates[(size, writers)] = []).Add(result.PerSecond);
+                }
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine(Invariant($"# Record-fill as the ledger grows: {provider.Name} (EF path, fills/s, medians of {options.Rounds} round(s) of {options.Measure.TotalSeconds:F0} s; baseline: {sizes[0]:N0} fills of history, same run)"));
+        Console.WriteLine();
+        Console.WriteLine("| fills of history | database MiB | " + string.Join(" | ", options.WriterCounts.Select(w => Invariant($"{w} writer(s) | / {sizes[0]:N0}"))) + " |");
+        Console.WriteLine("|---:|---:|" + string.Concat(options.WriterCounts.Select(_ => "---:|---:|")));
+        foreach (var size in sizes)
+        {
+            var cells = options.WriterCounts.Select(w =>
+            {
+                var median = Median(rates[(size, w)]);
+                var ratio = median / Median(rates[(sizes[0], w)]);
+                return Invariant($"{median:F1} | **{ratio:F2}x**{(ratio < Target ? " (missed)" : "")}");
+            });
+            Console.WriteLine(Invariant($"| {size:N0} | {disk[size] / 1048576.0:F0} | ") + string.Join(" | ", cells) + " |");
+        }
+
+        Console.WriteLine(Invariant($"Target: at least {Target:F1}x of the smallest size at every size. The ledgers are dropped afterwards."));
+    }
+
+    // Fresh OPEN orders for the writers (tagged with the run), then the EF record-fill path as fast as it goes.
+    private static async Task<ThroughputResult> MeasureAsync(LedgerProvider provider, BenchLedger ledger, int writers, string run, TimeSpan warmUp, TimeSpan measure)
+    {
+        var orders = Enumerable.Range(0, writers).Select(w => Workload.NewOrder(w, run)).ToList();
+        await ledger.CreateOrdersAsync(orders, CancellationToken.None);
+        var fillWriters = orders.Select((order, w) => (IFillWriter)new EfFillWriter(ledger.NewRecordFill(), order.Id, w, run)).ToList();
+        await provider.BeforeScenarioAsync(ledger, CancellationToken.None);
+        return await Throughput.MeasureAsync(fillWriters, warmUp, measure, provider.ServerCpu);
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
