@@ -61,9 +61,9 @@ public sealed class PaperExchange : IExchange, IDisposable
         _symbols = [.. options.Symbols];
         _faults = new Random(options.Seed + 1);
         _book = InMemory ? new MemoryPaperBook(NewState(balance)) : SqlitePaperBook.Open(options.StatePath, () => NewState(balance));
-        _state = _book.Begin();
         try
         {
+            _state = _book.Begin();
             EnsureSymbols();
             AddForeignOrders();
             _book.Commit(_state);
@@ -330,9 +330,9 @@ public sealed class PaperExchange : IExchange, IDisposable
         _gate.Wait();
         try
         {
-            var state = _book.Begin();
             try
             {
+                var state = _book.Begin();
                 var (orders, trades, funding) = _book.Everything();
                 return ToRecord(state, orders, trades, funding);
             }
@@ -476,9 +476,9 @@ public sealed class PaperExchange : IExchange, IDisposable
         {
             // Another process (a worker that held the ledger before this one) may have moved the exchange on: every call
             // starts from the stored state.
-            _state = _book.Begin();
             try
             {
+                _state = _book.Begin();
                 EnsureSymbols();
                 Advance();
                 var result = action();

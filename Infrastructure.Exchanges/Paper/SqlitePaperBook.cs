@@ -63,7 +63,9 @@ internal sealed class SqlitePaperBook : IPaperBook
     /// <summary>
     /// Opens the book at <paramref name="path"/>, creating it with <paramref name="create"/>'s account when it is new. A
     /// state file of the earlier JSON format at the path (or, for a path ending in .db, beside it as the same name ending
-    /// in .json) is carried over whole first, and the JSON file kept renamed.
+    /// in .json) is carried over whole first, and the JSON file kept renamed. Every step of carrying it over can be cut
+    /// short by a crash: the next opening finishes it or starts it again, and never starts a fresh account while an
+    /// earlier one exists.
     /// </summary>
     public static SqlitePaperBook Open(string path, Func<PaperState> create)
     {
@@ -72,52 +74,58 @@ internal sealed class SqlitePaperBook : IPaperBook
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         using (PaperStateFile.Lock(full))
         {
-            var legacy = LegacyFile(full);
-            var target = legacy == full ? full + ".importing" : full;
+            FinishImport(full);
+            var inPlace = StartsLikeJson(full);
+            var target = inPlace ? full + ".importing" : full;
             var created = !File.Exists(target);
+            var renamed = false;
             SqlitePaperBook? book = null;
             try
             {
                 book = new SqlitePaperBook(full, Connect(target));
                 book.CreateSchema();
                 book._transaction = book._connection.BeginTransaction();
-                var fresh = book.ReadAccount() is null;
-                if (fresh && legacy is not null)
-                {
-                    book.Import(PaperStateFile.Load(legacy)!);
-                }
-                else if (fresh)
-                {
-                    book.Commit(create());
-                }
-                else
+                var stored = book.ReadAccount() is not null;
+                if (stored && !inPlace)
                 {
                     book.Abandon();
-                }
-
-                if (legacy is null)
-                {
                     return book;
                 }
 
-                // The JSON file is kept as it was, under a name that says it was carried over.
-                book.Dispose();
-                if (legacy == full)
+                var beside = Path.ChangeExtension(full, ".json");
+                var legacy = inPlace ? full : !string.Equals(beside, full, StringComparison.Ordinal) && File.Exists(beside) ? beside : null;
+                if (legacy is null)
                 {
-                    File.Move(full, full + ".v1.json", overwrite: true);
-                    File.Move(full + ".importing", full);
-                }
-                else
-                {
-                    File.Move(legacy, legacy + ".imported", overwrite: true);
+                    book.Commit(create());
+                    return book;
                 }
 
+                // An earlier version's worker holds this lock during each of its calls: none is half-way while the file is read.
+                using (legacy == full ? null : PaperStateFile.Lock(legacy))
+                {
+                    if (stored)
+                    {
+                        book.Abandon(); // carried over already, by an opening cut short before the renames
+                    }
+                    else
+                    {
+                        book.Import(PaperStateFile.Load(legacy)!);
+                    }
+
+                    book.Dispose();
+
+                    // The JSON file is kept as it was, under a name that says it was carried over.
+                    File.Move(legacy, legacy + (inPlace ? ".v1.json" : ".imported"), overwrite: true);
+                    renamed = true;
+                }
+
+                FinishImport(full);
                 return new SqlitePaperBook(full, Connect(full));
             }
             catch (Exception exception)
             {
                 book?.Dispose();
-                if (created)
+                if (created && !renamed)
                 {
                     // Nothing half-made stays behind: the next start tries again from the same files.
                     foreach (var file in (string[])[target, target + "-wal", target + "-shm"])
@@ -136,6 +144,56 @@ internal sealed class SqlitePaperBook : IPaperBook
         }
     }
 
+    // A JSON state carried over in place is built as "<path>.importing" and moved to the path once the JSON file is
+    // renamed: when the path is missing, an .importing file holding an account is that state; one without is dropped.
+    private static void FinishImport(string full)
+    {
+        var importing = full + ".importing";
+        if (File.Exists(full) || !File.Exists(importing))
+        {
+            return;
+        }
+
+        bool complete;
+        using (var connection = Connect(importing))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'paper_account') AND EXISTS (SELECT 1 FROM paper_account)";
+            try
+            {
+                complete = Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) != 0;
+            }
+            catch (SqliteException)
+            {
+                complete = false; // no table yet: the import never committed
+            }
+
+            Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE)");
+        }
+
+        if (complete)
+        {
+            File.Move(importing, full);
+            return;
+        }
+
+        foreach (var file in (string[])[importing, importing + "-wal", importing + "-shm"])
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static bool StartsLikeJson(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        using var stream = File.OpenRead(path);
+        return stream.ReadByte() == '{';
+    }
+
     /// <summary>Reads the whole record of the book at <paramref name="path"/> without changing it (for an auditor or a test).</summary>
     public static (PaperState Account, IReadOnlyList<PaperOrder> Orders, IReadOnlyList<PaperTrade> Trades, IReadOnlyList<PaperFunding> Funding) Read(string path)
     {
@@ -147,19 +205,6 @@ internal sealed class SqlitePaperBook : IPaperBook
         return (account, orders, trades, funding);
     }
 
-    // A JSON state to carry over: the file at the path itself, or "x.json" beside a "x.db" that does not exist yet.
-    private static string? LegacyFile(string path)
-    {
-        if (File.Exists(path))
-        {
-            using var stream = File.OpenRead(path);
-            return stream.ReadByte() == '{' ? path : null;
-        }
-
-        var beside = Path.ChangeExtension(path, ".json");
-        return !string.Equals(beside, path, StringComparison.Ordinal) && File.Exists(beside) ? beside : null;
-    }
-
     private static SqliteConnection Connect(string path, bool readOnly = false)
     {
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
@@ -169,13 +214,21 @@ internal sealed class SqlitePaperBook : IPaperBook
             Pooling = false,
             DefaultTimeout = 60,
         }.ToString());
-        connection.Open();
-        if (!readOnly)
+        try
         {
-            Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
-        }
+            connection.Open();
+            if (!readOnly)
+            {
+                Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+            }
 
-        return connection;
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
     }
 
     private void CreateSchema()
@@ -388,8 +441,14 @@ internal sealed class SqlitePaperBook : IPaperBook
 
     public void Abandon()
     {
-        _transaction?.Rollback();
-        Forget();
+        try
+        {
+            _transaction?.Rollback();
+        }
+        finally
+        {
+            Forget();
+        }
     }
 
     private void Forget()
@@ -405,16 +464,24 @@ internal sealed class SqlitePaperBook : IPaperBook
     }
 
     public PaperOrder? FindByClientId(string symbol, string clientOrderId, Func<PaperOrder, bool> accept) =>
-        Orders(ByClientIdSql, ("$symbol", symbol), ("$client", clientOrderId))
+        AddedThisCall().Where(o => o.Symbol == symbol && o.ClientOrderId == clientOrderId)
+            .Concat(Orders(ByClientIdSql, ("$symbol", symbol), ("$client", clientOrderId)))
+            .OrderByDescending(o => o.OrderId)
             .FirstOrDefault(accept);
 
     public PaperOrder? FindById(string symbol, long orderId) =>
         Orders(ByIdSql, ("$id", orderId), ("$symbol", symbol)).FirstOrDefault();
 
+    // What was open when stored may have filled in this call (a resting order the price crossed), and what this call
+    // placed is not stored yet: the live objects decide.
     public IReadOnlyList<PaperOrder> Open(string? symbol) =>
-        symbol is null
-            ? [.. Orders(OpenSql)]
-            : [.. Orders(OpenOfSymbolSql, ("$symbol", symbol))];
+        [.. AddedThisCall().Where(o => symbol is null || o.Symbol == symbol)
+            .Concat(symbol is null ? Orders(OpenSql) : Orders(OpenOfSymbolSql, ("$symbol", symbol)))
+            .Where(o => o.IsOpen)
+            .OrderBy(o => o.OrderId)];
+
+    // Orders this call added (read ones are in _readOrders), before they are stored at its commit.
+    private List<PaperOrder> AddedThisCall() => [.. _orders.Values.Where(o => !_readOrders.ContainsKey(o.OrderId))];
 
     public bool AnyClientIdStartingWith(string prefix)
     {

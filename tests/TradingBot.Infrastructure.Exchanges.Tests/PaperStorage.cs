@@ -249,4 +249,108 @@ public sealed class PaperStorage
             Assert.That(DataVersion(), Is.Not.EqualTo(afterOrder), "the market moving is stored");
         }
     }
+
+    /// <summary>The file states a crash can leave while a JSON state is carried over in place, each finished on the next opening.</summary>
+    public enum CutShort
+    {
+        /// <summary>The SQLite file was complete as .importing, the JSON file renamed, the last rename not done.</summary>
+        BeforeTheLastRename,
+
+        /// <summary>The SQLite file was complete as .importing, neither file renamed.</summary>
+        BeforeEitherRename,
+    }
+
+    [TestCase(CutShort.BeforeTheLastRename)]
+    [TestCase(CutShort.BeforeEitherRename)]
+    public async Task A_carry_over_in_place_cut_short_by_a_crash_is_finished_on_the_next_opening(CutShort when)
+    {
+        var path = Path.Combine(_folder, "paper-exchange.json");
+        await File.WriteAllTextAsync(path, JsonState());
+        using (Open(path, new FakeTimeProvider(Start)))
+        {
+        }
+
+        // Put the files back as the crash left them.
+        File.Move(path, path + ".importing");
+        if (when == CutShort.BeforeEitherRename)
+        {
+            File.Move(path + ".v1.json", path);
+        }
+
+        using (var paper = Open(path, new FakeTimeProvider(Start)))
+        {
+            await AssertCarriedOverAsync(paper);
+        }
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(File.Exists(path + ".importing"), Is.False);
+            Assert.That(await File.ReadAllTextAsync(path + ".v1.json"), Is.EqualTo(JsonState()));
+        }
+    }
+
+    [Test]
+    public async Task A_new_file_left_without_an_account_by_a_crash_still_carries_the_json_beside_it_over()
+    {
+        var json = Path.Combine(_folder, "paper-exchange.json");
+        var db = Path.Combine(_folder, "paper-exchange.db");
+        await File.WriteAllTextAsync(json, JsonState());
+        await File.WriteAllBytesAsync(db, []); // created, nothing committed in it yet
+
+        using var paper = Open(db, new FakeTimeProvider(Start));
+
+        await AssertCarriedOverAsync(paper);
+    }
+
+    /// <summary>
+    /// The SQLite book answers exactly as the in-memory one (the earlier versions' semantics) through hours of simulated
+    /// trading: resting orders filling as the price crosses them between calls, market orders, funding settlements.
+    /// </summary>
+    [Test]
+    public async Task The_file_book_answers_every_call_as_the_memory_book_does()
+    {
+        var memoryTime = new FakeTimeProvider(Start);
+        var fileTime = new FakeTimeProvider(Start);
+        using var memory = new PaperExchange(new PaperExchangeOptions { StatePath = string.Empty, Speed = 600 }, memoryTime);
+        using var file = new PaperExchange(new PaperExchangeOptions { StatePath = Path.Combine(_folder, "paper-exchange.db"), Speed = 600 }, fileTime);
+        var filledWhileResting = 0;
+
+        for (var step = 0; step < 60; step++)
+        {
+            memoryTime.Advance(TimeSpan.FromSeconds(10)); // 100 simulated minutes
+            fileTime.Advance(TimeSpan.FromSeconds(10));
+            var answers = new List<string>();
+            foreach (var paper in (PaperExchange[])[memory, file])
+            {
+                var open = await paper.GetOpenOrdersAsync(null, CancellationToken.None);
+                var mark = (await paper.GetFundingQuoteAsync(BtcUsdt, CancellationToken.None)).MarkPrice;
+                const long Tick = 10_000_000; // BTCUSDT's tick, 0.1
+                var below = new Price((mark.Units - (mark.Units / 500)) / Tick * Tick); // 0.2 % under the mark: the walk crosses it
+                var placed = step % 3 == 0
+                    ? await paper.PlaceOrderAsync(new OrderRequest(Key(1000 + step), BtcUsdt, Side.Buy, OrderType.Limit, Quantity.Parse("0.002"), below), CancellationToken.None)
+                    : await paper.PlaceOrderAsync(new OrderRequest(Key(1000 + step), BtcUsdt, step % 3 == 1 ? Side.Sell : Side.Buy, OrderType.Market, Quantity.Parse("0.002"), null), CancellationToken.None);
+                var trades = await paper.GetTradesAsync(BtcUsdt, Start, CancellationToken.None);
+                var funding = await paper.GetFundingPaymentsAsync(Start, CancellationToken.None);
+                var positions = await paper.GetPositionsAsync(CancellationToken.None);
+                if (paper == file)
+                {
+                    filledWhileResting += open.Count(o => o.Status is not (OrderStatus.Open or OrderStatus.PartiallyFilled));
+                }
+
+                answers.Add(string.Join("\n", [
+                    .. open.Select(o => o.ToString()), placed.ToString(), .. trades.Select(t => t.ToString()),
+                    .. funding.Select(f => $"{f.ExchangePaymentId} {f.Amount} {f.PaidAt:O}"), .. positions.Select(p => p.ToString())]));
+            }
+
+            Assert.That(answers[1], Is.EqualTo(answers[0]), $"step {step}");
+        }
+
+        var record = file.Record();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(filledWhileResting, Is.Zero, "no order listed as open is filled");
+            Assert.That(record.Funding, Is.Not.Empty, "funding was settled on a position");
+            Assert.That(record.Orders.Count(o => o.Type == OrderType.Limit && o.Status == OrderStatus.Filled), Is.GreaterThan(0), "resting orders filled as the price crossed them");
+        }
+    }
 }
