@@ -6,8 +6,8 @@ namespace TradingBot.Benchmarks;
 /// <summary>
 /// Record-fill throughput as the ledger grows: for each size (10k, 1M and, with a larger --growth, 10M fills of
 /// history with their orders and audit events, seeded in bulk), a ledger of that size takes the EF record-fill path
-/// with 1 and 4 writers, each on an order of its own, for <see cref="BenchmarkOptions.Rounds"/> rounds. The baseline is
-/// the smallest size in the same run; the target is at least 0.8x of it at every size.
+/// with 1 and 4 writers, each on an order of its own, for <see cref="BenchmarkOptions.Rounds"/> rounds, every round
+/// measuring every size in turn. The baseline is the smallest size in the same rounds; the target is at least 0.8x of it at every size.
 /// </summary>
 internal static class GrowthBenchmark
 {
@@ -20,29 +20,45 @@ internal static class GrowthBenchmark
         ArgumentNullException.ThrowIfNull(options);
         var rates = new Dictionary<(int Size, int Writers), List<double>>();
         var disk = new Dictionary<int, long>();
-        foreach (var size in sizes)
+        var ledgers = new List<(int Size, BenchLedger Ledger)>();
+        try
         {
-            await using var ledger = await provider.CreateLedgerAsync($"growth{size}", null, cancellationToken);
-            var clock = Stopwatch.StartNew();
-            await provider.SeedHistoryAsync(ledger, size, cancellationToken);
-            disk[size] = await provider.SizeAsync(ledger, cancellationToken);
-            var counts = await LedgerCheck.CountAsync(ledger, cancellationToken);
-            Console.WriteLine(Invariant($"  {provider.Name}, {size:N0} fills of history seeded in {clock.Elapsed.TotalSeconds:F0} s ({counts}; {disk[size] / 1048576.0:F0} MiB)"));
-            if (size == sizes[0])
+            foreach (var size in sizes)
             {
-                Console.Write("    JIT warm-up ... ");
-                await MeasureAsync(provider, ledger, 1, "jit-", options.WarmUp, options.JitWarmUp);
-                Console.WriteLine("done");
+                var ledger = await provider.CreateLedgerAsync($"growth{size}", null, cancellationToken);
+                ledgers.Add((size, ledger));
+                var clock = Stopwatch.StartNew();
+                await provider.SeedHistoryAsync(ledger, size, cancellationToken);
+                disk[size] = await provider.SizeAsync(ledger, cancellationToken);
+                var counts = await LedgerCheck.CountAsync(ledger, cancellationToken);
+                Console.WriteLine(Invariant($"  {provider.Name}, {size:N0} fills of history seeded in {clock.Elapsed.TotalSeconds:F0} s ({counts}; {disk[size] / 1048576.0:F0} MiB)"));
             }
 
+            Console.Write("    JIT warm-up ... ");
+            await MeasureAsync(provider, ledgers[0].Ledger, 1, "jit-", options.WarmUp, options.JitWarmUp);
+            Console.WriteLine("done");
+
+            // Each round measures every size, in an order that rotates, so the baseline meets the same minutes of the
+            // machine as the large ledgers (its speed moves by 20-30 % from minute to minute).
             foreach (var writers in options.WriterCounts)
             {
                 for (var round = 1; round <= options.Rounds; round++)
                 {
-                    var result = await MeasureAsync(provider, ledger, writers, $"r{round}n{writers}-", options.WarmUp, options.Measure);
-                    Console.WriteLine(Invariant($"    {writers} writer(s), round {round}: {result.PerSecond:F1} fills/s ({result.ClientCpuPerFill:F3} ms client CPU per fill)"));
-                    (rates.TryGetValue((size, writers), out var list) ? list : rates[(size, writers)] = []).Add(result.PerSecond);
+                    for (var k = 0; k < ledgers.Count; k++)
+                    {
+                        var (size, ledger) = ledgers[(k + round) % ledgers.Count];
+                        var result = await MeasureAsync(provider, ledger, writers, $"r{round}n{writers}-", options.WarmUp, options.Measure);
+                        Console.WriteLine(Invariant($"    {size:N0} fills of history, {writers} writer(s), round {round}: {result.PerSecond:F1} fills/s ({result.ClientCpuPerFill:F3} ms client CPU per fill)"));
+                        (rates.TryGetValue((size, writers), out var list) ? list : rates[(size, writers)] = []).Add(result.PerSecond);
+                    }
                 }
+            }
+        }
+        finally
+        {
+            foreach (var (_, ledger) in ledgers)
+            {
+                await ledger.DisposeAsync();
             }
         }
 
