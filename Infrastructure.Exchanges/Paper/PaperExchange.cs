@@ -316,8 +316,7 @@ public sealed class PaperExchange : IExchange, IDisposable
     {
         await SlowReadAsync(cancellationToken).ConfigureAwait(false);
         return await WithStateAsync<IReadOnlyList<FundingPayment>>(() =>
-            [.. _book.FundingSince(since)
-                .Select(f => new FundingPayment(f.Id, PaperName, new Symbol(f.Symbol), new Money(Usdt, new Amount(f.AmountUnits)), f.Time))]).ConfigureAwait(false);
+            [.. _book.FundingSince(since).Select(ToPayment)]).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -334,7 +333,12 @@ public sealed class PaperExchange : IExchange, IDisposable
             {
                 var state = _book.Begin();
                 var (orders, trades, funding) = _book.Everything();
-                return ToRecord(state, orders, trades, funding);
+                var byId = orders.ToDictionary(o => o.OrderId);
+                return new(
+                    [.. orders.Select(ToState)],
+                    [.. trades.Select(t => ToTrade(t, byId[t.OrderId]))],
+                    [.. funding.Select(ToPayment)],
+                    state.Symbols.ToDictionary(kv => kv.Key, kv => (kv.Value.NetQuantityUnits, kv.Value.LowestNetQuantityUnits, kv.Value.HighestNetQuantityUnits), StringComparer.Ordinal));
             }
             finally
             {
@@ -345,23 +349,6 @@ public sealed class PaperExchange : IExchange, IDisposable
         {
             _gate.Release();
         }
-    }
-
-    /// <summary>The whole record of the paper exchange whose state is at <paramref name="statePath"/>, read without changing it (by another process than the one trading on it).</summary>
-    internal static PaperRecord ReadRecord(string statePath)
-    {
-        var (state, orders, trades, funding) = SqlitePaperBook.Read(statePath);
-        return ToRecord(state, orders, trades, funding);
-    }
-
-    private static PaperRecord ToRecord(PaperState state, IReadOnlyList<PaperOrder> orders, IReadOnlyList<PaperTrade> trades, IReadOnlyList<PaperFunding> funding)
-    {
-        var byId = orders.ToDictionary(o => o.OrderId);
-        return new(
-            [.. orders.Select(ToState)],
-            [.. trades.Select(t => ToTrade(t, byId[t.OrderId]))],
-            [.. funding.Select(f => new FundingPayment(f.Id, PaperName, new Symbol(f.Symbol), new Money(Usdt, new Amount(f.AmountUnits)), f.Time))],
-            state.Symbols.ToDictionary(kv => kv.Key, kv => (kv.Value.NetQuantityUnits, kv.Value.LowestNetQuantityUnits, kv.Value.HighestNetQuantityUnits), StringComparer.Ordinal));
     }
 
     /// <inheritdoc />
@@ -756,6 +743,9 @@ public sealed class PaperExchange : IExchange, IDisposable
             ReduceOnly = o.ReduceOnly,
         };
     }
+
+    private static FundingPayment ToPayment(PaperFunding f) =>
+        new(f.Id, PaperName, new Symbol(f.Symbol), new Money(Usdt, new Amount(f.AmountUnits)), f.Time);
 
     private static ExchangeTrade ToTrade(PaperTrade t, PaperOrder order) => new(
         new ExchangeFillId($"PAPER:{t.Symbol}:{t.TradeId}"),

@@ -127,11 +127,7 @@ internal sealed class SqlitePaperBook : IPaperBook
                 book?.Dispose();
                 if (created && !renamed)
                 {
-                    // Nothing half-made stays behind: the next start tries again from the same files.
-                    foreach (var file in (string[])[target, target + "-wal", target + "-shm"])
-                    {
-                        File.Delete(file);
-                    }
+                    DeleteDatabase(target); // nothing half-made stays behind: the next start tries again from the same files
                 }
 
                 if (exception is SqliteException sqlite)
@@ -158,7 +154,7 @@ internal sealed class SqlitePaperBook : IPaperBook
         using (var connection = Connect(importing))
         {
             using var command = connection.CreateCommand();
-            command.CommandText = "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'paper_account') AND EXISTS (SELECT 1 FROM paper_account)";
+            command.CommandText = "SELECT EXISTS (SELECT 1 FROM paper_account)";
             try
             {
                 complete = Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) != 0;
@@ -174,10 +170,16 @@ internal sealed class SqlitePaperBook : IPaperBook
         if (complete)
         {
             File.Move(importing, full);
-            return;
         }
+        else
+        {
+            DeleteDatabase(importing);
+        }
+    }
 
-        foreach (var file in (string[])[importing, importing + "-wal", importing + "-shm"])
+    private static void DeleteDatabase(string path)
+    {
+        foreach (var file in (string[])[path, path + "-wal", path + "-shm"])
         {
             File.Delete(file);
         }
@@ -192,17 +194,6 @@ internal sealed class SqlitePaperBook : IPaperBook
 
         using var stream = File.OpenRead(path);
         return stream.ReadByte() == '{';
-    }
-
-    /// <summary>Reads the whole record of the book at <paramref name="path"/> without changing it (for an auditor or a test).</summary>
-    public static (PaperState Account, IReadOnlyList<PaperOrder> Orders, IReadOnlyList<PaperTrade> Trades, IReadOnlyList<PaperFunding> Funding) Read(string path)
-    {
-        using var book = new SqlitePaperBook(path, Connect(path, readOnly: true));
-        book._transaction = book._connection.BeginTransaction(deferred: true);
-        var account = book.Begin();
-        var (orders, trades, funding) = book.Everything();
-        book.Abandon();
-        return (account, orders, trades, funding);
     }
 
     private static SqliteConnection Connect(string path, bool readOnly = false)
@@ -244,7 +235,7 @@ internal sealed class SqlitePaperBook : IPaperBook
             throw new InvalidDataException($"the paper exchange state '{_path}' has format {version}; this version reads format {Format}");
         }
 
-        Execute(_connection, """
+        Execute(_connection, $$"""
             BEGIN IMMEDIATE;
             CREATE TABLE IF NOT EXISTS paper_account (
                 id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -299,7 +290,7 @@ internal sealed class SqlitePaperBook : IPaperBook
                 amount_units INTEGER NOT NULL,
                 time INTEGER NOT NULL);
             CREATE INDEX IF NOT EXISTS paper_funding_time ON paper_funding (time, id);
-            PRAGMA user_version = 2;
+            PRAGMA user_version = {{Format}};
             COMMIT;
             """);
     }

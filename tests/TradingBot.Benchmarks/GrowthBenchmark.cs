@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using System.Globalization;
+
+using static System.FormattableString;
 
 namespace TradingBot.Benchmarks;
 
@@ -71,8 +72,8 @@ internal static class GrowthBenchmark
         {
             var cells = options.WriterCounts.Select(w =>
             {
-                var median = Median(rates[(size, w)]);
-                var ratio = median / Median(rates[(sizes[0], w)]);
+                var median = FillScenario.Median(rates[(size, w)]);
+                var ratio = median / FillScenario.Median(rates[(sizes[0], w)]);
                 return Invariant($"{median:F1} | **{ratio:F2}x**{(ratio < Target ? " (missed)" : "")}");
             });
             Console.WriteLine(Invariant($"| {size:N0} | {disk[size] / 1048576.0:F0} | ") + string.Join(" | ", cells) + " |");
@@ -90,12 +91,4 @@ internal static class GrowthBenchmark
         await provider.BeforeScenarioAsync(ledger, CancellationToken.None);
         return await Throughput.MeasureAsync(fillWriters, warmUp, measure, provider.ServerCpu);
     }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
-    }
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,10 +1,11 @@
 using System.Diagnostics;
-using System.Globalization;
 using TradingBot.Application.Ports;
 using TradingBot.Domain.Amounts;
 using TradingBot.Domain.Instruments;
 using TradingBot.Domain.Orders;
 using TradingBot.Infrastructure.Exchanges.Paper;
+
+using static System.FormattableString;
 
 namespace TradingBot.Benchmarks;
 
@@ -63,10 +64,10 @@ internal static class PaperBenchmark
                 GC.WaitForPendingFinalizers();
                 GC.Collect();
                 using var self = Process.GetCurrentProcess();
-                var row = (checkpoint, FundingBenchmark.Percentile(samples, 0.5), FundingBenchmark.Percentile(samples, 0.99), Window / elapsed.TotalSeconds,
+                (int At, double Median, double P99, double PerSecond, long FileBytes, long HeapBytes, long RssBytes) row = (checkpoint, FundingBenchmark.Percentile(samples, 0.5), FundingBenchmark.Percentile(samples, 0.99), Window / elapsed.TotalSeconds,
                     new FileInfo(path).Length + FileLength(path + "-wal"), GC.GetTotalMemory(forceFullCollection: false), self.WorkingSet64);
                 rows.Add(row);
-                Console.WriteLine(Invariant($"  after {checkpoint:N0} cycles: {row.Item4:F0} cycles/s, median {row.Item2:F3} ms, p99 {row.Item3:F3} ms, state {row.Item5 / 1048576.0:F1} MiB, heap {row.Item6 / 1048576.0:F1} MiB, RSS {row.Item7 / 1048576.0:F0} MiB"));
+                Console.WriteLine(Invariant($"  after {checkpoint:N0} cycles: {row.PerSecond:F0} cycles/s, median {row.Median:F3} ms, p99 {row.P99:F3} ms, state {row.FileBytes / 1048576.0:F1} MiB, heap {row.HeapBytes / 1048576.0:F1} MiB, RSS {row.RssBytes / 1048576.0:F0} MiB"));
             }
 
             Console.WriteLine();
@@ -123,8 +124,6 @@ internal static class PaperBenchmark
     private static long FileLength(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
 
     private static long DirectoryBytes(string folder) => Directory.EnumerateFiles(folder).Sum(FileLength);
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Real time as the benchmark moves it.</summary>
     private sealed class SteppedTime(DateTimeOffset start) : TimeProvider

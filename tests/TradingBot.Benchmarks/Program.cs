@@ -1,5 +1,6 @@
 using System.Globalization;
 using TradingBot.Benchmarks;
+using static System.FormattableString;
 
 // Record-fill throughput and the 24h funding query on SQLite and Postgres, each next to a baseline measured
 // in the same run. Prints figures; it asserts nothing about them (see docs/benchmarks.md).
@@ -302,5 +303,3 @@ async Task ShowSqlAsync(LedgerProvider provider, CancellationToken token)
         }
     }
 }
-
-static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
