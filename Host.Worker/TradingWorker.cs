@@ -258,6 +258,13 @@ internal sealed partial class TradingWorker(
             log.FenceForced(description, copiedTo);
         }
 
+        // Fills recorded before the ledger kept each fill's realized PnL (an upgrade): read on an index of only those.
+        var filledIn = await migrator.FillInRealizedPnlAsync(CancellationToken.None).ConfigureAwait(false);
+        if (filledIn.Positions > 0)
+        {
+            log.RealizedPnlFilledIn(filledIn.Fills, filledIn.Positions);
+        }
+
         var symbols = string.Join(", ", settings.Symbols);
         var exchangeName = exchange.Name.Value;
         var check = await checkRules.ExecuteAsync(settings, CancellationToken.None).ConfigureAwait(false);

@@ -38,6 +38,9 @@ public sealed class LedgerDbContext(DbContextOptions<LedgerDbContext> options) :
     /// <summary>symbol_halts.</summary>
     public DbSet<SymbolHaltRow> SymbolHalts => Set<SymbolHaltRow>();
 
+    /// <summary>pnl_days.</summary>
+    public DbSet<PnlDayRow> PnlDays => Set<PnlDayRow>();
+
     /// <summary>ledger_transfers.</summary>
     public DbSet<LedgerTransferRow> Transfers => Set<LedgerTransferRow>();
 
@@ -78,6 +81,7 @@ public sealed class LedgerDbContext(DbContextOptions<LedgerDbContext> options) :
         modelBuilder.ApplyConfiguration(new StateSnapshotConfiguration(dialect));
         modelBuilder.ApplyConfiguration(new AuditLogConfiguration(dialect));
         modelBuilder.ApplyConfiguration(new SymbolHaltConfiguration(dialect));
+        modelBuilder.ApplyConfiguration(new PnlDayConfiguration(dialect));
         modelBuilder.ApplyConfiguration(new LedgerTransferConfiguration(dialect));
         dialect.ApplyStorageConventions(modelBuilder);
     }

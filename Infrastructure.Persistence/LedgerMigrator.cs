@@ -1,10 +1,23 @@
 using Microsoft.EntityFrameworkCore;
+using TradingBot.Application.Ports;
+using TradingBot.Domain.Amounts;
+using TradingBot.Domain.Instruments;
+using TradingBot.Domain.Positions;
+using TradingBot.Infrastructure.Persistence.Repositories;
+using TradingBot.Infrastructure.Persistence.Rows;
 
 namespace TradingBot.Infrastructure.Persistence;
 
-/// <summary>Applies the configured provider's migrations to the ledger database.</summary>
+/// <summary>What <see cref="LedgerMigrator.FillInRealizedPnlAsync"/> did.</summary>
+/// <param name="Positions">The positions whose fills were replayed.</param>
+/// <param name="Fills">The fills that were given their realized PnL.</param>
+public sealed record RealizedPnlFillIn(int Positions, long Fills);
+
+/// <summary>Applies the configured provider's migrations to the ledger database, and the data steps a migration cannot do.</summary>
 public sealed class LedgerMigrator(IDbContextFactory<LedgerDbContext> contexts)
 {
+    private const int UpdatesPerSave = 1000;
+
     /// <summary>The migrations this build has and the ledger database has not applied (all of them: no ledger schema at all).</summary>
     public async Task<(IReadOnlyList<string> Pending, int Known)> PendingAsync(CancellationToken cancellationToken)
     {
@@ -25,5 +38,107 @@ public sealed class LedgerMigrator(IDbContextFactory<LedgerDbContext> contexts)
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken).ConfigureAwait(false)).ToList();
         await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
         return pending;
+    }
+
+    /// <summary>How many fills have no realized PnL yet (recorded before the ledger kept it): read on an index that holds only those.</summary>
+    public async Task<long> FillsWithoutRealizedPnlAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        return await WithoutRealizedPnl(db).LongCountAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The fills recorded before the ledger kept each one's realized PnL: served by idx_fills_realized_pnl_unknown, which holds only them.</summary>
+    internal static IQueryable<FillRow> WithoutRealizedPnl(LedgerDbContext db) => db.Fills.AsNoTracking().Where(f => f.RealizedPnlQuote == null);
+
+    /// <summary>
+    /// Gives the fills recorded before the ledger kept each fill's realized PnL (realized_pnl_quote NULL) their value, and
+    /// rebuilds those positions' per-day totals (<c>pnl_days</c>), by replaying each such position's fills in their recorded
+    /// order: one transaction per position, so a crash leaves each position done or untouched, and a later run finishes
+    /// the rest. A ledger with no such fill is read once, on an index that holds only them, and left as it is.
+    /// </summary>
+    public async Task<RealizedPnlFillIn> FillInRealizedPnlAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var positions = await WithoutRealizedPnl(db)
+            .Join(db.Orders.AsNoTracking(), f => f.OrderId, o => o.Id, (f, o) => new { o.Exchange, o.Symbol })
+            .Distinct()
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        long fills = 0;
+        foreach (var position in positions.OrderBy(p => p.Exchange, StringComparer.Ordinal).ThenBy(p => p.Symbol, StringComparer.Ordinal))
+        {
+            fills += await db.Database.CreateExecutionStrategy().ExecuteAsync(
+                ct => FillInAsync(position.Exchange, position.Symbol, ct), cancellationToken).ConfigureAwait(false);
+        }
+
+        return new RealizedPnlFillIn(positions.Count, fills);
+    }
+
+    private async Task<long> FillInAsync(string exchange, string symbol, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var fills = await db.Fills.AsNoTracking()
+            .Join(db.Orders.AsNoTracking(), f => f.OrderId, o => o.Id, (f, o) => new { Fill = f, o.Exchange, o.Symbol, o.Side })
+            .Where(x => x.Exchange == exchange && x.Symbol == symbol)
+            .OrderBy(x => x.Fill.PositionSequence).ThenBy(x => x.Fill.FilledAt).ThenBy(x => x.Fill.Id)
+            .Select(x => new { x.Fill, x.Side })
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+
+        var replay = Position.Flat(new ExchangeName(exchange), new Symbol(symbol));
+        var days = new Dictionary<DateTimeOffset, PnlDayRow>();
+        PnlDayRow Day(DateTimeOffset time)
+        {
+            var start = PnlDayRepository.StartOf(DailyPnl.DayOf(time));
+            if (!days.TryGetValue(start, out var row))
+            {
+                days[start] = row = new PnlDayRow { Id = Guid.CreateVersion7(), Exchange = exchange, Symbol = symbol, UtcDay = start };
+            }
+
+            return row;
+        }
+
+        var updates = new List<FillRow>();
+        foreach (var x in fills)
+        {
+            var fill = RowMapping.ToDomain(x.Fill);
+            var feesBefore = replay.FeesPaid;
+            var realized = replay.ApplyFill(LedgerCodes.ParseSide(x.Side), fill);
+            var day = Day(fill.FilledAt);
+            day.TradingPnlQuote = checked(day.TradingPnlQuote + realized.Units);
+            day.FeesPaidQuote = checked(day.FeesPaidQuote + (replay.FeesPaid - feesBefore).Units);
+            if (x.Fill.RealizedPnlQuote != realized.Units)
+            {
+                updates.Add(new FillRow { Id = x.Fill.Id, RealizedPnlQuote = realized.Units });
+            }
+        }
+
+        var quote = replay.Symbol.QuoteAsset;
+        var payments = await db.FundingPayments.AsNoTracking()
+            .Where(p => p.Exchange == exchange && p.Symbol == symbol)
+            .Select(p => new { p.AmountQuote, p.Asset, p.PaidAt })
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var payment in payments.Where(p => quote is { } q && new Asset(p.Asset) == q))
+        {
+            var day = Day(payment.PaidAt);
+            day.FundingQuote = checked(day.FundingQuote + payment.AmountQuote);
+        }
+
+        await db.PnlDays.Where(d => d.Exchange == exchange && d.Symbol == symbol).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        db.PnlDays.AddRange(days.Values);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        db.ChangeTracker.Clear();
+        foreach (var chunk in updates.Chunk(UpdatesPerSave))
+        {
+            foreach (var update in chunk)
+            {
+                db.Fills.Attach(update).Property(f => f.RealizedPnlQuote).IsModified = true;
+            }
+
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            db.ChangeTracker.Clear();
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return updates.Count;
     }
 }

@@ -1,3 +1,4 @@
+using TradingBot.Application.Ports;
 using TradingBot.Domain.Amounts;
 using TradingBot.Domain.Funding;
 using TradingBot.Domain.Instruments;
@@ -47,7 +48,7 @@ internal static class RowMapping
         fillIds?.Select(id => new ExchangeFillId(id)),
         row.SendDeadline is { } sendBy && row.NeverPlacedAfter is { } neverPlacedAfter ? new OrderDeadlines(sendBy, neverPlacedAfter) : null);
 
-    public static FillRow ToRow(Fill fill, long sequence) => new()
+    public static FillRow ToRow(Fill fill, long sequence, Amount realizedPnl) => new()
     {
         Id = Guid.CreateVersion7(),
         OrderId = fill.OrderId.Value,
@@ -58,6 +59,7 @@ internal static class RowMapping
         FeeAsset = fill.Fee.Asset.Code,
         FilledAt = fill.FilledAt,
         PositionSequence = sequence,
+        RealizedPnlQuote = realizedPnl.Units,
     };
 
     public static Fill ToDomain(FillRow row) => new(
@@ -67,6 +69,10 @@ internal static class RowMapping
         new Quantity(row.QuantityBase),
         new Money(new Asset(row.FeeAsset), new Amount(row.FeeQuote)),
         row.FilledAt);
+
+    /// <summary>A stored fill with its order's side (as the orders table spells it).</summary>
+    public static RecordedFill ToRecorded(FillRow row, string side) =>
+        new(ToDomain(row), LedgerCodes.ParseSide(side), row.PositionSequence, row.RealizedPnlQuote is { } realized ? new Amount(realized) : null);
 
     public static void CopyTo(Position position, PositionRow row)
     {

@@ -1,5 +1,6 @@
 using TradingBot.Application.Ports;
 using TradingBot.Application.Telemetry;
+using TradingBot.Domain.Amounts;
 using TradingBot.Domain.Audit;
 using TradingBot.Domain.Funding;
 using TradingBot.Domain.Positions;
@@ -57,8 +58,17 @@ public sealed class RecordFundingPayment(IUnitOfWork ledger, IClock clock, Tradi
 
                 var position = await session.Positions.GetAsync(payment.Exchange, payment.Symbol, ct).ConfigureAwait(false)
                     ?? Position.Flat(payment.Exchange, payment.Symbol);
+                var fundingBefore = position.FundingReceived;
                 position.ApplyFunding(payment.Amount, payment.PaidAt);
                 await session.Positions.SaveAsync(position, ct).ConfigureAwait(false);
+                if (payment.Symbol.QuoteAsset is { } quote && payment.Amount.Asset == quote)
+                {
+                    await session.PnlDays.AddAsync(
+                        payment.Exchange,
+                        new DailyPnl(DailyPnl.DayOf(payment.PaidAt), payment.Symbol, Amount.Zero, Amount.Zero, position.FundingReceived - fundingBefore),
+                        ct).ConfigureAwait(false);
+                }
+
                 await session.Audit.AppendAsync(
                     AuditEvent.Create(
                         AuditEventType.Funding,

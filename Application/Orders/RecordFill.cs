@@ -156,14 +156,18 @@ public sealed class RecordFill(IUnitOfWork ledger, IClock clock, TradingBotMetri
         }
 
         var position = target.Position ?? Position.Flat(order.Exchange, order.Symbol);
-        if (!await session.Fills.TryAddAsync(fill, position.FillCount + 1, ct).ConfigureAwait(false))
+        var sequence = position.FillCount + 1;
+        var feesBefore = position.FeesPaid;
+        var realized = position.ApplyFill(order.Side, fill);
+        if (!await session.Fills.TryAddAsync(fill, sequence, realized, ct).ConfigureAwait(false))
         {
             return new RecordFillResult(RecordFillStatus.Duplicate, statusBefore, Amount.Zero);
         }
 
-        var realized = position.ApplyFill(order.Side, fill);
         await session.Orders.UpdateAsync(order, ct).ConfigureAwait(false);
         await session.Positions.SaveAsync(position, ct).ConfigureAwait(false);
+        await session.PnlDays.AddAsync(
+            order.Exchange, new DailyPnl(DailyPnl.DayOf(fill.FilledAt), order.Symbol, realized, position.FeesPaid - feesBefore, Amount.Zero), ct).ConfigureAwait(false);
         if (order.Status != statusBefore)
         {
             await session.Audit.AppendAsync(OrderAudit.Transition(order, statusBefore, now, ExchangeOrderSync.Why(statusBefore, $"fill {fill.ExchangeFillId}")), ct).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using TradingBot.Domain.Amounts;
 using TradingBot.Domain.Instruments;
 using TradingBot.Domain.Orders;
 
@@ -14,10 +15,10 @@ public interface IFillRepository
     Task<FillTarget?> FindTargetAsync(Fill fill, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Inserts the fill as the position's <paramref name="sequence"/>-th. Returns false, inserting nothing, when
-    /// its exchange fill id is already stored (detected by the UNIQUE constraint).
+    /// Inserts the fill as the position's <paramref name="sequence"/>-th, with the trading PnL it realized. Returns false,
+    /// inserting nothing, when its exchange fill id is already stored (detected by the UNIQUE constraint).
     /// </summary>
-    Task<bool> TryAddAsync(Fill fill, long sequence, CancellationToken cancellationToken);
+    Task<bool> TryAddAsync(Fill fill, long sequence, Amount realizedPnl, CancellationToken cancellationToken);
 
     /// <summary>True when a fill with this exchange fill id is stored.</summary>
     Task<bool> ContainsAsync(ExchangeFillId exchangeFillId, CancellationToken cancellationToken);

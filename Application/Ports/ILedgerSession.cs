@@ -26,4 +26,7 @@ public interface ILedgerSession
 
     /// <summary>Halted symbols.</summary>
     ISymbolHaltRepository Halts { get; }
+
+    /// <summary>Realized results per symbol and UTC day.</summary>
+    IPnlDayRepository PnlDays { get; }
 }

@@ -7,18 +7,6 @@ using TradingBot.Domain.Positions;
 
 namespace TradingBot.Application.Queries;
 
-/// <summary>Realized results of one symbol on one UTC day.</summary>
-/// <param name="Day">The UTC day.</param>
-/// <param name="Symbol">The symbol.</param>
-/// <param name="TradingPnl">Trading PnL realized by that day's fills.</param>
-/// <param name="Fees">Fees paid in the quote asset on that day's fills.</param>
-/// <param name="Funding">Funding received (negative: paid) on that day.</param>
-public sealed record DailyPnl(DateOnly Day, Symbol Symbol, Amount TradingPnl, Amount Fees, Amount Funding)
-{
-    /// <summary>Trading PnL + funding − fees.</summary>
-    public Amount Net => TradingPnl + Funding - Fees;
-}
-
 /// <summary>The position right after one fill.</summary>
 /// <param name="At">The fill's time.</param>
 /// <param name="Sequence">The fill's place in the position's sequence.</param>
@@ -48,47 +36,13 @@ public sealed class LedgerQueries(IUnitOfWork ledger)
     }
 
     /// <summary>
-    /// Realized PnL per UTC day and symbol in [from, to): trading PnL and fees from a replay of each position's
-    /// fills in their recorded order, funding from the payments. Days with nothing are left out.
+    /// Realized PnL per UTC day and symbol, for the days in [<paramref name="from"/>, <paramref name="until"/>): trading PnL
+    /// and fees as each fill realized them when it was recorded (the average entry price of the whole history, not of the
+    /// window), funding from the payments. Read from the per-day totals every fill and payment adds to, so its cost grows
+    /// with the days asked for, not with the fills. Days with nothing are left out.
     /// </summary>
-    public Task<IReadOnlyList<DailyPnl>> PnlByDayAsync(ExchangeName exchange, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
-        ledger.ExecuteAsync<IReadOnlyList<DailyPnl>>(
-            async (session, ct) =>
-            {
-                var days = new Dictionary<(DateOnly, Symbol), (Amount Trading, Amount Fees, Amount Funding)>();
-                var positions = await session.Positions.GetAllAsync(ct).ConfigureAwait(false);
-                foreach (var position in positions.Where(p => p.Exchange == exchange))
-                {
-                    var replay = Position.Flat(exchange, position.Symbol);
-                    foreach (var recorded in await session.Fills.GetByPositionAsync(exchange, position.Symbol, ct).ConfigureAwait(false))
-                    {
-                        var feesBefore = replay.FeesPaid;
-                        var realized = replay.ApplyFill(recorded.Side, recorded.Fill);
-                        if (recorded.Fill.FilledAt >= from && recorded.Fill.FilledAt < to)
-                        {
-                            var key = (DateOnly.FromDateTime(recorded.Fill.FilledAt.UtcDateTime), position.Symbol);
-                            var sum = days.GetValueOrDefault(key);
-                            days[key] = (sum.Trading + realized, sum.Fees + (replay.FeesPaid - feesBefore), sum.Funding);
-                        }
-                    }
-                }
-
-                foreach (var payment in await session.FundingPayments.GetRangeAsync(exchange, from, to, ct).ConfigureAwait(false))
-                {
-                    if (payment.Symbol.QuoteAsset is { } quote && payment.Amount.Asset == quote)
-                    {
-                        var key = (DateOnly.FromDateTime(payment.PaidAt.UtcDateTime), payment.Symbol);
-                        var sum = days.GetValueOrDefault(key);
-                        days[key] = (sum.Trading, sum.Fees, sum.Funding + payment.Amount.Amount);
-                    }
-                }
-
-                return [.. days
-                    .OrderBy(d => d.Key.Item1)
-                    .ThenBy(d => d.Key.Item2.Value, StringComparer.Ordinal)
-                    .Select(d => new DailyPnl(d.Key.Item1, d.Key.Item2, d.Value.Trading, d.Value.Fees, d.Value.Funding))];
-            },
-            cancellationToken);
+    public Task<IReadOnlyList<DailyPnl>> PnlByDayAsync(ExchangeName exchange, DateOnly from, DateOnly until, CancellationToken cancellationToken) =>
+        ledger.ReadAsync((session, ct) => session.PnlDays.GetRangeAsync(exchange, from, until, ct), cancellationToken);
 
     /// <summary>The position after each of its fills, in recorded order.</summary>
     public Task<IReadOnlyList<PositionPoint>> PositionHistoryAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken) =>

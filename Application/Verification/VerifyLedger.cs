@@ -20,7 +20,8 @@ public sealed record VerificationReport(IReadOnlyList<string> Violations, int Or
 
 /// <summary>
 /// Checks what a trading ledger lives by: every order's status agrees with its fills, no order is over-filled,
-/// each position equals a replay of its fills and funding payments, no PENDING order is past the moment a worker
+/// each position equals a replay of its fills and funding payments, each fill's stored realized PnL and each day's
+/// stored totals (<see cref="IPnlDayRepository"/>) are what that replay realizes, no PENDING order is past the moment a worker
 /// judges it (<see cref="OrderTiming.NeverPlacedAfter"/>, the same deadline) by more than <c>resolutionGrace</c>,
 /// and the storage itself has no duplicate keys or fill ids, no orphan fills and, on SQLite, passes PRAGMA
 /// integrity_check.
@@ -57,6 +58,7 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
                 }
 
                 var fillCount = 0;
+                var days = new Dictionary<(ExchangeName Exchange, Symbol Symbol, DateOnly Day), DailyPnl>();
                 var positionsByKey = allPositions.ToDictionary(p => (p.Exchange, p.Symbol));
                 var replayed = new HashSet<(ExchangeName, Symbol)>();
                 Position? replay = null;
@@ -66,20 +68,29 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
                     fillCount++;
                     if (replay is null || replay.Exchange != fill.Exchange || replay.Symbol != fill.Symbol)
                     {
-                        Finish(replay, replayFills, positionsByKey, payments, violations);
+                        Finish(replay, replayFills, positionsByKey, payments, days, violations);
                         replay = Position.Flat(fill.Exchange, fill.Symbol);
                         replayFills = 0;
                         replayed.Add((fill.Exchange, fill.Symbol));
                     }
 
-                    replay.ApplyFill(fill.Recorded.Side, fill.Recorded.Fill);
+                    var feesBefore = replay.FeesPaid;
+                    var realized = replay.ApplyFill(fill.Recorded.Side, fill.Recorded.Fill);
+                    CheckRealized(fill, realized, violations);
+                    Add(days, fill.Exchange, new DailyPnl(DailyPnl.DayOf(fill.Recorded.Fill.FilledAt), fill.Symbol, realized, replay.FeesPaid - feesBefore, Amount.Zero));
                     replayFills++;
                 }
 
-                Finish(replay, replayFills, positionsByKey, payments, violations);
+                Finish(replay, replayFills, positionsByKey, payments, days, violations);
                 foreach (var position in allPositions.Where(p => !replayed.Contains((p.Exchange, p.Symbol))))
                 {
-                    Finish(Position.Flat(position.Exchange, position.Symbol), 0, positionsByKey, payments, violations);
+                    Finish(Position.Flat(position.Exchange, position.Symbol), 0, positionsByKey, payments, days, violations);
+                }
+
+                foreach (var exchange in allPositions.Select(p => p.Exchange).Distinct())
+                {
+                    var stored = await session.PnlDays.GetRangeAsync(exchange, DateOnly.MinValue, DateOnly.MaxValue, ct).ConfigureAwait(false);
+                    CheckDays(exchange, stored, days, violations);
                 }
 
                 return (orderCount, fillCount, allPositions.Count);
@@ -121,9 +132,54 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
         }
     }
 
+    private static void CheckRealized(PositionFill fill, Amount realized, List<string> violations)
+    {
+        var id = fill.Recorded.Fill.ExchangeFillId;
+        if (fill.Recorded.RealizedPnl is not { } stored)
+        {
+            violations.Add($"fill {id} ({fill.Exchange}/{fill.Symbol}) has no stored realized PnL (recorded before the ledger kept it): the worker fills it in when it starts, and until then the PnL per day leaves it out");
+        }
+        else if (stored != realized)
+        {
+            violations.Add($"fill {id} ({fill.Exchange}/{fill.Symbol}) records a realized PnL of {stored}, its replay realizes {realized}");
+        }
+    }
+
+    private static void Add(Dictionary<(ExchangeName Exchange, Symbol Symbol, DateOnly Day), DailyPnl> days, ExchangeName exchange, DailyPnl change)
+    {
+        var key = (exchange, change.Symbol, change.Day);
+        days[key] = days.TryGetValue(key, out var sum)
+            ? sum with { TradingPnl = sum.TradingPnl + change.TradingPnl, Fees = sum.Fees + change.Fees, Funding = sum.Funding + change.Funding }
+            : change;
+    }
+
+    // The stored per-day totals must be what the replay's fills and payments add up to, day by day.
+    private static void CheckDays(
+        ExchangeName exchange, IReadOnlyList<DailyPnl> stored, Dictionary<(ExchangeName Exchange, Symbol Symbol, DateOnly Day), DailyPnl> days, List<string> violations)
+    {
+        var replayed = days.Where(d => d.Key.Exchange == exchange).ToDictionary(d => (d.Key.Symbol, d.Key.Day), d => d.Value);
+        foreach (var day in stored)
+        {
+            var expected = replayed.Remove((day.Symbol, day.Day), out var sum) ? sum : new DailyPnl(day.Day, day.Symbol, Amount.Zero, Amount.Zero, Amount.Zero);
+            if (expected != day)
+            {
+                violations.Add(
+                    $"PnL of {exchange}/{day.Symbol} on {day.Day:yyyy-MM-dd} is stored as trading {day.TradingPnl}, fees {day.Fees}, funding {day.Funding}; " +
+                    $"its fills and payments add up to trading {expected.TradingPnl}, fees {expected.Fees}, funding {expected.Funding}");
+            }
+        }
+
+        foreach (var missing in replayed.Values.OrderBy(d => d.Day))
+        {
+            violations.Add(
+                $"PnL of {exchange}/{missing.Symbol} on {missing.Day:yyyy-MM-dd} is not stored; its fills and payments add up to trading {missing.TradingPnl}, fees {missing.Fees}, funding {missing.Funding}");
+        }
+    }
+
     // A position's replay is complete (its fills, then its funding payments): it must equal the stored position.
     private static void Finish(
-        Position? replay, int fills, Dictionary<(ExchangeName, Symbol), Position> positions, List<TradingBot.Domain.Funding.FundingPayment> payments, List<string> violations)
+        Position? replay, int fills, Dictionary<(ExchangeName, Symbol), Position> positions, List<TradingBot.Domain.Funding.FundingPayment> payments,
+        Dictionary<(ExchangeName Exchange, Symbol Symbol, DateOnly Day), DailyPnl> days, List<string> violations)
     {
         if (replay is null)
         {
@@ -138,7 +194,12 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
 
         foreach (var payment in payments.Where(p => p.Exchange == position.Exchange && p.Symbol == position.Symbol))
         {
+            var fundingBefore = replay.FundingReceived;
             replay.ApplyFunding(payment.Amount, payment.PaidAt);
+            if (position.Symbol.QuoteAsset is { } quote && payment.Amount.Asset == quote)
+            {
+                Add(days, position.Exchange, new DailyPnl(DailyPnl.DayOf(payment.PaidAt), position.Symbol, Amount.Zero, Amount.Zero, replay.FundingReceived - fundingBefore));
+            }
         }
 
         if (!replay.SameBalancesAs(position))

@@ -14,6 +14,9 @@ internal static partial class WorkerLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied {Count} migration(s): {Migrations}")]
     public static partial void MigrationsApplied(this ILogger logger, int count, string migrations);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Gave {Fills} fill(s) of {Positions} position(s), recorded before the ledger kept each fill's realized PnL, their value, and rebuilt those positions' PnL per day.")]
+    public static partial void RealizedPnlFilledIn(this ILogger logger, long fills, int positions);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Worker {Actor} is active: it holds the ledger lease and trades {Symbols} on {Exchange}.")]
     public static partial void Active(this ILogger logger, string actor, string symbols, string exchange);
 

@@ -7,6 +7,7 @@ using TradingBot.Domain.Amounts;
 using TradingBot.Domain.Instruments;
 using TradingBot.Domain.Reconciliation;
 using TradingBot.Host.Worker.Composition;
+using TradingBot.Infrastructure.Persistence;
 
 namespace TradingBot.Host.Worker.Verbs;
 
@@ -70,9 +71,15 @@ internal static class ReportVerb
 
         console.Write(foreignTable);
         var pnlTable = new Table().Title("Realized PnL per UTC day").AddColumns("Day", "Exchange", "Symbol", "Trading", "Fees", "Funding", "Net");
+        var unknown = await host.Services.GetRequiredService<LedgerMigrator>().FillsWithoutRealizedPnlAsync(cancellationToken).ConfigureAwait(false);
+        if (unknown > 0)
+        {
+            pnlTable.Caption($"{unknown} fill(s) recorded before this version have no realized PnL yet and are left out: the worker's next start (or migrate) fills them in");
+        }
+
         foreach (var exchange in exchanges)
         {
-            foreach (var day in await queries.PnlByDayAsync(exchange, DateTimeOffset.MinValue, DateTimeOffset.MaxValue, cancellationToken).ConfigureAwait(false))
+            foreach (var day in await queries.PnlByDayAsync(exchange, DateOnly.MinValue, DateOnly.MaxValue, cancellationToken).ConfigureAwait(false))
             {
                 pnlTable.AddRow(day.Day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), exchange.Value, day.Symbol.Value, day.TradingPnl.ToString(), day.Fees.ToString(), day.Funding.ToString(), day.Net.ToString());
             }

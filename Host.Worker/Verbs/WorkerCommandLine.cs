@@ -216,7 +216,8 @@ internal static class WorkerCommandLine
 
         try
         {
-            var applied = await host.Services.GetRequiredService<LedgerMigrator>().MigrateAsync(cancellationToken).ConfigureAwait(false);
+            var migrator = host.Services.GetRequiredService<LedgerMigrator>();
+            var applied = await migrator.MigrateAsync(cancellationToken).ConfigureAwait(false);
             if (applied.Count == 0)
             {
                 log.SchemaUpToDate();
@@ -225,6 +226,12 @@ internal static class WorkerCommandLine
             {
                 var names = string.Join(", ", applied);
                 log.MigrationsApplied(applied.Count, names);
+            }
+
+            var filledIn = await migrator.FillInRealizedPnlAsync(cancellationToken).ConfigureAwait(false);
+            if (filledIn.Positions > 0)
+            {
+                log.RealizedPnlFilledIn(filledIn.Fills, filledIn.Positions);
             }
         }
         finally

@@ -4,7 +4,7 @@ using TradingBot.Infrastructure.Persistence.Rows;
 
 namespace TradingBot.Infrastructure.Persistence.Configurations;
 
-/// <summary>The ADR's <c>fills</c> table, plus <c>position_sequence</c> (replay order).</summary>
+/// <summary>The ADR's <c>fills</c> table, plus <c>position_sequence</c> (replay order) and <c>realized_pnl_quote</c> (what the fill realized).</summary>
 public sealed class FillConfiguration(LedgerDialect dialect) : IEntityTypeConfiguration<FillRow>
 {
     /// <inheritdoc />
@@ -27,6 +27,7 @@ public sealed class FillConfiguration(LedgerDialect dialect) : IEntityTypeConfig
         builder.Property(f => f.FeeAsset).HasColumnName("fee_asset").IsRequired();
         builder.Property(f => f.FilledAt).HasColumnName("filled_at");
         builder.Property(f => f.PositionSequence).HasColumnName("position_sequence");
+        builder.Property(f => f.RealizedPnlQuote).HasColumnName("realized_pnl_quote");
         dialect.DefaultsToNow(builder.Property(f => f.CreatedAt).HasColumnName("created_at"));
 
         builder.HasOne<OrderRow>().WithMany().HasForeignKey(f => f.OrderId)
@@ -36,5 +37,8 @@ public sealed class FillConfiguration(LedgerDialect dialect) : IEntityTypeConfig
         builder.HasIndex(f => f.OrderId, "idx_fills_order_id");
         builder.HasIndex(f => f.FilledAt, "idx_fills_filled_at").IsDescending();
         builder.HasIndex(f => f.ExchangeFillId, "idx_fills_exchange_fill_id");
+
+        // Empty but for fills recorded before realized_pnl_quote existed: finding them (at every start) reads nothing else.
+        builder.HasIndex(f => f.OrderId, "idx_fills_realized_pnl_unknown").HasFilter("realized_pnl_quote IS NULL");
     }
 }

@@ -14,7 +14,7 @@ public sealed record TableDigest(string Table, long Rows, ulong Checksum);
 public static class LedgerDigest
 {
     /// <summary>The tables the ledger's invariants (<c>verify</c>) read, in copy order: a copy writes them first.</summary>
-    public static IReadOnlyList<Type> InvariantTables { get; } = [typeof(OrderRow), typeof(FillRow), typeof(PositionRow), typeof(FundingPaymentRow)];
+    public static IReadOnlyList<Type> InvariantTables { get; } = [typeof(OrderRow), typeof(FillRow), typeof(PositionRow), typeof(FundingPaymentRow), typeof(PnlDayRow)];
 
     /// <summary>
     /// Every table of the ledger's data, in copy order (an order before its fills; the tables <c>verify</c> reads before the

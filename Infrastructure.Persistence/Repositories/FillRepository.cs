@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using TradingBot.Application.Ports;
+using TradingBot.Domain.Amounts;
 using TradingBot.Domain.Instruments;
 using TradingBot.Domain.Orders;
 using TradingBot.Infrastructure.Persistence.Rows;
@@ -63,7 +64,7 @@ internal sealed class FillRepository(LedgerSession session) : IFillRepository
         return new FillTarget(RowMapping.ToDomain(row.Order), row.Position is null ? null : RowMapping.ToDomain(row.Position), row.Recorded);
     }
 
-    public async Task<bool> TryAddAsync(Fill fill, long sequence, CancellationToken cancellationToken)
+    public async Task<bool> TryAddAsync(Fill fill, long sequence, Amount realizedPnl, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(fill);
         var knownAbsent = string.Equals(_knownAbsent, fill.ExchangeFillId.Value, StringComparison.Ordinal);
@@ -77,7 +78,7 @@ internal sealed class FillRepository(LedgerSession session) : IFillRepository
             }
         }
 
-        session.InsertNew(RowMapping.ToRow(fill, sequence));
+        session.InsertNew(RowMapping.ToRow(fill, sequence, realizedPnl));
         return true;
     }
 
@@ -106,7 +107,7 @@ internal sealed class FillRepository(LedgerSession session) : IFillRepository
             .Where(x => x.Exchange == exchange.Value && x.Symbol == symbol.Value)
             .OrderBy(x => x.Fill.PositionSequence).ThenBy(x => x.Fill.FilledAt)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
-        return [.. rows.Select(x => new RecordedFill(RowMapping.ToDomain(x.Fill), LedgerCodes.ParseSide(x.Side), x.Fill.PositionSequence))];
+        return [.. rows.Select(x => RowMapping.ToRecorded(x.Fill, x.Side))];
     }
 
     public async Task<IReadOnlyList<RecordedFill>> GetAllAsync(CancellationToken cancellationToken)
@@ -116,7 +117,7 @@ internal sealed class FillRepository(LedgerSession session) : IFillRepository
             .Join(db.Orders.AsNoTracking(), f => f.OrderId, o => o.Id, (f, o) => new { Fill = f, o.Side })
             .OrderBy(x => x.Fill.PositionSequence).ThenBy(x => x.Fill.FilledAt)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
-        return [.. rows.Select(x => new RecordedFill(RowMapping.ToDomain(x.Fill), LedgerCodes.ParseSide(x.Side), x.Fill.PositionSequence))];
+        return [.. rows.Select(x => RowMapping.ToRecorded(x.Fill, x.Side))];
     }
 
     public async IAsyncEnumerable<PositionFill> StreamForReplayAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
@@ -127,7 +128,7 @@ internal sealed class FillRepository(LedgerSession session) : IFillRepository
             .OrderBy(x => x.Exchange).ThenBy(x => x.Symbol).ThenBy(x => x.Fill.PositionSequence).ThenBy(x => x.Fill.FilledAt).ThenBy(x => x.Fill.Id);
         await foreach (var x in rows.AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            yield return new PositionFill(new ExchangeName(x.Exchange), new Symbol(x.Symbol), new RecordedFill(RowMapping.ToDomain(x.Fill), LedgerCodes.ParseSide(x.Side), x.Fill.PositionSequence));
+            yield return new PositionFill(new ExchangeName(x.Exchange), new Symbol(x.Symbol), RowMapping.ToRecorded(x.Fill, x.Side));
         }
     }
 

@@ -59,6 +59,8 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
 
     public ISymbolHaltRepository Halts => field ??= new SymbolHaltRepository(this);
 
+    public IPnlDayRepository PnlDays => field ??= new PnlDayRepository(this);
+
     /// <summary>Orders as this session last read or wrote them, by id: what an update expects to find.</summary>
     public Dictionary<Guid, OrderRow> OrdersSeen { get; } = [];
 
@@ -111,6 +113,18 @@ internal sealed class LedgerSession : ILedgerSession, IAsyncDisposable
         RefuseWriteIfReadOnly(table);
         _writes.Insert(table, row);
         NoteWritten(row);
+    }
+
+    /// <summary>
+    /// Stages an addition: <paramref name="row"/> is inserted, or its <paramref name="added"/> properties are added to the
+    /// stored row that holds its <paramref name="foundBy"/> properties' values (a UNIQUE constraint's columns).
+    /// </summary>
+    public void Accumulate<TRow>(TRow row, IReadOnlyList<string> foundBy, IReadOnlyList<string> added)
+        where TRow : class
+    {
+        var table = LedgerTable.For<TRow>(Db);
+        RefuseWriteIfReadOnly(table);
+        _writes.Accumulate(table, row, [.. foundBy.Select(table.Column).OrderBy(c => c.Index)], [.. added.Select(table.Column).OrderBy(c => c.Index)]);
     }
 
     /// <summary>

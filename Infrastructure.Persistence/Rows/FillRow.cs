@@ -30,6 +30,12 @@ public sealed class FillRow
     /// <summary>position_sequence: the fill's place in its position's replay order.</summary>
     public long PositionSequence { get; set; }
 
+    /// <summary>
+    /// realized_pnl_quote (added to the ADR's columns): the trading PnL the fill realized when it was recorded; NULL on a
+    /// fill recorded before the ledger kept it, until the worker's start fills it in.
+    /// </summary>
+    public long? RealizedPnlQuote { get; set; }
+
     /// <summary>created_at.</summary>
     public DateTimeOffset? CreatedAt { get; set; }
 }

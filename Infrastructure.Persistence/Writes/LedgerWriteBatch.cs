@@ -27,6 +27,13 @@ internal sealed class LedgerWriteBatch
     public void Insert(LedgerTable table, object row) => Add(new StagedWrite(table, row, null, null, []));
 
     /// <summary>
+    /// Stages an addition: <paramref name="row"/> is inserted, or, when a row with its <paramref name="foundBy"/> values
+    /// (a UNIQUE constraint's columns) is stored, <paramref name="row"/>'s <paramref name="added"/> columns are added to it.
+    /// </summary>
+    public void Accumulate(LedgerTable table, object row, IReadOnlyList<LedgerColumn> foundBy, IReadOnlyList<LedgerColumn> added) =>
+        Add(new StagedWrite(table, row, null, null, [], foundBy, added));
+
+    /// <summary>
     /// Stages an update of the <paramref name="set"/> columns of the row with <paramref name="row"/>'s key, to
     /// <paramref name="row"/>'s values, applied only while the row's <paramref name="expected"/> columns still hold
     /// <paramref name="seen"/>'s values. Both lists are in table order, so that one shape always means one SQL text.

@@ -3,16 +3,26 @@ using System.Text;
 namespace TradingBot.Infrastructure.Persistence.Writes;
 
 /// <summary>
-/// One row a unit of work writes: an insert, or a key-addressed update of its <see cref="Set"/> columns that applies
-/// only while the row's <see cref="Expected"/> columns still hold the values the unit read.
+/// One row a unit of work writes: an insert; a key-addressed update of its <see cref="Set"/> columns that applies
+/// only while the row's <see cref="Expected"/> columns still hold the values the unit read; or an addition, an insert
+/// that adds its <see cref="Added"/> columns to the row already holding its <see cref="FoundBy"/> values, if any.
 /// </summary>
-internal sealed class StagedWrite(LedgerTable table, object row, IReadOnlyList<LedgerColumn>? set, object? seen, IReadOnlyList<LedgerColumn> expected)
+internal sealed class StagedWrite(
+    LedgerTable table, object row, IReadOnlyList<LedgerColumn>? set, object? seen, IReadOnlyList<LedgerColumn> expected,
+    IReadOnlyList<LedgerColumn>? foundBy = null, IReadOnlyList<LedgerColumn>? added = null)
 {
     public LedgerTable Table { get; } = table;
 
     public object Row { get; set; } = row;
 
+    /// <summary>True for an insert or an addition: a statement that always writes its one row (nothing to check).</summary>
     public bool IsInsert => Set is null;
+
+    /// <summary>For an addition, the columns of the UNIQUE constraint its row is found by; otherwise empty.</summary>
+    public IReadOnlyList<LedgerColumn> FoundBy { get; } = foundBy ?? [];
+
+    /// <summary>For an addition, the columns it adds to a found row; otherwise empty.</summary>
+    public IReadOnlyList<LedgerColumn> Added { get; } = added ?? [];
 
     /// <summary>Null for an insert; the columns an update sets, in table order.</summary>
     public IReadOnlyList<LedgerColumn>? Set { get; } = set;
@@ -40,6 +50,13 @@ internal sealed class StagedWrite(LedgerTable table, object row, IReadOnlyList<L
             text.Append("INSERT INTO ").Append(Table.Name).Append(" (")
                 .AppendJoin(", ", included.Select(c => c.Name)).Append(") VALUES (")
                 .AppendJoin(", ", included.Select(bind)).Append(')');
+            if (Added.Count > 0)
+            {
+                // Standard upsert, the same text on SQLite and Postgres: the found row keeps its id and adds the values.
+                text.Append(" ON CONFLICT (").AppendJoin(", ", FoundBy.Select(c => c.Name)).Append(") DO UPDATE SET ")
+                    .AppendJoin(", ", Added.Select(c => $"{c.Name} = {Table.Name}.{c.Name} + excluded.{c.Name}"));
+            }
+
             return;
         }
 
@@ -70,6 +87,8 @@ internal sealed class StagedWrite(LedgerTable table, object row, IReadOnlyList<L
 
             shape[0] = (ulong)Table.Id << 1;
             shape[1] = columns;
+            shape[2] = Mask(FoundBy);
+            shape[3] = Mask(Added);
             return;
         }
 
@@ -99,5 +118,16 @@ internal sealed class StagedWrite(LedgerTable table, object row, IReadOnlyList<L
         shape[1] = columns;
         shape[2] = expected;
         shape[3] = isNull;
+    }
+
+    private static ulong Mask(IReadOnlyList<LedgerColumn> columns)
+    {
+        ulong mask = 0;
+        foreach (var column in columns)
+        {
+            mask |= 1UL << column.Index;
+        }
+
+        return mask;
     }
 }

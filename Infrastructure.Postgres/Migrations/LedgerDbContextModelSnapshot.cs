@@ -106,6 +106,10 @@ namespace TradingBot.Infrastructure.Postgres.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("quantity_base");
 
+                    b.Property<long?>("RealizedPnlQuote")
+                        .HasColumnType("bigint")
+                        .HasColumnName("realized_pnl_quote");
+
                     b.HasKey("Id")
                         .HasName("fills_pkey");
 
@@ -118,6 +122,9 @@ namespace TradingBot.Infrastructure.Postgres.Migrations
                         .IsDescending();
 
                     b.HasIndex(new[] { "OrderId" }, "idx_fills_order_id");
+
+                    b.HasIndex(new[] { "OrderId" }, "idx_fills_realized_pnl_unknown")
+                        .HasFilter("realized_pnl_quote IS NULL");
 
                     b.ToTable("fills", null, t =>
                         {
@@ -296,15 +303,18 @@ namespace TradingBot.Infrastructure.Postgres.Migrations
                         .HasDefaultValueSql("NOW()");
 
                     b.Property<string>("Exchange")
+                        .IsConcurrencyToken()
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("exchange");
 
                     b.Property<string>("ExchangeOrderId")
+                        .IsConcurrencyToken()
                         .HasColumnType("text")
                         .HasColumnName("exchange_order_id");
 
                     b.Property<long>("FilledQuantityBase")
+                        .IsConcurrencyToken()
                         .ValueGeneratedOnAdd()
                         .HasColumnType("bigint")
                         .HasDefaultValue(0L)
@@ -323,6 +333,7 @@ namespace TradingBot.Infrastructure.Postgres.Migrations
                         .HasColumnName("price_quote");
 
                     b.Property<long>("QuantityBase")
+                        .IsConcurrencyToken()
                         .HasColumnType("bigint")
                         .HasColumnName("quantity_base");
 
@@ -331,16 +342,19 @@ namespace TradingBot.Infrastructure.Postgres.Migrations
                         .HasColumnName("send_deadline");
 
                     b.Property<string>("Side")
+                        .IsConcurrencyToken()
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("side");
 
                     b.Property<string>("Status")
+                        .IsConcurrencyToken()
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("status");
 
                     b.Property<string>("Symbol")
+                        .IsConcurrencyToken()
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("symbol");
@@ -398,6 +412,50 @@ namespace TradingBot.Infrastructure.Postgres.Migrations
                         });
                 });
 
+            modelBuilder.Entity("TradingBot.Infrastructure.Persistence.Rows.PnlDayRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id")
+                        .HasDefaultValueSql("gen_random_uuid()");
+
+                    b.Property<string>("Exchange")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("exchange");
+
+                    b.Property<long>("FeesPaidQuote")
+                        .HasColumnType("bigint")
+                        .HasColumnName("fees_paid_quote");
+
+                    b.Property<long>("FundingQuote")
+                        .HasColumnType("bigint")
+                        .HasColumnName("funding_quote");
+
+                    b.Property<string>("Symbol")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("symbol");
+
+                    b.Property<long>("TradingPnlQuote")
+                        .HasColumnType("bigint")
+                        .HasColumnName("trading_pnl_quote");
+
+                    b.Property<DateTimeOffset>("UtcDay")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("utc_day");
+
+                    b.HasKey("Id")
+                        .HasName("pnl_days_pkey");
+
+                    b.HasIndex(new[] { "Exchange", "UtcDay" }, "idx_pnl_days_exchange_utc_day");
+
+                    b.HasIndex(new[] { "Exchange", "Symbol", "UtcDay" }, "pnl_days_exchange_symbol_utc_day_key")
+                        .IsUnique();
+
+                    b.ToTable("pnl_days", (string)null);
+                });
+
             modelBuilder.Entity("TradingBot.Infrastructure.Persistence.Rows.PositionRow", b =>
                 {
                     b.Property<Guid>("Id")
@@ -412,6 +470,7 @@ namespace TradingBot.Infrastructure.Postgres.Migrations
                         .HasDefaultValueSql("NOW()");
 
                     b.Property<long>("EntryNotionalQuote")
+                        .IsConcurrencyToken()
                         .HasColumnType("bigint")
                         .HasColumnName("entry_notional_quote");
 
@@ -421,22 +480,27 @@ namespace TradingBot.Infrastructure.Postgres.Migrations
                         .HasColumnName("exchange");
 
                     b.Property<long>("FeesPaidQuote")
+                        .IsConcurrencyToken()
                         .HasColumnType("bigint")
                         .HasColumnName("fees_paid_quote");
 
                     b.Property<long>("FillCount")
+                        .IsConcurrencyToken()
                         .HasColumnType("bigint")
                         .HasColumnName("fill_count");
 
                     b.Property<long>("FundingQuote")
+                        .IsConcurrencyToken()
                         .HasColumnType("bigint")
                         .HasColumnName("funding_quote");
 
                     b.Property<long>("NetQuantityBase")
+                        .IsConcurrencyToken()
                         .HasColumnType("bigint")
                         .HasColumnName("net_quantity_base");
 
                     b.Property<long>("RealizedPnlQuote")
+                        .IsConcurrencyToken()
                         .HasColumnType("bigint")
                         .HasColumnName("realized_pnl_quote");
 
@@ -517,6 +581,7 @@ namespace TradingBot.Infrastructure.Postgres.Migrations
                         .HasDefaultValueSql("NOW()");
 
                     b.Property<string>("Detail")
+                        .IsConcurrencyToken()
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("detail");
@@ -527,19 +592,23 @@ namespace TradingBot.Infrastructure.Postgres.Migrations
                         .HasColumnName("exchange");
 
                     b.Property<DateTimeOffset>("HaltedAt")
+                        .IsConcurrencyToken()
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("halted_at");
 
                     b.Property<DateTimeOffset?>("HaltedUntil")
+                        .IsConcurrencyToken()
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("halted_until");
 
                     b.Property<string>("Reason")
+                        .IsConcurrencyToken()
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("reason");
 
                     b.Property<DateTimeOffset?>("ReleasedAt")
+                        .IsConcurrencyToken()
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("released_at");
 

@@ -102,6 +102,10 @@ namespace TradingBot.Infrastructure.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("quantity_base");
 
+                    b.Property<long?>("RealizedPnlQuote")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("realized_pnl_quote");
+
                     b.HasKey("Id")
                         .HasName("fills_pkey");
 
@@ -114,6 +118,9 @@ namespace TradingBot.Infrastructure.Sqlite.Migrations
                         .IsDescending();
 
                     b.HasIndex(new[] { "OrderId" }, "idx_fills_order_id");
+
+                    b.HasIndex(new[] { "OrderId" }, "idx_fills_realized_pnl_unknown")
+                        .HasFilter("realized_pnl_quote IS NULL");
 
                     b.ToTable("fills", null, t =>
                         {
@@ -294,15 +301,18 @@ namespace TradingBot.Infrastructure.Sqlite.Migrations
                         .HasDefaultValueSql("(strftime('%Y-%m-%d %H:%M:%f', 'now'))");
 
                     b.Property<string>("Exchange")
+                        .IsConcurrencyToken()
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("exchange");
 
                     b.Property<string>("ExchangeOrderId")
+                        .IsConcurrencyToken()
                         .HasColumnType("TEXT")
                         .HasColumnName("exchange_order_id");
 
                     b.Property<long>("FilledQuantityBase")
+                        .IsConcurrencyToken()
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER")
                         .HasDefaultValue(0L)
@@ -321,6 +331,7 @@ namespace TradingBot.Infrastructure.Sqlite.Migrations
                         .HasColumnName("price_quote");
 
                     b.Property<long>("QuantityBase")
+                        .IsConcurrencyToken()
                         .HasColumnType("INTEGER")
                         .HasColumnName("quantity_base");
 
@@ -329,16 +340,19 @@ namespace TradingBot.Infrastructure.Sqlite.Migrations
                         .HasColumnName("send_deadline");
 
                     b.Property<string>("Side")
+                        .IsConcurrencyToken()
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("side");
 
                     b.Property<string>("Status")
+                        .IsConcurrencyToken()
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("status");
 
                     b.Property<string>("Symbol")
+                        .IsConcurrencyToken()
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("symbol");
@@ -396,6 +410,50 @@ namespace TradingBot.Infrastructure.Sqlite.Migrations
                         });
                 });
 
+            modelBuilder.Entity("TradingBot.Infrastructure.Persistence.Rows.PnlDayRow", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Exchange")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("exchange");
+
+                    b.Property<long>("FeesPaidQuote")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("fees_paid_quote");
+
+                    b.Property<long>("FundingQuote")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("funding_quote");
+
+                    b.Property<string>("Symbol")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("symbol");
+
+                    b.Property<long>("TradingPnlQuote")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("trading_pnl_quote");
+
+                    b.Property<string>("UtcDay")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("utc_day");
+
+                    b.HasKey("Id")
+                        .HasName("pnl_days_pkey");
+
+                    b.HasIndex(new[] { "Exchange", "UtcDay" }, "idx_pnl_days_exchange_utc_day");
+
+                    b.HasIndex(new[] { "Exchange", "Symbol", "UtcDay" }, "pnl_days_exchange_symbol_utc_day_key")
+                        .IsUnique();
+
+                    b.ToTable("pnl_days", (string)null);
+                });
+
             modelBuilder.Entity("TradingBot.Infrastructure.Persistence.Rows.PositionRow", b =>
                 {
                     b.Property<string>("Id")
@@ -409,6 +467,7 @@ namespace TradingBot.Infrastructure.Sqlite.Migrations
                         .HasDefaultValueSql("(strftime('%Y-%m-%d %H:%M:%f', 'now'))");
 
                     b.Property<long>("EntryNotionalQuote")
+                        .IsConcurrencyToken()
                         .HasColumnType("INTEGER")
                         .HasColumnName("entry_notional_quote");
 
@@ -418,22 +477,27 @@ namespace TradingBot.Infrastructure.Sqlite.Migrations
                         .HasColumnName("exchange");
 
                     b.Property<long>("FeesPaidQuote")
+                        .IsConcurrencyToken()
                         .HasColumnType("INTEGER")
                         .HasColumnName("fees_paid_quote");
 
                     b.Property<long>("FillCount")
+                        .IsConcurrencyToken()
                         .HasColumnType("INTEGER")
                         .HasColumnName("fill_count");
 
                     b.Property<long>("FundingQuote")
+                        .IsConcurrencyToken()
                         .HasColumnType("INTEGER")
                         .HasColumnName("funding_quote");
 
                     b.Property<long>("NetQuantityBase")
+                        .IsConcurrencyToken()
                         .HasColumnType("INTEGER")
                         .HasColumnName("net_quantity_base");
 
                     b.Property<long>("RealizedPnlQuote")
+                        .IsConcurrencyToken()
                         .HasColumnType("INTEGER")
                         .HasColumnName("realized_pnl_quote");
 
@@ -516,6 +580,7 @@ namespace TradingBot.Infrastructure.Sqlite.Migrations
                         .HasDefaultValueSql("(strftime('%Y-%m-%d %H:%M:%f', 'now'))");
 
                     b.Property<string>("Detail")
+                        .IsConcurrencyToken()
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("detail");
@@ -526,20 +591,24 @@ namespace TradingBot.Infrastructure.Sqlite.Migrations
                         .HasColumnName("exchange");
 
                     b.Property<string>("HaltedAt")
+                        .IsConcurrencyToken()
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("halted_at");
 
                     b.Property<string>("HaltedUntil")
+                        .IsConcurrencyToken()
                         .HasColumnType("TEXT")
                         .HasColumnName("halted_until");
 
                     b.Property<string>("Reason")
+                        .IsConcurrencyToken()
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("reason");
 
                     b.Property<string>("ReleasedAt")
+                        .IsConcurrencyToken()
                         .HasColumnType("TEXT")
                         .HasColumnName("released_at");
 

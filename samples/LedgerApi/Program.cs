@@ -17,7 +17,7 @@ app.MapGet("/positions", async (IUnitOfWork ledger, CancellationToken ct) =>
         p.FeesPaid.ToString(), p.FundingReceived.ToString(), p.NetRealized.ToString(), p.FillCount)));
 
 app.MapGet("/pnl/daily/{exchange}", async (string exchange, LedgerQueries queries, CancellationToken ct) =>
-    (await queries.PnlByDayAsync(new ExchangeName(exchange), DateTimeOffset.MinValue, DateTimeOffset.MaxValue, ct)).Select(d => new DailyPnlAnswer(
+    (await queries.PnlByDayAsync(new ExchangeName(exchange), DateOnly.MinValue, DateOnly.MaxValue, ct)).Select(d => new DailyPnlAnswer(
         d.Day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), d.Symbol.Value, d.TradingPnl.ToString(), d.Fees.ToString(), d.Funding.ToString(), d.Net.ToString())));
 
 // The 24 hours up to the latest snapshot (the exchange's clock, which the paper exchange runs fast).

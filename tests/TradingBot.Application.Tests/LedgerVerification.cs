@@ -150,7 +150,7 @@ public class LedgerVerification : LedgerTestBase
         {
             // A writer that skipped the order's over-fill check: the fill and the position agree, the order cannot.
             var position = await session.Positions.GetAsync(Paper, BtcUsdt, ct);
-            await session.Fills.TryAddAsync(extra, position!.FillCount + 1, ct);
+            await session.Fills.TryAddAsync(extra, position!.FillCount + 1, Amount.Zero, ct);
             position.ApplyFill(Side.Buy, extra);
             await session.Positions.SaveAsync(position, ct);
         });
@@ -230,7 +230,7 @@ public class LedgerVerification : LedgerTestBase
             var fill = FillOf(current!, "PAPER-T1", "64000", "1", Start);
             current!.ApplyFill(fill, Start);
             await session.Orders.UpdateAsync(current, ct);
-            await session.Fills.TryAddAsync(fill, 1, ct);
+            await session.Fills.TryAddAsync(fill, 1, Amount.Zero, ct);
         });
 
         var report = await Verify();

@@ -1,3 +1,4 @@
+using TradingBot.Application.Ports;
 using TradingBot.Application.Queries;
 using TradingBot.Application.Tests.Support;
 using TradingBot.Domain.Amounts;
@@ -36,7 +37,7 @@ public class PnlAndHistoryQueries : LedgerTestBase
     [Test]
     public async Task Pnl_by_day_gives_each_days_trading_pnl_fees_and_funding()
     {
-        var days = await NewQueries().PnlByDayAsync(Paper, Day1, Day3, CancellationToken.None);
+        var days = await NewQueries().PnlByDayAsync(Paper, DailyPnl.DayOf(Day1), DailyPnl.DayOf(Day3), CancellationToken.None);
 
         // Day 1: 0.4 × (61000 − 60000) = 400; fees 6 + 2.44. Day 2: 0.6 × (62500 − 60000) = 1500; fee 3.75; funding −1.5.
         Assert.That(days, Is.EqualTo(new[]
@@ -49,7 +50,7 @@ public class PnlAndHistoryQueries : LedgerTestBase
     [Test]
     public async Task A_days_net_is_trading_pnl_plus_funding_minus_fees()
     {
-        var days = await NewQueries().PnlByDayAsync(Paper, Day1, Day3, CancellationToken.None);
+        var days = await NewQueries().PnlByDayAsync(Paper, DailyPnl.DayOf(Day1), DailyPnl.DayOf(Day3), CancellationToken.None);
 
         Assert.That(days.Select(d => d.Net), Is.EqualTo(new[] { Amount.Parse("391.56"), Amount.Parse("1494.75") }));
     }
@@ -57,7 +58,7 @@ public class PnlAndHistoryQueries : LedgerTestBase
     [Test]
     public async Task A_window_after_the_entry_still_realizes_against_the_earlier_entry_price()
     {
-        var days = await NewQueries().PnlByDayAsync(Paper, Day2, Day3, CancellationToken.None);
+        var days = await NewQueries().PnlByDayAsync(Paper, DailyPnl.DayOf(Day2), DailyPnl.DayOf(Day3), CancellationToken.None);
 
         Assert.That(days, Is.EqualTo(new[] { Day(Day2, trading: "1500", fees: "3.75", funding: "-1.5") }));
     }
@@ -68,7 +69,7 @@ public class PnlAndHistoryQueries : LedgerTestBase
         await NewRecordFundingPayment().ExecuteAsync(
             new FundingPayment("PAPER-FP2", Paper, BtcUsdt, Money.Parse("0.75", Usdt), Day3.AddHours(8)), CancellationToken.None);
 
-        var days = await NewQueries().PnlByDayAsync(Paper, Day3, Day3.AddDays(1), CancellationToken.None);
+        var days = await NewQueries().PnlByDayAsync(Paper, DailyPnl.DayOf(Day3), DailyPnl.DayOf(Day3.AddDays(1)), CancellationToken.None);
 
         Assert.That(days, Is.EqualTo(new[] { Day(Day3, trading: "0", fees: "0", funding: "0.75") }));
     }
@@ -76,7 +77,7 @@ public class PnlAndHistoryQueries : LedgerTestBase
     [Test]
     public async Task Another_exchanges_window_has_no_pnl()
     {
-        var days = await NewQueries().PnlByDayAsync(new ExchangeName("BINANCE"), Day1, Day3, CancellationToken.None);
+        var days = await NewQueries().PnlByDayAsync(new ExchangeName("BINANCE"), DailyPnl.DayOf(Day1), DailyPnl.DayOf(Day3), CancellationToken.None);
 
         Assert.That(days, Is.Empty);
     }

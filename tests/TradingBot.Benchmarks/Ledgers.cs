@@ -3,7 +3,11 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using TradingBot.Application.Orders;
 using TradingBot.Application.Ports;
+using TradingBot.Domain.Amounts;
+using TradingBot.Domain.Instruments;
 using TradingBot.Domain.Orders;
+using TradingBot.Domain.Positions;
+using TradingBot.Infrastructure.Persistence.Rows;
 using TradingBot.Infrastructure.Persistence;
 
 namespace TradingBot.Benchmarks;
@@ -116,6 +120,40 @@ internal abstract class LedgerProvider : IAsyncDisposable
     /// case: the history is the scenery, the record-fills after it are what is measured.
     /// </summary>
     public abstract Task SeedHistoryAsync(BenchLedger ledger, int fills, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The positions of <see cref="SeedHistoryAsync"/>'s history, made by the domain's own replay of its fills (every one
+    /// the same buy): a ledger whose invariants hold, as <c>verify</c> and <c>report</c> find a real one.
+    /// </summary>
+    protected static async Task SeedHistoryPositionsAsync(BenchLedger ledger, int fills, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ledger);
+        var contexts = ledger.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<LedgerDbContext>>();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var orders = fills / 10;
+        for (var symbol = 0; symbol < 10; symbol++)
+        {
+            // Orders h-1 ... h-N go to HIST(n % 10): ten fills each of 0.001 at 64000, fee 0.02 USDT.
+            var perSymbol = (orders / 10 + (symbol != 0 && symbol <= orders % 10 ? 1 : 0)) * 10;
+            if (perSymbol == 0)
+            {
+                continue;
+            }
+
+            var position = Position.Flat(Workload.Exchange, new Symbol($"HIST{symbol}USDT"));
+            var fill = new Fill(new ExchangeFillId("H"), OrderId.New(), new Price(6_400_000_000_000), new Quantity(100_000), new Money(new Asset("USDT"), new Amount(2_000_000)), DateTimeOffset.UtcNow);
+            for (var i = 0; i < perSymbol; i++)
+            {
+                position.ApplyFill(Side.Buy, fill);
+            }
+
+            var row = new PositionRow { Id = Guid.CreateVersion7(), Version = 1 };
+            RowMapping.CopyTo(position, row);
+            db.Positions.Add(row);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+    }
 
     /// <summary>The ledger database's size on disk, in bytes.</summary>
     public abstract Task<long> SizeAsync(BenchLedger ledger, CancellationToken cancellationToken);

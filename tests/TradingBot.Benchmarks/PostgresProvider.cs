@@ -153,14 +153,19 @@ internal sealed class PostgresProvider(PostgresServer server) : LedgerProvider
             SELECT gen_random_uuid(), 'BINANCE', 'HIST' || (g % 10) || 'USDT', 'BUY', 'MARKET', 1000000, 'FILLED', 'h-' || g, 1000000,
                    now() - ({orders} - g) * interval '1 second', now() - ({orders} - g) * interval '1 second'
             FROM generate_series(1, {orders}) g;
-            INSERT INTO fills (id, order_id, exchange_fill_id, price_quote, quantity_base, fee_quote, fee_asset, filled_at, position_sequence)
+            INSERT INTO fills (id, order_id, exchange_fill_id, price_quote, quantity_base, fee_quote, fee_asset, filled_at, position_sequence, realized_pnl_quote)
             SELECT gen_random_uuid(), o.id, 'H-' || substr(o.idempotency_key, 3) || '-' || k, 6400000000000, 100000, 2000000, 'USDT', o.created_at,
-                   (substr(o.idempotency_key, 3)::bigint - 1) * 10 + k
+                   (substr(o.idempotency_key, 3)::bigint - 1) * 10 + k, 0
             FROM orders o CROSS JOIN generate_series(1, 10) k WHERE o.idempotency_key LIKE 'h-%' ORDER BY o.created_at, k;
+            INSERT INTO pnl_days (id, exchange, symbol, utc_day, trading_pnl_quote, fees_paid_quote, funding_quote)
+            SELECT gen_random_uuid(), o.exchange, o.symbol, date_trunc('day', f.filled_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', SUM(f.realized_pnl_quote), SUM(f.fee_quote), 0
+            FROM fills f JOIN orders o ON o.id = f.order_id WHERE o.idempotency_key LIKE 'h-%'
+            GROUP BY o.exchange, o.symbol, date_trunc('day', f.filled_at AT TIME ZONE 'UTC');
             INSERT INTO audit_log (id, event_type, event_data, created_at)
             SELECT gen_random_uuid(), 'FILL', jsonb_build_object('fill', 'H-' || g), now() - ({fills} - g) * interval '100 milliseconds'
             FROM generate_series(1, {fills}) g;
             """), cancellationToken);
+        await SeedHistoryPositionsAsync(ledger, fills, cancellationToken);
         await ExecuteAsync(connection, "VACUUM ANALYZE", cancellationToken);
 
         // The load's WAL is flushed to the tables now, not by a checkpoint in the middle of the rounds measured after it.

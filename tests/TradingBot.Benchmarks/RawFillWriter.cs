@@ -14,11 +14,11 @@ internal sealed record RawTarget(OrderRow Order, PositionRow? Position, bool Rec
 /// The writes of one record-fill, in the order the EF unit of work stages them: the fill insert, the order update
 /// (expecting the exchange, exchange order id, filled and ordered quantity, side, status and symbol it computed from),
 /// the position insert (new position) or update (expecting the balances, fill count and version it computed from),
-/// then the audit events (STATE_TRANSITION on the order's first fill, FILL).
+/// the addition to the fill's day in pnl_days, then the audit events (STATE_TRANSITION on the order's first fill, FILL).
 /// </summary>
-internal sealed record RawWrites(FillRow Fill, OrderRow Order, OrderRow OrderRead, PositionRow Position, PositionRow? PositionRead, IReadOnlyList<AuditLogRow> Audits)
+internal sealed record RawWrites(FillRow Fill, OrderRow Order, OrderRow OrderRead, PositionRow Position, PositionRow? PositionRead, PnlDayRow Day, IReadOnlyList<AuditLogRow> Audits)
 {
-    public int Statements => 3 + Audits.Count;
+    public int Statements => 4 + Audits.Count;
 
     /// <summary>
     /// The order update's values in statement order: SET exchange_order_id, filled_quantity_base, status, updated_at;
@@ -112,8 +112,19 @@ internal abstract class RawFillWriter(OrderId order, int writer) : IFillWriter
         }
 
         var position = target.Position is null ? Position.Flat(ledgerOrder.Exchange, ledgerOrder.Symbol) : RowMapping.ToDomain(target.Position);
-        var fillRow = RowMapping.ToRow(fill, position.FillCount + 1);
+        var sequence = position.FillCount + 1;
+        var feesBefore = position.FeesPaid;
         var realized = position.ApplyFill(ledgerOrder.Side, fill);
+        var fillRow = RowMapping.ToRow(fill, sequence, realized);
+        var day = new PnlDayRow
+        {
+            Id = Guid.CreateVersion7(),
+            Exchange = ledgerOrder.Exchange.Value,
+            Symbol = ledgerOrder.Symbol.Value,
+            UtcDay = new DateTimeOffset(fill.FilledAt.UtcDateTime.Date, TimeSpan.Zero),
+            TradingPnlQuote = realized.Units,
+            FeesPaidQuote = (position.FeesPaid - feesBefore).Units,
+        };
 
         var savedPosition = new PositionRow { Id = target.Position?.Id ?? Guid.CreateVersion7(), CreatedAt = target.Position?.CreatedAt, Version = (target.Position?.Version ?? 0) + 1 };
         RowMapping.CopyTo(position, savedPosition);
@@ -146,7 +157,7 @@ internal abstract class RawFillWriter(OrderId order, int writer) : IFillWriter
             ("position", position.NetQuantity.ToString()))));
 
         var savedOrder = RowMapping.ToRow(ledgerOrder);
-        await WriteAsync(new RawWrites(fillRow, savedOrder, target.Order, savedPosition, target.Position, audits));
+        await WriteAsync(new RawWrites(fillRow, savedOrder, target.Order, savedPosition, target.Position, day, audits));
         _written = new RawTarget(savedOrder, savedPosition, false);
     }
 

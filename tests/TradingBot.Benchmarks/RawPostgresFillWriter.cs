@@ -20,10 +20,17 @@ internal sealed class RawPostgresFillWriter : RawFillWriter
     private const NpgsqlDbType Uuid = NpgsqlDbType.Uuid, Text = NpgsqlDbType.Text, Bigint = NpgsqlDbType.Bigint, Time = NpgsqlDbType.TimestampTz;
 
     private static readonly Write InsertFill = new(
-        "INSERT INTO fills (id, exchange_fill_id, fee_asset, fee_quote, filled_at, order_id, position_sequence, price_quote, quantity_base) " +
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO fills (id, exchange_fill_id, fee_asset, fee_quote, filled_at, order_id, position_sequence, price_quote, quantity_base, realized_pnl_quote) " +
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         null,
-        [Uuid, Text, Text, Bigint, Time, Uuid, Bigint, Bigint, Bigint]);
+        [Uuid, Text, Text, Bigint, Time, Uuid, Bigint, Bigint, Bigint, Bigint]);
+
+    private static readonly Write AddDay = new(
+        "INSERT INTO pnl_days (id, exchange, fees_paid_quote, funding_quote, symbol, trading_pnl_quote, utc_day) VALUES ($1, $2, $3, $4, $5, $6, $7) " +
+        "ON CONFLICT (exchange, symbol, utc_day) DO UPDATE SET fees_paid_quote = pnl_days.fees_paid_quote + excluded.fees_paid_quote, " +
+        "funding_quote = pnl_days.funding_quote + excluded.funding_quote, trading_pnl_quote = pnl_days.trading_pnl_quote + excluded.trading_pnl_quote",
+        null,
+        [Uuid, Text, Bigint, Bigint, Text, Bigint, Time]);
 
     private static readonly Write UpdateOrder = new(
         "UPDATE orders SET exchange_order_id = $1, filled_quantity_base = $2, status = $3, updated_at = $4 " +
@@ -103,11 +110,13 @@ internal sealed class RawPostgresFillWriter : RawFillWriter
         var statement = await StatementAsync(writes.PositionRead is null, writes.Audits.Count);
         var parameters = statement.Parameters;
         var (fill, position) = (writes.Fill, writes.Position);
-        var next = Set(parameters, 0, fill.Id, fill.ExchangeFillId, fill.FeeAsset, fill.FeeQuote, fill.FilledAt, fill.OrderId!.Value, fill.PositionSequence, fill.PriceQuote, fill.QuantityBase);
+        var next = Set(parameters, 0, fill.Id, fill.ExchangeFillId, fill.FeeAsset, fill.FeeQuote, fill.FilledAt, fill.OrderId!.Value, fill.PositionSequence, fill.PriceQuote, fill.QuantityBase, fill.RealizedPnlQuote!.Value);
         next = Set(parameters, next, writes.OrderUpdateValues(AsUuid, AsTime));
         next = writes.PositionRead is not { } before
             ? Set(parameters, next, position.Id, position.EntryNotionalQuote, position.Exchange, position.FeesPaidQuote, position.FillCount, position.FundingQuote, position.NetQuantityBase, position.RealizedPnlQuote, position.Symbol, position.UpdatedAt!.Value, position.Version)
             : Set(parameters, next, writes.PositionUpdateValues(before, AsUuid, AsTime));
+        var day = writes.Day;
+        next = Set(parameters, next, day.Id, day.Exchange, day.FeesPaidQuote, day.FundingQuote, day.Symbol, day.TradingPnlQuote, day.UtcDay);
         foreach (var audit in writes.Audits)
         {
             next = Set(parameters, next, audit.Id, audit.CreatedAt!.Value, audit.EventData, audit.EventType);
@@ -139,7 +148,7 @@ internal sealed class RawPostgresFillWriter : RawFillWriter
             return statement;
         }
 
-        List<Write> writes = [InsertFill, UpdateOrder, newPosition ? InsertPosition : UpdatePosition, .. Enumerable.Repeat(InsertAudit, audits)];
+        List<Write> writes = [InsertFill, UpdateOrder, newPosition ? InsertPosition : UpdatePosition, AddDay, .. Enumerable.Repeat(InsertAudit, audits)];
         var sql = new StringBuilder();
         var checks = new List<string>();
         statement = new NpgsqlCommand { Connection = _connection };

@@ -20,6 +20,7 @@ internal sealed class RawSqliteFillWriter : RawFillWriter
     private readonly SqliteCommand _insertPosition;
     private readonly SqliteCommand _updatePosition;
     private readonly SqliteCommand _insertAudit;
+    private readonly SqliteCommand _addDay;
     private readonly SqliteCommand[] _writes;
 
     private RawSqliteFillWriter(SqliteConnection connection, OrderId order, int writer)
@@ -32,9 +33,15 @@ internal sealed class RawSqliteFillWriter : RawFillWriter
             "@order",
             "@fill");
         _insertFill = Command(
-            "INSERT INTO \"fills\" (\"id\", \"exchange_fill_id\", \"fee_asset\", \"fee_quote\", \"filled_at\", \"order_id\", \"position_sequence\", \"price_quote\", \"quantity_base\") " +
-            "VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8)",
-            Names(9));
+            "INSERT INTO \"fills\" (\"id\", \"exchange_fill_id\", \"fee_asset\", \"fee_quote\", \"filled_at\", \"order_id\", \"position_sequence\", \"price_quote\", \"quantity_base\", \"realized_pnl_quote\") " +
+            "VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9)",
+            Names(10));
+        _addDay = Command(
+            "INSERT INTO \"pnl_days\" (\"id\", \"exchange\", \"fees_paid_quote\", \"funding_quote\", \"symbol\", \"trading_pnl_quote\", \"utc_day\") " +
+            "VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6) ON CONFLICT (\"exchange\", \"symbol\", \"utc_day\") DO UPDATE SET " +
+            "\"fees_paid_quote\" = \"pnl_days\".\"fees_paid_quote\" + excluded.\"fees_paid_quote\", \"funding_quote\" = \"pnl_days\".\"funding_quote\" + excluded.\"funding_quote\", " +
+            "\"trading_pnl_quote\" = \"pnl_days\".\"trading_pnl_quote\" + excluded.\"trading_pnl_quote\"",
+            Names(7));
         _updateOrder = Command(
             "UPDATE \"orders\" SET \"exchange_order_id\" = @p0, \"filled_quantity_base\" = @p1, \"status\" = @p2, \"updated_at\" = @p3 " +
             "WHERE \"id\" = @p4 AND \"exchange\" = @p5 AND \"exchange_order_id\" = @p6 AND \"filled_quantity_base\" = @p7 AND \"quantity_base\" = @p8 " +
@@ -52,7 +59,7 @@ internal sealed class RawSqliteFillWriter : RawFillWriter
         _insertAudit = Command(
             "INSERT INTO \"audit_log\" (\"id\", \"created_at\", \"event_data\", \"event_type\") VALUES (@p0, @p1, @p2, @p3)",
             Names(4));
-        _writes = [_insertFill, _updateOrder, _insertPosition, _updatePosition, _insertAudit];
+        _writes = [_insertFill, _updateOrder, _insertPosition, _updatePosition, _addDay, _insertAudit];
     }
 
     public static async Task<RawSqliteFillWriter> OpenAsync(string connectionString, OrderId order, int writer, CancellationToken cancellationToken)
@@ -102,11 +109,13 @@ internal sealed class RawSqliteFillWriter : RawFillWriter
         }
 
         var (fill, position) = (writes.Fill, writes.Position);
-        var written = await ExecuteAsync(_insertFill, Text(fill.Id), fill.ExchangeFillId, fill.FeeAsset, fill.FeeQuote, Text(fill.FilledAt), Text(fill.OrderId!.Value), fill.PositionSequence, fill.PriceQuote, fill.QuantityBase);
+        var written = await ExecuteAsync(_insertFill, Text(fill.Id), fill.ExchangeFillId, fill.FeeAsset, fill.FeeQuote, Text(fill.FilledAt), Text(fill.OrderId!.Value), fill.PositionSequence, fill.PriceQuote, fill.QuantityBase, fill.RealizedPnlQuote!.Value);
         written += await ExecuteAsync(_updateOrder, writes.OrderUpdateValues(Text, Text));
         written += writes.PositionRead is not { } before
             ? await ExecuteAsync(_insertPosition, Text(position.Id), position.EntryNotionalQuote, position.Exchange, position.FeesPaidQuote, position.FillCount, position.FundingQuote, position.NetQuantityBase, position.RealizedPnlQuote, position.Symbol, Text(position.UpdatedAt!.Value), position.Version)
             : await ExecuteAsync(_updatePosition, writes.PositionUpdateValues(before, Text, Text));
+        var day = writes.Day;
+        written += await ExecuteAsync(_addDay, Text(day.Id), day.Exchange, day.FeesPaidQuote, day.FundingQuote, day.Symbol, day.TradingPnlQuote, Text(day.UtcDay));
         foreach (var audit in writes.Audits)
         {
             written += await ExecuteAsync(_insertAudit, Text(audit.Id), Text(audit.CreatedAt!.Value), audit.EventData, audit.EventType);

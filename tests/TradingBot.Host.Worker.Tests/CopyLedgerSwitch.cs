@@ -169,7 +169,7 @@ public sealed class CopyLedgerSwitch
             Assert.That(backup.Output, Does.Contain("backup: OK"));
             Assert.That(File.Exists(file) && !File.Exists(file + ".partial") && !File.Exists(file + "-wal"), Is.True, "one file, named once verified");
             Assert.That(restore.ExitCode, Is.Zero, restore.Output + restore.Error);
-            Assert.That(Digests(restore.Output, "target"), Is.EqualTo(Digests(backup.Output, "target")).And.Exactly(8).Items, "the restored ledger has the backup's checksums");
+            Assert.That(Digests(restore.Output, "target"), Is.EqualTo(Digests(backup.Output, "target")).And.Exactly(TradingBot.Infrastructure.Persistence.Copy.LedgerDigest.RowTypes.Count).Items, "the restored ledger has the backup's checksums");
             Assert.That(again.ExitCode, Is.EqualTo(7), again.Output + again.Error);
             Assert.That(again.Error, Does.Contain("holds other data"));
             Assert.That(verify.ExitCode, Is.Zero, verify.Output + verify.Error);
@@ -220,7 +220,7 @@ public sealed class CopyLedgerSwitch
                 Assert.That(File.Exists(file) && File.Exists(file + ".checksums.json") && !File.Exists(file + ".partial"), Is.True, "the dump and its checksums, named once listed");
                 Assert.That(restore.ExitCode, Is.Zero, restore.Output + restore.Error);
                 Assert.That(restore.Output, Does.Contain("restore: OK"));
-                Assert.That(restored, Is.EqualTo(snapshot).And.Exactly(8).Items, "the restored ledger holds the snapshot pg_dump read");
+                Assert.That(restored, Is.EqualTo(snapshot).And.Exactly(TradingBot.Infrastructure.Persistence.Copy.LedgerDigest.RowTypes.Count).Items, "the restored ledger holds the snapshot pg_dump read");
                 Assert.That(snapshot.Single(t => t.StartsWith("fills ", StringComparison.Ordinal)), Does.Not.StartWith("fills 0 "), "the snapshot holds the worker's trades");
                 Assert.That(again.ExitCode, Is.EqualTo(7), again.Output + again.Error);
                 Assert.That(again.Error, Does.Contain("restored only into an empty database"));

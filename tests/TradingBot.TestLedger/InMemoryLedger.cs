@@ -131,9 +131,15 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
 
         public Dictionary<(ExchangeName, Symbol), SymbolHalt> Halts { get; init; } = [];
 
+        public Dictionary<ExchangeFillId, Amount> Realized { get; init; } = [];
+
+        public Dictionary<(ExchangeName Exchange, Symbol Symbol, DateOnly Day), DailyPnl> Days { get; init; } = [];
+
         public State Copy() => new()
         {
             Halts = new(Halts),
+            Realized = new(Realized),
+            Days = new(Days),
             Orders = Orders.ToDictionary(kv => kv.Key, kv => Clone(kv.Value)),
             Fills = new(Fills),
             Positions = Positions.ToDictionary(kv => kv.Key, kv => Clone(kv.Value)),
@@ -146,7 +152,7 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
 
     private sealed class Session(State state, InMemoryLedger owner, bool readOnly = false) :
         ILedgerSession, IOrderRepository, IFillRepository, IPositionRepository, IFundingSnapshotRepository,
-        IFundingPaymentRepository, IStateSnapshotRepository, IAuditLog, ISymbolHaltRepository
+        IFundingPaymentRepository, IStateSnapshotRepository, IAuditLog, ISymbolHaltRepository, IPnlDayRepository
     {
         private void WriteStep(string name)
         {
@@ -173,6 +179,24 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
         public IAuditLog Audit => this;
 
         public ISymbolHaltRepository Halts => this;
+
+        public IPnlDayRepository PnlDays => this;
+
+        public Task AddAsync(ExchangeName exchange, DailyPnl change, CancellationToken cancellationToken)
+        {
+            WriteStep("PnlDays.Add");
+            var key = (exchange, change.Symbol, change.Day);
+            state.Days[key] = state.Days.TryGetValue(key, out var sum)
+                ? sum with { TradingPnl = sum.TradingPnl + change.TradingPnl, Fees = sum.Fees + change.Fees, Funding = sum.Funding + change.Funding }
+                : change;
+            return Task.CompletedTask;
+        }
+
+        Task<IReadOnlyList<DailyPnl>> IPnlDayRepository.GetRangeAsync(ExchangeName exchange, DateOnly from, DateOnly until, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<DailyPnl>>([.. state.Days
+                .Where(d => d.Key.Exchange == exchange && d.Key.Day >= from && d.Key.Day < until)
+                .Select(d => d.Value)
+                .OrderBy(d => d.Day).ThenBy(d => d.Symbol.Value, StringComparer.Ordinal)]);
 
         Task<SymbolHalt?> ISymbolHaltRepository.GetAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken) =>
             Task.FromResult(state.Halts.GetValueOrDefault((exchange, symbol)));
@@ -251,7 +275,7 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
             return Task.FromResult<FillTarget?>(new FillTarget(Clone(order), position, state.Fills.ContainsKey(fill.ExchangeFillId)));
         }
 
-        public Task<bool> TryAddAsync(Fill fill, long sequence, CancellationToken cancellationToken)
+        public Task<bool> TryAddAsync(Fill fill, long sequence, Amount realizedPnl, CancellationToken cancellationToken)
         {
             WriteStep("Fills.TryAdd");
             if (state.Fills.ContainsKey(fill.ExchangeFillId))
@@ -260,6 +284,7 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
             }
 
             state.Fills[fill.ExchangeFillId] = (fill, sequence);
+            state.Realized[fill.ExchangeFillId] = realizedPnl;
             return Task.FromResult(true);
         }
 
@@ -283,7 +308,7 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
                 .Where(f => state.Orders.ContainsKey(f.Fill.OrderId))
                 .Select(f => (f.Fill, f.Sequence, Order: state.Orders[f.Fill.OrderId]))
                 .OrderBy(f => f.Order.Exchange.Value, StringComparer.Ordinal).ThenBy(f => f.Order.Symbol.Value, StringComparer.Ordinal).ThenBy(f => f.Sequence)
-                .Select(f => new PositionFill(f.Order.Exchange, f.Order.Symbol, new RecordedFill(f.Fill, f.Order.Side, f.Sequence)))
+                .Select(f => new PositionFill(f.Order.Exchange, f.Order.Symbol, new RecordedFill(f.Fill, f.Order.Side, f.Sequence, state.Realized.TryGetValue(f.Fill.ExchangeFillId, out var realized) ? realized : null)))
                 .ToAsyncEnumerable();
 
         public Task<DateTimeOffset?> GetLatestFillTimeAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken) =>

@@ -102,7 +102,7 @@ public abstract class FillsAndPositionsContract : PortContract
             async (s, ct) =>
             {
                 await s.Orders.CreateAsync(order, ct);
-                return await s.Fills.TryAddAsync(fill, 1, ct);
+                return await s.Fills.TryAddAsync(fill, 1, Amount.Zero, ct);
             },
             CancellationToken.None);
 
@@ -219,7 +219,7 @@ public abstract class FillsAndPositionsContract : PortContract
                     var current = target.Order;
                     var position = target.Position!;
                     Assert.That(current.ApplyFill(fill, T0.AddMinutes(2)), Is.EqualTo(FillApplication.Applied), id);
-                    Assert.That(await s.Fills.TryAddAsync(fill, position.FillCount + 1, ct), Is.True, id);
+                    Assert.That(await s.Fills.TryAddAsync(fill, position.FillCount + 1, Amount.Zero, ct), Is.True, id);
                     position.ApplyFill(current.Side, fill);
                     await s.Orders.UpdateAsync(current, ct);
                     await s.Positions.SaveAsync(position, ct);

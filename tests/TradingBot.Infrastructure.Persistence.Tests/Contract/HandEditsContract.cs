@@ -1,5 +1,6 @@
 using TradingBot.Application.Orders;
 using TradingBot.Domain.Amounts;
+using TradingBot.Domain.Instruments;
 using TradingBot.Domain.Orders;
 
 namespace TradingBot.Infrastructure.Persistence.Tests.Contract;
@@ -97,4 +98,83 @@ public abstract class HandEditsContract : DatabaseContract
             Assert.That((report.OrdersChecked, report.FillsChecked, report.PositionsChecked), Is.EqualTo((1, 1, 1)));
         }
     }
+
+    private TradingBot.Application.Verification.VerifyLedger NewVerify() =>
+        new(Ledger, Db.Integrity, new TestClock(T0.AddMinutes(2)), OrderTiming.Default);
+
+    private async Task<IReadOnlyList<string>> ViolationsAsync() =>
+        (await NewVerify().ExecuteAsync(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(4), CancellationToken.None)).Violations;
+
+    // A round trip on BTC over two days and a funding payment: what each fill realized and each day sums to is known.
+    private async Task RoundTripAsync()
+    {
+        var buy = await CreateOpenAsync(PendingOrder("buy", Side.Buy, quantity: "1"), "h-1");
+        var sell = await CreateOpenAsync(PendingOrder("sell", Side.Sell, quantity: "1"), "h-2");
+        await NewRecordFill().ExecuteAsync(FillOf(buy, "h-f1", "100", "1", at: T0), CancellationToken.None);
+        await NewRecordFill().ExecuteAsync(FillOf(sell, "h-f2", "110", "0.5", at: T0.AddHours(1)), CancellationToken.None);
+        await NewRecordFill().ExecuteAsync(FillOf(sell, "h-f3", "90", "0.5", at: T0.AddDays(1)), CancellationToken.None);
+        await new TradingBot.Application.Funding.RecordFundingPayment(Ledger, new TestClock(T0)).ExecuteAsync(
+            new TradingBot.Domain.Funding.FundingPayment("h-p1", Binance, BtcUsdt, new Money(Usdt, Amount.Parse("0.25")), T0.AddDays(1)), CancellationToken.None);
+    }
+
+    [Test]
+    public async Task Verify_finds_a_days_pnl_or_a_fills_realized_pnl_changed_by_hand()
+    {
+        await RoundTripAsync();
+        Assert.That(await ViolationsAsync(), Is.Empty);
+
+        Assert.That(await Db.ExecuteAsync("UPDATE pnl_days SET trading_pnl_quote = trading_pnl_quote + 100000000 WHERE trading_pnl_quote > 0"), Is.EqualTo(1));
+        Assert.That(await Db.ExecuteAsync("UPDATE fills SET realized_pnl_quote = 0 WHERE exchange_fill_id = 'h-f3'"), Is.EqualTo(1));
+        var violations = await ViolationsAsync();
+
+        var day = DailyPnlDay(T0);
+        Assert.That(violations, Is.EquivalentTo(new[]
+        {
+            $"PnL of BINANCE/BTCUSDT on {day} is stored as trading 6, fees 0.02, funding 0; its fills and payments add up to trading 5, fees 0.02, funding 0",
+            "fill h-f3 (BINANCE/BTCUSDT) records a realized PnL of 0, its replay realizes -5",
+        }));
+    }
+
+    [Test]
+    public async Task Verify_finds_a_day_missing_from_the_totals()
+    {
+        await RoundTripAsync();
+        Assert.That(await Db.ExecuteAsync("DELETE FROM pnl_days WHERE funding_quote <> 0"), Is.EqualTo(1));
+
+        Assert.That(await ViolationsAsync(), Is.EqualTo(new[]
+        {
+            $"PnL of BINANCE/BTCUSDT on {DailyPnlDay(T0.AddDays(1))} is not stored; its fills and payments add up to trading -5, fees 0.01, funding 0.25",
+        }));
+    }
+
+    [Test]
+    public async Task Fills_from_before_the_ledger_kept_realized_pnl_are_filled_in_once_and_their_days_rebuilt()
+    {
+        await RoundTripAsync();
+        var queries = new TradingBot.Application.Queries.LedgerQueries(Ledger);
+        var before = await queries.PnlByDayAsync(Binance, DateOnly.MinValue, DateOnly.MaxValue, CancellationToken.None);
+        var realizedBefore = await Read((s, ct) => s.Fills.GetByPositionAsync(Binance, BtcUsdt, ct));
+
+        // What the DailyPnl migration leaves of a ledger written before it: fills without the column's value, no totals.
+        Assert.That(await Db.ExecuteAsync("UPDATE fills SET realized_pnl_quote = NULL"), Is.EqualTo(3));
+        Assert.That(await Db.ExecuteAsync("DELETE FROM pnl_days"), Is.EqualTo(2));
+        var migrator = new LedgerMigrator(Db.Contexts);
+        Assert.That(await migrator.FillsWithoutRealizedPnlAsync(CancellationToken.None), Is.EqualTo(3));
+        Assert.That(await ViolationsAsync(), Has.Some.StartsWith("fill h-f1 (BINANCE/BTCUSDT) has no stored realized PnL"));
+
+        var first = await migrator.FillInRealizedPnlAsync(CancellationToken.None);
+        var second = await migrator.FillInRealizedPnlAsync(CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(first, Is.EqualTo(new RealizedPnlFillIn(1, 3)));
+            Assert.That(second, Is.EqualTo(new RealizedPnlFillIn(0, 0)), "nothing is left to fill in");
+            Assert.That(await migrator.FillsWithoutRealizedPnlAsync(CancellationToken.None), Is.Zero);
+            Assert.That(await queries.PnlByDayAsync(Binance, DateOnly.MinValue, DateOnly.MaxValue, CancellationToken.None), Is.EqualTo(before));
+            Assert.That(await Read((s, ct) => s.Fills.GetByPositionAsync(Binance, BtcUsdt, ct)), Is.EqualTo(realizedBefore));
+            Assert.That(await ViolationsAsync(), Is.Empty);
+        }
+    }
+
+    private static string DailyPnlDay(DateTimeOffset time) => TradingBot.Application.Ports.DailyPnl.DayOf(time).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -162,7 +162,7 @@ public abstract class OrdersAndHaltsContract : PortContract
         await CreateAsync(huge);
         var order = await CreateOpenAsync(PendingOrder("small", quantity: "1"), "7");
         var rebate = new Fill(new ExchangeFillId("rebate"), order.Id, new Price(long.MaxValue), new Quantity(1), new Money(Usdt, new Amount(long.MinValue + 1)), T0);
-        await Ledger.ExecuteAsync((s, ct) => s.Fills.TryAddAsync(rebate, 1, ct), CancellationToken.None);
+        await Ledger.ExecuteAsync((s, ct) => s.Fills.TryAddAsync(rebate, 1, Amount.Zero, ct), CancellationToken.None);
         var payment = new FundingPayment("p-max", Binance, BtcUsdt, new Money(Usdt, new Amount(long.MaxValue)), T0);
         await Ledger.ExecuteAsync((s, ct) => s.FundingPayments.TryAddAsync(payment, ct), CancellationToken.None);
 

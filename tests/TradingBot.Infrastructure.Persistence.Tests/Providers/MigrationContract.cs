@@ -12,7 +12,7 @@ namespace TradingBot.Infrastructure.Persistence.Tests.Providers;
 public abstract class MigrationContract
 {
     protected static readonly string[] LedgerTables =
-        ["audit_log", "fills", "funding_payments", "funding_snapshots", "ledger_transfers", "orders", "positions", "state_snapshots", "symbol_halts"];
+        ["audit_log", "fills", "funding_payments", "funding_snapshots", "ledger_transfers", "orders", "pnl_days", "positions", "state_snapshots", "symbol_halts"];
 
     protected static readonly string[] AdrIndexes =
     [
@@ -119,6 +119,51 @@ public abstract class MigrationContract
             Assert.That(qualified, Is.EqualTo(Qualified));
             Assert.That(reverted, Is.EqualTo(Raw));
         }
+    }
+
+    [Test]
+    public async Task Fills_recorded_before_the_DailyPnl_migration_get_their_realized_pnl_and_days_once_the_ledger_is_upgraded()
+    {
+        await using var db = await EmptyDatabaseAsync();
+        var migrations = db.Database.GetMigrations().ToList();
+        var dailyPnl = migrations.Single(m => m.EndsWith("_DailyPnl", StringComparison.Ordinal));
+        await db.GetService<IMigrator>().MigrateAsync(migrations[migrations.IndexOf(dailyPnl) - 1]);
+        var (buy, sell) = (Guid.NewGuid(), Guid.NewGuid());
+        await InsertOrderAsync(db, buy, "BTCUSDT", "BINANCE:BTCUSDT:1", "tb-buy");
+        await InsertOrderAsync(db, sell, "BTCUSDT", "BINANCE:BTCUSDT:2", "tb-sell");
+        await db.Database.ExecuteSqlAsync($"UPDATE orders SET side = 'SELL' WHERE idempotency_key = 'tb-sell'");
+        var day = new DateTimeOffset(2026, 11, 20, 23, 0, 0, TimeSpan.Zero);
+        await InsertFillAsync(db, buy, "f-1", 100, 1, day, 1);
+        await InsertFillAsync(db, sell, "f-2", 110, 1, day.AddHours(2), 2);
+
+        await db.Database.MigrateAsync();
+        var fillIn = await new LedgerMigrator(new ContextsOf(db)).FillInRealizedPnlAsync(CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(fillIn, Is.EqualTo(new RealizedPnlFillIn(1, 2)));
+            Assert.That(
+                await db.Database.SqlQueryRaw<long>("SELECT realized_pnl_quote AS \"Value\" FROM fills ORDER BY position_sequence").ToListAsync(),
+                Is.EqualTo(new long[] { 0, 1_000_000_000 }));
+            Assert.That(
+                await db.Database.SqlQueryRaw<long>("SELECT trading_pnl_quote AS \"Value\" FROM pnl_days ORDER BY utc_day").ToListAsync(),
+                Is.EqualTo(new long[] { 0, 1_000_000_000 }), "the buy's day with nothing realized, the sell's day with 10");
+        }
+    }
+
+    private static Task<int> InsertFillAsync(LedgerDbContext db, Guid orderId, string fillId, long price, long quantity, DateTimeOffset at, long sequence)
+    {
+        var (id, npgsql) = (Guid.NewGuid(), db.Database.IsNpgsql());
+        object Key(Guid g) => npgsql ? g : g.ToString();
+        object Time(DateTimeOffset t) => npgsql ? t : SqliteLedgerDialect.ToText(t);
+        return db.Database.ExecuteSqlAsync(
+            $"INSERT INTO fills (id, order_id, exchange_fill_id, price_quote, quantity_base, fee_quote, fee_asset, filled_at, position_sequence) VALUES ({Key(id)}, {Key(orderId)}, {fillId}, {price * 100_000_000}, {quantity * 100_000_000}, 0, 'USDT', {Time(at)}, {sequence})");
+    }
+
+    // The migrator's contexts for a test's own database: each a new context on the same options.
+    private sealed class ContextsOf(LedgerDbContext db) : IDbContextFactory<LedgerDbContext>
+    {
+        public LedgerDbContext CreateDbContext() => new((DbContextOptions<LedgerDbContext>)db.GetService<IDbContextOptions>());
     }
 
     [Test]

@@ -8,7 +8,7 @@ namespace TradingBot.Infrastructure.Persistence.Tests.Providers;
 /// <summary>
 /// The repositories' own queries (the EF Core LINQ the worker and <c>report</c> run, with their parameters) use the
 /// index each is meant for, on each provider, over enough rows that a scan would lose: the 24h funding series, the
-/// fills of one order, and the orders of a status.
+/// fills of one order, the orders of a status, a window of per-day PnL and the start-up's look for fills without a realized PnL.
 /// </summary>
 public abstract class RepositoryQueryPlans
 {
@@ -108,6 +108,38 @@ public abstract class RepositoryQueryPlans
         }
     }
 
+    [Test]
+    public async Task A_window_of_pnl_days_is_read_through_a_pnl_days_index()
+    {
+        await using var context = await _db.Contexts.CreateDbContextAsync();
+        var today = new DateTimeOffset(Now.UtcDateTime.Date, TimeSpan.Zero);
+
+        var plan = await ExplainAsync(context, PnlDayRepository.RangeQuery(context, "BINANCE", today.AddDays(-30), today.AddDays(1)));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(await _db.ScalarAsync("SELECT COUNT(*) FROM pnl_days"), Is.EqualTo(10_960));
+            Assert.That(plan, Does.Match(UsesIndex("(idx_pnl_days_exchange_utc_day|pnl_days_exchange_symbol_utc_day_key)", "pnl_days")), plan);
+            Assert.That(plan, Does.Not.Match(ScansWhole("pnl_days")), plan);
+        }
+    }
+
+    [Test]
+    public async Task The_start_ups_check_for_fills_without_realized_pnl_reads_only_the_index_of_those()
+    {
+        await using var context = await _db.Contexts.CreateDbContextAsync();
+
+        var plan = await ExplainAsync(context, LedgerMigrator.WithoutRealizedPnl(context));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(await _db.ScalarAsync("SELECT COUNT(*) FROM fills"), Is.GreaterThan(90_000));
+            Assert.That(plan, Does.Contain("idx_fills_realized_pnl_unknown"), plan);
+            // SQLite scans the partial index (SCAN f USING INDEX ...): only a bare SCAN, or Postgres's Seq Scan, reads the table.
+            Assert.That(plan, Does.Not.Match(@"(?m)^SCAN \w+$|Seq Scan on fills\b"), plan);
+        }
+    }
+
     /// <summary>What the plan of verify's orders-with-fills query must show on this provider.</summary>
     protected abstract string OrdersWithFillsShape { get; }
 
@@ -162,9 +194,15 @@ public abstract class RepositoryQueryPlans
                    'tb-' || n, CASE n % 5000 WHEN 0 THEN 0 WHEN 1 THEN 0 WHEN 2 THEN 50000000 ELSE 100000000 END,
                    strftime('%Y-%m-%d %H:%M:%S.000000', 'now', '-' || n || ' seconds'), strftime('%Y-%m-%d %H:%M:%S.000000', 'now')
             FROM g;
-            INSERT INTO fills (id, order_id, exchange_fill_id, price_quote, quantity_base, fee_quote, fee_asset, filled_at, position_sequence, created_at)
-            SELECT printf('%08x-0000-4000-9000-%012x', rowid, rowid), id, 'F-' || idempotency_key, 6400000000000, 100000000, 0, 'USDT', created_at, rowid, created_at
+            INSERT INTO fills (id, order_id, exchange_fill_id, price_quote, quantity_base, fee_quote, fee_asset, filled_at, position_sequence, realized_pnl_quote, created_at)
+            SELECT printf('%08x-0000-4000-9000-%012x', rowid, rowid), id, 'F-' || idempotency_key, 6400000000000, 100000000, 0, 'USDT', created_at, rowid, 0, created_at
             FROM orders WHERE status = 'FILLED';
+            WITH RECURSIVE g(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM g WHERE n < 1095),
+                 s(symbol) AS (VALUES ('BTCUSDT'), ('ETHUSDT'), ('SOLUSDT'), ('BNBUSDT'), ('XRPUSDT')),
+                 e(exchange) AS (VALUES ('BINANCE'), ('PAPER'))
+            INSERT INTO pnl_days (id, exchange, symbol, utc_day, trading_pnl_quote, fees_paid_quote, funding_quote)
+            SELECT lower(hex(randomblob(16))), exchange, symbol, strftime('%Y-%m-%d 00:00:00.000000', 'now', '-' || n || ' days'), n, 1, 0
+            FROM g, s, e;
             ANALYZE;
             """;
     }
@@ -194,9 +232,12 @@ public abstract class RepositoryQueryPlans
                    CASE WHEN g % 5000 = 0 THEN 'OPEN' WHEN g % 5000 = 1 THEN 'PENDING' WHEN g % 5000 = 2 THEN 'PARTIALLY_FILLED' ELSE 'FILLED' END,
                    'tb-' || g, CASE WHEN g % 5000 IN (0, 1) THEN 0 WHEN g % 5000 = 2 THEN 50000000 ELSE 100000000 END, NOW() - (g || ' seconds')::interval
             FROM generate_series(1, 100000) g;
-            INSERT INTO fills (id, order_id, exchange_fill_id, price_quote, quantity_base, fee_quote, fee_asset, filled_at, position_sequence)
-            SELECT gen_random_uuid(), id, 'F-' || idempotency_key, 6400000000000, 100000000, 0, 'USDT', created_at, row_number() OVER (ORDER BY created_at)
+            INSERT INTO fills (id, order_id, exchange_fill_id, price_quote, quantity_base, fee_quote, fee_asset, filled_at, position_sequence, realized_pnl_quote)
+            SELECT gen_random_uuid(), id, 'F-' || idempotency_key, 6400000000000, 100000000, 0, 'USDT', created_at, row_number() OVER (ORDER BY created_at), 0
             FROM orders WHERE status = 'FILLED';
+            INSERT INTO pnl_days (id, exchange, symbol, utc_day, trading_pnl_quote, fees_paid_quote, funding_quote)
+            SELECT gen_random_uuid(), e, s, date_trunc('day', NOW() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - (g || ' days')::interval, g, 1, 0
+            FROM generate_series(0, 1095) g, unnest(ARRAY['BTCUSDT','ETHUSDT','SOLUSDT','BNBUSDT','XRPUSDT']) s, unnest(ARRAY['BINANCE','PAPER']) e;
             ANALYZE;
             """;
     }
