@@ -52,22 +52,35 @@ public sealed class LedgerMigrator(IDbContextFactory<LedgerDbContext> contexts)
 
     /// <summary>
     /// Gives the fills recorded before the ledger kept each fill's realized PnL (realized_pnl_quote NULL) their value, and
-    /// rebuilds those positions' per-day totals (<c>pnl_days</c>), by replaying each such position's fills in their recorded
-    /// order: one transaction per position, so a crash leaves each position done or untouched, and a later run finishes
-    /// the rest. A ledger with no such fill is read once, on an index that holds only them, and left as it is.
+    /// rebuilds the per-day totals (<c>pnl_days</c>) of those positions and of positions that hold fills or funding but no
+    /// day at all (funding recorded before the totals existed), and the last fill time of positions stored before they
+    /// kept it, by replaying each such position's fills and payments. A position's fills stream through in their recorded
+    /// order, only the values that change and the day totals are kept, and one transaction per position writes them all, so a crash leaves each position done or untouched and a later
+    /// run finishes the rest. On a ledger with nothing to do it reads an index that holds only such fills, and the
+    /// positions table.
     /// </summary>
     public async Task<RealizedPnlFillIn> FillInRealizedPnlAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var positions = await WithoutRealizedPnl(db)
-            .Join(db.Orders.AsNoTracking(), f => f.OrderId, o => o.Id, (f, o) => new { o.Exchange, o.Symbol })
-            .Distinct()
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var positions = new HashSet<(string Exchange, string Symbol)>();
+        if (await WithoutRealizedPnl(db).AnyAsync(cancellationToken).ConfigureAwait(false))
+        {
+            positions.UnionWith((await WithoutRealizedPnl(db)
+                .Join(db.Orders.AsNoTracking(), f => f.OrderId, o => o.Id, (f, o) => new { o.Exchange, o.Symbol })
+                .Distinct()
+                .ToListAsync(cancellationToken).ConfigureAwait(false)).Select(p => (p.Exchange, p.Symbol)));
+        }
+
+        positions.UnionWith((await db.Positions.AsNoTracking()
+            .Where(p => (p.FillCount > 0 && p.LastFilledAt == null) || ((p.FillCount > 0 || p.FundingQuote != 0) && !db.PnlDays.Any(d => d.Exchange == p.Exchange && d.Symbol == p.Symbol)))
+            .Select(p => new { p.Exchange, p.Symbol })
+            .ToListAsync(cancellationToken).ConfigureAwait(false)).Select(p => (p.Exchange, p.Symbol)));
+
         long fills = 0;
-        foreach (var position in positions.OrderBy(p => p.Exchange, StringComparer.Ordinal).ThenBy(p => p.Symbol, StringComparer.Ordinal))
+        foreach (var (exchange, symbol) in positions.OrderBy(p => p.Exchange, StringComparer.Ordinal).ThenBy(p => p.Symbol, StringComparer.Ordinal))
         {
             fills += await db.Database.CreateExecutionStrategy().ExecuteAsync(
-                ct => FillInAsync(position.Exchange, position.Symbol, ct), cancellationToken).ConfigureAwait(false);
+                ct => FillInAsync(exchange, symbol, ct), cancellationToken).ConfigureAwait(false);
         }
 
         return new RealizedPnlFillIn(positions.Count, fills);
@@ -76,14 +89,6 @@ public sealed class LedgerMigrator(IDbContextFactory<LedgerDbContext> contexts)
     private async Task<long> FillInAsync(string exchange, string symbol, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var fills = await db.Fills.AsNoTracking()
-            .Join(db.Orders.AsNoTracking(), f => f.OrderId, o => o.Id, (f, o) => new { Fill = f, o.Exchange, o.Symbol, o.Side })
-            .Where(x => x.Exchange == exchange && x.Symbol == symbol)
-            .OrderBy(x => x.Fill.PositionSequence).ThenBy(x => x.Fill.FilledAt).ThenBy(x => x.Fill.Id)
-            .Select(x => new { x.Fill, x.Side })
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
-
         var replay = Position.Flat(new ExchangeName(exchange), new Symbol(symbol));
         var days = new Dictionary<DateTimeOffset, PnlDayRow>();
         PnlDayRow Day(DateTimeOffset time)
@@ -97,8 +102,14 @@ public sealed class LedgerMigrator(IDbContextFactory<LedgerDbContext> contexts)
             return row;
         }
 
-        var updates = new List<FillRow>();
-        foreach (var x in fills)
+        // Streamed (a position may hold millions of fills): only the fills whose value changes are remembered, by id.
+        var updates = new List<(Guid Id, long Realized)>();
+        var stream = db.Fills.AsNoTracking()
+            .Join(db.Orders.AsNoTracking(), f => f.OrderId, o => o.Id, (f, o) => new { Fill = f, o.Exchange, o.Symbol, o.Side })
+            .Where(x => x.Exchange == exchange && x.Symbol == symbol)
+            .OrderBy(x => x.Fill.PositionSequence).ThenBy(x => x.Fill.FilledAt).ThenBy(x => x.Fill.Id)
+            .Select(x => new { x.Fill, x.Side });
+        await foreach (var x in stream.AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             var fill = RowMapping.ToDomain(x.Fill);
             var feesBefore = replay.FeesPaid;
@@ -108,7 +119,7 @@ public sealed class LedgerMigrator(IDbContextFactory<LedgerDbContext> contexts)
             day.FeesPaidQuote = checked(day.FeesPaidQuote + (replay.FeesPaid - feesBefore).Units);
             if (x.Fill.RealizedPnlQuote != realized.Units)
             {
-                updates.Add(new FillRow { Id = x.Fill.Id, RealizedPnlQuote = realized.Units });
+                updates.Add((x.Fill.Id, realized.Units));
             }
         }
 
@@ -123,21 +134,26 @@ public sealed class LedgerMigrator(IDbContextFactory<LedgerDbContext> contexts)
             day.FundingQuote = checked(day.FundingQuote + payment.AmountQuote);
         }
 
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await db.PnlDays.Where(d => d.Exchange == exchange && d.Symbol == symbol).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         db.PnlDays.AddRange(days.Values);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         db.ChangeTracker.Clear();
         foreach (var chunk in updates.Chunk(UpdatesPerSave))
         {
-            foreach (var update in chunk)
+            foreach (var (id, realized) in chunk)
             {
-                db.Fills.Attach(update).Property(f => f.RealizedPnlQuote).IsModified = true;
+                db.Fills.Attach(new FillRow { Id = id, RealizedPnlQuote = realized }).Property(f => f.RealizedPnlQuote).IsModified = true;
             }
 
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             db.ChangeTracker.Clear();
         }
 
+        // Under the lease, before the worker trades: nothing else updates the position meanwhile.
+        var lastFilledAt = replay.LastFilledAt;
+        await db.Positions.Where(p => p.Exchange == exchange && p.Symbol == symbol)
+            .ExecuteUpdateAsync(u => u.SetProperty(p => p.LastFilledAt, lastFilledAt), cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return updates.Count;
     }

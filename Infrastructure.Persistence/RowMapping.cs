@@ -84,6 +84,7 @@ internal static class RowMapping
         row.FeesPaidQuote = position.FeesPaid.Units;
         row.FundingQuote = position.FundingReceived.Units;
         row.FillCount = position.FillCount;
+        row.LastFilledAt = position.LastFilledAt;
         row.UpdatedAt = position.UpdatedAt;
     }
 
@@ -96,7 +97,8 @@ internal static class RowMapping
         new Amount(row.FeesPaidQuote),
         new Amount(row.FundingQuote),
         row.FillCount,
-        row.UpdatedAt ?? DateTimeOffset.UnixEpoch);
+        row.UpdatedAt ?? DateTimeOffset.UnixEpoch,
+        row.LastFilledAt);
 
     public static FundingSnapshotRow ToRow(FundingSnapshot snapshot) => new()
     {

@@ -63,12 +63,14 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
                 var replayed = new HashSet<(ExchangeName, Symbol)>();
                 Position? replay = null;
                 var replayFills = 0;
+                var unknown = 0;
                 await foreach (var fill in session.Fills.StreamForReplayAsync(ct).ConfigureAwait(false))
                 {
                     fillCount++;
                     if (replay is null || replay.Exchange != fill.Exchange || replay.Symbol != fill.Symbol)
                     {
                         Finish(replay, replayFills, positionsByKey, payments, days, violations);
+                        ReportUnknown(replay, ref unknown, violations);
                         replay = Position.Flat(fill.Exchange, fill.Symbol);
                         replayFills = 0;
                         replayed.Add((fill.Exchange, fill.Symbol));
@@ -76,18 +78,28 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
 
                     var feesBefore = replay.FeesPaid;
                     var realized = replay.ApplyFill(fill.Recorded.Side, fill.Recorded.Fill);
-                    CheckRealized(fill, realized, violations);
+                    if (fill.Recorded.RealizedPnl is not { } stored)
+                    {
+                        unknown++;
+                    }
+                    else if (stored != realized)
+                    {
+                        violations.Add($"fill {fill.Recorded.Fill.ExchangeFillId} ({fill.Exchange}/{fill.Symbol}) records a realized PnL of {stored}, its replay realizes {realized}");
+                    }
+
                     Add(days, fill.Exchange, new DailyPnl(DailyPnl.DayOf(fill.Recorded.Fill.FilledAt), fill.Symbol, realized, replay.FeesPaid - feesBefore, Amount.Zero));
                     replayFills++;
                 }
 
                 Finish(replay, replayFills, positionsByKey, payments, days, violations);
+                ReportUnknown(replay, ref unknown, violations);
                 foreach (var position in allPositions.Where(p => !replayed.Contains((p.Exchange, p.Symbol))))
                 {
                     Finish(Position.Flat(position.Exchange, position.Symbol), 0, positionsByKey, payments, days, violations);
                 }
 
-                foreach (var exchange in allPositions.Select(p => p.Exchange).Distinct())
+                // The exchanges of positions and of fills (a fill without a position is reported above, and its days are still checked).
+                foreach (var exchange in allPositions.Select(p => p.Exchange).Concat(replayed.Select(r => r.Item1)).Distinct())
                 {
                     var stored = await session.PnlDays.GetRangeAsync(exchange, DateOnly.MinValue, DateOnly.MaxValue, ct).ConfigureAwait(false);
                     CheckDays(exchange, stored, days, violations);
@@ -132,17 +144,17 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
         }
     }
 
-    private static void CheckRealized(PositionFill fill, Amount realized, List<string> violations)
+    // One line per position, however many of its fills predate the stored realized PnL.
+    private static void ReportUnknown(Position? replay, ref int unknown, List<string> violations)
     {
-        var id = fill.Recorded.Fill.ExchangeFillId;
-        if (fill.Recorded.RealizedPnl is not { } stored)
+        if (replay is not null && unknown > 0)
         {
-            violations.Add($"fill {id} ({fill.Exchange}/{fill.Symbol}) has no stored realized PnL (recorded before the ledger kept it): the worker fills it in when it starts, and until then the PnL per day leaves it out");
+            violations.Add(
+                $"{replay.Exchange}/{replay.Symbol} has {unknown} fill(s) with no stored realized PnL (recorded before the ledger kept it): " +
+                "the worker fills them in when it starts (or migrate does), and until then the PnL per day leaves them out");
         }
-        else if (stored != realized)
-        {
-            violations.Add($"fill {id} ({fill.Exchange}/{fill.Symbol}) records a realized PnL of {stored}, its replay realizes {realized}");
-        }
+
+        unknown = 0;
     }
 
     private static void Add(Dictionary<(ExchangeName Exchange, Symbol Symbol, DateOnly Day), DailyPnl> days, ExchangeName exchange, DailyPnl change)
@@ -206,9 +218,11 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
         {
             violations.Add(
                 $"position {position.Exchange}/{position.Symbol} is not a replay of its fills and funding: stored net {position.NetQuantity}, " +
-                $"realized {position.RealizedPnl}, fees {position.FeesPaid}, funding {position.FundingReceived}, fills {position.FillCount}; " +
-                $"replay net {replay.NetQuantity}, realized {replay.RealizedPnl}, fees {replay.FeesPaid}, funding {replay.FundingReceived}, fills {replay.FillCount}");
+                $"realized {position.RealizedPnl}, fees {position.FeesPaid}, funding {position.FundingReceived}, fills {position.FillCount}, last fill {Time(position.LastFilledAt)}; " +
+                $"replay net {replay.NetQuantity}, realized {replay.RealizedPnl}, fees {replay.FeesPaid}, funding {replay.FundingReceived}, fills {replay.FillCount}, last fill {Time(replay.LastFilledAt)}");
         }
 
     }
+
+    private static string Time(DateTimeOffset? time) => time?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "none";
 }

@@ -47,6 +47,12 @@ public sealed class Position
     /// <summary>When the position last changed (UTC).</summary>
     public DateTimeOffset UpdatedAt { get; private set; }
 
+    /// <summary>
+    /// The exchange time of its latest fill (by time, not by order of recording); null when it has none, or when it was
+    /// stored before the ledger kept this.
+    /// </summary>
+    public DateTimeOffset? LastFilledAt { get; private set; }
+
     /// <summary>True when the net quantity is zero.</summary>
     public bool IsFlat => NetQuantity.IsZero;
 
@@ -74,7 +80,8 @@ public sealed class Position
         Amount feesPaid,
         Amount fundingReceived,
         long fillCount,
-        DateTimeOffset updatedAt)
+        DateTimeOffset updatedAt,
+        DateTimeOffset? lastFilledAt = null)
     {
         if (entryNotional.Units < 0 || (netQuantity.IsZero && !entryNotional.IsZero) || fillCount < 0)
         {
@@ -90,6 +97,7 @@ public sealed class Position
             FundingReceived = fundingReceived,
             FillCount = fillCount,
             UpdatedAt = LedgerTime.Normalize(updatedAt),
+            LastFilledAt = lastFilledAt is { } last ? LedgerTime.Normalize(last) : null,
         };
     }
 
@@ -136,6 +144,9 @@ public sealed class Position
             FeesPaid += fill.Fee.Amount;
         }
 
+        // Unknown (stored before it was kept) on a position with fills stays unknown: this fill may not be the latest.
+        var filledAt = LedgerTime.Normalize(fill.FilledAt);
+        LastFilledAt = FillCount == 0 ? filledAt : LastFilledAt is { } last ? Later(last, filledAt) : null;
         FillCount = checked(FillCount + 1);
         UpdatedAt = Later(UpdatedAt, fill.FilledAt);
         return realized;
@@ -165,13 +176,13 @@ public sealed class Position
         return position;
     }
 
-    /// <summary>True when quantity, cost, PnL, fees, funding and fill count all agree.</summary>
+    /// <summary>True when quantity, cost, PnL, fees, funding, fill count and last fill time all agree.</summary>
     public bool SameBalancesAs(Position other) =>
         other is not null &&
         Exchange == other.Exchange && Symbol == other.Symbol &&
         NetQuantity == other.NetQuantity && EntryNotional == other.EntryNotional &&
         RealizedPnl == other.RealizedPnl && FeesPaid == other.FeesPaid &&
-        FundingReceived == other.FundingReceived && FillCount == other.FillCount;
+        FundingReceived == other.FundingReceived && FillCount == other.FillCount && LastFilledAt == other.LastFilledAt;
 
     private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 }

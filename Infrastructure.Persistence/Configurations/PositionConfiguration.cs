@@ -27,6 +27,7 @@ public sealed class PositionConfiguration(LedgerDialect dialect) : IEntityTypeCo
         builder.Property(p => p.FeesPaidQuote).HasColumnName("fees_paid_quote").IsConcurrencyToken();
         builder.Property(p => p.FundingQuote).HasColumnName("funding_quote").IsConcurrencyToken();
         builder.Property(p => p.FillCount).HasColumnName("fill_count").IsConcurrencyToken();
+        builder.Property(p => p.LastFilledAt).HasColumnName("last_filled_at").IsConcurrencyToken();
         builder.Property(p => p.Version).HasColumnName("version").IsConcurrencyToken();
         dialect.DefaultsToNow(builder.Property(p => p.UpdatedAt).HasColumnName("updated_at"));
         dialect.DefaultsToNow(builder.Property(p => p.CreatedAt).HasColumnName("created_at").IsNeverUpdated());

@@ -123,18 +123,31 @@ internal sealed class FillRepository(LedgerSession session) : IFillRepository
     public async IAsyncEnumerable<PositionFill> StreamForReplayAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
-        var rows = db.Fills.AsNoTracking()
-            .Join(db.Orders.AsNoTracking(), f => f.OrderId, o => o.Id, (f, o) => new { Fill = f, o.Side, o.Exchange, o.Symbol })
-            .OrderBy(x => x.Exchange).ThenBy(x => x.Symbol).ThenBy(x => x.Fill.PositionSequence).ThenBy(x => x.Fill.FilledAt).ThenBy(x => x.Fill.Id);
-        await foreach (var x in rows.AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
+        await foreach (var x in ReplayQuery(db).AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             yield return new PositionFill(new ExchangeName(x.Exchange), new Symbol(x.Symbol), RowMapping.ToRecorded(x.Fill, x.Side));
         }
     }
 
+    /// <summary>Every fill of an order with its order's exchange, symbol and side, position by position in replay order (verify's stream).</summary>
+    internal static IQueryable<ReplayRow> ReplayQuery(LedgerDbContext db) =>
+        db.Fills.AsNoTracking()
+            .Join(db.Orders.AsNoTracking(), f => f.OrderId, o => o.Id, (f, o) => new ReplayRow { Fill = f, Side = o.Side, Exchange = o.Exchange, Symbol = o.Symbol })
+            .OrderBy(x => x.Exchange).ThenBy(x => x.Symbol).ThenBy(x => x.Fill.PositionSequence).ThenBy(x => x.Fill.FilledAt).ThenBy(x => x.Fill.Id);
+
     public async Task<DateTimeOffset?> GetLatestFillTimeAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken)
     {
+        // The position keeps it (one row on its unique index); only a position stored before it did needs the fills read.
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
+        var position = await db.Positions.AsNoTracking()
+            .Where(p => p.Exchange == exchange.Value && p.Symbol == symbol.Value)
+            .Select(p => new { p.FillCount, p.LastFilledAt })
+            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        if (position is null || position.FillCount == 0 || position.LastFilledAt is not null)
+        {
+            return position?.LastFilledAt;
+        }
+
         var latest = await db.Fills.AsNoTracking()
             .Join(db.Orders.AsNoTracking(), f => f.OrderId, o => o.Id, (f, o) => new { f.FilledAt, o.Exchange, o.Symbol })
             .Where(x => x.Exchange == exchange.Value && x.Symbol == symbol.Value)
@@ -153,4 +166,16 @@ internal sealed class FillTargetRow
     public PositionRow? Position { get; set; }
 
     public bool Recorded { get; set; }
+}
+
+/// <summary>The row shape of <see cref="FillRepository.ReplayQuery"/>.</summary>
+internal sealed class ReplayRow
+{
+    public FillRow Fill { get; set; } = null!;
+
+    public string Side { get; set; } = "";
+
+    public string Exchange { get; set; } = "";
+
+    public string Symbol { get; set; } = "";
 }

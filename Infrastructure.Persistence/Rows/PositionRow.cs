@@ -30,6 +30,9 @@ public sealed class PositionRow
     /// <summary>fill_count.</summary>
     public long FillCount { get; set; }
 
+    /// <summary>last_filled_at: the exchange time of its latest fill; NULL with no fill, or stored before the ledger kept it.</summary>
+    public DateTimeOffset? LastFilledAt { get; set; }
+
     /// <summary>version: optimistic concurrency token, bumped on every change.</summary>
     public long Version { get; set; }
 

@@ -494,6 +494,11 @@ namespace TradingBot.Infrastructure.Postgres.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("funding_quote");
 
+                    b.Property<DateTimeOffset?>("LastFilledAt")
+                        .IsConcurrencyToken()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_filled_at");
+
                     b.Property<long>("NetQuantityBase")
                         .IsConcurrencyToken()
                         .HasColumnType("bigint")

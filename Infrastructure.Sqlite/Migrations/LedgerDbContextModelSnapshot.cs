@@ -491,6 +491,11 @@ namespace TradingBot.Infrastructure.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("funding_quote");
 
+                    b.Property<string>("LastFilledAt")
+                        .IsConcurrencyToken()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_filled_at");
+
                     b.Property<long>("NetQuantityBase")
                         .IsConcurrencyToken()
                         .HasColumnType("INTEGER")

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace TradingBot.Benchmarks;
 
-/// <summary>Command line: <c>[--quick] [--rounds N] [--sqlite | --postgres] [--no-fills] [--no-funding] [--split] [--show-sql] [--many-ledgers] [--copy [N]] [--growth [N]] [--paper [N]]</c>.</summary>
+/// <summary>Command line: <c>[--quick] [--rounds N] [--sqlite | --postgres] [--no-fills] [--no-funding] [--split] [--show-sql] [--many-ledgers] [--copy [N]] [--growth [N] [--reads-only]] [--paper [N]]</c>.</summary>
 internal sealed record BenchmarkOptions
 {
     public bool Quick { get; init; }
@@ -25,6 +25,12 @@ internal sealed record BenchmarkOptions
 
     /// <summary>--growth [N]: record-fill throughput on ledgers of 10k, 1M, 10M … up to N fills of history (default 1,000,000), then exit.</summary>
     public int? GrowthFills { get; init; }
+
+    /// <summary>--reads-only: --growth without its record-fill rounds (start-up, verify and report only).</summary>
+    public bool GrowthReadsOnly { get; init; }
+
+    /// <summary>--no-verify: --growth's reads without verify (start-up and report only: minutes instead of an hour at 10M).</summary>
+    public bool GrowthNoVerify { get; init; }
 
     /// <summary>The history sizes of --growth: 10,000, 1,000,000, 10,000,000 and 100,000,000, up to <see cref="GrowthFills"/>.</summary>
     public IReadOnlyList<int> GrowthSizes => [.. ((int[])[10_000, 1_000_000, 10_000_000, 100_000_000]).Where(size => size <= (GrowthFills ?? 0))];
@@ -80,7 +86,9 @@ internal sealed record BenchmarkOptions
           --copy [N]    copy-ledger SQLite -> Postgres against pgloader, and back, with N fills and N funding
                         snapshots (default 1000000); needs pgloader (apt-get install pgloader); then exit
           --growth [N]  record-fill throughput (EF path, 1 and 4 writers) on ledgers with 10k, 1M, 10M ... up to N fills of
-                        history (default 1000000; 10000000 for the 10M figure), against the smallest; then exit
+                        history (default 1000000; 10000000 for the 10M figure), against the smallest; then the worker's
+                        start-up to its first decision, verify (peak RSS; its checks against a raw read of the same
+                        tables) and report on each; then exit. --reads-only skips the record-fill rounds, --no-verify verify
           --paper [N]   the paper exchange's cost per trading cycle as its history grows to N cycles (default 100000):
                         median and p99 at 1k, 10k, 100k... against the first size, state file, heap and RSS; then exit
         """;
@@ -112,6 +120,8 @@ internal sealed record BenchmarkOptions
                 "--growth" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var history) && history is >= 10_000 and <= 100_000_000
                     => options with { GrowthFills = int.Parse(args[++i], CultureInfo.InvariantCulture) },
                 "--growth" => options with { GrowthFills = 1_000_000 },
+                "--reads-only" => options with { GrowthReadsOnly = true },
+                "--no-verify" => options with { GrowthNoVerify = true },
                 _ => null,
             };
             if (options is null)

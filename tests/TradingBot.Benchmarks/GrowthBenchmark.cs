@@ -35,6 +35,12 @@ internal static class GrowthBenchmark
                 Console.WriteLine(Invariant($"  {provider.Name}, {size:N0} fills of history seeded in {clock.Elapsed.TotalSeconds:F0} s ({counts}; {disk[size] / 1048576.0:F0} MiB)"));
             }
 
+            if (options.GrowthReadsOnly)
+            {
+                await GrowthReads.RunAsync(provider, ledgers, options, cancellationToken);
+                return;
+            }
+
             Console.Write("    JIT warm-up ... ");
             await MeasureAsync(provider, ledgers[0].Ledger, 1, "jit-", options.WarmUp, options.JitWarmUp);
             Console.WriteLine("done");
@@ -54,6 +60,9 @@ internal static class GrowthBenchmark
                     }
                 }
             }
+
+            PrintRates(provider, sizes, options, rates, disk);
+            await GrowthReads.RunAsync(provider, ledgers, options, cancellationToken);
         }
         finally
         {
@@ -63,6 +72,10 @@ internal static class GrowthBenchmark
             }
         }
 
+    }
+
+    private static void PrintRates(LedgerProvider provider, IReadOnlyList<int> sizes, BenchmarkOptions options, Dictionary<(int Size, int Writers), List<double>> rates, Dictionary<int, long> disk)
+    {
         Console.WriteLine();
         Console.WriteLine(Invariant($"# Record-fill as the ledger grows: {provider.Name} (EF path, fills/s, medians of {options.Rounds} round(s) of {options.Measure.TotalSeconds:F0} s; baseline: {sizes[0]:N0} fills of history, same run)"));
         Console.WriteLine();

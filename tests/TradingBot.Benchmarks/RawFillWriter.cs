@@ -41,8 +41,8 @@ internal sealed record RawWrites(FillRow Fill, OrderRow Order, OrderRow OrderRea
     ];
 
     /// <summary>
-    /// The position update's values in statement order: SET the balances, fill_count, updated_at and version; WHERE id
-    /// and the expected balances, fill_count and version of <paramref name="before"/>.
+    /// The position update's values in statement order: SET the balances, fill_count, last_filled_at, updated_at and
+    /// version; WHERE id and the expected balances, fill_count, last_filled_at and version of <paramref name="before"/>.
     /// </summary>
     public object[] PositionUpdateValues(PositionRow before, Func<Guid, object> uuid, Func<DateTimeOffset, object> time) =>
     [
@@ -50,6 +50,7 @@ internal sealed record RawWrites(FillRow Fill, OrderRow Order, OrderRow OrderRea
         Position.FeesPaidQuote,
         Position.FillCount,
         Position.FundingQuote,
+        time(Position.LastFilledAt!.Value),
         Position.NetQuantityBase,
         Position.RealizedPnlQuote,
         time(Position.UpdatedAt!.Value),
@@ -59,6 +60,7 @@ internal sealed record RawWrites(FillRow Fill, OrderRow Order, OrderRow OrderRea
         before.FeesPaidQuote,
         before.FillCount,
         before.FundingQuote,
+        time(before.LastFilledAt ?? throw new InvalidOperationException("the benchmark's positions have a last fill time")),
         before.NetQuantityBase,
         before.RealizedPnlQuote,
         before.Version,
@@ -84,7 +86,7 @@ internal abstract class RawFillWriter(OrderId order, int writer) : IFillWriter
     protected const string TargetColumns =
         "o.id, o.created_at, o.exchange, o.exchange_order_id, o.filled_quantity_base, o.idempotency_key, o.price_quote, o.quantity_base, " +
         "o.side, o.status, o.symbol, o.type, o.updated_at, p.id, p.created_at, p.entry_notional_quote, p.exchange, p.fees_paid_quote, " +
-        "p.fill_count, p.funding_quote, p.net_quantity_base, p.realized_pnl_quote, p.symbol, p.updated_at, p.version";
+        "p.fill_count, p.funding_quote, p.net_quantity_base, p.realized_pnl_quote, p.symbol, p.updated_at, p.version, p.last_filled_at";
 
     private long _sequence;
 
@@ -202,8 +204,9 @@ internal abstract class RawFillWriter(OrderId order, int writer) : IFillWriter
             Symbol = reader.GetString(22),
             UpdatedAt = time(23),
             Version = reader.GetInt64(24),
+            LastFilledAt = time(25),
         };
-        return new RawTarget(order, position, reader.GetBoolean(25));
+        return new RawTarget(order, position, reader.GetBoolean(26));
     }
 
     /// <summary>The one read; null when the order does not exist.</summary>

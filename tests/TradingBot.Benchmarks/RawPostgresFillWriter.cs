@@ -39,17 +39,17 @@ internal sealed class RawPostgresFillWriter : RawFillWriter
         [Text, Bigint, Text, Time, Uuid, Text, Text, Bigint, Bigint, Text, Text, Text]);
 
     private static readonly Write InsertPosition = new(
-        "INSERT INTO positions (id, entry_notional_quote, exchange, fees_paid_quote, fill_count, funding_quote, net_quantity_base, realized_pnl_quote, symbol, updated_at, version) " +
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        "INSERT INTO positions (id, entry_notional_quote, exchange, fees_paid_quote, fill_count, funding_quote, last_filled_at, net_quantity_base, realized_pnl_quote, symbol, updated_at, version) " +
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         null,
-        [Uuid, Bigint, Text, Bigint, Bigint, Bigint, Bigint, Bigint, Text, Time, Bigint]);
+        [Uuid, Bigint, Text, Bigint, Bigint, Bigint, Time, Bigint, Bigint, Text, Time, Bigint]);
 
     private static readonly Write UpdatePosition = new(
-        "UPDATE positions SET entry_notional_quote = $1, fees_paid_quote = $2, fill_count = $3, funding_quote = $4, " +
-        "net_quantity_base = $5, realized_pnl_quote = $6, updated_at = $7, version = $8 WHERE id = $9 AND entry_notional_quote = $10 AND fees_paid_quote = $11 " +
-        "AND fill_count = $12 AND funding_quote = $13 AND net_quantity_base = $14 AND realized_pnl_quote = $15 AND version = $16 RETURNING 1",
+        "UPDATE positions SET entry_notional_quote = $1, fees_paid_quote = $2, fill_count = $3, funding_quote = $4, last_filled_at = $5, " +
+        "net_quantity_base = $6, realized_pnl_quote = $7, updated_at = $8, version = $9 WHERE id = $10 AND entry_notional_quote = $11 AND fees_paid_quote = $12 " +
+        "AND fill_count = $13 AND funding_quote = $14 AND last_filled_at = $15 AND net_quantity_base = $16 AND realized_pnl_quote = $17 AND version = $18 RETURNING 1",
         "positions",
-        [Bigint, Bigint, Bigint, Bigint, Bigint, Bigint, Time, Bigint, Uuid, Bigint, Bigint, Bigint, Bigint, Bigint, Bigint, Bigint]);
+        [Bigint, Bigint, Bigint, Bigint, Time, Bigint, Bigint, Time, Bigint, Uuid, Bigint, Bigint, Bigint, Bigint, Time, Bigint, Bigint, Bigint]);
 
     private static readonly Write InsertAudit = new(
         "INSERT INTO audit_log (id, created_at, event_data, event_type) VALUES ($1, $2, $3, $4)",
@@ -113,7 +113,7 @@ internal sealed class RawPostgresFillWriter : RawFillWriter
         var next = Set(parameters, 0, fill.Id, fill.ExchangeFillId, fill.FeeAsset, fill.FeeQuote, fill.FilledAt, fill.OrderId!.Value, fill.PositionSequence, fill.PriceQuote, fill.QuantityBase, fill.RealizedPnlQuote!.Value);
         next = Set(parameters, next, writes.OrderUpdateValues(AsUuid, AsTime));
         next = writes.PositionRead is not { } before
-            ? Set(parameters, next, position.Id, position.EntryNotionalQuote, position.Exchange, position.FeesPaidQuote, position.FillCount, position.FundingQuote, position.NetQuantityBase, position.RealizedPnlQuote, position.Symbol, position.UpdatedAt!.Value, position.Version)
+            ? Set(parameters, next, position.Id, position.EntryNotionalQuote, position.Exchange, position.FeesPaidQuote, position.FillCount, position.FundingQuote, position.LastFilledAt!.Value, position.NetQuantityBase, position.RealizedPnlQuote, position.Symbol, position.UpdatedAt!.Value, position.Version)
             : Set(parameters, next, writes.PositionUpdateValues(before, AsUuid, AsTime));
         var day = writes.Day;
         next = Set(parameters, next, day.Id, day.Exchange, day.FeesPaidQuote, day.FundingQuote, day.Symbol, day.TradingPnlQuote, day.UtcDay);

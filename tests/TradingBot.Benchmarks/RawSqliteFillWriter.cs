@@ -48,14 +48,14 @@ internal sealed class RawSqliteFillWriter : RawFillWriter
             "AND \"side\" = @p9 AND \"status\" = @p10 AND \"symbol\" = @p11",
             Names(12));
         _insertPosition = Command(
-            "INSERT INTO \"positions\" (\"id\", \"entry_notional_quote\", \"exchange\", \"fees_paid_quote\", \"fill_count\", \"funding_quote\", \"net_quantity_base\", " +
-            "\"realized_pnl_quote\", \"symbol\", \"updated_at\", \"version\") VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10)",
-            Names(11));
+            "INSERT INTO \"positions\" (\"id\", \"entry_notional_quote\", \"exchange\", \"fees_paid_quote\", \"fill_count\", \"funding_quote\", \"last_filled_at\", \"net_quantity_base\", " +
+            "\"realized_pnl_quote\", \"symbol\", \"updated_at\", \"version\") VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11)",
+            Names(12));
         _updatePosition = Command(
-            "UPDATE \"positions\" SET \"entry_notional_quote\" = @p0, \"fees_paid_quote\" = @p1, \"fill_count\" = @p2, \"funding_quote\" = @p3, " +
-            "\"net_quantity_base\" = @p4, \"realized_pnl_quote\" = @p5, \"updated_at\" = @p6, \"version\" = @p7 WHERE \"id\" = @p8 AND \"entry_notional_quote\" = @p9 " +
-            "AND \"fees_paid_quote\" = @p10 AND \"fill_count\" = @p11 AND \"funding_quote\" = @p12 AND \"net_quantity_base\" = @p13 AND \"realized_pnl_quote\" = @p14 AND \"version\" = @p15",
-            Names(16));
+            "UPDATE \"positions\" SET \"entry_notional_quote\" = @p0, \"fees_paid_quote\" = @p1, \"fill_count\" = @p2, \"funding_quote\" = @p3, \"last_filled_at\" = @p4, " +
+            "\"net_quantity_base\" = @p5, \"realized_pnl_quote\" = @p6, \"updated_at\" = @p7, \"version\" = @p8 WHERE \"id\" = @p9 AND \"entry_notional_quote\" = @p10 " +
+            "AND \"fees_paid_quote\" = @p11 AND \"fill_count\" = @p12 AND \"funding_quote\" = @p13 AND \"last_filled_at\" = @p14 AND \"net_quantity_base\" = @p15 AND \"realized_pnl_quote\" = @p16 AND \"version\" = @p17",
+            Names(18));
         _insertAudit = Command(
             "INSERT INTO \"audit_log\" (\"id\", \"created_at\", \"event_data\", \"event_type\") VALUES (@p0, @p1, @p2, @p3)",
             Names(4));
@@ -112,7 +112,7 @@ internal sealed class RawSqliteFillWriter : RawFillWriter
         var written = await ExecuteAsync(_insertFill, Text(fill.Id), fill.ExchangeFillId, fill.FeeAsset, fill.FeeQuote, Text(fill.FilledAt), Text(fill.OrderId!.Value), fill.PositionSequence, fill.PriceQuote, fill.QuantityBase, fill.RealizedPnlQuote!.Value);
         written += await ExecuteAsync(_updateOrder, writes.OrderUpdateValues(Text, Text));
         written += writes.PositionRead is not { } before
-            ? await ExecuteAsync(_insertPosition, Text(position.Id), position.EntryNotionalQuote, position.Exchange, position.FeesPaidQuote, position.FillCount, position.FundingQuote, position.NetQuantityBase, position.RealizedPnlQuote, position.Symbol, Text(position.UpdatedAt!.Value), position.Version)
+            ? await ExecuteAsync(_insertPosition, Text(position.Id), position.EntryNotionalQuote, position.Exchange, position.FeesPaidQuote, position.FillCount, position.FundingQuote, Text(position.LastFilledAt!.Value), position.NetQuantityBase, position.RealizedPnlQuote, position.Symbol, Text(position.UpdatedAt!.Value), position.Version)
             : await ExecuteAsync(_updatePosition, writes.PositionUpdateValues(before, Text, Text));
         var day = writes.Day;
         written += await ExecuteAsync(_addDay, Text(day.Id), day.Exchange, day.FeesPaidQuote, day.FundingQuote, day.Symbol, day.TradingPnlQuote, Text(day.UtcDay));

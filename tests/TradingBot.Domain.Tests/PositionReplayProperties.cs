@@ -261,8 +261,8 @@ public class PositionReplayProperties
             T0.AddSeconds(index));
 
     private static Position Reload(Position p) =>
-        Position.Rehydrate(p.Exchange, p.Symbol, p.NetQuantity, p.EntryNotional, p.RealizedPnl, p.FeesPaid, p.FundingReceived, p.FillCount, p.UpdatedAt);
+        Position.Rehydrate(p.Exchange, p.Symbol, p.NetQuantity, p.EntryNotional, p.RealizedPnl, p.FeesPaid, p.FundingReceived, p.FillCount, p.UpdatedAt, p.LastFilledAt);
 
     private static string Describe(Position p) =>
-        $"net {p.NetQuantity}, entry {p.EntryNotional}, realized {p.RealizedPnl}, fees {p.FeesPaid}, fills {p.FillCount}";
+        $"net {p.NetQuantity}, entry {p.EntryNotional}, realized {p.RealizedPnl}, fees {p.FeesPaid}, fills {p.FillCount}, last fill {p.LastFilledAt:O}";
 }

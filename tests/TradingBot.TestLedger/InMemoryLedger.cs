@@ -111,7 +111,7 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
         o.ExchangeOrderId, o.FilledQuantity, o.CreatedAt, o.UpdatedAt, deadlines: o.Deadlines);
 
     internal static Position Clone(Position p) => Position.Rehydrate(
-        p.Exchange, p.Symbol, p.NetQuantity, p.EntryNotional, p.RealizedPnl, p.FeesPaid, p.FundingReceived, p.FillCount, p.UpdatedAt);
+        p.Exchange, p.Symbol, p.NetQuantity, p.EntryNotional, p.RealizedPnl, p.FeesPaid, p.FundingReceived, p.FillCount, p.UpdatedAt, p.LastFilledAt);
 
     private sealed class State
     {

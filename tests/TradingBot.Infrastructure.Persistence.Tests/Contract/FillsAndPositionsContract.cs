@@ -305,4 +305,20 @@ public abstract class FillsAndPositionsContract : PortContract
             Assert.That(fills.Select(f => $"{f.Exchange}/{f.Symbol} {f.Recorded.Fill.ExchangeFillId.Value} #{f.Recorded.Sequence} {f.Recorded.Side}"), Is.EqualTo(ReplayOrder));
         }
     }
+
+    [Test]
+    public async Task The_latest_fill_time_is_the_latest_by_exchange_time_not_by_recording_and_none_without_fills()
+    {
+        var order = await CreateOpenAsync(PendingOrder(quantity: "1"), "lt-1");
+        await NewRecordFill().ExecuteAsync(FillOf(order, "lt-f1", "100", "0.25", at: T0.AddHours(2)), CancellationToken.None);
+        await NewRecordFill().ExecuteAsync(FillOf(order, "lt-f2", "100", "0.25", at: T0.AddHours(1)), CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(await Read((s, ct) => s.Fills.GetLatestFillTimeAsync(Binance, BtcUsdt, ct)), Is.EqualTo(T0.AddHours(2)));
+            Assert.That((await Read((s, ct) => s.Positions.GetAsync(Binance, BtcUsdt, ct)))!.LastFilledAt, Is.EqualTo(T0.AddHours(2)));
+            Assert.That(await Read((s, ct) => s.Fills.GetLatestFillTimeAsync(Binance, EthUsdt, ct)), Is.Null);
+            Assert.That(await Read((s, ct) => s.Fills.GetLatestFillTimeAsync(new ExchangeName("PAPER"), BtcUsdt, ct)), Is.Null);
+        }
+    }
 }

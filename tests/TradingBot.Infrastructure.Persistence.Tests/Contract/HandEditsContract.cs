@@ -154,13 +154,17 @@ public abstract class HandEditsContract : DatabaseContract
         var queries = new TradingBot.Application.Queries.LedgerQueries(Ledger);
         var before = await queries.PnlByDayAsync(Binance, DateOnly.MinValue, DateOnly.MaxValue, CancellationToken.None);
         var realizedBefore = await Read((s, ct) => s.Fills.GetByPositionAsync(Binance, BtcUsdt, ct));
+        var positionBefore = await Read((s, ct) => s.Positions.GetAsync(Binance, BtcUsdt, ct));
 
-        // What the DailyPnl migration leaves of a ledger written before it: fills without the column's value, no totals.
+        // What the DailyPnl and PositionLastFill migrations leave of a ledger written before them: fills without the
+        // column's value, no totals, positions without their last fill time (the latest is then read from the fills).
         Assert.That(await Db.ExecuteAsync("UPDATE fills SET realized_pnl_quote = NULL"), Is.EqualTo(3));
         Assert.That(await Db.ExecuteAsync("DELETE FROM pnl_days"), Is.EqualTo(2));
+        Assert.That(await Db.ExecuteAsync("UPDATE positions SET last_filled_at = NULL"), Is.EqualTo(1));
+        Assert.That(await Read((s, ct) => s.Fills.GetLatestFillTimeAsync(Binance, BtcUsdt, ct)), Is.EqualTo(T0.AddDays(1)));
         var migrator = new LedgerMigrator(Db.Contexts);
         Assert.That(await migrator.FillsWithoutRealizedPnlAsync(CancellationToken.None), Is.EqualTo(3));
-        Assert.That(await ViolationsAsync(), Has.Some.StartsWith("fill h-f1 (BINANCE/BTCUSDT) has no stored realized PnL"));
+        Assert.That(await ViolationsAsync(), Has.Some.StartsWith("BINANCE/BTCUSDT has 3 fill(s) with no stored realized PnL"));
 
         var first = await migrator.FillInRealizedPnlAsync(CancellationToken.None);
         var second = await migrator.FillInRealizedPnlAsync(CancellationToken.None);
@@ -172,6 +176,30 @@ public abstract class HandEditsContract : DatabaseContract
             Assert.That(await migrator.FillsWithoutRealizedPnlAsync(CancellationToken.None), Is.Zero);
             Assert.That(await queries.PnlByDayAsync(Binance, DateOnly.MinValue, DateOnly.MaxValue, CancellationToken.None), Is.EqualTo(before));
             Assert.That(await Read((s, ct) => s.Fills.GetByPositionAsync(Binance, BtcUsdt, ct)), Is.EqualTo(realizedBefore));
+            Assert.That((await Read((s, ct) => s.Positions.GetAsync(Binance, BtcUsdt, ct)))!.LastFilledAt, Is.EqualTo(positionBefore!.LastFilledAt).And.EqualTo(T0.AddDays(1)));
+            Assert.That(await ViolationsAsync(), Is.Empty);
+        }
+    }
+
+    [Test]
+    public async Task Funding_recorded_before_the_totals_existed_on_a_position_without_fills_gets_its_days()
+    {
+        await new TradingBot.Application.Funding.RecordFundingPayment(Ledger, new TestClock(T0)).ExecuteAsync(
+            new TradingBot.Domain.Funding.FundingPayment("h-p9", Binance, EthUsdt, new Money(Usdt, Amount.Parse("-0.5")), T0), CancellationToken.None);
+        var queries = new TradingBot.Application.Queries.LedgerQueries(Ledger);
+        var before = await queries.PnlByDayAsync(Binance, DateOnly.MinValue, DateOnly.MaxValue, CancellationToken.None);
+        Assert.That(await Db.ExecuteAsync("DELETE FROM pnl_days"), Is.EqualTo(1));
+        Assert.That(await ViolationsAsync(), Has.Some.StartsWith("PnL of BINANCE/ETHUSDT on "));
+
+        var migrator = new LedgerMigrator(Db.Contexts);
+        var first = await migrator.FillInRealizedPnlAsync(CancellationToken.None);
+        var second = await migrator.FillInRealizedPnlAsync(CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(first, Is.EqualTo(new RealizedPnlFillIn(1, 0)), "one position rebuilt, no fill to give a value");
+            Assert.That(second, Is.EqualTo(new RealizedPnlFillIn(0, 0)));
+            Assert.That(await queries.PnlByDayAsync(Binance, DateOnly.MinValue, DateOnly.MaxValue, CancellationToken.None), Is.EqualTo(before).And.Count.EqualTo(1));
             Assert.That(await ViolationsAsync(), Is.Empty);
         }
     }

@@ -34,7 +34,7 @@ internal static class LedgerSample
             new FillRow { Id = Guid.NewGuid(), OrderId = filled.Id, ExchangeFillId = "BINANCE:BTCUSDT:1", PriceQuote = 6_400_012_345_678, QuantityBase = 50_000_000, FeeQuote = -1, FeeAsset = "USDT", FilledAt = T0.AddTicks(30), PositionSequence = 1, RealizedPnlQuote = long.MinValue, CreatedAt = T0 },
             new FillRow { Id = Guid.NewGuid(), OrderId = null, ExchangeFillId = "EXT:BINANCE:BTCUSDT:2", PriceQuote = 1, QuantityBase = long.MaxValue, FeeQuote = long.MinValue, FeeAsset = "BNB", FilledAt = T0.AddDays(1), PositionSequence = long.MaxValue, CreatedAt = null });
         ctx.Positions.AddRange(
-            new PositionRow { Id = Guid.NewGuid(), Exchange = "BINANCE", Symbol = "BTCUSDT", NetQuantityBase = -50_000_000, EntryNotionalQuote = 3_200_006_172_839, RealizedPnlQuote = long.MinValue, FeesPaidQuote = 1, FundingQuote = -12_345, FillCount = 1, Version = 7, UpdatedAt = T0, CreatedAt = null },
+            new PositionRow { Id = Guid.NewGuid(), Exchange = "BINANCE", Symbol = "BTCUSDT", NetQuantityBase = -50_000_000, EntryNotionalQuote = 3_200_006_172_839, RealizedPnlQuote = long.MinValue, FeesPaidQuote = 1, FundingQuote = -12_345, FillCount = 1, LastFilledAt = T0.AddTicks(30), Version = 7, UpdatedAt = T0, CreatedAt = null },
             new PositionRow { Id = Guid.NewGuid(), Exchange = "BINANCE", Symbol = "ETHUSDT", NetQuantityBase = 0, EntryNotionalQuote = 0, RealizedPnlQuote = long.MaxValue, FeesPaidQuote = 0, FundingQuote = 0, FillCount = 0, Version = 1, UpdatedAt = null, CreatedAt = T0 });
         AddFundingSnapshots(ctx, fundingSnapshots);
         ctx.PnlDays.AddRange(

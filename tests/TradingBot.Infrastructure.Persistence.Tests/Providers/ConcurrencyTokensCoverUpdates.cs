@@ -11,7 +11,7 @@ namespace TradingBot.Infrastructure.Persistence.Tests.Providers;
 public sealed class ConcurrencyTokensCoverUpdates
 {
     private static readonly string[] OrderTokens = ["exchange", "exchange_order_id", "filled_quantity_base", "quantity_base", "side", "status", "symbol"];
-    private static readonly string[] PositionTokens = ["entry_notional_quote", "fees_paid_quote", "fill_count", "funding_quote", "net_quantity_base", "realized_pnl_quote", "version"];
+    private static readonly string[] PositionTokens = ["entry_notional_quote", "fees_paid_quote", "fill_count", "funding_quote", "last_filled_at", "net_quantity_base", "realized_pnl_quote", "version"];
     private static readonly string[] OrderUpdated = ["exchange_order_id", "filled_quantity_base", "quantity_base", "status", "updated_at"];
     private static readonly string[] Balance = ["balance"];
 
