@@ -58,15 +58,12 @@ public sealed class RecordFundingPayment(IUnitOfWork ledger, IClock clock, Tradi
 
                 var position = await session.Positions.GetAsync(payment.Exchange, payment.Symbol, ct).ConfigureAwait(false)
                     ?? Position.Flat(payment.Exchange, payment.Symbol);
-                var fundingBefore = position.FundingReceived;
-                position.ApplyFunding(payment.Amount, payment.PaidAt);
+                var counted = position.ApplyFunding(payment.Amount, payment.PaidAt);
                 await session.Positions.SaveAsync(position, ct).ConfigureAwait(false);
-                if (payment.Symbol.QuoteAsset is { } quote && payment.Amount.Asset == quote)
+                if (counted is { } funding)
                 {
                     await session.PnlDays.AddAsync(
-                        payment.Exchange,
-                        new DailyPnl(DailyPnl.DayOf(payment.PaidAt), payment.Symbol, Amount.Zero, Amount.Zero, position.FundingReceived - fundingBefore),
-                        ct).ConfigureAwait(false);
+                        payment.Exchange, new DailyPnl(DailyPnl.DayOf(payment.PaidAt), payment.Symbol, Amount.Zero, Amount.Zero, funding), ct).ConfigureAwait(false);
                 }
 
                 await session.Audit.AppendAsync(

@@ -14,6 +14,13 @@ public sealed record DailyPnl(DateOnly Day, Symbol Symbol, Amount TradingPnl, Am
     /// <summary>Trading PnL + funding − fees.</summary>
     public Amount Net => TradingPnl + Funding - Fees;
 
+    /// <summary>This day's amounts with <paramref name="other"/>'s added (same day and symbol).</summary>
+    public DailyPnl Plus(DailyPnl other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return this with { TradingPnl = TradingPnl + other.TradingPnl, Fees = Fees + other.Fees, Funding = Funding + other.Funding };
+    }
+
     /// <summary>The UTC day of <paramref name="time"/>.</summary>
     public static DateOnly DayOf(DateTimeOffset time) => DateOnly.FromDateTime(time.UtcDateTime);
 }

@@ -160,9 +160,7 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
     private static void Add(Dictionary<(ExchangeName Exchange, Symbol Symbol, DateOnly Day), DailyPnl> days, ExchangeName exchange, DailyPnl change)
     {
         var key = (exchange, change.Symbol, change.Day);
-        days[key] = days.TryGetValue(key, out var sum)
-            ? sum with { TradingPnl = sum.TradingPnl + change.TradingPnl, Fees = sum.Fees + change.Fees, Funding = sum.Funding + change.Funding }
-            : change;
+        days[key] = days.TryGetValue(key, out var sum) ? sum.Plus(change) : change;
     }
 
     // The stored per-day totals must be what the replay's fills and payments add up to, day by day.
@@ -206,11 +204,9 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
 
         foreach (var payment in payments.Where(p => p.Exchange == position.Exchange && p.Symbol == position.Symbol))
         {
-            var fundingBefore = replay.FundingReceived;
-            replay.ApplyFunding(payment.Amount, payment.PaidAt);
-            if (position.Symbol.QuoteAsset is { } quote && payment.Amount.Asset == quote)
+            if (replay.ApplyFunding(payment.Amount, payment.PaidAt) is { } funding)
             {
-                Add(days, position.Exchange, new DailyPnl(DailyPnl.DayOf(payment.PaidAt), position.Symbol, Amount.Zero, Amount.Zero, replay.FundingReceived - fundingBefore));
+                Add(days, position.Exchange, new DailyPnl(DailyPnl.DayOf(payment.PaidAt), position.Symbol, Amount.Zero, Amount.Zero, funding));
             }
         }
 

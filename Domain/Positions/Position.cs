@@ -152,15 +152,20 @@ public sealed class Position
         return realized;
     }
 
-    /// <summary>Adds a funding payment (positive received, negative paid) when it is in the quote asset.</summary>
-    public void ApplyFunding(Money payment, DateTimeOffset paidAt)
+    /// <summary>
+    /// Adds a funding payment (positive received, negative paid) when it is in the quote asset. Returns the amount counted,
+    /// or null when the payment is in another asset and counts for nothing.
+    /// </summary>
+    public Amount? ApplyFunding(Money payment, DateTimeOffset paidAt)
     {
-        if (Symbol.QuoteAsset is { } quote && payment.Asset == quote)
+        UpdatedAt = Later(UpdatedAt, LedgerTime.Normalize(paidAt));
+        if (Symbol.QuoteAsset is not { } quote || payment.Asset != quote)
         {
-            FundingReceived += payment.Amount;
+            return null;
         }
 
-        UpdatedAt = Later(UpdatedAt, LedgerTime.Normalize(paidAt));
+        FundingReceived += payment.Amount;
+        return payment.Amount;
     }
 
     /// <summary>Replays fills (each with its order's side) from flat: what the position must equal.</summary>

@@ -186,9 +186,7 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
         {
             WriteStep("PnlDays.Add");
             var key = (exchange, change.Symbol, change.Day);
-            state.Days[key] = state.Days.TryGetValue(key, out var sum)
-                ? sum with { TradingPnl = sum.TradingPnl + change.TradingPnl, Fees = sum.Fees + change.Fees, Funding = sum.Funding + change.Funding }
-                : change;
+            state.Days[key] = state.Days.TryGetValue(key, out var sum) ? sum.Plus(change) : change;
             return Task.CompletedTask;
         }
 
