@@ -1,7 +1,9 @@
 using System.Data;
 using System.Globalization;
 using System.Text;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using TradingBot.Infrastructure.Persistence;
 using TradingBot.Infrastructure.Persistence.Configurations;
 using TradingBot.Infrastructure.Persistence.Writes;
 
@@ -63,6 +65,19 @@ internal sealed class PostgresLedgerProvider : LedgerProvider
         // The CTEs run whether or not the SELECT reads them; with no update there is nothing to check.
         text.Append("\nSELECT ").AppendJoin(", ", checks.Count == 0 ? ["1"] : checks);
         return new CompiledBatch(text.ToString(), [.. slots], [.. slots.Select(_ => string.Empty)]);
+    }
+
+    /// <summary>
+    /// No JIT for the rest of the snapshot: compiling verify's two whole-table plans took about 0.9 s each at 10M fills
+    /// (inlining and optimisation), more than it saved; at 1M the queries ran 10–15% faster without it.
+    /// </summary>
+    public override async Task BeforeWholeTableReadAsync(LedgerDbContext db, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        if (db.Database.CurrentTransaction is not null)
+        {
+            await db.Database.ExecuteSqlRawAsync("SET LOCAL jit = off", cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The updates checked themselves in the database; the count means nothing.</summary>

@@ -33,8 +33,9 @@ public interface IFillRepository
     Task<IReadOnlyList<RecordedFill>> GetAllAsync(CancellationToken cancellationToken);
 
     /// <summary>
-    /// Every fill of an order the ledger holds, position by position (exchange, symbol) and in replay order within each,
-    /// one at a time: bounded memory whatever the ledger's size (for verification).
+    /// Every fill of an order the ledger holds with its position (exchange, symbol), one at a time, ordered by sequence:
+    /// each position's fills come in its replay order, and positions interleave. Bounded memory whatever the ledger's
+    /// size; the reader keeps one replay per position (for verification).
     /// </summary>
     IAsyncEnumerable<PositionFill> StreamForReplayAsync(CancellationToken cancellationToken);
 

@@ -60,46 +60,47 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
                 var fillCount = 0;
                 var days = new Dictionary<(ExchangeName Exchange, Symbol Symbol, DateOnly Day), DailyPnl>();
                 var positionsByKey = allPositions.ToDictionary(p => (p.Exchange, p.Symbol));
-                var replayed = new HashSet<(ExchangeName, Symbol)>();
-                Position? replay = null;
-                var replayFills = 0;
-                var unknown = 0;
+
+                // Each position's fills come in its replay order, positions interleaved (the database sorts on the
+                // sequence, not on exchange and symbol text): one replay per position, as many as there are positions.
+                var replays = new Dictionary<(ExchangeName, Symbol), Replay>();
                 await foreach (var fill in session.Fills.StreamForReplayAsync(ct).ConfigureAwait(false))
                 {
                     fillCount++;
-                    if (replay is null || replay.Exchange != fill.Exchange || replay.Symbol != fill.Symbol)
+                    if (!replays.TryGetValue((fill.Exchange, fill.Symbol), out var replay))
                     {
-                        Finish(replay, replayFills, positionsByKey, payments, days, violations);
-                        ReportUnknown(replay, ref unknown, violations);
-                        replay = Position.Flat(fill.Exchange, fill.Symbol);
-                        replayFills = 0;
-                        replayed.Add((fill.Exchange, fill.Symbol));
+                        replay = new Replay(Position.Flat(fill.Exchange, fill.Symbol));
+                        replays.Add((fill.Exchange, fill.Symbol), replay);
                     }
 
-                    var feesBefore = replay.FeesPaid;
-                    var realized = replay.ApplyFill(fill.Recorded.Side, fill.Recorded.Fill);
+                    var feesBefore = replay.Position.FeesPaid;
+                    var realized = replay.Position.ApplyFill(fill.Recorded.Side, fill.Recorded.Fill);
                     if (fill.Recorded.RealizedPnl is not { } stored)
                     {
-                        unknown++;
+                        replay.Unknown++;
                     }
                     else if (stored != realized)
                     {
                         violations.Add($"fill {fill.Recorded.Fill.ExchangeFillId} ({fill.Exchange}/{fill.Symbol}) records a realized PnL of {stored}, its replay realizes {realized}");
                     }
 
-                    Add(days, fill.Exchange, new DailyPnl(DailyPnl.DayOf(fill.Recorded.Fill.FilledAt), fill.Symbol, realized, replay.FeesPaid - feesBefore, Amount.Zero));
-                    replayFills++;
+                    Add(days, fill.Exchange, new DailyPnl(DailyPnl.DayOf(fill.Recorded.Fill.FilledAt), fill.Symbol, realized, replay.Position.FeesPaid - feesBefore, Amount.Zero));
+                    replay.Fills++;
                 }
 
-                Finish(replay, replayFills, positionsByKey, payments, days, violations);
-                ReportUnknown(replay, ref unknown, violations);
-                foreach (var position in allPositions.Where(p => !replayed.Contains((p.Exchange, p.Symbol))))
+                foreach (var replay in replays.Values.OrderBy(r => r.Position.Exchange.Value, StringComparer.Ordinal).ThenBy(r => r.Position.Symbol.Value, StringComparer.Ordinal))
+                {
+                    Finish(replay.Position, replay.Fills, positionsByKey, payments, days, violations);
+                    ReportUnknown(replay, violations);
+                }
+
+                foreach (var position in allPositions.Where(p => !replays.ContainsKey((p.Exchange, p.Symbol))))
                 {
                     Finish(Position.Flat(position.Exchange, position.Symbol), 0, positionsByKey, payments, days, violations);
                 }
 
                 // The exchanges of positions and of fills (a fill without a position is reported above, and its days are still checked).
-                foreach (var exchange in allPositions.Select(p => p.Exchange).Concat(replayed.Select(r => r.Item1)).Distinct())
+                foreach (var exchange in allPositions.Select(p => p.Exchange).Concat(replays.Keys.Select(r => r.Item1)).Distinct())
                 {
                     var stored = await session.PnlDays.GetRangeAsync(exchange, DateOnly.MinValue, DateOnly.MaxValue, ct).ConfigureAwait(false);
                     CheckDays(exchange, stored, days, violations);
@@ -145,16 +146,14 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
     }
 
     // One line per position, however many of its fills predate the stored realized PnL.
-    private static void ReportUnknown(Position? replay, ref int unknown, List<string> violations)
+    private static void ReportUnknown(Replay replay, List<string> violations)
     {
-        if (replay is not null && unknown > 0)
+        if (replay.Unknown > 0)
         {
             violations.Add(
-                $"{replay.Exchange}/{replay.Symbol} has {unknown} fill(s) with no stored realized PnL (recorded before the ledger kept it): " +
+                $"{replay.Position.Exchange}/{replay.Position.Symbol} has {replay.Unknown} fill(s) with no stored realized PnL (recorded before the ledger kept it): " +
                 "the worker fills them in when it starts (or migrate does), and until then the PnL per day leaves them out");
         }
-
-        unknown = 0;
     }
 
     private static void Add(Dictionary<(ExchangeName Exchange, Symbol Symbol, DateOnly Day), DailyPnl> days, ExchangeName exchange, DailyPnl change)
@@ -188,14 +187,9 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
 
     // A position's replay is complete (its fills, then its funding payments): it must equal the stored position.
     private static void Finish(
-        Position? replay, int fills, Dictionary<(ExchangeName, Symbol), Position> positions, List<TradingBot.Domain.Funding.FundingPayment> payments,
+        Position replay, int fills, Dictionary<(ExchangeName, Symbol), Position> positions, List<TradingBot.Domain.Funding.FundingPayment> payments,
         Dictionary<(ExchangeName Exchange, Symbol Symbol, DateOnly Day), DailyPnl> days, List<string> violations)
     {
-        if (replay is null)
-        {
-            return;
-        }
-
         if (!positions.TryGetValue((replay.Exchange, replay.Symbol), out var position))
         {
             violations.Add($"{replay.Exchange}/{replay.Symbol} has {fills} fills but no position");
@@ -221,4 +215,14 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
     }
 
     private static string Time(DateTimeOffset? time) => time?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "none";
+
+    /// <summary>One position's replay as its fills stream in: the position so far, its fills, those with no stored realized PnL.</summary>
+    private sealed class Replay(Position position)
+    {
+        public Position Position { get; } = position;
+
+        public int Fills { get; set; }
+
+        public int Unknown { get; set; }
+    }
 }

@@ -87,6 +87,7 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
     {
         // Not remembered (Seen): a read for verification, and a million orders must not stay in memory.
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
+        await Writes.LedgerProvider.Of(db).BeforeWholeTableReadAsync(db, cancellationToken).ConfigureAwait(false);
         var rows = WithFillsQuery(db);
         await foreach (var row in rows.AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
         {

@@ -42,6 +42,12 @@ internal abstract class LedgerProvider
     /// <summary>True when <see cref="CheckStorageAsync"/> reads the whole database (SQLite's integrity_check), so a check of a ledger being written must wait for the last write.</summary>
     public virtual bool ChecksWholeDatabase => false;
 
+    /// <summary>
+    /// Prepares the snapshot transaction of <paramref name="db"/> for a read of every row of the ledger's largest tables
+    /// (verify's streams); nothing by default.
+    /// </summary>
+    public virtual Task BeforeWholeTableReadAsync(LedgerDbContext db, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>Adds <paramref name="provider"/> to a ledger context's options (each provider project's <c>Configure</c> does).</summary>
     public static DbContextOptionsBuilder Use(DbContextOptionsBuilder options, LedgerProvider provider)
     {

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
@@ -153,6 +154,16 @@ internal abstract class LedgerProvider : IAsyncDisposable
         }
 
         await db.SaveChangesAsync(cancellationToken);
+
+        // Each position's last fill is its seeded fills' latest time, which the database chose (now() less an offset).
+        db.Database.SetCommandTimeout(0);
+        await db.Database.ExecuteSqlRawAsync(
+            """
+            UPDATE positions SET last_filled_at = m.latest
+            FROM (SELECT o.exchange, o.symbol, MAX(f.filled_at) AS latest FROM fills f JOIN orders o ON o.id = f.order_id GROUP BY o.exchange, o.symbol) AS m
+            WHERE m.exchange = positions.exchange AND m.symbol = positions.symbol
+            """,
+            cancellationToken);
     }
 
     /// <summary>The ledger database's size on disk, in bytes.</summary>

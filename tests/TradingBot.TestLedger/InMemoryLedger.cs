@@ -305,7 +305,7 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
             state.Fills.Values
                 .Where(f => state.Orders.ContainsKey(f.Fill.OrderId))
                 .Select(f => (f.Fill, f.Sequence, Order: state.Orders[f.Fill.OrderId]))
-                .OrderBy(f => f.Order.Exchange.Value, StringComparer.Ordinal).ThenBy(f => f.Order.Symbol.Value, StringComparer.Ordinal).ThenBy(f => f.Sequence)
+                .OrderBy(f => f.Sequence).ThenBy(f => f.Fill.FilledAt).ThenBy(f => f.Fill.ExchangeFillId.Value, StringComparer.Ordinal)
                 .Select(f => new PositionFill(f.Order.Exchange, f.Order.Symbol, new RecordedFill(f.Fill, f.Order.Side, f.Sequence, state.Realized.TryGetValue(f.Fill.ExchangeFillId, out var realized) ? realized : null)))
                 .ToAsyncEnumerable();
 

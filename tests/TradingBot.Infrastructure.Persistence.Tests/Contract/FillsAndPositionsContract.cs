@@ -268,7 +268,7 @@ public abstract class FillsAndPositionsContract : PortContract
     }
 
     [Test]
-    public async Task Verification_streams_each_order_with_its_fill_sum_and_the_fills_position_by_position_in_replay_order()
+    public async Task Verification_streams_each_order_with_its_fill_sum_and_each_positions_fills_in_replay_order()
     {
         var a = await CreateOpenAsync(PendingOrder("a", quantity: "1"), "1");
         var b = await CreateOpenAsync(PendingOrder("b", symbol: EthUsdt), "2");
@@ -302,7 +302,12 @@ public abstract class FillsAndPositionsContract : PortContract
         using (Assert.EnterMultipleScope())
         {
             Assert.That(orders.Select(o => (o.Order.Id, o.Filled, o.Fills)), Is.EquivalentTo(new[] { (a.Id, Quantity.Parse("1"), 2L), (b.Id, Quantity.Zero, 0L), (c.Id, Quantity.Parse("0.5"), 1L) }));
-            Assert.That(fills.Select(f => $"{f.Exchange}/{f.Symbol} {f.Recorded.Fill.ExchangeFillId.Value} #{f.Recorded.Sequence} {f.Recorded.Side}"), Is.EqualTo(ReplayOrder));
+            Assert.That(fills.Select(f => f.Recorded.Sequence), Is.Ordered, "ordered by sequence, positions interleaved");
+            Assert.That(
+                fills.GroupBy(f => $"{f.Exchange}/{f.Symbol}").OrderBy(g => g.Key, StringComparer.Ordinal)
+                    .SelectMany(g => g.Select(f => $"{f.Exchange}/{f.Symbol} {f.Recorded.Fill.ExchangeFillId.Value} #{f.Recorded.Sequence} {f.Recorded.Side}")),
+                Is.EqualTo(ReplayOrder),
+                "each position's fills in its replay order");
         }
     }
 
