@@ -50,6 +50,12 @@ internal sealed partial class TradingWorker(
 {
     private static readonly TimeSpan StandbyRetry = TimeSpan.FromSeconds(2);
 
+    // A partitioned ledger's months are made ahead (LedgerMigrator.MonthsAhead) at start and checked this often after.
+    private static readonly TimeSpan PartitionCheckInterval = TimeSpan.FromHours(24);
+    private static readonly TimeSpan PartitionRetry = TimeSpan.FromHours(1);
+
+    private DateTimeOffset _nextPartitionCheck = DateTimeOffset.MaxValue;
+
     /// <summary>The worker's identity in logs and DECISION events.</summary>
     public static string Actor { get; } = $"{Environment.MachineName}:{Environment.ProcessId}";
 
@@ -132,6 +138,11 @@ internal sealed partial class TradingWorker(
                     var reconciliation = await reconcile.ExecuteAsync(settings.Scope, CancellationToken.None).ConfigureAwait(false);
                     LogReconciliation(reconciliation);
                     nextReconcile = clock.UtcNow + options.ReconcileInterval;
+                }
+
+                if (clock.UtcNow >= _nextPartitionCheck)
+                {
+                    await MaintainPartitionsAsync().ConfigureAwait(false);
                 }
 
                 failures = 0;
@@ -258,6 +269,27 @@ internal sealed partial class TradingWorker(
             log.FenceForced(description, copiedTo);
         }
 
+        // The time series as Ledger:Partitioning says: a new ledger partitioned (a failure here is retried like any start
+        // step: no row may be written to a ledger that is to be partitioned first), then a partitioned one's months made.
+        try
+        {
+            var partitioning = await migrator.EnsurePartitioningAsync(CancellationToken.None).ConfigureAwait(false);
+            log.Partitions(partitioning);
+            _nextPartitionCheck = partitioning.Partitioned ? clock.UtcNow : DateTimeOffset.MaxValue;
+        }
+        catch (TradingBot.Infrastructure.Persistence.Partitions.LedgerPartitioningException exception)
+        {
+            log.ConfigurationRefused(exception.Message);
+            exit.Code = Verbs.WorkerCommandLine.ConfigurationError;
+            lifetime.StopApplication();
+            return false;
+        }
+
+        if (clock.UtcNow >= _nextPartitionCheck)
+        {
+            await MaintainPartitionsAsync().ConfigureAwait(false);
+        }
+
         // Fills recorded before the ledger kept each fill's realized PnL (an upgrade): read on an index of only those.
         var filledIn = await migrator.FillInRealizedPnlAsync(CancellationToken.None).ConfigureAwait(false);
         if (filledIn.Positions > 0)
@@ -294,6 +326,22 @@ internal sealed partial class TradingWorker(
         }
 
         return true;
+    }
+
+    // Trading goes on when this fails: a row of a month with no partition lands in the default one and moves into its
+    // month when that is made; the check comes again an hour later.
+    private async Task MaintainPartitionsAsync()
+    {
+        try
+        {
+            log.Partitions(await migrator.MakeMonthsAsync(clock.UtcNow, CancellationToken.None).ConfigureAwait(false));
+            _nextPartitionCheck = clock.UtcNow + PartitionCheckInterval;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            log.PartitionsNotMade(PartitionRetry, exception.Message, exception);
+            _nextPartitionCheck = clock.UtcNow + PartitionRetry;
+        }
     }
 
     private async Task TryAuditErrorAsync(string problem)

@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using TradingBot.Infrastructure.Persistence.Partitions;
 using TradingBot.Infrastructure.Postgres;
 using TradingBot.Infrastructure.Sqlite;
 
@@ -92,7 +93,13 @@ internal sealed record LedgerSettings(LedgerProvider Provider, string Connection
             throw new TradingBotConfigurationException("Ledger:Pooler is Transaction, so ConnectionStrings:LedgerDirect is required: a connection to the Postgres server itself, not through the pooler. The ledger lease is a session advisory lock, which a transaction-mode pooler would hand to another client's transaction; the lease and the migrations use the direct connection.");
         }
 
-        var ledger = Prepare(provider, connectionString, contentRoot, migrateOnStart, readOnly, "ConnectionStrings:Ledger", pooler == LedgerPooler.Transaction);
+        var partitioning = ConfigurationChoice.Parse(configuration["Ledger:Partitioning"], "Ledger:Partitioning", LedgerPartitioning.None);
+        if (provider == LedgerProvider.Sqlite && partitioning != LedgerPartitioning.None)
+        {
+            throw new TradingBotConfigurationException($"Ledger:Partitioning is {partitioning}, which is for a Postgres ledger; Ledger:Provider is Sqlite. Leave it out (or None). To move a SQLite ledger into a partitioned Postgres one: copy-ledger --to-provider Postgres --to-partitioning Monthly.");
+        }
+
+        var ledger = Prepare(provider, connectionString, contentRoot, migrateOnStart, readOnly, "ConnectionStrings:Ledger", pooler == LedgerPooler.Transaction) with { Partitioning = partitioning };
         return string.IsNullOrWhiteSpace(direct)
             ? ledger
             : ledger with { Direct = Checked(() => PostgresLedger.PrepareConnectionString(direct), provider, "ConnectionStrings:LedgerDirect"), ThroughPooler = pooler == LedgerPooler.Transaction };
@@ -159,11 +166,14 @@ internal sealed record LedgerSettings(LedgerProvider Provider, string Connection
     /// <summary><c>Ledger:Pooler</c> is Transaction: the ledger's connection goes through a transaction-mode pooler.</summary>
     public bool ThroughPooler { get; init; }
 
+    /// <summary><c>Ledger:Partitioning</c> (Postgres): how the ledger's time series are stored; copy-ledger's <c>--to-partitioning</c> for its target.</summary>
+    public LedgerPartitioning Partitioning { get; init; }
+
     /// <summary>Registers the configured provider.</summary>
     public void AddTo(IServiceCollection services)
     {
         _ = Provider == LedgerProvider.Postgres
-            ? services.AddPostgresLedger(new PostgresLedgerConnections(ConnectionString) { Direct = Direct, ThroughPooler = ThroughPooler })
+            ? services.AddPostgresLedger(new PostgresLedgerConnections(ConnectionString) { Direct = Direct, ThroughPooler = ThroughPooler, Partitioning = Partitioning })
             : services.AddSqliteLedger(ConnectionString);
     }
 

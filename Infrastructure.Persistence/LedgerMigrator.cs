@@ -3,6 +3,7 @@ using TradingBot.Application.Ports;
 using TradingBot.Domain.Amounts;
 using TradingBot.Domain.Instruments;
 using TradingBot.Domain.Positions;
+using TradingBot.Infrastructure.Persistence.Partitions;
 using TradingBot.Infrastructure.Persistence.Repositories;
 using TradingBot.Infrastructure.Persistence.Rows;
 
@@ -14,9 +15,23 @@ namespace TradingBot.Infrastructure.Persistence;
 public sealed record RealizedPnlFillIn(int Positions, long Fills);
 
 /// <summary>Applies the configured provider's migrations to the ledger database, and the data steps a migration cannot do.</summary>
-public sealed class LedgerMigrator(IDbContextFactory<LedgerDbContext> contexts)
+/// <param name="contexts">The ledger's contexts (on Postgres behind a pooler: the direct connection's).</param>
+/// <param name="partitioning">How the ledger's time series are to be stored (<see cref="PreparePartitionsAsync"/>).</param>
+public sealed class LedgerMigrator(IDbContextFactory<LedgerDbContext> contexts, LedgerPartitioning partitioning)
 {
+    /// <summary>Months created ahead of the current one: a worker that checks daily always has the next month ready.</summary>
+    public const int MonthsAhead = 2;
+
     private const int UpdatesPerSave = 1000;
+
+    /// <summary>A migrator for plain (unpartitioned) time series, the ADR's schema.</summary>
+    public LedgerMigrator(IDbContextFactory<LedgerDbContext> contexts)
+        : this(contexts, LedgerPartitioning.None)
+    {
+    }
+
+    /// <summary>How this migrator expects the ledger's time series to be stored.</summary>
+    public LedgerPartitioning Partitioning => partitioning;
 
     /// <summary>The migrations this build has and the ledger database has not applied (all of them: no ledger schema at all).</summary>
     public async Task<(IReadOnlyList<string> Pending, int Known)> PendingAsync(CancellationToken cancellationToken)
@@ -38,6 +53,88 @@ public sealed class LedgerMigrator(IDbContextFactory<LedgerDbContext> contexts)
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken).ConfigureAwait(false)).ToList();
         await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
         return pending;
+    }
+
+    /// <summary>
+    /// Makes the ledger's time series what <see cref="Partitioning"/> says, after the migrations
+    /// (<see cref="EnsurePartitioningAsync"/>), then makes its months (<see cref="MakeMonthsAsync"/>). Run by migrate and
+    /// copy-ledger's and restore's target; the worker runs the two steps apart, at start and daily.
+    /// </summary>
+    /// <exception cref="LedgerPartitioningException">The ledger's partitioning is not the setting's and cannot be made so; nothing was changed.</exception>
+    public async Task<LedgerPartitionsReport> PreparePartitionsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var state = await EnsurePartitioningAsync(cancellationToken).ConfigureAwait(false);
+        var months = await MakeMonthsAsync(now, cancellationToken).ConfigureAwait(false);
+        return months with { Converted = state.Converted };
+    }
+
+    /// <summary>
+    /// Checks the ledger's time series against <see cref="Partitioning"/>: on a ledger whose <c>funding_snapshots</c>
+    /// and <c>audit_log</c> are plain and empty, <see cref="LedgerPartitioning.Monthly"/> partitions them (one
+    /// transaction, with a default partition and no month yet); a ledger that does not match and cannot be made to is refused.
+    /// </summary>
+    /// <exception cref="LedgerPartitioningException">The ledger is partitioned and the settings say plain, or the reverse on a ledger that holds rows (or on SQLite); nothing was changed.</exception>
+    public async Task<LedgerPartitionsReport> EnsurePartitioningAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var partitions = Writes.LedgerProvider.Of(db).Partitions;
+        if (partitions is null)
+        {
+            return partitioning == LedgerPartitioning.None
+                ? new LedgerPartitionsReport(false, false, [], 0)
+                : throw new LedgerPartitioningException($"Ledger:Partitioning is {partitioning}, but the {db.Database.ProviderName} ledger has no partitions: partitioning by month is for a Postgres ledger. Leave Ledger:Partitioning out (or None).");
+        }
+
+        var state = await partitions.StateAsync(db, cancellationToken).ConfigureAwait(false);
+        var partitioned = state.Where(t => t.Value).Select(t => t.Key).ToList();
+        var plain = state.Where(t => !t.Value).Select(t => t.Key).ToList();
+        if (partitioning == LedgerPartitioning.None)
+        {
+            return partitioned.Count == 0
+                ? new LedgerPartitionsReport(false, false, [], 0)
+                : throw new LedgerPartitioningException(
+                    $"this ledger's {string.Join(" and ", partitioned)} {(partitioned.Count == 1 ? "is" : "are")} partitioned by month (Ledger:Partitioning was Monthly when it was created), but Ledger:Partitioning is None: " +
+                    "set Ledger:Partitioning=Monthly for this ledger (as copy-ledger's target: --to-partitioning Monthly), so that its months keep being made ahead. Nothing was changed.");
+        }
+
+        if (plain.Count == 0)
+        {
+            return new LedgerPartitionsReport(true, false, [], 0);
+        }
+
+        // Converted only while empty: the check and the conversion are one transaction, the tables locked.
+        var rows = partitioned.Count > 0
+            ? []
+            : await db.Database.CreateExecutionStrategy().ExecuteAsync(ct => partitions.ConvertAsync(db, ct), cancellationToken).ConfigureAwait(false);
+        if (rows.Count > 0 || partitioned.Count > 0)
+        {
+            throw new LedgerPartitioningException(
+                $"Ledger:Partitioning is Monthly, but this ledger's {string.Join(" and ", plain)} {(plain.Count == 1 ? "is a plain table" : "are plain tables")}" +
+                (rows.Count > 0 ? $" and {string.Join(" and ", rows)} already hold{(rows.Count == 1 ? "s" : "")} rows" : $" while {string.Join(" and ", partitioned)} {(partitioned.Count == 1 ? "is" : "are")} partitioned") +
+                ": partitioning is chosen before a ledger's first rows. To partition an existing ledger, copy it into a new database (copy-ledger --to-partitioning Monthly); " +
+                "or leave Ledger:Partitioning out for this one. Nothing was changed.");
+        }
+
+        return new LedgerPartitionsReport(true, true, [], 0);
+    }
+
+    /// <summary>
+    /// On a ledger partitioned by month: makes the months from <paramref name="now"/>'s through <see cref="MonthsAhead"/>
+    /// later, and the month of every row waiting in a default partition, moving those rows into it (one transaction,
+    /// which waits a few seconds at most for its locks). On a plain ledger: nothing.
+    /// </summary>
+    public async Task<LedgerPartitionsReport> MakeMonthsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        if (Writes.LedgerProvider.Of(db).Partitions is not { } partitions
+            || !(await partitions.StateAsync(db, cancellationToken).ConfigureAwait(false)).Values.Any(p => p))
+        {
+            return new LedgerPartitionsReport(false, false, [], 0);
+        }
+
+        var (created, moved) = await db.Database.CreateExecutionStrategy().ExecuteAsync(
+            ct => partitions.MaintainAsync(db, now, MonthsAhead, ct), cancellationToken).ConfigureAwait(false);
+        return new LedgerPartitionsReport(true, false, created, moved);
     }
 
     /// <summary>How many fills have no realized PnL yet (recorded before the ledger kept it): read on an index that holds only those.</summary>

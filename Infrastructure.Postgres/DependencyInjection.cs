@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using TradingBot.Application.Ports;
 using TradingBot.Infrastructure.Persistence;
@@ -28,10 +29,8 @@ public static class PostgresLedgerServiceCollectionExtensions
         connections.Checked();
         services.TryAddSingleton<ILedgerLease>(_ => new PostgresLedgerLease(connections.Session));
         services.TryAddSingleton<ILedgerBulkWriter, PostgresLedgerBulkWriter>();
-        if (connections.Direct is { } direct)
-        {
-            services.TryAddSingleton(_ => new LedgerMigrator(new PostgresContextFactory(direct)));
-        }
+        var direct = connections.Direct is { } session ? new PostgresContextFactory(session) : null;
+        services.TryAddSingleton(provider => new LedgerMigrator(direct ?? provider.GetRequiredService<IDbContextFactory<LedgerDbContext>>(), connections.Partitioning));
 
         return services.AddLedgerPersistence(options => PostgresLedger.Configure(options, connections.Data, connections.ThroughPooler));
     }

@@ -1,3 +1,6 @@
+using TradingBot.Infrastructure.Persistence;
+using TradingBot.Infrastructure.Persistence.Partitions;
+
 namespace TradingBot.Infrastructure.Postgres;
 
 /// <summary>
@@ -14,6 +17,12 @@ public sealed record PostgresLedgerConnections(string Data)
 
     /// <summary>True when <see cref="Data"/> goes through a transaction-mode pooler; then <see cref="Direct"/> is required.</summary>
     public bool ThroughPooler { get; init; }
+
+    /// <summary>
+    /// How the ledger's time series are stored (<c>Ledger:Partitioning</c>): <see cref="LedgerPartitioning.Monthly"/>
+    /// partitions a new ledger's funding_snapshots and audit_log by month (<see cref="LedgerMigrator.PreparePartitionsAsync"/>).
+    /// </summary>
+    public LedgerPartitioning Partitioning { get; init; }
 
     /// <summary>The connection for the lease and the migrations.</summary>
     public string Session => Direct ?? Data;

@@ -38,6 +38,9 @@ internal sealed class PostgresLedgerProvider : LedgerProvider
 
     public override LedgerDialect Dialect => PostgresLedgerDialect.Instance;
 
+    /// <inheritdoc />
+    public override Persistence.Partitions.ILedgerPartitions Partitions => PostgresPartitions.Instance;
+
     public override CompiledBatch Compile(IReadOnlyList<StagedWrite> writes, ISqlGenerationHelper sql)
     {
         var text = new StringBuilder();
@@ -65,6 +68,28 @@ internal sealed class PostgresLedgerProvider : LedgerProvider
         // The CTEs run whether or not the SELECT reads them; with no update there is nothing to check.
         text.Append("\nSELECT ").AppendJoin(", ", checks.Count == 0 ? ["1"] : checks);
         return new CompiledBatch(text.ToString(), [.. slots], [.. slots.Select(_ => string.Empty)]);
+    }
+
+    /// <summary>
+    /// On a ledger partitioned by month, a table's primary key includes its time, so the database no longer keeps an id
+    /// from appearing twice (at two times): that is checked here. Plain tables need nothing: their key is the id.
+    /// </summary>
+    public override async Task<IReadOnlyList<string>> CheckStorageAsync(LedgerDbContext db, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var problems = new List<string>();
+        foreach (var (table, partitioned) in await PostgresPartitions.Instance.StateAsync(db, cancellationToken).ConfigureAwait(false))
+        {
+            if (partitioned)
+            {
+                // The table's name is one of the ledger's own two, not input.
+                var sql = "SELECT id::text || ' is stored ' || COUNT(*) || ' times' AS \"Value\" FROM \"" + table + "\" GROUP BY id HAVING COUNT(*) > 1 ORDER BY id LIMIT 20";
+                var repeated = await db.Database.SqlQueryRaw<string>(sql).ToListAsync(cancellationToken).ConfigureAwait(false);
+                problems.AddRange(repeated.Select(r => $"{table}: id {r} (partitioned by month, its key is the id with the time)"));
+            }
+        }
+
+        return problems;
     }
 
     /// <summary>

@@ -17,7 +17,7 @@ internal static class HostSettings
 
     private static readonly string[] Known =
     [
-        "Ledger:Provider", "Ledger:MigrateOnStart", "Ledger:Pooler",
+        "Ledger:Provider", "Ledger:MigrateOnStart", "Ledger:Pooler", "Ledger:Partitioning",
         "Exchange:Kind", "Exchange:MaxSendDelay", "Exchange:VisibilityMargin",
         "Exchange:Paper:StatePath", "Exchange:Paper:Seed", "Exchange:Paper:Speed", "Exchange:Paper:StartingBalance",
         "Exchange:Paper:Faults:AnswerLostPercent", "Exchange:Paper:Faults:UnknownPercent", "Exchange:Paper:Faults:RateLimitPercent",

@@ -14,6 +14,29 @@ internal static partial class WorkerLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied {Count} migration(s): {Migrations}")]
     public static partial void MigrationsApplied(this ILogger logger, int count, string migrations);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Partitioned the new ledger's funding_snapshots and audit_log by month (Ledger:Partitioning=Monthly).")]
+    public static partial void PartitionedByMonth(this ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Made the ledger's partitions {Partitions}; {Rows} row(s) moved into them from the default partition.")]
+    public static partial void PartitionsMade(this ILogger logger, string partitions, long rows);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The ledger's partitions for the months ahead could not be made; trading goes on (a row of a month with no partition waits in the default one), tried again in {Retry}: {Problem}")]
+    public static partial void PartitionsNotMade(this ILogger logger, TimeSpan retry, string problem, Exception exception);
+
+    /// <summary>What <see cref="TradingBot.Infrastructure.Persistence.LedgerMigrator.PreparePartitionsAsync"/> did, if anything.</summary>
+    public static void Partitions(this ILogger logger, TradingBot.Infrastructure.Persistence.Partitions.LedgerPartitionsReport report)
+    {
+        if (report.Converted)
+        {
+            logger.PartitionedByMonth();
+        }
+
+        if (report.Created.Count > 0 && logger.IsEnabled(LogLevel.Information))
+        {
+            logger.PartitionsMade(string.Join(", ", report.Created), report.RowsMoved);
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Gave {Fills} fill(s) of {Positions} position(s), recorded before the ledger kept each fill's realized PnL, their value, and rebuilt those positions' PnL per day.")]
     public static partial void RealizedPnlFilledIn(this ILogger logger, long fills, int positions);
 

@@ -12,6 +12,7 @@ using TradingBot.Application.Verification;
 using TradingBot.Host.Worker.Composition;
 using TradingBot.Infrastructure.Persistence;
 using TradingBot.Infrastructure.Persistence.Copy;
+using TradingBot.Infrastructure.Persistence.Partitions;
 
 using TradingBot.Hosting;
 
@@ -23,7 +24,11 @@ namespace TradingBot.Host.Worker.Verbs;
 /// <param name="Wait">Wait for a worker holding either ledger to stop, instead of refusing.</param>
 /// <param name="VerifyOnly">Compare an existing copy only; write nothing.</param>
 /// <param name="Force">Copy a ledger that was already copied.</param>
-internal sealed record CopyLedgerRequest(string ToProvider, string? To, bool Wait, bool VerifyOnly, bool Force);
+internal sealed record CopyLedgerRequest(string ToProvider, string? To, bool Wait, bool VerifyOnly, bool Force)
+{
+    /// <summary>The target's partitioning (--to-partitioning): None or Monthly (Postgres only); null: None.</summary>
+    public string? ToPartitioning { get; init; }
+}
 
 /// <summary>
 /// The verbs that move a whole ledger, all through <see cref="LedgerCopier"/>: copy-ledger (into another ledger, holding
@@ -76,6 +81,7 @@ internal static class LedgerTransferVerbs
                     await LedgerCopier.CheckSourceAsync(from.Contexts, request.Force, cancellationToken).ConfigureAwait(false);
                     await MigrateAsync(targetServices, cancellationToken).ConfigureAwait(false);
                     report = await CopyWithProgressAsync(from, to, new LedgerCopyOptions { Force = request.Force, CheckTarget = check.RunAsync }, cancellationToken).ConfigureAwait(false);
+                    await SortIntoMonthsAsync(targetServices, cancellationToken).ConfigureAwait(false);
                 }
 
                 var verb = request.VerifyOnly ? "copy-ledger --verify-only" : "copy-ledger";
@@ -212,6 +218,7 @@ internal static class LedgerTransferVerbs
             await MigrateAsync(host.Services, cancellationToken).ConfigureAwait(false);
             var check = new TargetCheck(host.Services, host.Services);
             var report = await CopyWithProgressAsync(from, Endpoint(host.Services, target), new LedgerCopyOptions { Snapshot = true, CheckTarget = check.RunAsync }, cancellationToken).ConfigureAwait(false);
+            await SortIntoMonthsAsync(host.Services, cancellationToken).ConfigureAwait(false);
             return Report("restore", report, Stopwatch.GetElapsedTime(started), check);
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -270,7 +277,13 @@ internal static class LedgerTransferVerbs
             throw new TradingBotConfigurationException("copy-ledger needs the target's connection string: --to '<connection string>', or ConnectionStrings:CopyTarget (e.g. the environment variable ConnectionStrings__CopyTarget, which keeps a password out of the process list).");
         }
 
-        return LedgerSettings.Other(provider, connectionString, contentRoot, setting);
+        var partitioning = ConfigurationChoice.Parse(request.ToPartitioning, "--to-partitioning", LedgerPartitioning.None);
+        if (provider == LedgerProvider.Sqlite && partitioning != LedgerPartitioning.None)
+        {
+            throw new TradingBotConfigurationException($"--to-partitioning {partitioning} is for a Postgres target; the target's provider is Sqlite.");
+        }
+
+        return LedgerSettings.Other(provider, connectionString, contentRoot, setting) with { Partitioning = partitioning };
     }
 
     // A second ledger's services beside the host's: its provider, lease, migrations and the checks verify runs.
@@ -289,10 +302,27 @@ internal static class LedgerTransferVerbs
 
     private static async Task MigrateAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        var applied = await services.GetRequiredService<LedgerMigrator>().MigrateAsync(cancellationToken).ConfigureAwait(false);
+        var migrator = services.GetRequiredService<LedgerMigrator>();
+        var applied = await migrator.MigrateAsync(cancellationToken).ConfigureAwait(false);
         if (applied.Count > 0)
         {
             Console.WriteLine($"Target migrated: {string.Join(", ", applied)}.");
+        }
+
+        var partitions = await migrator.PreparePartitionsAsync(DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+        if (partitions.Converted)
+        {
+            Console.WriteLine("Target's funding_snapshots and audit_log: partitioned by month.");
+        }
+    }
+
+    // Rows copied into a partitioned target land in its default partition when their month has none: each month is made and they move into it.
+    private static async Task SortIntoMonthsAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var partitions = await services.GetRequiredService<LedgerMigrator>().PreparePartitionsAsync(DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+        if (partitions.RowsMoved > 0)
+        {
+            Console.WriteLine($"Target's partitions: {partitions.Created.Count} month(s) made for the copied rows, {partitions.RowsMoved} row(s) moved into them from the default partition.");
         }
     }
 

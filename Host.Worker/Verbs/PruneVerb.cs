@@ -81,7 +81,8 @@ internal static class PruneVerb
         {
             var span = table.Rows == 0 ? string.Empty : $" (from {table.Oldest:u} to {table.Newest:u})";
             var kept = table.Kept == 0 ? string.Empty : $"; {table.Kept} older one(s) stay because they explain an open halt or a live order";
-            Console.WriteLine($"{table.Table}: {table.Rows} row(s) before {table.Before:u} {verb}{span}{kept}.");
+            var whole = table.DroppedPartitions.Count == 0 ? string.Empty : $"; whole months detached and dropped: {string.Join(", ", table.DroppedPartitions)}";
+            Console.WriteLine($"{table.Table}: {table.Rows} row(s) before {table.Before:u} {verb}{span}{kept}{whole}.");
         }
 
         var total = report.Tables.Sum(t => t.Rows);

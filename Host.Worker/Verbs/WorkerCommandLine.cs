@@ -121,15 +121,16 @@ internal static class WorkerCommandLine
         var wait = new Option<bool>("--wait") { Description = "Wait for a worker running on either ledger to stop, instead of refusing." };
         var verifyOnly = new Option<bool>("--verify-only") { Description = "Compare an existing copy with the source, table by table, and check the target's invariants; write nothing." };
         var force = new Option<bool>("--force") { Description = "Copy a ledger that was already copied to another (normally refused)." };
+        var toPartitioning = new Option<string>("--to-partitioning") { Description = "A new Postgres target's funding_snapshots and audit_log: None (plain tables, the default) or Monthly (partitioned by month; see README, Ledger:Partitioning)." };
         var command = new Command(
             "copy-ledger",
             "Copy the configured ledger into another, empty one (SQLite or Postgres, either direction): every table exactly, in one snapshot, resumable after a kill, "
             + "verified by row counts and checksums on both sides and the ledger's invariants on the target; the source is then fenced, and run refuses it.")
         {
-            toProvider, to, wait, verifyOnly, force,
+            toProvider, to, wait, verifyOnly, force, toPartitioning,
         };
         command.SetAction((parse, ct) => Guard(() => LedgerTransferVerbs.CopyLedgerAsync(
-            new CopyLedgerRequest(parse.GetValue(toProvider)!, parse.GetValue(to), parse.GetValue(wait), parse.GetValue(verifyOnly), parse.GetValue(force)), overrides, ct)));
+            new CopyLedgerRequest(parse.GetValue(toProvider)!, parse.GetValue(to), parse.GetValue(wait), parse.GetValue(verifyOnly), parse.GetValue(force)) { ToPartitioning = parse.GetValue(toPartitioning) }, overrides, ct)));
         return command;
     }
 
@@ -228,6 +229,7 @@ internal static class WorkerCommandLine
                 log.MigrationsApplied(applied.Count, names);
             }
 
+            log.Partitions(await migrator.PreparePartitionsAsync(DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false));
             var filledIn = await migrator.FillInRealizedPnlAsync(cancellationToken).ConfigureAwait(false);
             if (filledIn.Positions > 0)
             {
@@ -278,6 +280,11 @@ internal static class WorkerCommandLine
             return await verb().ConfigureAwait(false);
         }
         catch (TradingBotConfigurationException exception)
+        {
+            await Console.Error.WriteLineAsync($"Configuration error: {exception.Message}").ConfigureAwait(false);
+            return ConfigurationError;
+        }
+        catch (TradingBot.Infrastructure.Persistence.Partitions.LedgerPartitioningException exception)
         {
             await Console.Error.WriteLineAsync($"Configuration error: {exception.Message}").ConfigureAwait(false);
             return ConfigurationError;

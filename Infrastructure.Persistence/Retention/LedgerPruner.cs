@@ -49,7 +49,14 @@ public sealed record LedgerPruneRequest
 /// <param name="Checksum">The order-independent checksum of the rows that went, as <see cref="LedgerDigest"/> computes it.</param>
 /// <param name="Oldest">The oldest row that went; null when none.</param>
 /// <param name="Newest">The newest row that went; null when none.</param>
-public sealed record PrunedTable(string Table, DateTimeOffset Before, long Rows, long Kept, ulong Checksum, DateTimeOffset? Oldest, DateTimeOffset? Newest);
+public sealed record PrunedTable(string Table, DateTimeOffset Before, long Rows, long Kept, ulong Checksum, DateTimeOffset? Oldest, DateTimeOffset? Newest)
+{
+    /// <summary>
+    /// The partitions (a Postgres ledger partitioned by month) that went whole, detached and dropped, their rows archived
+    /// and counted in <see cref="Rows"/> like the rest; empty when every row went one by one.
+    /// </summary>
+    public IReadOnlyList<string> DroppedPartitions { get; init; } = [];
+}
 
 /// <summary>What a prune did (or, dry, would do).</summary>
 /// <param name="Tables">Each table pruned.</param>
@@ -63,7 +70,9 @@ public sealed class LedgerPruneRefusedException(string message) : Exception(mess
 /// <summary>
 /// Retention: archives, checks and then deletes old funding snapshots, state snapshots and audit events, never an audit
 /// event that explains a current state (an open halt, a live order). Nothing is deleted unless the archive reads back as
-/// written and the rows are still exactly the archived ones. See the project's README for the archive's format.
+/// written and the rows are still exactly the archived ones. On a ledger partitioned by month, a month wholly before the
+/// cutoff whose rows were all archived is detached and dropped instead of deleted row by row, in the same transaction.
+/// See the project's README for the archive's format.
 /// </summary>
 public static class LedgerPruner
 {
@@ -158,18 +167,37 @@ public static class LedgerPruner
         File.Move(partial!, archive!);
 
         // The rows go in one transaction, only if they are still exactly what the archive holds.
+        var dropped = new List<IReadOnlyList<string>>();
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
             await db.Database.CreateExecutionStrategy().ExecuteAsync(
                 async ct =>
                 {
                     db.ChangeTracker.Clear();
-                    // RepeatableRead: Postgres's REPEATABLE READ (a row changed under the delete fails it); SQLite's BEGIN IMMEDIATE.
-                    await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct).ConfigureAwait(false);
-                    var protection = await Protection.LoadAsync(db, ct).ConfigureAwait(false);
+
+                    // A partitioned table's months wholly before its cut-off may go whole: found before the transaction and
+                    // locked against writes as its first statement, so its snapshot holds every row they will ever hold.
+                    var wholeMonths = new Dictionary<PrunableTable, IReadOnlyList<Partitions.TablePartition>>();
+                    var partitions = Writes.LedgerProvider.Of(db).Partitions;
                     foreach (var (table, selection) in tables.Zip(selected))
                     {
-                        await table.DeleteAsync(db, selection, protection, archive!, ct).ConfigureAwait(false);
+                        wholeMonths[table.Kind] = partitions is null || selection.Ids.Count == 0
+                            ? []
+                            : [.. (await partitions.PartitionsAsync(db, table.Name(db), ct).ConfigureAwait(false)).Where(p => !p.IsDefault && p.Until <= request.Before[table.Kind])];
+                    }
+
+                    // RepeatableRead: Postgres's REPEATABLE READ (a row changed under the delete fails it); SQLite's BEGIN IMMEDIATE.
+                    await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct).ConfigureAwait(false);
+                    if (partitions is not null)
+                    {
+                        await partitions.LockAsync(db, [.. wholeMonths.Values.SelectMany(p => p)], ct).ConfigureAwait(false);
+                    }
+
+                    var protection = await Protection.LoadAsync(db, ct).ConfigureAwait(false);
+                    dropped.Clear();
+                    foreach (var (table, selection) in tables.Zip(selected))
+                    {
+                        dropped.Add(await table.DeleteAsync(db, selection, protection, wholeMonths[table.Kind], archive!, ct).ConfigureAwait(false));
                     }
 
                     await transaction.CommitAsync(ct).ConfigureAwait(false);
@@ -177,7 +205,7 @@ public static class LedgerPruner
                 cancellationToken).ConfigureAwait(false);
         }
 
-        return report;
+        return report with { Tables = [.. report.Tables.Zip(dropped, (t, d) => t with { DroppedPartitions = d })] };
     }
 
     /// <summary>
@@ -198,7 +226,8 @@ public static class LedgerPruner
 
         Task<Selection> SelectAsync(LedgerDbContext db, DateTimeOffset before, Protection protection, PruneArchive? writer, CancellationToken cancellationToken);
 
-        Task DeleteAsync(LedgerDbContext db, Selection selection, Protection protection, string archive, CancellationToken cancellationToken);
+        /// <summary>Deletes the selection's rows; returns the partitions dropped whole.</summary>
+        Task<IReadOnlyList<string>> DeleteAsync(LedgerDbContext db, Selection selection, Protection protection, IReadOnlyList<Partitions.TablePartition> wholeMonths, string archive, CancellationToken cancellationToken);
     }
 
     private sealed class Prunable<TRow>(PrunableTable kind, Func<DateTimeOffset, Expression<Func<TRow, bool>>> older, Func<TRow, DateTimeOffset?> time) : IPrunable
@@ -236,13 +265,42 @@ public static class LedgerPruner
             return new Selection(summary, ids, new PrunedTable(table.RawName, before, summary.Rows, kept, summary.Checksum, oldest, newest));
         }
 
-        public async Task DeleteAsync(LedgerDbContext db, Selection selection, Protection protection, string archive, CancellationToken cancellationToken)
+        public async Task<IReadOnlyList<string>> DeleteAsync(
+            LedgerDbContext db, Selection selection, Protection protection, IReadOnlyList<Partitions.TablePartition> wholeMonths, string archive, CancellationToken cancellationToken)
         {
             var table = LedgerTable.For<TRow>(db);
             var key = table.Key.PropertyName;
             var again = new TableDigestBuilder(table);
             var deleted = 0;
-            foreach (var chunk in selection.Ids.Chunk(IdsPerStatement))
+
+            // A month wholly before the cut-off goes whole (detached and dropped, after the row deletes) when every row in it
+            // is an archived one and none explains a current state; otherwise its archived rows go one by one.
+            var remaining = new HashSet<Guid>(selection.Ids);
+            var whole = new List<Partitions.TablePartition>();
+            foreach (var partition in wholeMonths)
+            {
+                var rows = new List<TRow>();
+                await foreach (var row in db.Set<TRow>().FromSqlRaw(Writes.LedgerProvider.Of(db).Partitions!.SelectAll(partition)).AsNoTracking().AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
+                {
+                    rows.Add(row);
+                }
+
+                if (rows.Count == 0 || rows.Any(protection.Protects) || !rows.All(r => remaining.Contains((Guid)table.Key.Read(r)!)))
+                {
+                    continue;
+                }
+
+                foreach (var row in rows)
+                {
+                    remaining.Remove((Guid)table.Key.Read(row)!);
+                    again.Add(row);
+                }
+
+                deleted += rows.Count;
+                whole.Add(partition);
+            }
+
+            foreach (var chunk in selection.Ids.Where(remaining.Contains).Chunk(IdsPerStatement))
             {
                 var rows = db.Set<TRow>().Where(r => chunk.Contains(EF.Property<Guid>(r, key)));
                 foreach (var row in await rows.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false))
@@ -260,11 +318,20 @@ public static class LedgerPruner
 
             if (again.Build() != selection.Digest || deleted != selection.Ids.Count)
             {
-                throw new LedgerPruneRefusedException(
-                    $"{table.RawName} changed between its archiving and its deletion ({deleted} of {selection.Ids.Count} archived rows found to delete, or their contents differ); nothing was deleted. "
-                    + $"{archive} holds the rows as they were; run prune again into a new archive.");
+                throw Changed(table, selection, deleted, archive);
             }
+
+            foreach (var partition in whole)
+            {
+                await Writes.LedgerProvider.Of(db).Partitions!.DropAsync(db, table.RawName, partition, cancellationToken).ConfigureAwait(false);
+            }
+
+            return [.. whole.Select(p => p.Name)];
         }
+
+        private static LedgerPruneRefusedException Changed(LedgerTable table, Selection selection, int deleted, string archive) =>
+            new($"{table.RawName} changed between its archiving and its deletion ({deleted} of {selection.Ids.Count} archived rows found to delete, or their contents differ); nothing was deleted. "
+                + $"{archive} holds the rows as they were; run prune again into a new archive.");
     }
 
     // What a prune keeps although it is old: audit events about a symbol whose halt is open (from the halt's start on) and

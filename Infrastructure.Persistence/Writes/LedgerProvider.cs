@@ -48,6 +48,9 @@ internal abstract class LedgerProvider
     /// </summary>
     public virtual Task BeforeWholeTableReadAsync(LedgerDbContext db, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>The provider's partitions of the ledger's time series; null for a provider that has none (SQLite).</summary>
+    public virtual Partitions.ILedgerPartitions? Partitions => null;
+
     /// <summary>Adds <paramref name="provider"/> to a ledger context's options (each provider project's <c>Configure</c> does).</summary>
     public static DbContextOptionsBuilder Use(DbContextOptionsBuilder options, LedgerProvider provider)
     {

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace TradingBot.Benchmarks;
 
-/// <summary>Command line: <c>[--quick] [--rounds N] [--sqlite | --postgres] [--no-fills] [--no-funding] [--split] [--show-sql] [--many-ledgers] [--copy [N]] [--growth [N] [--reads-only]] [--paper [N]]</c>.</summary>
+/// <summary>Command line: <c>[--quick] [--rounds N] [--sqlite | --postgres] [--no-fills] [--no-funding] [--partitioned] [--split] [--show-sql] [--many-ledgers] [--copy [N]] [--growth [N] [--reads-only]] [--paper [N]]</c>.</summary>
 internal sealed record BenchmarkOptions
 {
     public bool Quick { get; init; }
@@ -25,6 +25,9 @@ internal sealed record BenchmarkOptions
 
     /// <summary>--growth [N]: record-fill throughput on ledgers of 10k, 1M, 10M … up to N fills of history (default 1,000,000), then exit.</summary>
     public int? GrowthFills { get; init; }
+
+    /// <summary>--partitioned: the funding query and appends also on a Postgres ledger partitioned by month, the same series.</summary>
+    public bool Partitioned { get; init; }
 
     /// <summary>--reads-only: --growth without its record-fill rounds (start-up, verify and report only).</summary>
     public bool GrowthReadsOnly { get; init; }
@@ -78,6 +81,8 @@ internal sealed record BenchmarkOptions
           --postgres    Postgres only
           --no-fills    skip the record-fill throughput scenarios
           --no-funding  skip the 24h funding query
+          --partitioned also the 24h funding query and funding appends on a Postgres ledger partitioned by month
+                        (Ledger:Partitioning=Monthly), the same series loaded, against the plain one
           --split       also time Npgsql's commands (Postgres), to split one writer's time per fill into inside and
                         between commands; recording the commands costs the raw baseline more than the EF path
           --show-sql    print the statements one EF record-fill sends on each provider, then exit
@@ -121,6 +126,7 @@ internal sealed record BenchmarkOptions
                     => options with { GrowthFills = int.Parse(args[++i], CultureInfo.InvariantCulture) },
                 "--growth" => options with { GrowthFills = 1_000_000 },
                 "--reads-only" => options with { GrowthReadsOnly = true },
+                "--partitioned" => options with { Partitioned = true },
                 "--no-verify" => options with { GrowthNoVerify = true },
                 _ => null,
             };

@@ -6,6 +6,7 @@ using TradingBot.Infrastructure.Persistence;
 using TradingBot.Domain.Amounts;
 using TradingBot.Domain.Funding;
 using TradingBot.Domain.Instruments;
+using TradingBot.Infrastructure.Persistence.Partitions;
 using TradingBot.Infrastructure.Persistence.Repositories;
 
 namespace TradingBot.Benchmarks;
@@ -21,6 +22,15 @@ internal sealed record FundingResult(long Rows, TimeSpan Load, TimeSpan Analyze,
 
     /// <summary>The same command through raw ADO.NET with every value read into an object array and nothing made of it: the floor.</summary>
     public double RawValuesMedianMs { get; init; }
+
+    /// <summary>True for a ledger partitioned by month (Ledger:Partitioning=Monthly).</summary>
+    public bool Partitioned { get; init; }
+
+    /// <summary>Partitioned: the time the worker's maintenance took to make each month of the loaded series and move its rows out of the default partition.</summary>
+    public TimeSpan SortedIntoMonths { get; init; }
+
+    /// <summary>Funding snapshots appended through the unit of work, one durable commit each, per second (median of the rounds) after the query runs, at this size.</summary>
+    public double AppendsPerSecond { get; init; }
 }
 
 /// <summary>
@@ -34,11 +44,22 @@ internal static class FundingBenchmark
     /// <summary>Runs before any is timed: enough for the tiered JIT to have compiled every path's loop at full optimisation.</summary>
     public const int WarmUpIterations = 50;
 
-    public static async Task<FundingResult> RunAsync(LedgerProvider provider, FundingSeries series, int iterations, CancellationToken cancellationToken)
+    /// <summary>Appends measured after the queries: rounds of this long, after one of warm-up.</summary>
+    private static readonly TimeSpan AppendRound = TimeSpan.FromSeconds(5);
+
+    private const int AppendRounds = 3;
+
+    public static async Task<FundingResult> RunAsync(LedgerProvider provider, FundingSeries series, int iterations, CancellationToken cancellationToken, bool partitioned = false)
     {
         ArgumentNullException.ThrowIfNull(provider);
         ArgumentNullException.ThrowIfNull(series);
-        await using var ledger = await provider.CreateLedgerAsync("funding", null, cancellationToken);
+        await using var ledger = await provider.CreateLedgerAsync(partitioned ? "funding_partitioned" : "funding", null, cancellationToken);
+        var contexts = ledger.Services.GetRequiredService<IDbContextFactory<LedgerDbContext>>();
+        var migrator = new LedgerMigrator(contexts, partitioned ? LedgerPartitioning.Monthly : LedgerPartitioning.None);
+        if (partitioned)
+        {
+            await migrator.PreparePartitionsAsync(series.Newest, cancellationToken);
+        }
 
         var clock = Stopwatch.StartNew();
         await provider.LoadFundingAsync(
@@ -47,6 +68,16 @@ internal static class FundingBenchmark
             rows => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {rows} ({clock.Elapsed.TotalSeconds:F0} s)")),
             cancellationToken);
         var load = clock.Elapsed;
+        var sorted = TimeSpan.Zero;
+        if (partitioned)
+        {
+            // The series goes back about a year: its older months wait in the default partition until the worker makes them.
+            clock.Restart();
+            var months = await migrator.PreparePartitionsAsync(series.Newest, cancellationToken);
+            sorted = clock.Elapsed;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    partitioned: {months.Created.Count} month(s) made, {months.RowsMoved:N0} rows moved out of the default partition in {sorted.TotalSeconds:F1} s"));
+        }
+
         clock.Restart();
         await provider.AnalyzeAsync(ledger, cancellationToken);
         var analyze = clock.Elapsed;
@@ -133,6 +164,7 @@ internal static class FundingBenchmark
             }
         }
 
+        var appends = await AppendsPerSecondAsync(ledger, series, newest, cancellationToken);
         return new FundingResult(
             series.TotalRows,
             load,
@@ -147,7 +179,45 @@ internal static class FundingBenchmark
         {
             RawMedianMs = Percentile(rawSamples, 0.50),
             RawValuesMedianMs = Percentile(valuesSamples, 0.50),
+            Partitioned = partitioned,
+            SortedIntoMonths = sorted,
+            AppendsPerSecond = appends,
         };
+    }
+
+    // The worker's write to this table: one snapshot per unit of work (a durable commit each), newer than every row.
+    private static async Task<double> AppendsPerSecondAsync(BenchLedger ledger, FundingSeries series, DateTimeOffset newest, CancellationToken cancellationToken)
+    {
+        var step = 0;
+        async Task<int> AppendForAsync(TimeSpan span)
+        {
+            var appended = 0;
+            var started = Stopwatch.GetTimestamp();
+            while (Stopwatch.GetElapsedTime(started) < span)
+            {
+                var at = newest + (++step * TimeSpan.FromMilliseconds(1));
+                await ledger.Ledger.ExecuteAsync(
+                    async (session, ct) =>
+                    {
+                        await session.FundingSnapshots.AppendAsync(new FundingSnapshot(Workload.Exchange, series.QuerySymbol, new FundingRate(10_000), new Price(6_400_000_000_000), new Price(6_399_000_000_000), at), ct);
+                        return 0;
+                    },
+                    cancellationToken);
+                appended++;
+            }
+
+            return appended;
+        }
+
+        await AppendForAsync(TimeSpan.FromSeconds(1));
+        var rates = new List<double>();
+        for (var round = 0; round < AppendRounds; round++)
+        {
+            rates.Add(await AppendForAsync(AppendRound) / AppendRound.TotalSeconds);
+        }
+
+        rates.Sort();
+        return Percentile(rates, 0.50);
     }
 
     // What a hand-written repository does with the command: each column read by its type (the provider's uuid and time

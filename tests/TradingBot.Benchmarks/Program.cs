@@ -178,8 +178,16 @@ async Task RunProviderAsync(LedgerProvider provider, string? pgbench)
         Console.WriteLine(Invariant($"  24h funding query: loading {series.TotalRows:N0} funding_snapshots rows ({series.Symbols} symbols × {series.RowsPerSymbol:N0}, every 30 s)"));
         var result = await FundingBenchmark.RunAsync(provider, series, options.FundingIterations, token);
         Console.WriteLine(Invariant(
-            $"  24h funding query: load {result.Load.TotalSeconds:F1} s, ANALYZE {result.Analyze.TotalSeconds:F1} s, {result.RowsReturned} rows, median {result.MedianMs:F2} ms, p95 {result.P95Ms:F2} ms over {result.Iterations} runs"));
+            $"  24h funding query: load {result.Load.TotalSeconds:F1} s, ANALYZE {result.Analyze.TotalSeconds:F1} s, {result.RowsReturned} rows, median {result.MedianMs:F2} ms, p95 {result.P95Ms:F2} ms over {result.Iterations} runs; appends {result.AppendsPerSecond:F0}/s"));
         report.Add(provider.Name, result);
+        if (options.Partitioned && provider is PostgresProvider)
+        {
+            Console.WriteLine("  24h funding query, the same series in a ledger partitioned by month (Ledger:Partitioning=Monthly):");
+            var monthly = await FundingBenchmark.RunAsync(provider, series, options.FundingIterations, token, partitioned: true);
+            Console.WriteLine(Invariant(
+                $"  partitioned: median {monthly.MedianMs:F2} ms against {result.MedianMs:F2} ms plain ({monthly.MedianMs / result.MedianMs:F2}x); appends {monthly.AppendsPerSecond:F0}/s against {result.AppendsPerSecond:F0}/s ({monthly.AppendsPerSecond / result.AppendsPerSecond:F2}x)"));
+            report.Add(provider.Name + ", partitioned by month", monthly);
+        }
     }
 }
 

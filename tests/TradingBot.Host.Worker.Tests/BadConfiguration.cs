@@ -25,6 +25,8 @@ public sealed class BadConfiguration
         yield return new TestCaseData(new Dictionary<string, string> { ["Ledger__Provider"] = "Postgres", ["ConnectionStrings__Ledger"] = "Host=127.0.0.1;Port=6432;Database=ledger;Max Auto Prepare=32", ["Ledger__Pooler"] = "Transaction", ["ConnectionStrings__LedgerDirect"] = "Host=127.0.0.1;Database=ledger" }, "Max Auto Prepare").SetName("prepared statements behind a pooler");
         yield return new TestCaseData(new Dictionary<string, string> { ["Ledger__Provider"] = "Postgres", ["ConnectionStrings__Ledger"] = "Host=127.0.0.1;Database=ledger", ["Ledger__Pooler"] = "Session" }, "Ledger:Pooler").SetName("unknown pooler mode");
         yield return new TestCaseData(new Dictionary<string, string> { ["Ledger__Pooler"] = "Transaction" }, "Ledger:Pooler").SetName("pooler on sqlite");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Ledger__Partitioning"] = "Monthly" }, "Ledger:Partitioning is Monthly, which is for a Postgres ledger").SetName("partitioning on sqlite");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Ledger__Provider"] = "Postgres", ["ConnectionStrings__Ledger"] = "Host=127.0.0.1;Database=ledger", ["Ledger__Partitioning"] = "Weekly" }, "Ledger:Partitioning is 'Weekly'; expected None or Monthly").SetName("unknown partitioning");
         yield return new TestCaseData(new Dictionary<string, string> { ["Exchange__Kind"] = "1" }, "Exchange:Kind").SetName("exchange kind given as a number");
         yield return new TestCaseData(new Dictionary<string, string> { ["Exchange__Paper__StatePath"] = "data/../data/ledger.db" }, "Exchange:Paper:StatePath").SetName("paper exchange state in the ledger's own file");
     }

@@ -11,6 +11,7 @@ namespace TradingBot.Host.Worker.Tests;
 public sealed class CopyLedgerSwitch
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+    private static readonly string[] Partitioned = ["p", "p"];
 
     private string _folder = null!;
     private string _database = null!;
@@ -47,10 +48,21 @@ public sealed class CopyLedgerSwitch
 
         var fillsOnSqlite = await onSqlite.StringsAsync("SELECT exchange_fill_id FROM fills");
 
+        // An event from long before: its month has no partition on the target until the copy makes it.
+        var old = DateTimeOffset.UtcNow.AddMonths(-14);
+        await using (var write = new SqliteConnection($"Data Source={Path.Combine(_folder, "data", "ledger.db")};Pooling=False"))
+        {
+            await write.OpenAsync();
+            await using var insert = write.CreateCommand();
+            insert.CommandText = $"INSERT INTO audit_log (id, event_type, event_data, created_at) VALUES ('{Guid.NewGuid()}', 'ERROR', '{{\"problem\":\"an old one\"}}', '{TradingBot.Infrastructure.Sqlite.SqliteLedgerDialect.ToText(old)}')";
+            await insert.ExecuteNonQueryAsync();
+        }
+
         // The password stays out of the process list: the target comes from the environment.
         const string Canary = "c4n4ry-copy"; // the local cluster trusts loopback, so any password will do
         var copyEnvironment = new Dictionary<string, string>(sqlite) { ["ConnectionStrings__CopyTarget"] = $"{_postgres};Password={Canary}" };
-        var copy = await WorkerProcess.RunAsync(_folder, copyEnvironment, TimeSpan.FromMinutes(2), "copy-ledger", "--to-provider", "Postgres");
+        // Into a Postgres whose time series are partitioned by month, as a bot that will run for years would choose.
+        var copy = await WorkerProcess.RunAsync(_folder, copyEnvironment, TimeSpan.FromMinutes(2), "copy-ledger", "--to-provider", "Postgres", "--to-partitioning", "Monthly");
         var again = await WorkerProcess.RunAsync(_folder, sqlite, TimeSpan.FromMinutes(1), "run");
 
         var onPostgres = LedgerProbe.Postgres(_postgres, _folder);
@@ -62,6 +74,10 @@ public sealed class CopyLedgerSwitch
             ["Strategy__EntryFundingRateBps"] = "1000",
             ["Strategy__ExitFundingRateBps"] = "999",
         };
+
+        // The operator forgets Ledger:Partitioning: refused before anything is traded or written.
+        var forgotten = await WorkerProcess.RunAsync(_folder, postgres, TimeSpan.FromMinutes(1), "run");
+        postgres["Ledger__Partitioning"] = "Monthly";
         string switched;
         using (var worker = RunningWorker.Start(_folder, postgres, "run"))
         {
@@ -80,6 +96,13 @@ public sealed class CopyLedgerSwitch
             Assert.That(copy.ExitCode, Is.Zero, copy.Output + copy.Error);
             Assert.That(copy.Output, Does.Contain("copy-ledger: OK").And.Contain("orders").And.Contain("2 rows"));
             Assert.That(copy.Output + copy.Error, Does.Not.Contain(Canary), "the target's password is never printed");
+            Assert.That(copy.Output, Does.Contain("partitioned by month"));
+            Assert.That(await onPostgres.StringsAsync("SELECT relkind::text FROM pg_class WHERE relname IN ('funding_snapshots', 'audit_log')"), Is.EqualTo(Partitioned));
+            Assert.That(copy.Output, Does.Contain("1 row(s) moved into them from the default partition"));
+            Assert.That(await onPostgres.CountAsync("SELECT COUNT(*) FROM audit_log_default"), Is.Zero, "every copied event is in its month");
+            Assert.That(await onPostgres.CountAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"SELECT COUNT(*) FROM audit_log_{old:yyyy_MM}")), Is.EqualTo(1), "the old event's month was made for it");
+            Assert.That(forgotten.ExitCode, Is.EqualTo(2), forgotten.Output + forgotten.Error);
+            Assert.That(forgotten.Output + forgotten.Error, Does.Contain("set Ledger:Partitioning=Monthly"));
             Assert.That(again.ExitCode, Is.EqualTo(7), again.Output + again.Error);
             Assert.That(again.Output, Does.Contain("was copied to Postgres").And.Contain(_database).And.Contain("--force").And.Not.Contain(Canary));
             Assert.That(switched, Does.Not.Contain("POSITION_DIFFERS"), "the positions came along");

@@ -106,6 +106,22 @@ public sealed class TestServers
             async () => await Postgres.DropDatabaseAsync(name));
     }
 
+    /// <summary>
+    /// A new Postgres ledger whose funding_snapshots and audit_log are partitioned by month (Ledger:Partitioning=Monthly),
+    /// with the months of <paramref name="now"/> (default: the clock's) and the two after it made.
+    /// </summary>
+    public static async Task<LedgerTestDatabase> NewPartitionedPostgresLedgerAsync(DateTimeOffset? now = null)
+    {
+        var db = await NewPostgresLedgerAsync();
+        var report = await new LedgerMigrator(db.Contexts, Partitions.LedgerPartitioning.Monthly).PreparePartitionsAsync(now ?? DateTimeOffset.UtcNow, CancellationToken.None);
+        if (!report.Converted)
+        {
+            throw new InvalidOperationException("the new ledger was not partitioned");
+        }
+
+        return db;
+    }
+
     private static async Task MigrateAsync(DbContextOptionsBuilder<LedgerDbContext> options, Action<DbContextOptionsBuilder> configure)
     {
         configure(options);

@@ -23,6 +23,13 @@ public abstract class LedgerPruneContract
 
     protected abstract Task<LedgerTestDatabase> CreateAsync();
 
+    /// <summary>Runs after the sample is written (a partitioned ledger makes the months its rows arrived for).</summary>
+    protected virtual Task AfterSampleAsync(LedgerTestDatabase db) => Task.CompletedTask;
+
+    protected LedgerTestDatabase Db => _db;
+
+    protected static Dictionary<PrunableTable, DateTimeOffset> Cutoffs => Before;
+
     // Funding snapshots from T0 a second apart (the sample's 200): the first 100 are older than T0 + 100 s.
     private static Dictionary<PrunableTable, DateTimeOffset> Before => new()
     {
@@ -31,7 +38,7 @@ public abstract class LedgerPruneContract
         [PrunableTable.AuditLog] = T0.AddDays(2),
     };
 
-    private string Archive => Path.Combine(_folder, "old.jsonl.gz");
+    protected string Archive => Path.Combine(_folder, "old.jsonl.gz");
 
     [SetUp]
     public async Task CreateLedgerAsync()
@@ -58,6 +65,7 @@ public abstract class LedgerPruneContract
             new StateSnapshotRow { Id = Guid.NewGuid(), Snapshot = """{"positions":[]}""", ReconciledAt = T0.AddDays(-5), CreatedAt = T0.AddDays(-5) },
             new StateSnapshotRow { Id = Guid.NewGuid(), Snapshot = """{"positions":[1]}""", ReconciledAt = T0.AddDays(5), CreatedAt = T0.AddDays(5) });
         await ctx.SaveChangesAsync();
+        await AfterSampleAsync(_db);
     }
 
     [TearDown]
@@ -187,14 +195,14 @@ public abstract class LedgerPruneContract
         Assert.That(File.ReadAllText(Archive), Is.EqualTo("mine"));
     }
 
-    private static AuditLogRow Event(string type, string data, DateTimeOffset at) => new() { Id = Guid.NewGuid(), EventType = type, EventData = data, CreatedAt = at };
+    protected static AuditLogRow Event(string type, string data, DateTimeOffset at) => new() { Id = Guid.NewGuid(), EventType = type, EventData = data, CreatedAt = at };
 
     private string Time(DateTimeOffset at) => _db.ConnectionString.Contains("Host=", StringComparison.OrdinalIgnoreCase)
         ? $"'{at:O}'::timestamptz"
         : $"'{Sqlite.SqliteLedgerDialect.ToText(at)}'";
 
     // The archive's rows per table, each as the canonical text of its columns, sorted.
-    private static async Task<Dictionary<string, List<string>>> ArchivedRowsAsync(string path)
+    protected static async Task<Dictionary<string, List<string>>> ArchivedRowsAsync(string path)
     {
         var rows = new Dictionary<string, List<string>>();
         foreach (var line in (await Lines(path)).Skip(1).SkipLast(1))
@@ -234,4 +242,67 @@ public sealed class SqlitePrune : LedgerPruneContract
 public sealed class PostgresPrune : LedgerPruneContract
 {
     protected override Task<LedgerTestDatabase> CreateAsync() => TestServers.NewPostgresLedgerAsync();
+}
+
+/// <summary>
+/// The contract on a Postgres ledger partitioned by month (the sample's months made after it was written, its older rows
+/// moved out of the default partition), and what partitions add: a month wholly before the cut-off goes whole.
+/// </summary>
+[TestFixture]
+public sealed class PartitionedPostgresPrune : LedgerPruneContract
+{
+    private static readonly DateTimeOffset T0 = LedgerSample.T0;
+    private static readonly string[] July = ["funding_snapshots_2026_07", "audit_log_2026_07"];
+    private static readonly string[] FundingJuly = ["funding_snapshots_2026_07"];
+    private static readonly string[] AuditJuly = ["audit_log_2026_07"];
+
+    protected override Task<LedgerTestDatabase> CreateAsync() => TestServers.NewPartitionedPostgresLedgerAsync(T0);
+
+    protected override async Task AfterSampleAsync(LedgerTestDatabase db) =>
+        await new LedgerMigrator(db.Contexts, Partitions.LedgerPartitioning.Monthly).PreparePartitionsAsync(T0, CancellationToken.None);
+
+    [Test]
+    public async Task A_month_wholly_before_the_cutoff_is_archived_then_dropped_and_a_month_holding_a_live_orders_events_stays()
+    {
+        // July 2026: three audit events and two funding snapshots, in months of their own once the worker has made them.
+        var july = new DateTimeOffset(2026, 7, 10, 12, 0, 0, TimeSpan.Zero);
+        await using (var ctx = await Db.Contexts.CreateDbContextAsync())
+        {
+            ctx.AuditLog.AddRange(Event("DECISION", """{"symbol":"BTCUSDT","decision":"hold"}""", july), Event("DECISION", """{"symbol":"BTCUSDT","decision":"open"}""", july.AddDays(1)), Event("ERROR", """{"problem":"x"}""", july.AddDays(20)));
+
+            // October also holds the live order's two events: this one goes, they stay.
+            ctx.AuditLog.Add(Event("DECISION", """{"symbol":"BTCUSDT","decision":"close"}""", new DateTimeOffset(2026, 10, 5, 0, 0, 0, TimeSpan.Zero)));
+            ctx.FundingSnapshots.AddRange(
+                new FundingSnapshotRow { Id = Guid.NewGuid(), Exchange = "BINANCE", Symbol = "BTCUSDT", FundingRateBps = 1, MarkPriceQuote = 2, IndexPriceQuote = 3, SnapshotAt = july },
+                new FundingSnapshotRow { Id = Guid.NewGuid(), Exchange = "BINANCE", Symbol = "BTCUSDT", FundingRateBps = 4, MarkPriceQuote = 5, IndexPriceQuote = 6, SnapshotAt = july.AddDays(2) });
+            await ctx.SaveChangesAsync();
+        }
+
+        Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM audit_log_default"), Is.EqualTo(3), "July had no partition: its rows wait in the default one");
+        var made = await new LedgerMigrator(Db.Contexts, Partitions.LedgerPartitioning.Monthly).PreparePartitionsAsync(T0, CancellationToken.None);
+        Assert.That(made.Created, Is.EquivalentTo(July));
+        Assert.That(made.RowsMoved, Is.EqualTo(5), "October's partition exists: its new event went straight there");
+        var before = await LedgerSample.CanonicalRowsAsync(Db);
+
+        var report = await LedgerPruner.PruneAsync(Db.Contexts, new LedgerPruneRequest { Before = Cutoffs, ArchivePath = Archive }, CancellationToken.None);
+
+        var after = await LedgerSample.CanonicalRowsAsync(Db);
+        var archived = await ArchivedRowsAsync(Archive);
+        var funding = report.Tables.Single(t => t.Table == "funding_snapshots");
+        var audit = report.Tables.Single(t => t.Table == "audit_log");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(funding.DroppedPartitions, Is.EqualTo(FundingJuly));
+            Assert.That(audit.DroppedPartitions, Is.EqualTo(AuditJuly), "October holds the live order's events, so it stays and its other row goes on its own");
+            Assert.That((funding.Rows, audit.Rows, audit.Kept), Is.EqualTo((102L, 8L, 4L)), "the dropped months' rows are archived and counted like the rest");
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM pg_class WHERE relname IN ('funding_snapshots_2026_07', 'audit_log_2026_07')"), Is.Zero, "the months are dropped, not left detached");
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM pg_class WHERE relname = 'audit_log_2026_10'"), Is.EqualTo(1));
+            Assert.That(await Db.ScalarAsync("SELECT COUNT(*) FROM audit_log_2026_10"), Is.EqualTo(2), "the live order's two events stay in their month");
+            foreach (var table in new[] { "funding_snapshots", "audit_log" })
+            {
+                var left = before[table].Except(after[table]).Order(StringComparer.Ordinal).ToList();
+                Assert.That(archived[table], Is.EqualTo(left), $"{table}: the archive holds exactly what left, the dropped months included");
+            }
+        }
+    }
 }
