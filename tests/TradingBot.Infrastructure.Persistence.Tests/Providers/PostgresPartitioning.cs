@@ -156,21 +156,6 @@ public sealed class PostgresPartitioning
         return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture) ?? "";
     }
 
-    private async Task<List<string>> RowsAsync(string sql)
-    {
-        await using var connection = _db.OpenConnection();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            rows.Add(reader.GetString(0));
-        }
-
-        return rows;
-    }
-
     private async Task<Dictionary<string, TableSchema>> SchemaAsync()
     {
         var schema = new Dictionary<string, TableSchema>();
@@ -178,9 +163,9 @@ public sealed class PostgresPartitioning
         {
             var oid = $"'{table}'::regclass";
             schema[table] = new TableSchema(
-                await RowsAsync($"SELECT column_name || '|' || data_type || '|' || is_nullable || '|' || COALESCE(column_default, '') FROM information_schema.columns WHERE table_name = '{table}' ORDER BY ordinal_position"),
-                await RowsAsync($"SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = {oid} AND NOT indisprimary ORDER BY 1"),
-                await RowsAsync($"SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = {oid} AND contype = 'c' ORDER BY 1"),
+                await _db.StringsAsync($"SELECT column_name || '|' || data_type || '|' || is_nullable || '|' || COALESCE(column_default, '') FROM information_schema.columns WHERE table_name = '{table}' ORDER BY ordinal_position"),
+                await _db.StringsAsync($"SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = {oid} AND NOT indisprimary ORDER BY 1"),
+                await _db.StringsAsync($"SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = {oid} AND contype = 'c' ORDER BY 1"),
                 (await TextAsync($"SELECT conname FROM pg_constraint WHERE conrelid = {oid} AND contype = 'p'"),
                  await TextAsync($"SELECT string_agg(a.attname, ',' ORDER BY k.n) FROM pg_constraint c CROSS JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, n) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum WHERE c.conrelid = {oid} AND c.contype = 'p'")));
         }

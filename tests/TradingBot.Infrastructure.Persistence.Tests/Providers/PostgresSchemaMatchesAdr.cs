@@ -54,7 +54,7 @@ public sealed class PostgresSchemaMatchesAdr
     [TestCase("funding_snapshots", "created_at", "timestamp with time zone", true, "now()")]
     public async Task Each_adr_column_has_its_type_nullability_and_default(string table, string column, string type, bool nullable, string? defaultFragment)
     {
-        var rows = await QueryAsync($"SELECT data_type || '|' || is_nullable || '|' || COALESCE(column_default, '') FROM information_schema.columns WHERE table_name = '{table}' AND column_name = '{column}'");
+        var rows = await _db.StringsAsync($"SELECT data_type || '|' || is_nullable || '|' || COALESCE(column_default, '') FROM information_schema.columns WHERE table_name = '{table}' AND column_name = '{column}'");
 
         Assert.That(rows, Has.Count.EqualTo(1), $"{table}.{column} is missing");
         var parts = rows[0].Split('|');
@@ -91,7 +91,7 @@ public sealed class PostgresSchemaMatchesAdr
     [TestCase("fills_exchange_fill_id_key", "CREATE UNIQUE INDEX fills_exchange_fill_id_key ON public.fills USING btree (exchange_fill_id)")]
     public async Task Each_named_index_has_the_adr_definition(string name, string definition)
     {
-        var rows = await QueryAsync($"SELECT indexdef FROM pg_indexes WHERE indexname = '{name}'");
+        var rows = await _db.StringsAsync($"SELECT indexdef FROM pg_indexes WHERE indexname = '{name}'");
 
         Assert.That(rows, Has.Count.EqualTo(1).And.One.EndsWith(definition));
     }
@@ -101,7 +101,7 @@ public sealed class PostgresSchemaMatchesAdr
     [TestCase("orders_status_check", "'PENDING'::text, 'OPEN'::text, 'FILLED'::text, 'PARTIALLY_FILLED'::text, 'CANCELLED'::text, 'REJECTED'::text")]
     public async Task Each_adr_check_constraint_exists(string name, string fragment)
     {
-        var rows = await QueryAsync($"SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = '{name}' AND contype = 'c'");
+        var rows = await _db.StringsAsync($"SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = '{name}' AND contype = 'c'");
 
         Assert.That(rows, Has.Count.EqualTo(1).And.One.Contains(fragment));
     }
@@ -114,7 +114,7 @@ public sealed class PostgresSchemaMatchesAdr
     [TestCase("funding_payments_exchange_payment_id_key", "funding_payments", "UNIQUE (exchange_payment_id)")]
     public async Task Each_unique_column_is_a_unique_constraint(string name, string table, string definition)
     {
-        var rows = await QueryAsync(
+        var rows = await _db.StringsAsync(
             $"SELECT c.table_name || '|' || pg_get_constraintdef(k.oid) FROM pg_constraint k JOIN information_schema.table_constraints c ON c.constraint_name = k.conname AND c.constraint_type = 'UNIQUE' WHERE k.conname = '{name}' AND k.contype = 'u'");
 
         Assert.That(rows, Has.Count.EqualTo(1).And.One.EqualTo($"{table}|{definition}"));
@@ -123,7 +123,7 @@ public sealed class PostgresSchemaMatchesAdr
     [Test]
     public async Task The_funding_rate_column_says_its_unit()
     {
-        var rows = await QueryAsync("SELECT col_description('funding_snapshots'::regclass, attnum) FROM pg_attribute WHERE attrelid = 'funding_snapshots'::regclass AND attname = 'funding_rate_bps'");
+        var rows = await _db.StringsAsync("SELECT col_description('funding_snapshots'::regclass, attnum) FROM pg_attribute WHERE attrelid = 'funding_snapshots'::regclass AND attname = 'funding_rate_bps'");
 
         Assert.That(rows, Has.Count.EqualTo(1).And.One.Contains("1e-8 units"));
     }
@@ -131,7 +131,7 @@ public sealed class PostgresSchemaMatchesAdr
     [Test]
     public async Task Fills_reference_orders_with_on_delete_cascade()
     {
-        var rows = await QueryAsync("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'fills_order_id_fkey' AND contype = 'f'");
+        var rows = await _db.StringsAsync("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'fills_order_id_fkey' AND contype = 'f'");
 
         Assert.That(rows, Has.Count.EqualTo(1).And.One.EqualTo("FOREIGN KEY (order_id) REFERENCES orders(id) ON DELETE CASCADE"));
     }
@@ -144,20 +144,5 @@ public sealed class PostgresSchemaMatchesAdr
 
         Assert.That(exception!.Message, Does.Contain("json").IgnoreCase);
         await Task.CompletedTask;
-    }
-
-    private async Task<List<string>> QueryAsync(string sql)
-    {
-        await using var connection = _db.OpenConnection();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            rows.Add(reader.GetString(0));
-        }
-
-        return rows;
     }
 }

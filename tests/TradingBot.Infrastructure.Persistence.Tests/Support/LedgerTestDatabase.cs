@@ -66,6 +66,22 @@ public sealed class LedgerTestDatabase : ILedgerUnderTest
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The first column of every row <paramref name="sql"/> returns, as text.</summary>
+    public async Task<List<string>> StringsAsync(string sql)
+    {
+        await using var connection = OpenConnection();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(reader.GetString(0));
+        }
+
+        return rows;
+    }
+
     public Task<long> CountAsync(Records kind) => ScalarAsync("SELECT COUNT(*) FROM " + kind switch
     {
         Records.Orders => "orders",
