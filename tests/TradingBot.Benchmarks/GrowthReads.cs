@@ -92,6 +92,7 @@ internal static class GrowthReads
         }
 
         await ProfileAsync(provider, ledgers[^1].Ledger, verifying, cancellationToken);
+        await PointReads.RunAsync(provider, ledgers, cancellationToken);
         Console.WriteLine(Invariant(
             $"Targets: start-up at most {StartupTarget:F1}x and report at most {ReportTarget:F1}x the smallest size; verify's ledger checks (verify without its storage checks) at most {VerifyTarget:F1}x a raw read of {string.Join(", ", VerifiedTables)}; peak RSS flat."));
     }

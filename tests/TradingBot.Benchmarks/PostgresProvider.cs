@@ -126,9 +126,10 @@ internal sealed class PostgresProvider(PostgresServer server) : LedgerProvider
             progress(string.Create(CultureInfo.InvariantCulture, $"loaded {(long)(series.RowsPerSymbol - end) * series.Symbols:N0} rows"));
         }
 
+        // A partitioned table's own index reads "ON ONLY": made again as written it would cover no partition.
         for (var i = 1; i < indexes.Count; i += 2)
         {
-            await ExecuteAsync(connection, indexes[i], cancellationToken);
+            await ExecuteAsync(connection, indexes[i].Replace(" ON ONLY ", " ON ", StringComparison.Ordinal), cancellationToken);
         }
 
         progress($"rebuilt {indexes.Count / 2} secondary indexes");
