@@ -275,7 +275,10 @@ internal sealed partial class TradingWorker(
         {
             var partitioning = await migrator.EnsurePartitioningAsync(CancellationToken.None).ConfigureAwait(false);
             log.Partitions(partitioning);
-            _nextPartitionCheck = partitioning.Partitioned ? clock.UtcNow : DateTimeOffset.MaxValue;
+            if (partitioning.Partitioned)
+            {
+                await MaintainPartitionsAsync().ConfigureAwait(false);
+            }
         }
         catch (TradingBot.Infrastructure.Persistence.Partitions.LedgerPartitioningException exception)
         {
@@ -283,11 +286,6 @@ internal sealed partial class TradingWorker(
             exit.Code = Verbs.WorkerCommandLine.ConfigurationError;
             lifetime.StopApplication();
             return false;
-        }
-
-        if (clock.UtcNow >= _nextPartitionCheck)
-        {
-            await MaintainPartitionsAsync().ConfigureAwait(false);
         }
 
         // Fills recorded before the ledger kept each fill's realized PnL (an upgrade): read on an index of only those.

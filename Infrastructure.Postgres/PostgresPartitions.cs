@@ -80,7 +80,7 @@ internal sealed class PostgresPartitions : ILedgerPartitions
     private static async Task ConvertAsync(LedgerDbContext db, string table, string column, CancellationToken cancellationToken)
     {
         var oid = $"to_regclass({Literal(table)})";
-        var schema = (await QueryAsync(db, $"SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = {oid}", r => r.GetString(0), cancellationToken).ConfigureAwait(false)).Single();
+        var schema = await SchemaOfAsync(db, table, cancellationToken).ConfigureAwait(false);
         var indexes = await QueryAsync(db, $"SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = {oid} AND NOT indisprimary ORDER BY indexrelid::regclass::text", r => r.GetString(0), cancellationToken).ConfigureAwait(false);
         var key = await QueryAsync(
             db,
@@ -128,22 +128,20 @@ internal sealed class PostgresPartitions : ILedgerPartitions
         long moved = 0;
         foreach (var (table, column) in Tables)
         {
-            if ((await PartitionsAsync(db, table, cancellationToken).ConfigureAwait(false)).Count == 0)
+            var (partitions, missing) = await MissingMonthsAsync(db, table, column, now, monthsAhead, cancellationToken).ConfigureAwait(false);
+            if (partitions.Count == 0 || missing.Count == 0)
             {
-                continue; // not partitioned
+                continue; // not partitioned; or the daily check, most days: nothing locked
             }
 
-            var schema = (await QueryAsync(db, $"SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass({Literal(table)})", r => r.GetString(0), cancellationToken).ConfigureAwait(false)).Single();
+            // One writer at a time from here: the parent and every partition (the default one too) are locked until the
+            // commit, and what is missing is read again under the lock.
+            var schema = await SchemaOfAsync(db, table, cancellationToken).ConfigureAwait(false);
             var parent = $"{Identifier(schema)}.{Identifier(table)}";
-            if ((await MissingMonthsAsync(db, table, column, now, monthsAhead, cancellationToken).ConfigureAwait(false)).Count == 0)
-            {
-                continue; // the daily check, most days: nothing locked
-            }
-
-            // One writer at a time from here: the parent and every partition (the default one too) are locked until the commit.
             await ExecuteAsync(db, $"LOCK TABLE {parent} IN ACCESS EXCLUSIVE MODE", cancellationToken).ConfigureAwait(false);
-            var fallback = (await PartitionsAsync(db, table, cancellationToken).ConfigureAwait(false)).FirstOrDefault(p => p.IsDefault);
-            foreach (var (month, waiting) in await MissingMonthsAsync(db, table, column, now, monthsAhead, cancellationToken).ConfigureAwait(false))
+            (partitions, missing) = await MissingMonthsAsync(db, table, column, now, monthsAhead, cancellationToken).ConfigureAwait(false);
+            var fallback = partitions.FirstOrDefault(p => p.IsDefault);
+            foreach (var (month, waiting) in missing)
             {
                 var until = month.AddMonths(1);
                 var name = string.Create(CultureInfo.InvariantCulture, $"{table}_{month:yyyy}_{month:MM}");
@@ -184,7 +182,7 @@ internal sealed class PostgresPartitions : ILedgerPartitions
 
     // The months from now's through monthsAhead later, and those of rows waiting in the default partition (true), that
     // no partition covers yet (a partition made by hand over some of them, even with MINVALUE or MAXVALUE, covers them).
-    private async Task<List<(DateTimeOffset Month, bool Waiting)>> MissingMonthsAsync(
+    private async Task<(IReadOnlyList<TablePartition> Partitions, List<(DateTimeOffset Month, bool Waiting)> Missing)> MissingMonthsAsync(
         LedgerDbContext db, string table, string column, DateTimeOffset now, int monthsAhead, CancellationToken cancellationToken)
     {
         var partitions = await PartitionsAsync(db, table, cancellationToken).ConfigureAwait(false);
@@ -207,10 +205,13 @@ internal sealed class PostgresPartitions : ILedgerPartitions
             }
         }
 
-        return [.. months
+        return (partitions, [.. months
             .Where(m => !partitions.Any(p => !p.IsDefault && (p.From ?? DateTimeOffset.MinValue) < m.Key.AddMonths(1) && (p.Until ?? DateTimeOffset.MaxValue) > m.Key))
-            .Select(m => (m.Key, m.Value))];
+            .Select(m => (m.Key, m.Value))]);
     }
+
+    private static async Task<string> SchemaOfAsync(LedgerDbContext db, string table, CancellationToken cancellationToken) =>
+        (await QueryAsync(db, $"SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass({Literal(table)})", r => r.GetString(0), cancellationToken).ConfigureAwait(false)).Single();
 
     public async Task<IReadOnlyList<TablePartition>> PartitionsAsync(LedgerDbContext db, string table, CancellationToken cancellationToken)
     {
