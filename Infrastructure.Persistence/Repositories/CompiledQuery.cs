@@ -7,10 +7,17 @@ namespace TradingBot.Infrastructure.Persistence.Repositories;
 /// A compiled EF Core query per model: EF binds a compiled query to the first model it runs against, and
 /// one process may use the ledger on SQLite and on Postgres (two models), so each model gets its own.
 /// </summary>
-internal sealed class CompiledQuery<TDelegate>(Func<TDelegate> compile)
+internal sealed class CompiledQuery<TDelegate>(Func<IModel, TDelegate> compile)
     where TDelegate : Delegate
 {
     private readonly ConditionalWeakTable<IModel, TDelegate> _byModel = [];
+    private readonly ConditionalWeakTable<IModel, TDelegate>.CreateValueCallback _compile = model => compile(model);
 
-    public TDelegate For(LedgerDbContext db) => _byModel.GetValue(db.Model, _ => compile());
+    /// <summary>A query that is the same text on every model.</summary>
+    public CompiledQuery(Func<TDelegate> compile)
+        : this(_ => compile())
+    {
+    }
+
+    public TDelegate For(LedgerDbContext db) => _byModel.GetValue(db.Model, _compile);
 }

@@ -91,13 +91,24 @@ internal sealed class FillRepository(LedgerSession session) : IFillRepository
     public async Task<IReadOnlyList<Fill>> GetByOrderAsync(OrderId orderId, CancellationToken cancellationToken)
     {
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await ByOrderQuery(db, orderId.Value).ToListAsync(cancellationToken).ConfigureAwait(false);
-        return [.. rows.Select(RowMapping.ToDomain)];
+        var fills = new List<Fill>();
+        await foreach (var row in ByOrder.For(db)(db, orderId.Value).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            fills.Add(RowMapping.ToDomain(row));
+        }
+
+        return fills;
     }
 
     /// <summary>One order's fills in replay order: served by idx_fills_order_id.</summary>
-    internal static IQueryable<FillRow> ByOrderQuery(LedgerDbContext db, Guid orderId) =>
-        db.Fills.AsNoTracking().Where(f => f.OrderId == orderId).OrderBy(f => f.PositionSequence);
+    internal static IQueryable<FillRow> ByOrderQuery(LedgerDbContext db, Guid orderId) => ByOrderExpression.Compile()(db, orderId);
+
+    private static readonly System.Linq.Expressions.Expression<Func<LedgerDbContext, Guid, IQueryable<FillRow>>> ByOrderExpression =
+        (db, orderId) => db.Fills.AsNoTracking().Where(f => f.OrderId == orderId).OrderBy(f => f.PositionSequence);
+
+    // A point read (an order's lookup, reconciliation): compiled, as the per-cycle reads are.
+    private static readonly CompiledQuery<Func<LedgerDbContext, Guid, IAsyncEnumerable<FillRow>>> ByOrder =
+        new(() => EF.CompileAsyncQuery(ByOrderExpression));
 
     public async Task<IReadOnlyList<RecordedFill>> GetByPositionAsync(ExchangeName exchange, Symbol symbol, CancellationToken cancellationToken)
     {
