@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace TradingBot.Benchmarks;
 
-/// <summary>Command line: <c>[--quick] [--rounds N] [--sqlite | --postgres] [--no-fills] [--no-funding] [--partitioned] [--split] [--show-sql] [--many-ledgers] [--copy [N]] [--growth [N] [--reads-only]] [--paper [N]]</c>.</summary>
+/// <summary>Command line: <c>[--quick] [--rounds N] [--sqlite | --postgres] [--no-fills] [--no-funding] [--partitioned] [--split] [--show-sql] [--many-ledgers] [--copy [N]] [--growth [N] [--reads-only]] [--paper [N]] [--memory [N] [--minutes M]]</c>.</summary>
 internal sealed record BenchmarkOptions
 {
     public bool Quick { get; init; }
@@ -37,6 +37,12 @@ internal sealed record BenchmarkOptions
 
     /// <summary>The history sizes of --growth: 10,000, 1,000,000, 10,000,000 and 100,000,000, up to <see cref="GrowthFills"/>.</summary>
     public IReadOnlyList<int> GrowthSizes => [.. ((int[])[10_000, 1_000_000, 10_000_000, 100_000_000]).Where(size => size <= (GrowthFills ?? 0))];
+
+    /// <summary>--memory [N]: the worker's managed heap and RSS over a run on the paper exchange, on a ledger seeded with N fills (default 1,000,000), then exit.</summary>
+    public int? MemoryFills { get; init; }
+
+    /// <summary>--minutes M: how long --memory's worker trades (default 60).</summary>
+    public int MemoryMinutes { get; init; } = 60;
 
     /// <summary>--paper [N]: the paper exchange's cost per cycle as its history grows to N cycles (default 100,000), then exit.</summary>
     public int? PaperCycles { get; init; }
@@ -96,6 +102,9 @@ internal sealed record BenchmarkOptions
                         tables) and report on each; then exit. --reads-only skips the record-fill rounds, --no-verify verify
           --paper [N]   the paper exchange's cost per trading cycle as its history grows to N cycles (default 100000):
                         median and p99 at 1k, 10k, 100k... against the first size, state file, heap and RSS; then exit
+          --memory [N]  the worker as a process at poll 100 ms on the paper exchange (four symbols) on a ledger seeded with N
+                        fills of history (default 1000000), trading for --minutes M (default 60): its managed heap after
+                        a full GC and RSS every 15 s, against the first sample after a tenth of the run; then exit
         """;
 
     public static BenchmarkOptions? Parse(IReadOnlyList<string> args)
@@ -122,6 +131,11 @@ internal sealed record BenchmarkOptions
                 "--paper" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var cycles) && cycles is >= 1_000 and <= 10_000_000
                     => options with { PaperCycles = int.Parse(args[++i], CultureInfo.InvariantCulture) },
                 "--paper" => options with { PaperCycles = 100_000 },
+                "--memory" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var memoryFills) && memoryFills is >= 10_000 and <= 100_000_000
+                    => options with { MemoryFills = int.Parse(args[++i], CultureInfo.InvariantCulture) },
+                "--memory" => options with { MemoryFills = 1_000_000 },
+                "--minutes" when i + 1 < args.Count && int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out var minutes) && minutes is >= 1 and <= 10_000
+                    => options with { MemoryMinutes = minutes },
                 "--growth" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var history) && history is >= 10_000 and <= 100_000_000
                     => options with { GrowthFills = int.Parse(args[++i], CultureInfo.InvariantCulture) },
                 "--growth" => options with { GrowthFills = 1_000_000 },

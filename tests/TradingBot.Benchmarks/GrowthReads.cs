@@ -291,7 +291,8 @@ internal static class WorkerRun
         }
     }
 
-    private static ProcessStartInfo StartInfo(LedgerProvider provider, BenchLedger ledger, string folder, string verb)
+    /// <summary>How the worker is started on <paramref name="ledger"/> in <paramref name="folder"/> (its paper exchange's state there too).</summary>
+    public static ProcessStartInfo StartInfo(LedgerProvider provider, BenchLedger ledger, string folder, string verb)
     {
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(WorkerDll.Value);

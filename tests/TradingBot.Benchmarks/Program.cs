@@ -47,6 +47,30 @@ if (options.PaperCycles is { } paperCycles)
     return 0;
 }
 
+if (options.MemoryFills is { } memoryFills)
+{
+    Console.WriteLine(Invariant($"TradingBot ledger benchmark — memory of a long run, started {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC"));
+    foreach (var (name, value) in Machine.Describe(Path.GetTempPath()))
+    {
+        Console.WriteLine($"  {name}: {value}");
+    }
+
+    if (options.Sqlite)
+    {
+        await using var sqlite = new SqliteProvider();
+        await MemoryBenchmark.RunAsync(sqlite, memoryFills, TimeSpan.FromMinutes(options.MemoryMinutes), cancel.Token);
+    }
+
+    if (options.Postgres)
+    {
+        Console.WriteLine("Starting a durable PostgreSQL server (fsync, full_page_writes, synchronous_commit on)...");
+        await using var postgres = await PostgresProvider.StartAsync(cancel.Token);
+        await MemoryBenchmark.RunAsync(postgres, memoryFills, TimeSpan.FromMinutes(options.MemoryMinutes), cancel.Token);
+    }
+
+    return 0;
+}
+
 if (options.GrowthFills is not null)
 {
     Console.WriteLine(Invariant($"TradingBot ledger benchmark — record-fill as the ledger grows, started {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC"));

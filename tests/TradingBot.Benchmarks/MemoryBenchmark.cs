@@ -1,0 +1,279 @@
+using System.Diagnostics;
+using System.Diagnostics.Tracing;
+using System.Globalization;
+using Microsoft.Diagnostics.NETCore.Client;
+using Microsoft.Diagnostics.Tracing;
+using Microsoft.Diagnostics.Tracing.Parsers;
+using static System.FormattableString;
+
+namespace TradingBot.Benchmarks;
+
+/// <summary>
+/// The worker's memory over a long run: the built worker (Release) as a process on the paper exchange, at the fastest
+/// poll it accepts (100 ms) on all four paper symbols, trading for M minutes on a ledger seeded with N fills of history
+/// (at most 40 fills a second, a worker cannot make a million fills itself in less than seven hours). Every interval it
+/// reads the fill count from the ledger, the worker's resident set from /proc and its managed heap after a full
+/// collection (the runtime collects when asked over its diagnostics port, as dotnet-gcdump does; the heap is what
+/// GCHeapStats reports after it). The baseline is the same run's first sample after warm-up (a tenth of the run): a flat
+/// run reads about 1.0x.
+/// </summary>
+internal static class MemoryBenchmark
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(15);
+
+    /// <summary>Target: the heap and the resident set at the end at most this many times their value after warm-up.</summary>
+    public const double Target = 1.2;
+
+    private sealed record Sample(TimeSpan Elapsed, long Fills, double HeapMiB, double RssMiB, double LedgerMiB, double PaperMiB, int FullCollections);
+
+    public static async Task RunAsync(LedgerProvider provider, int history, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        await using var ledger = await provider.CreateLedgerAsync("memory", null, cancellationToken);
+        var seeding = Stopwatch.StartNew();
+        await provider.SeedHistoryAsync(ledger, history, cancellationToken);
+        Console.WriteLine(Invariant($"  {provider.Name}, {history:N0} fills of history seeded in {seeding.Elapsed.TotalSeconds:F0} s ({await LedgerCheck.CountAsync(ledger, cancellationToken)})"));
+        var folder = Directory.CreateTempSubdirectory("tradingbot-memory-");
+        try
+        {
+            var start = WorkerRun.StartInfo(provider, ledger, folder.FullName, "run");
+            start.Environment["Worker__PollInterval"] = "00:00:00.100";
+            start.Environment["Strategy__Symbols__0"] = "BTCUSDT";
+            start.Environment["Strategy__Symbols__1"] = "ETHUSDT";
+            start.Environment["Strategy__Symbols__2"] = "SOLUSDT";
+            start.Environment["Strategy__Symbols__3"] = "BNBUSDT";
+            start.Environment["Strategy__OrderQuantity"] = "0.1";
+            // Paper time runs so fast that each cycle sees a funding rate far along its wave, on either side of the one
+            // threshold about half the time: the strategy opens or closes on about every other cycle. A balance that the
+            // fees cannot exhaust.
+            start.Environment["Exchange__Paper__Speed"] = "100000";
+            start.Environment["Exchange__Paper__StartingBalance"] = "1000000000";
+            start.Environment["Strategy__EntryFundingRateBps"] = "2";
+            start.Environment["Strategy__ExitFundingRateBps"] = "2";
+            Console.WriteLine(Invariant($"Memory of a long run ({provider.Name}): the worker at poll 100 ms on the paper exchange for {limit.TotalMinutes:F0} minutes; a sample every {Interval.TotalSeconds:F0} s"));
+
+            using var worker = Process.Start(start) ?? throw new InvalidOperationException("could not start the worker");
+            var tail = new Queue<string>();
+            void Keep(string? line)
+            {
+                if (line is null)
+                {
+                    return;
+                }
+
+                lock (tail)
+                {
+                    tail.Enqueue(line);
+                    if (tail.Count > 40)
+                    {
+                        tail.Dequeue();
+                    }
+                }
+            }
+
+            worker.OutputDataReceived += (_, e) => Keep(e.Data);
+            worker.ErrorDataReceived += (_, e) => Keep(e.Data);
+            worker.BeginOutputReadLine();
+            worker.BeginErrorReadLine();
+            string Tail()
+            {
+                lock (tail)
+                {
+                    return string.Join('\n', tail);
+                }
+            }
+
+            var samples = new List<Sample>();
+            HeapAfterFullCollection? gc = null;
+            try
+            {
+                var clock = Stopwatch.StartNew();
+                var ledgerFile = LedgerFile(provider, ledger);
+                var paperFile = Path.Combine(folder.FullName, "paper-exchange.db");
+                while (true)
+                {
+                    await Task.Delay(Interval, cancellationToken);
+                    if (worker.HasExited)
+                    {
+                        throw new InvalidOperationException($"the worker exited ({worker.ExitCode}):\n{Tail()}");
+                    }
+
+                    // The diagnostics port opens once the runtime has started: connected at the first sample.
+                    gc ??= new HeapAfterFullCollection(worker.Id);
+                    var count = await CountFillsAsync(ledger, cancellationToken);
+                    var heap = await gc.CollectAsync(cancellationToken);
+                    var sample = new Sample(clock.Elapsed, count, heap / 1048576.0, ResidentMiB(worker.Id), FileMiB(ledgerFile), FileMiB(paperFile), gc.FullCollections);
+                    samples.Add(sample);
+                    var rate = samples.Count > 1 ? (sample.Fills - samples[^2].Fills) / (sample.Elapsed - samples[^2].Elapsed).TotalSeconds : (sample.Fills - history) / sample.Elapsed.TotalSeconds;
+                    Console.WriteLine(Invariant($"    {sample.Elapsed.TotalMinutes,6:F1} min  {sample.Fills,10:N0} fills  {rate,6:F0} fills/s  heap {sample.HeapMiB,6:F1} MiB  RSS {sample.RssMiB,6:F1} MiB  ledger {sample.LedgerMiB,7:F1} MiB  paper {sample.PaperMiB,6:F1} MiB"));
+                    if (clock.Elapsed >= limit)
+                    {
+                        break;
+                    }
+                }
+            }
+            finally
+            {
+                gc?.Dispose();
+                if (!worker.HasExited)
+                {
+                    worker.Kill(entireProcessTree: true);
+                }
+
+                await worker.WaitForExitAsync(CancellationToken.None);
+            }
+
+            Report(provider, samples, history);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    private static void Report(LedgerProvider provider, List<Sample> samples, int history)
+    {
+        var end = samples[^1];
+        var warm = samples.First(s => s.Elapsed >= end.Elapsed / 10);
+        Console.WriteLine();
+        Console.WriteLine(Invariant($"# Memory of a long run: {provider.Name}, {history:N0} fills of history, {end.Fills - history:N0} made in {end.Elapsed.TotalMinutes:F0} minutes ({(end.Fills - history) / end.Elapsed.TotalSeconds:F1} fills/s)"));
+        Console.WriteLine();
+        Console.WriteLine("| minutes | fills | managed heap after a full GC MiB | / after warm-up | RSS MiB | / after warm-up | ledger MiB | paper state MiB |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var shown = new List<Sample>();
+        for (var tenth = 1; tenth <= 10; tenth++)
+        {
+            var at = samples.First(s => s.Elapsed >= end.Elapsed * tenth / 10);
+            if (!shown.Contains(at))
+            {
+                shown.Add(at);
+            }
+        }
+
+        foreach (var s in shown)
+        {
+            Console.WriteLine(Invariant($"| {s.Elapsed.TotalMinutes:F0} | {s.Fills:N0} | {s.HeapMiB:F1} | {s.HeapMiB / warm.HeapMiB:F2}x | {s.RssMiB:F0} | {s.RssMiB / warm.RssMiB:F2}x | {s.LedgerMiB:F0} | {s.PaperMiB:F0} |"));
+        }
+
+        var after = samples.Where(s => s.Elapsed >= warm.Elapsed).ToList();
+        var heapPeak = after.Max(s => s.HeapMiB) / warm.HeapMiB;
+        var rssPeak = after.Max(s => s.RssMiB) / warm.RssMiB;
+        Console.WriteLine();
+        Console.WriteLine(Invariant($"After warm-up ({warm.Elapsed.TotalMinutes:F0} min, {warm.Fills:N0} fills): heap at most {heapPeak:F2}x, RSS at most {rssPeak:F2}x of their value then{(heapPeak > Target || rssPeak > Target ? $" (target {Target:F1}x: missed)" : $" (target {Target:F1}x: held)")}; {end.FullCollections} full collections asked."));
+    }
+
+    private static async Task<long> CountFillsAsync(BenchLedger ledger, CancellationToken cancellationToken)
+    {
+        await using var connection = await ledger.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM fills";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+    }
+
+    private static string? LedgerFile(LedgerProvider provider, BenchLedger ledger) =>
+        provider.Name == "SQLite" ? new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(ledger.ConnectionString).DataSource : null;
+
+    private static double FileMiB(string? path) =>
+        path is null ? double.NaN : ((File.Exists(path) ? new FileInfo(path).Length : 0) + (File.Exists(path + "-wal") ? new FileInfo(path + "-wal").Length : 0)) / 1048576.0;
+
+    private static double ResidentMiB(int pid)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024.0;
+    }
+
+    /// <summary>
+    /// The worker's managed heap after a full collection, over its diagnostics port: one session listens to the GC
+    /// events; asking for the heap opens a second session with the GCHeapCollect keyword, which makes the runtime
+    /// collect (a blocking gen2 collection), and the heap is the total size GCHeapStats reports right after it.
+    /// </summary>
+    private sealed class HeapAfterFullCollection : IDisposable
+    {
+        private const long GcKeyword = (long)ClrTraceEventParser.Keywords.GC;
+        private const long GcHeapCollectKeyword = 0x800000;
+
+        private readonly DiagnosticsClient _client;
+        private readonly EventPipeSession _listening;
+        private readonly Task _reading;
+        private readonly Lock _gate = new();
+        private int _depth;
+        private int _fullCollections;
+        private long _heap;
+
+        public HeapAfterFullCollection(int pid)
+        {
+            _client = new DiagnosticsClient(pid);
+            _listening = _client.StartEventPipeSession(new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, GcKeyword), requestRundown: false);
+            var source = new EventPipeEventSource(_listening.EventStream);
+            source.Clr.GCStart += e =>
+            {
+                lock (_gate)
+                {
+                    _depth = e.Depth;
+                }
+            };
+            source.Clr.GCHeapStats += e =>
+            {
+                lock (_gate)
+                {
+                    if (_depth == 2)
+                    {
+                        _fullCollections++;
+                        _heap = e.TotalHeapSize;
+                    }
+                }
+            };
+            _reading = Task.Run(source.Process);
+        }
+
+        public int FullCollections
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _fullCollections;
+                }
+            }
+        }
+
+        public async Task<long> CollectAsync(CancellationToken cancellationToken)
+        {
+            var before = FullCollections;
+            using (var asking = _client.StartEventPipeSession(new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, GcKeyword | GcHeapCollectKeyword), requestRundown: false))
+            {
+                var deadline = Stopwatch.StartNew();
+                while (FullCollections == before)
+                {
+                    if (deadline.Elapsed > TimeSpan.FromSeconds(30))
+                    {
+                        throw new InvalidOperationException("the worker did not report a full collection within 30 s of being asked");
+                    }
+
+                    await Task.Delay(50, cancellationToken);
+                }
+
+                asking.Stop();
+            }
+
+            lock (_gate)
+            {
+                return _heap;
+            }
+        }
+
+        public void Dispose()
+        {
+            try
+            {
+                _listening.Stop();
+            }
+            catch (ServerNotAvailableException)
+            {
+                // The worker is gone already.
+            }
+
+            _reading.Wait(TimeSpan.FromSeconds(10));
+            _listening.Dispose();
+        }
+    }
+}
