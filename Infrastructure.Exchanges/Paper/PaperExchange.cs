@@ -10,7 +10,7 @@ namespace TradingBot.Infrastructure.Exchanges.Paper;
 
 /// <summary>
 /// A simulated USDⓈ-M perpetual exchange, the embedded default. Prices move one step per simulated minute
-/// (a seeded random walk), funding rates swing between about -2 and +6 basis points, funding is paid at
+/// (a seeded random walk of up to ±20 bps, pulled back towards the starting price), funding rates swing between about -2 and +6 basis points, funding is paid at
 /// 00:00, 08:00 and 16:00 simulated UTC, market orders fill in one to three trades with a 4 bps taker fee,
 /// limit orders fill when the price crosses them (2 bps maker fee). It keeps Binance's rules: a client order id
 /// is unique among open orders only (the id of an open order returns that order; the id of a closed one makes a
@@ -33,6 +33,11 @@ public sealed class PaperExchange : IExchange, IDisposable
     private const long TakerFeeRate = 40_000; // 4 bps in 1e-8
     private const long MakerFeeRate = 20_000; // 2 bps in 1e-8
     private const int FundingPeriodSteps = 6 * 60;
+
+    // Each minute the price moves back towards where it started by this fraction of the gap (half-life about two simulated
+    // days): a walk of ±20 bps a minute alone wanders without bound (and its median falls), so a long run, or a fast clock,
+    // ended with prices of a few cents; with the pull, prices stay within about 5% of the start (one standard deviation).
+    private const long ReversionSteps = 4_000;
     private static readonly string[] ExecutableTypes = ["MARKET", "LIMIT", "IOC", "FOK"];
 
     private static readonly Dictionary<string, (long Start, InstrumentRules Rules)> Instruments = new(StringComparer.Ordinal)
@@ -523,7 +528,7 @@ public sealed class PaperExchange : IExchange, IDisposable
         foreach (var symbol in _symbols)
         {
             var s = _state.Symbols[symbol];
-            var rules = Instruments[symbol].Rules;
+            var (start, rules) = Instruments[symbol];
             var resting = s.Step < target
                 ? _book.Open(symbol).Where(o => ExecutableTypes.Contains(o.Type)).ToList()
                 : [];
@@ -533,7 +538,7 @@ public sealed class PaperExchange : IExchange, IDisposable
                 var at = _state.VirtualOrigin + TimeSpan.FromTicks(checked(StepLength.Ticks * s.Step));
                 var noise = Mix(symbol, s.Step, 1);
                 var moveBps = (long)(noise % 41) - 20;
-                s.MarkUnits = Math.Max(rules.TickSize.Units, RoundToTick(s.MarkUnits + (s.MarkUnits / 10_000 * moveBps), rules));
+                s.MarkUnits = Math.Max(rules.TickSize.Units, NearestTick(s.MarkUnits + (s.MarkUnits / 10_000 * moveBps) + ((start - s.MarkUnits) / ReversionSteps), rules));
                 s.IndexUnits = Math.Max(rules.TickSize.Units, RoundToTick(s.MarkUnits - (s.MarkUnits / 100_000 * ((long)(Mix(symbol, s.Step, 2) % 11) - 5)), rules));
                 s.FundingRateUnits = FundingRateAt(symbol, s.Step);
                 PayFunding(symbol, s, at);
@@ -694,6 +699,10 @@ public sealed class PaperExchange : IExchange, IDisposable
     }
 
     private static long RoundToTick(long units, InstrumentRules rules) => units - (units % rules.TickSize.Units);
+
+    // The walk's price to the nearest tick: truncating each step lost half a tick a minute on average, which took SOL from
+    // 150 to its last tick in about four simulated months.
+    private static long NearestTick(long units, InstrumentRules rules) => RoundToTick(units + (rules.TickSize.Units / 2), rules);
 
     private ulong Mix(string symbol, long step, int stream, int? seed = null)
     {

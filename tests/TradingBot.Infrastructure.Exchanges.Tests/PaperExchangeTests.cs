@@ -93,6 +93,48 @@ public sealed class PaperExchangeBehaviour
     }
 
     [Test]
+    public async Task Over_a_simulated_year_at_the_fastest_clock_every_price_stays_near_where_it_started()
+    {
+        // A worker left on paper for days, or run at the fastest clock, must still see a market: the walk used to lose
+        // half a tick a minute to truncation and wander without bound, which took SOL and BNB to their last tick (0.01)
+        // in about four simulated months and BTC to a third of its price.
+        var time = new FakeTimeProvider(Start);
+        string[] symbols = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT"];
+        var options = new PaperExchangeOptions { StatePath = Path.Combine(_folder, "year.db"), Speed = 100_000 };
+        options.Symbols.Clear();
+        symbols.ToList().ForEach(options.Symbols.Add);
+        using var paper = new PaperExchange(options, time);
+        var first = new Dictionary<string, long>();
+        foreach (var symbol in symbols)
+        {
+            first[symbol] = (await paper.GetFundingQuoteAsync(new Symbol(symbol), CancellationToken.None)).MarkPrice.Units;
+        }
+
+        var lowest = symbols.ToDictionary(s => s, _ => double.MaxValue);
+        var highest = symbols.ToDictionary(s => s, _ => double.MinValue);
+        for (var week = 0; week < 52; week++)
+        {
+            time.Advance(TimeSpan.FromDays(7) / 100_000);
+            foreach (var symbol in symbols)
+            {
+                var ratio = (double)(await paper.GetFundingQuoteAsync(new Symbol(symbol), CancellationToken.None)).MarkPrice.Units / first[symbol];
+                lowest[symbol] = Math.Min(lowest[symbol], ratio);
+                highest[symbol] = Math.Max(highest[symbol], ratio);
+            }
+        }
+
+        using (Assert.EnterMultipleScope())
+        {
+            foreach (var symbol in symbols)
+            {
+                Assert.That(lowest[symbol], Is.GreaterThan(0.7), $"{symbol}'s lowest weekly price over a year, as a share of its first");
+                Assert.That(highest[symbol], Is.LessThan(1.4), $"{symbol}'s highest weekly price over a year, as a share of its first");
+                Assert.That(highest[symbol] - lowest[symbol], Is.GreaterThan(0.01), $"{symbol}'s price still moves");
+            }
+        }
+    }
+
+    [Test]
     public async Task The_funding_rate_crosses_typical_entry_and_exit_thresholds_within_a_simulated_day()
     {
         var time = new FakeTimeProvider(Start);
