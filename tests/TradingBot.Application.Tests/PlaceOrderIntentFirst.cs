@@ -101,6 +101,31 @@ public class PlaceOrderIntentFirst : LedgerTestBase
     }
 
     [Test]
+    public async Task An_order_filled_on_an_exchange_whose_clock_runs_ahead_reads_the_trades_of_its_own_minute_not_the_history()
+    {
+        // The paper exchange's clock runs Speed times faster than the ledger's: a window opened at the ledger's time of
+        // the order held every trade of the symbol, read again after each order, and a long run slowed down as it traded.
+        var command = BuyMarket(Intent(), "0.5");
+        var key = IdempotencyKey.For(command.Intent);
+        var exchangeNow = Start.AddDays(400);
+        ExchangeAnswers(new PlaceOrderResult.Accepted(AtExchange(key.Value, "8801", OrderStatus.Filled, quantity: "0.5", filled: "0.5", limitPrice: null) with { UpdatedAt = exchangeNow }));
+        var asked = new List<DateTimeOffset>();
+        Exchange
+            .Setup(e => e.GetTradesAsync(BtcUsdt, It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+            .Callback((Symbol _, DateTimeOffset since, CancellationToken _) => asked.Add(since))
+            .ReturnsAsync([Trade("PAPER-T1", "8801", key.Value, Side.Buy, "64000", "0.5", exchangeNow, usdtFee: "12.8")]);
+
+        var outcome = await NewPlaceOrder().ExecuteAsync(command, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(outcome.Order!.Status, Is.EqualTo(OrderStatus.Filled));
+            Assert.That(asked, Has.Count.EqualTo(1));
+            Assert.That(asked, Has.All.InRange(exchangeNow.AddMinutes(-5), exchangeNow), "the trades asked for start shortly before the exchange's time of the order");
+        }
+    }
+
+    [Test]
     public async Task An_order_accepted_already_filled_is_recorded_filled_with_its_fills_and_position()
     {
         var command = BuyMarket(Intent(), "0.5");
