@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using TradingBot.TestBinance;
 
 namespace TradingBot.Host.Worker.Tests;
@@ -21,7 +20,6 @@ public sealed class BinanceCompatibleEndpoint
     public async Task StopAsync()
     {
         await _binance.DisposeAsync();
-        SqliteConnection.ClearAllPools();
         Directory.Delete(_folder, recursive: true);
     }
 

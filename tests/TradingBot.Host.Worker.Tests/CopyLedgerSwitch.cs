@@ -29,7 +29,6 @@ public sealed class CopyLedgerSwitch
     public async Task RemoveAsync()
     {
         await TestServers.Postgres.DropDatabaseAsync(_database);
-        SqliteConnection.ClearAllPools();
         Directory.Delete(_folder, recursive: true);
     }
 

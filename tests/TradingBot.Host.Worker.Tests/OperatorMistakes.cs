@@ -19,7 +19,6 @@ public sealed class OperatorMistakes
     [TearDown]
     public void RemoveFolder()
     {
-        SqliteConnection.ClearAllPools();
         Directory.Delete(_folder, recursive: true);
     }
 
@@ -108,7 +107,7 @@ public sealed class OperatorMistakes
     public async Task A_read_only_verb_on_a_ledger_with_no_schema_says_so_and_migrates_nothing()
     {
         Directory.CreateDirectory(Path.Combine(_folder, "data"));
-        await using (var empty = new SqliteConnection($"Data Source={Path.Combine(_folder, "data", "ledger.db")}"))
+        await using (var empty = new SqliteConnection($"Data Source={Path.Combine(_folder, "data", "ledger.db")};Pooling=False"))
         {
             await empty.OpenAsync();
             await using var command = empty.CreateCommand();

@@ -19,7 +19,6 @@ public sealed class ProviderSwitch
     [TearDown]
     public void RemoveFolder()
     {
-        SqliteConnection.ClearAllPools();
         Directory.Delete(_folder, recursive: true);
     }
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Microsoft.Data.Sqlite;
 using TradingBot.Infrastructure.Persistence.Retention;
 
 namespace TradingBot.Host.Worker.Tests;
@@ -20,7 +19,6 @@ public sealed class PruneWhileTrading
     [TearDown]
     public void RemoveFolder()
     {
-        SqliteConnection.ClearAllPools();
         Directory.Delete(_folder, recursive: true);
     }
 

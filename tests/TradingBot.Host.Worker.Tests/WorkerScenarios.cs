@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using TradingBot.TestPostgres;
 
 namespace TradingBot.Host.Worker.Tests;
 
@@ -42,7 +42,6 @@ public abstract class WorkerScenarios
     public async Task RemoveAsync()
     {
         await DropLedgerAsync();
-        SqliteConnection.ClearAllPools();
         Directory.Delete(Folder, recursive: true);
     }
 
@@ -277,16 +276,24 @@ public sealed class SqliteWorkerScenarios : WorkerScenarios
 [TestFixture]
 public sealed class PostgresWorkerScenarios : WorkerScenarios
 {
+    // The outage tests stop this fixture's server: its own, so the fixtures running beside it keep theirs.
+    private PostgresServer _server = null!;
     private string _database = null!;
+
+    [OneTimeSetUp]
+    public async Task StartServerAsync() => _server = await PostgresServer.StartAsync();
+
+    [OneTimeTearDown]
+    public async Task StopServerAsync() => await _server.DisposeAsync();
 
     protected override async Task<(Dictionary<string, string> Ledger, LedgerProbe Probe)> CreateLedgerAsync(string folder)
     {
         _database = $"worker_{Guid.NewGuid():N}";
-        var connectionString = await TestServers.Postgres.CreateDatabaseAsync(_database);
+        var connectionString = await _server.CreateDatabaseAsync(_database);
         return (new Dictionary<string, string> { ["Ledger__Provider"] = "Postgres", ["ConnectionStrings__Ledger"] = connectionString }, LedgerProbe.Postgres(connectionString, folder));
     }
 
-    protected override Task DropLedgerAsync() => TestServers.Postgres.DropDatabaseAsync(_database);
+    protected override Task DropLedgerAsync() => _server.DropDatabaseAsync(_database);
 
     [Test]
     public async Task While_the_ledger_is_down_the_worker_is_alive_but_not_ready_and_the_pause_and_the_resume_are_alerted()
@@ -300,7 +307,7 @@ public sealed class PostgresWorkerScenarios : WorkerScenarios
         await LocalHttp.WaitForAsync($"{health}/health/ready", (status, _) => status == 200, Patience, () => worker.Output);
 
         (int Status, string Body) downReady = default, downLive = default;
-        var noticed = await TestServers.Postgres.InterruptAsync(
+        var noticed = await _server.InterruptAsync(
             _database,
             () =>
             {
@@ -332,7 +339,7 @@ public sealed class PostgresWorkerScenarios : WorkerScenarios
 
         // A local cluster is stopped and started; on a server the tests cannot stop, the ledger's database refuses
         // connections and its open ones are terminated for as long. The outage lasts until the worker has noticed it.
-        var noticed = await TestServers.Postgres.InterruptAsync(_database, () => worker.Output.Contains("The cycle failed; trading is paused", StringComparison.Ordinal), Patience);
+        var noticed = await _server.InterruptAsync(_database, () => worker.Output.Contains("The cycle failed; trading is paused", StringComparison.Ordinal), Patience);
         Assert.That(noticed, Is.True, "the worker noticed the outage within " + Patience + ":\n" + worker.Output);
         var fillsAfterOutage = await Probe.CountAsync("SELECT COUNT(*) FROM fills");
         await Probe.WaitForFillsAsync(fillsAfterOutage + 2, Patience, () => worker.Output);
