@@ -4,6 +4,7 @@ using System.Globalization;
 using Microsoft.Diagnostics.NETCore.Client;
 using Microsoft.Diagnostics.Tracing;
 using Microsoft.Diagnostics.Tracing.Parsers;
+using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 using static System.FormattableString;
 
 namespace TradingBot.Benchmarks;
@@ -24,7 +25,7 @@ internal static class MemoryBenchmark
     /// <summary>Target: the heap and the resident set at the end at most this many times their value after warm-up.</summary>
     public const double Target = 1.2;
 
-    private sealed record Sample(TimeSpan Elapsed, long Fills, double HeapMiB, double RssMiB, double LedgerMiB, double PaperMiB, int FullCollections);
+    private sealed record Sample(TimeSpan Elapsed, long Fills, long Cycles, double HeapMiB, double RssMiB, double LedgerMiB, double PaperMiB, int FullCollections);
 
     public static async Task RunAsync(LedgerProvider provider, int history, TimeSpan limit, CancellationToken cancellationToken)
     {
@@ -42,10 +43,10 @@ internal static class MemoryBenchmark
             start.Environment["Strategy__Symbols__2"] = "SOLUSDT";
             start.Environment["Strategy__Symbols__3"] = "BNBUSDT";
             start.Environment["Strategy__OrderQuantity"] = "0.1";
-            // Paper time runs so fast that each cycle sees a funding rate far along its wave, on either side of the one
-            // threshold about half the time: the strategy opens or closes on about every other cycle. A balance that the
-            // fees cannot exhaust.
-            start.Environment["Exchange__Paper__Speed"] = "100000";
+            // Paper time runs so fast that from one cycle to the next (150-250 ms) the funding rate moves on by about half
+            // of its six-hour wave, to either side of the one threshold: the strategy opens or closes on about every other
+            // cycle (a speed that moved it by a whole wave would alias to few trades). A balance that the fees cannot exhaust.
+            start.Environment["Exchange__Paper__Speed"] = "50000";
             start.Environment["Exchange__Paper__StartingBalance"] = "1000000000";
             start.Environment["Strategy__EntryFundingRateBps"] = "2";
             start.Environment["Strategy__ExitFundingRateBps"] = "2";
@@ -53,11 +54,17 @@ internal static class MemoryBenchmark
 
             using var worker = Process.Start(start) ?? throw new InvalidOperationException("could not start the worker");
             var tail = new Queue<string>();
+            long cycles = 0;
             void Keep(string? line)
             {
                 if (line is null)
                 {
                     return;
+                }
+
+                if (line.Contains("Cycle: ", StringComparison.Ordinal))
+                {
+                    Interlocked.Increment(ref cycles);
                 }
 
                 lock (tail)
@@ -101,10 +108,12 @@ internal static class MemoryBenchmark
                     gc ??= new HeapAfterFullCollection(worker.Id);
                     var count = await CountFillsAsync(ledger, cancellationToken);
                     var heap = await gc.CollectAsync(cancellationToken);
-                    var sample = new Sample(clock.Elapsed, count, heap / 1048576.0, ResidentMiB(worker.Id), FileMiB(ledgerFile), FileMiB(paperFile), gc.FullCollections);
+                    var sample = new Sample(clock.Elapsed, count, Interlocked.Read(ref cycles), heap / 1048576.0, ResidentMiB(worker.Id), FileMiB(ledgerFile), FileMiB(paperFile), gc.FullCollections);
                     samples.Add(sample);
-                    var rate = samples.Count > 1 ? (sample.Fills - samples[^2].Fills) / (sample.Elapsed - samples[^2].Elapsed).TotalSeconds : (sample.Fills - history) / sample.Elapsed.TotalSeconds;
-                    Console.WriteLine(Invariant($"    {sample.Elapsed.TotalMinutes,6:F1} min  {sample.Fills,10:N0} fills  {rate,6:F0} fills/s  heap {sample.HeapMiB,6:F1} MiB  RSS {sample.RssMiB,6:F1} MiB  ledger {sample.LedgerMiB,7:F1} MiB  paper {sample.PaperMiB,6:F1} MiB"));
+                    var seconds = samples.Count > 1 ? (sample.Elapsed - samples[^2].Elapsed).TotalSeconds : sample.Elapsed.TotalSeconds;
+                    var rate = (sample.Fills - (samples.Count > 1 ? samples[^2].Fills : history)) / seconds;
+                    var cycleRate = (sample.Cycles - (samples.Count > 1 ? samples[^2].Cycles : 0)) / seconds;
+                    Console.WriteLine(Invariant($"    {sample.Elapsed.TotalMinutes,6:F1} min  {sample.Fills,10:N0} fills  {rate,6:F1} fills/s  {cycleRate,5:F1} cycles/s  heap {sample.HeapMiB,6:F1} MiB  RSS {sample.RssMiB,6:F1} MiB  ledger {sample.LedgerMiB,7:F1} MiB  paper {sample.PaperMiB,6:F1} MiB"));
                     if (clock.Elapsed >= limit)
                     {
                         break;
@@ -113,13 +122,19 @@ internal static class MemoryBenchmark
             }
             finally
             {
-                gc?.Dispose();
-                if (!worker.HasExited)
+                try
                 {
-                    worker.Kill(entireProcessTree: true);
+                    gc?.Dispose();
                 }
+                finally
+                {
+                    if (!worker.HasExited)
+                    {
+                        worker.Kill(entireProcessTree: true);
+                    }
 
-                await worker.WaitForExitAsync(CancellationToken.None);
+                    await worker.WaitForExitAsync(CancellationToken.None);
+                }
             }
 
             Report(provider, samples, history);
@@ -137,8 +152,8 @@ internal static class MemoryBenchmark
         Console.WriteLine();
         Console.WriteLine(Invariant($"# Memory of a long run: {provider.Name}, {history:N0} fills of history, {end.Fills - history:N0} made in {end.Elapsed.TotalMinutes:F0} minutes ({(end.Fills - history) / end.Elapsed.TotalSeconds:F1} fills/s)"));
         Console.WriteLine();
-        Console.WriteLine("| minutes | fills | managed heap after a full GC MiB | / after warm-up | RSS MiB | / after warm-up | ledger MiB | paper state MiB |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| minutes | fills | cycles | managed heap after a full GC MiB | / after warm-up | RSS MiB | / after warm-up | ledger MiB | paper state MiB |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var shown = new List<Sample>();
         for (var tenth = 1; tenth <= 10; tenth++)
         {
@@ -151,14 +166,14 @@ internal static class MemoryBenchmark
 
         foreach (var s in shown)
         {
-            Console.WriteLine(Invariant($"| {s.Elapsed.TotalMinutes:F0} | {s.Fills:N0} | {s.HeapMiB:F1} | {s.HeapMiB / warm.HeapMiB:F2}x | {s.RssMiB:F0} | {s.RssMiB / warm.RssMiB:F2}x | {s.LedgerMiB:F0} | {s.PaperMiB:F0} |"));
+            Console.WriteLine(Invariant($"| {s.Elapsed.TotalMinutes:F0} | {s.Fills:N0} | {s.Cycles:N0} | {s.HeapMiB:F1} | {s.HeapMiB / warm.HeapMiB:F2}x | {s.RssMiB:F0} | {s.RssMiB / warm.RssMiB:F2}x | {s.LedgerMiB:F0} | {s.PaperMiB:F0} |"));
         }
 
         var after = samples.Where(s => s.Elapsed >= warm.Elapsed).ToList();
         var heapPeak = after.Max(s => s.HeapMiB) / warm.HeapMiB;
         var rssPeak = after.Max(s => s.RssMiB) / warm.RssMiB;
         Console.WriteLine();
-        Console.WriteLine(Invariant($"After warm-up ({warm.Elapsed.TotalMinutes:F0} min, {warm.Fills:N0} fills): heap at most {heapPeak:F2}x, RSS at most {rssPeak:F2}x of their value then{(heapPeak > Target || rssPeak > Target ? $" (target {Target:F1}x: missed)" : $" (target {Target:F1}x: held)")}; {end.FullCollections} full collections asked."));
+        Console.WriteLine(Invariant($"After warm-up ({warm.Elapsed.TotalMinutes:F0} min, {warm.Fills:N0} fills): heap at most {heapPeak:F2}x, RSS at most {rssPeak:F2}x of their value then{(heapPeak > Target || rssPeak > Target ? $" (target {Target:F1}x: missed)" : $" (target {Target:F1}x: held)")}; {end.FullCollections} blocking full collections seen."));
     }
 
     private static async Task<long> CountFillsAsync(BenchLedger ledger, CancellationToken cancellationToken)
@@ -193,57 +208,75 @@ internal static class MemoryBenchmark
 
         private readonly DiagnosticsClient _client;
         private readonly EventPipeSession _listening;
+        private readonly EventPipeEventSource _source;
         private readonly Task _reading;
         private readonly Lock _gate = new();
-        private int _depth;
-        private int _fullCollections;
+        private bool _blockingFull;
+        private int _number;
+        private int _lastFull;
         private long _heap;
 
         public HeapAfterFullCollection(int pid)
         {
             _client = new DiagnosticsClient(pid);
             _listening = _client.StartEventPipeSession(new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, GcKeyword), requestRundown: false);
-            var source = new EventPipeEventSource(_listening.EventStream);
-            source.Clr.GCStart += e =>
+            _source = new EventPipeEventSource(_listening.EventStream);
+
+            // Only a blocking (compacting) gen2 collection counts: a background one leaves its free space in the heap's size,
+            // and an ephemeral one inside a background collection is not a full one.
+            _source.Clr.GCStart += e =>
             {
                 lock (_gate)
                 {
-                    _depth = e.Depth;
+                    _blockingFull = e.Depth == 2 && e.Type == GCType.NonConcurrentGC;
+                    _number = e.Count;
                 }
             };
-            source.Clr.GCHeapStats += e =>
+            _source.Clr.GCHeapStats += e =>
             {
                 lock (_gate)
                 {
-                    if (_depth == 2)
+                    if (_blockingFull)
                     {
-                        _fullCollections++;
+                        _lastFull = _number;
                         _heap = e.TotalHeapSize;
+                        FullCollections++;
                     }
                 }
             };
-            _reading = Task.Run(source.Process);
+            _reading = Task.Run(_source.Process);
         }
 
-        public int FullCollections
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    return _fullCollections;
-                }
-            }
-        }
+        /// <summary>Blocking full collections seen (asked for, and any the worker made itself).</summary>
+        public int FullCollections { get; private set; }
 
         public async Task<long> CollectAsync(CancellationToken cancellationToken)
         {
-            var before = FullCollections;
+            int before;
+            lock (_gate)
+            {
+                before = _lastFull;
+            }
+
             using (var asking = _client.StartEventPipeSession(new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, GcKeyword | GcHeapCollectKeyword), requestRundown: false))
             {
                 var deadline = Stopwatch.StartNew();
-                while (FullCollections == before)
+                while (true)
                 {
+                    lock (_gate)
+                    {
+                        // A collection numbered after the last one seen before asking: the one asked for (or a later one).
+                        if (_lastFull > before)
+                        {
+                            break;
+                        }
+                    }
+
+                    if (_reading.IsCompleted)
+                    {
+                        throw new InvalidOperationException("the worker's GC events stopped arriving", _reading.Exception);
+                    }
+
                     if (deadline.Elapsed > TimeSpan.FromSeconds(30))
                     {
                         throw new InvalidOperationException("the worker did not report a full collection within 30 s of being asked");
@@ -266,13 +299,14 @@ internal static class MemoryBenchmark
             try
             {
                 _listening.Stop();
+                _reading.Wait(TimeSpan.FromSeconds(10));
             }
-            catch (ServerNotAvailableException)
+            catch (Exception exception) when (exception is ServerNotAvailableException or AggregateException or IOException or TimeoutException)
             {
-                // The worker is gone already.
+                // The worker is gone already, or its events ended with it.
             }
 
-            _reading.Wait(TimeSpan.FromSeconds(10));
+            _source.Dispose();
             _listening.Dispose();
         }
     }
