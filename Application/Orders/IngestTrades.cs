@@ -36,7 +36,15 @@ public sealed class IngestTrades(IUnitOfWork ledger, IExchange exchange, RecordF
     /// ledger expects (POSITION_DIFFERS, BEYOND_INTENT), the trades are read again from an hour before the halt began: a
     /// trade that became visible only after a later one had moved the cursor past it is found, and the halt can lift.
     /// </summary>
-    public async Task<TradeIngestion> CatchUpAsync(Symbol symbol, CancellationToken cancellationToken)
+    public Task<TradeIngestion> CatchUpAsync(Symbol symbol, CancellationToken cancellationToken) =>
+        CatchUpAsync(symbol, DateTimeOffset.MaxValue, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="CatchUpAsync(Symbol, CancellationToken)"/>, reading from <paramref name="from"/> (exchange time) if that
+    /// is earlier: an order just filled at that time has its trades read now, and the trades of others since the cursor
+    /// too, before its fill moves the cursor past them.
+    /// </summary>
+    public async Task<TradeIngestion> CatchUpAsync(Symbol symbol, DateTimeOffset from, CancellationToken cancellationToken)
     {
         var (latest, halt) = await ledger.ExecuteAsync(
             async (session, ct) => (
@@ -49,7 +57,7 @@ public sealed class IngestTrades(IUnitOfWork ledger, IExchange exchange, RecordF
             since = halt.HaltedAt - CursorOverlap;
         }
 
-        return await ExecuteAsync(symbol, since, cancellationToken).ConfigureAwait(false);
+        return await ExecuteAsync(symbol, from < since ? from : since, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Ingests trades at or after <paramref name="since"/>.</summary>

@@ -276,12 +276,13 @@ public sealed class PlaceOrder(IUnitOfWork ledger, IExchange exchange, IClock cl
         var fills = 0;
         if (!state.FilledQuantity.IsZero)
         {
-            // Record the executions now, so a filled market order is FILLED in the ledger right away: the trades from a
-            // minute before the exchange's own time of the order. Trade times are the exchange's clock; the paper
-            // exchange's runs ahead of this host's, so a window from the ledger's time of the order held the symbol's
-            // whole history, read again after every order. A trade this misses is still found by the next cycle.
-            var since = state.UpdatedAt > DateTimeOffset.MinValue.AddMinutes(1) ? state.UpdatedAt.AddMinutes(-1) : DateTimeOffset.MinValue;
-            fills = (await ingestTrades.ExecuteAsync(order.Symbol, since, cancellationToken).ConfigureAwait(false)).Recorded;
+            // Record the executions now, so a filled market order is FILLED in the ledger right away: the symbol's trades
+            // from its cursor, or from a minute before the exchange's own time of the order if that is earlier (the fill
+            // moves the cursor, so other orders' trades since it are read now too). Trade times are the exchange's clock;
+            // the paper exchange's runs ahead of this host's, so a window from the ledger's time of the order held the
+            // symbol's whole history, read again after every order.
+            var from = state.UpdatedAt > DateTimeOffset.MinValue.AddMinutes(1) ? state.UpdatedAt.AddMinutes(-1) : DateTimeOffset.MinValue;
+            fills = (await ingestTrades.CatchUpAsync(order.Symbol, from, cancellationToken).ConfigureAwait(false)).Recorded;
             order = await ledger.ExecuteAsync((session, ct) => session.Orders.FindByIdAsync(order.Id, ct), cancellationToken).ConfigureAwait(false) ?? order;
         }
 

@@ -284,7 +284,13 @@ public sealed class PostgresWorkerScenarios : WorkerScenarios
     public async Task StartServerAsync() => _server = await PostgresServer.StartAsync();
 
     [OneTimeTearDown]
-    public async Task StopServerAsync() => await _server.DisposeAsync();
+    public async Task StopServerAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync(); // not there when its start failed (NUnit tears down all the same)
+        }
+    }
 
     protected override async Task<(Dictionary<string, string> Ledger, LedgerProbe Probe)> CreateLedgerAsync(string folder)
     {
