@@ -281,7 +281,7 @@ public sealed class PlaceOrder(IUnitOfWork ledger, IExchange exchange, IClock cl
             // moves the cursor, so other orders' trades since it are read now too). Trade times are the exchange's clock;
             // the paper exchange's runs ahead of this host's, so a window from the ledger's time of the order held the
             // symbol's whole history, read again after every order.
-            var from = state.UpdatedAt > DateTimeOffset.MinValue.AddMinutes(1) ? state.UpdatedAt.AddMinutes(-1) : DateTimeOffset.MinValue;
+            var from = state.UpdatedAt > DateTimeOffset.MinValue + TimeSpan.FromMinutes(1) ? state.UpdatedAt - TimeSpan.FromMinutes(1) : DateTimeOffset.MinValue;
             fills = (await ingestTrades.CatchUpAsync(order.Symbol, from, cancellationToken).ConfigureAwait(false)).Recorded;
             order = await ledger.ExecuteAsync((session, ct) => session.Orders.FindByIdAsync(order.Id, ct), cancellationToken).ConfigureAwait(false) ?? order;
         }
