@@ -94,7 +94,6 @@ internal static class MemoryBenchmark
             try
             {
                 var clock = Stopwatch.StartNew();
-                var ledgerFile = LedgerFile(provider, ledger);
                 var paperFile = Path.Combine(folder.FullName, "paper-exchange.db");
                 while (true)
                 {
@@ -108,7 +107,7 @@ internal static class MemoryBenchmark
                     gc ??= new HeapAfterFullCollection(worker.Id);
                     var count = await CountFillsAsync(ledger, cancellationToken);
                     var heap = await gc.CollectAsync(cancellationToken);
-                    var sample = new Sample(clock.Elapsed, count, Interlocked.Read(ref cycles), heap / 1048576.0, ResidentMiB(worker.Id), FileMiB(ledgerFile), FileMiB(paperFile), gc.FullCollections);
+                    var sample = new Sample(clock.Elapsed, count, Interlocked.Read(ref cycles), heap / 1048576.0, ResidentMiB(worker.Id), await provider.SizeAsync(ledger, cancellationToken) / 1048576.0, FileMiB(paperFile), gc.FullCollections);
                     samples.Add(sample);
                     var seconds = samples.Count > 1 ? (sample.Elapsed - samples[^2].Elapsed).TotalSeconds : sample.Elapsed.TotalSeconds;
                     var rate = (sample.Fills - (samples.Count > 1 ? samples[^2].Fills : history)) / seconds;
@@ -173,6 +172,13 @@ internal static class MemoryBenchmark
         // the median of the run's second tenth (after warm-up) with the median of its last tenth, and shows the peak.
         var early = samples.Where(s => s.Elapsed > end.Elapsed / 10 && s.Elapsed <= end.Elapsed / 5).ToList();
         var late = samples.Where(s => s.Elapsed > end.Elapsed * 9 / 10).ToList();
+        if (early.Count == 0 || late.Count == 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine(Invariant($"Too short a run for a verdict ({samples.Count} samples): its second and last tenths need a sample each (--minutes 5 or more)."));
+            return;
+        }
+
         var heap = Median(late, s => s.HeapMiB) / Median(early, s => s.HeapMiB);
         var rss = Median(late, s => s.RssMiB) / Median(early, s => s.RssMiB);
         var after = samples.Where(s => s.Elapsed > end.Elapsed / 10).ToList();
@@ -183,7 +189,7 @@ internal static class MemoryBenchmark
     private static double Median(List<Sample> samples, Func<Sample, double> value)
     {
         var sorted = samples.Select(value).Order().ToList();
-        return sorted.Count == 0 ? double.NaN : sorted[sorted.Count / 2];
+        return sorted[sorted.Count / 2];
     }
 
     private static async Task<long> CountFillsAsync(BenchLedger ledger, CancellationToken cancellationToken)
@@ -194,11 +200,8 @@ internal static class MemoryBenchmark
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
-    private static string? LedgerFile(LedgerProvider provider, BenchLedger ledger) =>
-        provider.Name == "SQLite" ? new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(ledger.ConnectionString).DataSource : null;
-
-    private static double FileMiB(string? path) =>
-        path is null ? double.NaN : ((File.Exists(path) ? new FileInfo(path).Length : 0) + (File.Exists(path + "-wal") ? new FileInfo(path + "-wal").Length : 0)) / 1048576.0;
+    private static double FileMiB(string path) =>
+        ((File.Exists(path) ? new FileInfo(path).Length : 0) + (File.Exists(path + "-wal") ? new FileInfo(path + "-wal").Length : 0)) / 1048576.0;
 
     private static double ResidentMiB(int pid)
     {
