@@ -33,7 +33,8 @@ public sealed class IngestTrades(IUnitOfWork ledger, IExchange exchange, RecordF
     /// <summary>
     /// Ingests the symbol's trades since the last recorded fill (an hour before it, so nothing late is missed), or of
     /// the last seven days when the ledger has none. While the symbol is halted because its position is not what the
-    /// ledger expects (POSITION_DIFFERS, BEYOND_INTENT), the trades are read again from an hour before the halt began: a
+    /// ledger expects (POSITION_DIFFERS, BEYOND_INTENT), the trades are read again from an hour before the halt began (in the
+    /// exchange's time, <see cref="IExchange.ExchangeTimeAtAsync"/>): a
     /// trade that became visible only after a later one had moved the cursor past it is found, and the halt can lift.
     /// </summary>
     public Task<TradeIngestion> CatchUpAsync(Symbol symbol, CancellationToken cancellationToken) =>
@@ -51,10 +52,15 @@ public sealed class IngestTrades(IUnitOfWork ledger, IExchange exchange, RecordF
                 await session.Fills.GetLatestFillTimeAsync(exchange.Name, symbol, ct).ConfigureAwait(false),
                 await session.Halts.GetAsync(exchange.Name, symbol, ct).ConfigureAwait(false)),
             cancellationToken).ConfigureAwait(false);
-        var since = latest is { } t ? t - CursorOverlap : clock.UtcNow - FirstBackfill;
-        if (halt is { IsActive: true, Reason: HaltReason.PositionDiffers or HaltReason.BeyondIntent } && halt.HaltedAt - CursorOverlap < since)
+        // The cursor is the exchange's time; the first backfill and the halt are the host's, converted to the exchange's.
+        var since = latest is { } t ? t - CursorOverlap : await exchange.ExchangeTimeAtAsync(clock.UtcNow, cancellationToken).ConfigureAwait(false) - FirstBackfill;
+        if (halt is { IsActive: true, Reason: HaltReason.PositionDiffers or HaltReason.BeyondIntent })
         {
-            since = halt.HaltedAt - CursorOverlap;
+            var haltedAt = await exchange.ExchangeTimeAtAsync(halt.HaltedAt, cancellationToken).ConfigureAwait(false);
+            if (haltedAt - CursorOverlap < since)
+            {
+                since = haltedAt - CursorOverlap;
+            }
         }
 
         return await ExecuteAsync(symbol, from < since ? from : since, cancellationToken).ConfigureAwait(false);

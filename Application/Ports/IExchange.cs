@@ -20,6 +20,14 @@ public interface IExchange
     /// </summary>
     TimeSpan RequestValidity { get; }
 
+    /// <summary>
+    /// The exchange's clock at the moment this host's clock read <paramref name="hostTime"/>, as well as the adapter knows
+    /// it (Binance: the host's clock plus the offset measured with its server time; the paper exchange: its simulated
+    /// clock). The ledger stamps its own records with the host's clock while trades carry the exchange's; a window of trades
+    /// around a ledger record is converted with this before it is asked for, so a host clock that is off does not move it.
+    /// </summary>
+    Task<DateTimeOffset> ExchangeTimeAtAsync(DateTimeOffset hostTime, CancellationToken cancellationToken);
+
     /// <summary>Tick size, step size and assets of a symbol.</summary>
     Task<InstrumentRules> GetInstrumentAsync(Symbol symbol, CancellationToken cancellationToken);
 

@@ -224,7 +224,7 @@ public sealed class Reconcile(IUnitOfWork ledger, IExchange exchange, IClock clo
                 if (!found.State.FilledQuantity.IsZero && found.State.FilledQuantity > order.FilledQuantity)
                 {
                     // Fills the exchange made since the trades were read: recorded before the status is taken over.
-                    await ingestTrades.ExecuteAsync(order.Symbol, order.CreatedAt - TimeSpan.FromMinutes(1), cancellationToken).ConfigureAwait(false);
+                    await ingestTrades.ExecuteAsync(order.Symbol, await SinceCreatedAsync(order, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
                 }
 
                 await UpdateAsync(order.Id, o => ExchangeOrderSync.Apply(o, found.State, clock.UtcNow), "read again at the exchange", cancellationToken).ConfigureAwait(false);
@@ -234,7 +234,7 @@ public sealed class Reconcile(IUnitOfWork ledger, IExchange exchange, IClock clo
             // past the time its placement could still be catching up: its trades decide, and what they do not fill was
             // cancelled. Sooner, "does not exist" may be Binance's query service lagging.
             case OrderLookupResult.NotFound when !tradesUnreadable && clock.UtcNow > timing.NeverPlacedAfter(order, exchange.RequestValidity):
-                await ingestTrades.ExecuteAsync(order.Symbol, order.CreatedAt - TimeSpan.FromMinutes(1), cancellationToken).ConfigureAwait(false);
+                await ingestTrades.ExecuteAsync(order.Symbol, await SinceCreatedAsync(order, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
                 await UpdateAsync(
                     order.Id,
                     o =>
@@ -253,6 +253,11 @@ public sealed class Reconcile(IUnitOfWork ledger, IExchange exchange, IClock clo
                 break;
         }
     }
+
+    // Every trade of an order is at or after its creation: a minute before the ledger wrote it, in the exchange's time (the
+    // host's clock may be off the exchange's by more than that minute; its trades carry the exchange's time).
+    private async Task<DateTimeOffset> SinceCreatedAsync(Order order, CancellationToken cancellationToken) =>
+        await exchange.ExchangeTimeAtAsync(order.CreatedAt, cancellationToken).ConfigureAwait(false) - TimeSpan.FromMinutes(1);
 
     // An order open at the exchange under a key the ledger judged never placed (REJECTED) was placed after all: it takes
     // the exchange's state, and the correction is audited.

@@ -97,6 +97,25 @@ public sealed class BinanceExchange : IExchange, IDisposable
     public TimeSpan RequestValidity => TimeSpan.FromMilliseconds(_options.RecvWindowMs);
 
     /// <inheritdoc />
+    /// <remarks>The host's clock plus the offset measured with GET /fapi/v1/time, measured first if it never was or has aged.</remarks>
+    public async Task<DateTimeOffset> ExchangeTimeAtAsync(DateTimeOffset hostTime, CancellationToken cancellationToken)
+    {
+        if (_clock.NeedsSync)
+        {
+            try
+            {
+                await _client.SyncClockAsync(force: false, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (IsTransport(exception, cancellationToken))
+            {
+                throw new ExchangeException(Redact($"Binance's clock could not be read: {DescribeTransport(exception)}"), exception);
+            }
+        }
+
+        return hostTime + TimeSpan.FromMilliseconds(_clock.OffsetMs);
+    }
+
+    /// <inheritdoc />
     public async Task<InstrumentRules> GetInstrumentAsync(Symbol symbol, CancellationToken cancellationToken)
     {
         var symbols = await SymbolsAsync(cancellationToken).ConfigureAwait(false);

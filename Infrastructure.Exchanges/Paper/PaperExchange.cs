@@ -145,7 +145,18 @@ public sealed class PaperExchange : IExchange, IDisposable
     }
 
     /// <summary>The simulated time now.</summary>
-    public DateTimeOffset SimulatedNow => _state.VirtualOrigin + TimeSpan.FromTicks(checked((_time.GetUtcNow() - _state.RealOrigin).Ticks * _options.Speed));
+    public DateTimeOffset SimulatedNow => SimulatedAt(_time.GetUtcNow());
+
+    /// <inheritdoc />
+    /// <remarks>The simulated clock at that time (before the exchange's state began, at one simulated second a second).</remarks>
+    public Task<DateTimeOffset> ExchangeTimeAtAsync(DateTimeOffset hostTime, CancellationToken cancellationToken) =>
+        Task.FromResult(SimulatedAt(hostTime));
+
+    private DateTimeOffset SimulatedAt(DateTimeOffset hostTime)
+    {
+        var elapsed = hostTime - _state.RealOrigin;
+        return _state.VirtualOrigin + (elapsed < TimeSpan.Zero ? elapsed : TimeSpan.FromTicks(checked(elapsed.Ticks * _options.Speed)));
+    }
 
     /// <inheritdoc />
     public Task<InstrumentRules> GetInstrumentAsync(Symbol symbol, CancellationToken cancellationToken) =>

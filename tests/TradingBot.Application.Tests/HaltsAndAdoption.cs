@@ -117,6 +117,29 @@ public class HaltsAndAdoption : LedgerTestBase
         }
     }
 
+    // The order's creation is the host's time, its trade the exchange's, two hours behind; a later fill has moved the
+    // symbol's cursor past the trade, so only the re-read from the order's creation, converted, finds it.
+    [Test]
+    public async Task An_order_the_exchange_no_longer_knows_is_resolved_from_its_trades_when_the_exchange_clock_is_two_hours_behind()
+    {
+        ExchangeClockAhead = TimeSpan.FromHours(-2);
+        var partly = SeedOpen("open", "8801", side: Side.Sell, quantity: "0.01", createdAt: Start.AddDays(-4));
+        var recent = SeedOpen("again", "8802", side: Side.Sell, quantity: "0.01", createdAt: Start.AddMinutes(-15));
+        var recentTrade = Sold("PAPER-T2", "8802", recent.IdempotencyKey.Value, "0.01", Start.AddMinutes(-10) + ExchangeClockAhead);
+        await NewRecordFill().ExecuteAsync(FillOf(recent, "PAPER-T2", "64000", "0.01", recentTrade.Time), CancellationToken.None);
+        _trades.Add(Sold("PAPER-T1", "8801", partly.IdempotencyKey.Value, "0.004", Start.AddDays(-4) + ExchangeClockAhead));
+        _trades.Add(recentTrade);
+        _exchangePosition = "-0.014";
+
+        await ReconcileAsync(new PositionIntent(Amount.Parse("-0.02"), Amount.Zero));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That((StoredOrder(partly.Id).Status, StoredOrder(partly.Id).FilledQuantity), Is.EqualTo((OrderStatus.Cancelled, Quantity.Parse("0.004"))));
+            Assert.That(StoredPosition()!.NetQuantity, Is.EqualTo(Amount.Parse("-0.014")));
+        }
+    }
+
     [Test]
     public async Task An_order_open_at_the_exchange_under_a_key_judged_never_placed_is_adopted()
     {

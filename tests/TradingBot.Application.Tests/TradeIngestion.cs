@@ -41,17 +41,28 @@ public class TradeIngestion : LedgerTestBase
         }
     }
 
-    [Test]
-    public async Task A_trade_seen_after_the_cursor_passed_it_is_found_while_the_symbol_is_halted_for_its_position()
+    // The halt is stamped with this host's clock, the trades with the exchange's: the window is converted, so a host clock two
+    // hours fast (the exchange behind) still reaches the late trade, and one two hours slow does not read two hours too many.
+    [TestCase(0)]
+    [TestCase(-2)]
+    [TestCase(2)]
+    public async Task A_trade_seen_after_the_cursor_passed_it_is_found_while_the_symbol_is_halted_for_its_position(int exchangeHoursAhead)
     {
+        ExchangeClockAhead = TimeSpan.FromHours(exchangeHoursAhead);
+        var exchangeStart = Start + ExchangeClockAhead;
         var order = SeedOpen("open", "8801", side: Side.Sell, quantity: "1");
         var key = order.IdempotencyKey.Value;
-        var late = Trade("PAPER-T1", "8801", key, Side.Sell, "64000", "0.4", Start);                   // visible only later
-        var later = Trade("PAPER-T2", "8801", key, Side.Sell, "64100", "0.6", Start.AddMinutes(70));
+        var late = Trade("PAPER-T1", "8801", key, Side.Sell, "64000", "0.4", exchangeStart);                   // visible only later
+        var later = Trade("PAPER-T2", "8801", key, Side.Sell, "64100", "0.6", exchangeStart.AddMinutes(70));
         var visible = new List<ExchangeTrade> { later };
+        var asked = new List<DateTimeOffset>();
         Exchange
             .Setup(e => e.GetTradesAsync(BtcUsdt, It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((Symbol _, DateTimeOffset since, CancellationToken _) => (IReadOnlyList<ExchangeTrade>)[.. visible.Where(t => t.Time >= since)]);
+            .ReturnsAsync((Symbol _, DateTimeOffset since, CancellationToken _) =>
+            {
+                asked.Add(since);
+                return [.. visible.Where(t => t.Time >= since)];
+            });
         Clock.Set(Start.AddMinutes(71));
         var ingest = NewIngestTrades();
 
@@ -65,12 +76,13 @@ public class TradeIngestion : LedgerTestBase
                 return true;
             },
             CancellationToken.None);
-        var halted = await ingest.CatchUpAsync(BtcUsdt, CancellationToken.None);   // from an hour before the halt began: 11:01
+        var halted = await ingest.CatchUpAsync(BtcUsdt, CancellationToken.None);   // from an hour before the halt began: 11:01, exchange time
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(unhalted.Recorded, Is.Zero, "the cursor's hour of overlap does not reach back to the late trade");
             Assert.That(halted.Recorded, Is.EqualTo(1));
+            Assert.That(asked[^1], Is.EqualTo(exchangeStart.AddMinutes(1) - TimeSpan.FromHours(1)), "an hour before the halt, in the exchange's time");
             Assert.That(StoredPosition()!.NetQuantity, Is.EqualTo(Amount.Parse("-1")));
             Assert.That(StoredOrder(order.Id).Status, Is.EqualTo(OrderStatus.Filled));
         }

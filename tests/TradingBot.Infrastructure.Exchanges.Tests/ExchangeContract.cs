@@ -23,6 +23,9 @@ public abstract class ExchangeContract
     /// <summary>Lets this much exchange time pass (prices move, funding is paid, resting orders may fill).</summary>
     protected abstract Task LetTimePassAsync(TimeSpan exchangeTime);
 
+    /// <summary>This host's clock as the adapter reads it.</summary>
+    protected abstract DateTimeOffset HostNow { get; }
+
     [SetUp]
     public async Task CreateAsync() => Exchange = await CreateExchangeAsync();
 
@@ -74,6 +77,28 @@ public abstract class ExchangeContract
             Assert.That(trades.Select(t => t.Quantity).Aggregate(Quantity.Zero, (a, b) => a + b), Is.EqualTo(Quantity.Parse("0.01")));
             Assert.That(trades.Select(t => t.ExchangeFillId).Distinct().Count(), Is.EqualTo(trades.Count));
             Assert.That(trades, Has.All.Matches<ExchangeTrade>(t => t.ExchangeOrderId == state.ExchangeOrderId && t.Side == Side.Sell && t.Fee.Amount.Units > 0));
+        }
+    }
+
+    // The ledger stamps an order with this host's clock before it sends it; the window its trades are read in is converted to
+    // the exchange's clock, which here has moved two hours past this host's (Binance: the server's clock alone).
+    [Test]
+    public async Task The_trades_of_an_order_lie_between_the_exchange_times_of_its_sending_and_its_answer()
+    {
+        await LetTimePassAsync(TimeSpan.FromHours(2));
+        var key = NextKey();
+
+        var sent = await Exchange.ExchangeTimeAtAsync(HostNow, CancellationToken.None);
+        var placed = await PlaceAsync(key, Side.Sell, OrderType.Market, "0.01");
+        var answered = await Exchange.ExchangeTimeAtAsync(HostNow, CancellationToken.None);
+        var trades = (await Exchange.GetTradesAsync(BtcUsdt, sent - TimeSpan.FromMinutes(1), CancellationToken.None)).Where(t => t.ClientOrderId == key.Value).ToList();
+
+        var tolerance = TimeSpan.FromSeconds(1); // the offset is measured over a round trip; trade times are whole milliseconds
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(placed, Is.TypeOf<PlaceOrderResult.Accepted>());
+            Assert.That(trades, Is.Not.Empty);
+            Assert.That(trades, Has.All.Matches<ExchangeTrade>(t => t.Time >= sent - tolerance && t.Time <= answered + tolerance), $"sent {sent:O}, answered {answered:O}, trades {string.Join(", ", trades.Select(t => t.Time.ToString("O")))}");
         }
     }
 

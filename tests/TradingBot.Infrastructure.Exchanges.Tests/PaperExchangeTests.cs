@@ -17,6 +17,8 @@ public sealed class PaperExchangeContract : ExchangeContract
     private PaperExchange _paper = null!;
 #pragma warning restore NUnit1032
 
+    protected override DateTimeOffset HostNow => _time.GetUtcNow();
+
     protected override Task<IExchange> CreateExchangeAsync()
     {
         _folder = Directory.CreateTempSubdirectory("tradingbot-paper-").FullName;

@@ -115,6 +115,8 @@ public sealed class SimulatorTests(SimulatedLedger kind, int budget)
 
         public TimeSpan RequestValidity => inner.RequestValidity;
 
+        public Task<DateTimeOffset> ExchangeTimeAtAsync(DateTimeOffset hostTime, CancellationToken cancellationToken) => inner.ExchangeTimeAtAsync(hostTime, cancellationToken);
+
         public Task<InstrumentRules> GetInstrumentAsync(Symbol symbol, CancellationToken cancellationToken) => inner.GetInstrumentAsync(symbol, cancellationToken);
 
         public Task<FundingQuote> GetFundingQuoteAsync(Symbol symbol, CancellationToken cancellationToken) => inner.GetFundingQuoteAsync(symbol, cancellationToken);

@@ -21,6 +21,9 @@ internal sealed class SimulatedExchange(Simulation simulation, Func<SimulatedWor
 
     public TimeSpan RequestValidity => exchange.RequestValidity;
 
+    public Task<DateTimeOffset> ExchangeTimeAtAsync(DateTimeOffset hostTime, CancellationToken cancellationToken) =>
+        exchange.ExchangeTimeAtAsync(hostTime, cancellationToken);
+
     public Task<InstrumentRules> GetInstrumentAsync(Symbol symbol, CancellationToken cancellationToken) =>
         exchange.GetInstrumentAsync(symbol, cancellationToken);
 

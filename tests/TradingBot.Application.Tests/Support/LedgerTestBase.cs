@@ -40,6 +40,9 @@ public abstract class LedgerTestBase
     /// <summary>The send deadline and visibility margin the use cases judge PENDING orders by.</summary>
     protected OrderTiming Timing { get; set; } = OrderTiming.Default;
 
+    /// <summary>How far the exchange's clock is ahead of this host's (negative: behind); zero unless a test moves it.</summary>
+    protected TimeSpan ExchangeClockAhead { get; set; }
+
     /// <summary>This test's instruments (a meter of its own, read with <see cref="MeterRecorder"/>).</summary>
     protected TradingBotMetrics Metrics { get; private set; } = null!;
 
@@ -58,6 +61,10 @@ public abstract class LedgerTestBase
         Exchange = new Mock<IExchange>();
         Exchange.Setup(e => e.Name).Returns(new ExchangeName("PAPER"));
         Exchange.Setup(e => e.RequestValidity).Returns(TimeSpan.FromSeconds(5));
+        ExchangeClockAhead = TimeSpan.Zero;
+        Exchange
+            .Setup(e => e.ExchangeTimeAtAsync(It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((DateTimeOffset hostTime, CancellationToken _) => hostTime + ExchangeClockAhead);
         Exchange
             .Setup(e => e.GetTradesAsync(It.IsAny<Symbol>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(Array.Empty<ExchangeTrade>());

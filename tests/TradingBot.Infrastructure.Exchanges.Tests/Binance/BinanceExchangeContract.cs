@@ -8,6 +8,8 @@ public sealed class BinanceExchangeContract : ExchangeContract
 {
     private BinanceTestHost _host = null!;
 
+    protected override DateTimeOffset HostNow => DateTimeOffset.UtcNow; // the adapter's TimeProvider.System
+
     protected override async Task<IExchange> CreateExchangeAsync()
     {
         _host = await BinanceTestHost.StartAsync();

@@ -13,6 +13,8 @@ public sealed class ExchangeThatNeverSawIt(TimeSpan requestValidity) : IExchange
 
     public TimeSpan RequestValidity => requestValidity;
 
+    public Task<DateTimeOffset> ExchangeTimeAtAsync(DateTimeOffset hostTime, CancellationToken cancellationToken) => Task.FromResult(hostTime);
+
     public Task<OrderLookupResult> GetOrderAsync(Symbol symbol, IdempotencyKey clientOrderId, CancellationToken cancellationToken) =>
         Task.FromResult<OrderLookupResult>(new OrderLookupResult.NotFound());
 
