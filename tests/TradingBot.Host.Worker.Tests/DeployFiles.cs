@@ -118,7 +118,8 @@ public sealed class DeployFiles
         var output = Directory.CreateTempSubdirectory("tradingbot-publish-").FullName;
         try
         {
-            var publish = await RunAsync("dotnet", Root, "publish", "Host.Worker", "-p:PublishProfile=linux-x64", "-o", output);
+            // The analyzers ran on these sources in the build being tested; here they would only add a third to the publish.
+            var publish = await RunAsync("dotnet", Root, "publish", "Host.Worker", "-p:PublishProfile=linux-x64", "-p:RunAnalyzers=false", "-o", output);
             Assert.That(publish.ExitCode, Is.Zero, publish.Output);
             var files = Directory.GetFiles(output).Select(Path.GetFileName).ToList();
             var help = await RunAsync(Path.Combine(output, PublishedExecutable()), output, "--help");

@@ -378,9 +378,10 @@ public sealed class PostgresWorkerScenarios : WorkerScenarios
             await workers[0].WaitForOutputAsync("is active", Patience);
             workers[1] = RunningWorker.Start(Folder, Environment, "run");
             await workers[1].WaitForOutputAsync("is standby", Patience);
+            const int Rounds = 3;
             var active = 0;
             var terminated = 0;
-            for (var round = 0; round < 5; round++)
+            for (var round = 0; round < Rounds; round++)
             {
                 // In the middle of the active worker's slow cycles: one more has completed, the next has begun.
                 var holder = workers[active];
@@ -407,9 +408,9 @@ public sealed class PostgresWorkerScenarios : WorkerScenarios
                 Assert.That(await worker.StopAsync(TimeSpan.FromSeconds(60)), Is.Zero, worker.Output);
             }
 
-            Assert.That(terminated, Is.EqualTo(5), "every round terminated the lease connection of the worker holding it");
+            Assert.That(terminated, Is.EqualTo(Rounds), "every round terminated the lease connection of the worker holding it");
             var lostAlerts = webhook.Received.Count(r => r.Body.Contains("lost the ledger lease", StringComparison.Ordinal) && r.Body.Contains("\"condition\":\"lease\"", StringComparison.Ordinal));
-            Assert.That(lostAlerts, Is.InRange(1, 5), "each loss of the lease is told (at most once per round)");
+            Assert.That(lostAlerts, Is.InRange(1, Rounds), "each loss of the lease is told (at most once per round)");
             Assert.That(webhook.Received.Count(r => r.Body.Contains("holds the ledger lease again", StringComparison.Ordinal)), Is.InRange(1, lostAlerts), "and its return, after a loss was told");
         }
         finally
@@ -437,15 +438,14 @@ public sealed class PostgresWorkerScenarios : WorkerScenarios
         return terminated.Count(t => t == "true");
     }
 
-    [TestCase("Pwd")]
-    [TestCase("PSW")]
-    [TestCase("password")]
-    [TestCase("Password", true)]
-    public async Task A_password_in_any_spelling_or_quoting_never_appears_in_any_output(string keyword, bool quoted = false)
+    // Every spelling at once, each with a canary of its own (Npgsql takes the last; the local cluster trusts loopback, so any
+    // password will do): a redaction that knows one spelling, or stops at the first, or splits a quoted value at its ';',
+    // leaves a canary in some output.
+    [Test]
+    public async Task A_password_in_any_spelling_or_quoting_never_appears_in_any_output()
     {
-        const string Canary = "c4n4ry-pw";
-        var value = quoted ? $"\"a;{Canary}\"" : Canary;
-        Environment["ConnectionStrings__Ledger"] += $";{keyword}={value}"; // the local cluster trusts loopback, so any password will do
+        string[] canaries = ["c4n4ry-pwd", "c4n4ry-psw", "c4n4ry-lower", "c4n4ry-quoted"];
+        Environment["ConnectionStrings__Ledger"] += $";Pwd={canaries[0]};PSW={canaries[1]};password={canaries[2]};Password=\"a;{canaries[3]}\"";
 
         var outputs = new List<string>();
         foreach (var verb in new[] { "migrate", "verify", "report" })
@@ -464,7 +464,11 @@ public sealed class PostgresWorkerScenarios : WorkerScenarios
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(outputs, Has.All.Not.Contain(Canary));
+            foreach (var canary in canaries)
+            {
+                Assert.That(outputs, Has.All.Not.Contain(canary));
+            }
+
             Assert.That(outputs[0], Does.Contain("Ledger: Postgres (Host="), "the ledger is still named");
         }
     }
