@@ -52,14 +52,16 @@ public sealed class IngestTrades(IUnitOfWork ledger, IExchange exchange, RecordF
                 await session.Fills.GetLatestFillTimeAsync(exchange.Name, symbol, ct).ConfigureAwait(false),
                 await session.Halts.GetAsync(exchange.Name, symbol, ct).ConfigureAwait(false)),
             cancellationToken).ConfigureAwait(false);
-        // The cursor is the exchange's time; the first backfill and the halt are the host's, converted to the exchange's.
-        var since = latest is { } t ? t - CursorOverlap : await exchange.ExchangeTimeAtAsync(clock.UtcNow, cancellationToken).ConfigureAwait(false) - FirstBackfill;
+        // The cursor is the exchange's time. The first backfill and the halt are the host's: their margins are the host's too
+        // (a halt is noticed up to a reconciliation interval of real time after its trade; on the paper exchange's fast clock
+        // an hour of its time is seconds), and the window's start is then converted to the exchange's clock.
+        var since = latest is { } t ? t - CursorOverlap : await exchange.ExchangeTimeAtAsync(clock.UtcNow - FirstBackfill, cancellationToken).ConfigureAwait(false);
         if (halt is { IsActive: true, Reason: HaltReason.PositionDiffers or HaltReason.BeyondIntent })
         {
-            var haltedAt = await exchange.ExchangeTimeAtAsync(halt.HaltedAt, cancellationToken).ConfigureAwait(false);
-            if (haltedAt - CursorOverlap < since)
+            var haltWindow = await exchange.ExchangeTimeAtAsync(halt.HaltedAt - CursorOverlap, cancellationToken).ConfigureAwait(false);
+            if (haltWindow < since)
             {
-                since = haltedAt - CursorOverlap;
+                since = haltWindow;
             }
         }
 

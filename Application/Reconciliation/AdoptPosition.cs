@@ -43,9 +43,14 @@ public sealed class AdoptPosition(IUnitOfWork ledger, IExchange exchange, IClock
             var price = atExchange?.EntryPrice ?? (await exchange.GetFundingQuoteAsync(symbol, cancellationToken).ConfigureAwait(false)).MarkPrice;
             var now = clock.UtcNow;
             var id = "ADOPT-" + now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+
+            // A trade's time is the exchange's: it becomes the symbol's trade cursor. In the host's clock, a host running fast
+            // would put the cursor past the exchange's next trades, and on the paper exchange's fast clock it would fall
+            // before the trades whose absence is adopted here, which the next catch-up would then record on top of it.
+            var at = await exchange.ExchangeTimeAtAsync(now, cancellationToken).ConfigureAwait(false);
             var trade = new ExchangeTrade(
                 new ExchangeFillId($"{exchange.Name.Value}:{symbol.Value}:{id}"), id, null, symbol,
-                difference.Units > 0 ? Side.Buy : Side.Sell, price, new Quantity(Math.Abs(difference.Units)), new Money(rules.QuoteAsset, Amount.Zero), now)
+                difference.Units > 0 ? Side.Buy : Side.Sell, price, new Quantity(Math.Abs(difference.Units)), new Money(rules.QuoteAsset, Amount.Zero), at)
             {
                 OrderKind = "MARKET",
             };

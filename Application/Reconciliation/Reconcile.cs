@@ -254,10 +254,10 @@ public sealed class Reconcile(IUnitOfWork ledger, IExchange exchange, IClock clo
         }
     }
 
-    // Every trade of an order is at or after its creation: a minute before the ledger wrote it, in the exchange's time (the
-    // host's clock may be off the exchange's by more than that minute; its trades carry the exchange's time).
-    private async Task<DateTimeOffset> SinceCreatedAsync(Order order, CancellationToken cancellationToken) =>
-        await exchange.ExchangeTimeAtAsync(order.CreatedAt, cancellationToken).ConfigureAwait(false) - TimeSpan.FromMinutes(1);
+    // Every trade of an order is at or after its creation: from a minute before the ledger wrote it, converted to the
+    // exchange's clock (the host's may be off the exchange's by more than that minute; its trades carry the exchange's time).
+    private Task<DateTimeOffset> SinceCreatedAsync(Order order, CancellationToken cancellationToken) =>
+        exchange.ExchangeTimeAtAsync(order.CreatedAt - TimeSpan.FromMinutes(1), cancellationToken);
 
     // An order open at the exchange under a key the ledger judged never placed (REJECTED) was placed after all: it takes
     // the exchange's state, and the correction is audited.

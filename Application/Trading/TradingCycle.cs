@@ -390,7 +390,7 @@ public sealed class TradingCycle(
         IReadOnlyList<FundingPayment> payments;
         try
         {
-            payments = await exchange.GetFundingPaymentsAsync(latestPayment is { } p ? p - CursorOverlap : await exchange.ExchangeTimeAtAsync(clock.UtcNow, cancellationToken).ConfigureAwait(false) - FirstBackfill, cancellationToken).ConfigureAwait(false);
+            payments = await exchange.GetFundingPaymentsAsync(latestPayment is { } p ? p - CursorOverlap : await exchange.ExchangeTimeAtAsync(clock.UtcNow - FirstBackfill, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         }
         catch (ExchangeException exception)
         {

@@ -162,8 +162,13 @@ public class HaltsAndAdoption : LedgerTestBase
     }
 
     [Test]
-    public async Task The_operator_adopts_a_position_the_ledger_has_no_trades_for_and_the_halt_lifts()
+    // The adopted trade is the exchange's time (it becomes the symbol's trade cursor), whichever way this host's clock is off.
+    [TestCase(0)]
+    [TestCase(-2)]
+    [TestCase(2)]
+    public async Task The_operator_adopts_a_position_the_ledger_has_no_trades_for_and_the_halt_lifts(int exchangeHoursAhead)
     {
+        ExchangeClockAhead = TimeSpan.FromHours(exchangeHoursAhead);
         _exchangePosition = "-0.01";
         await ReconcileAsync();
 
@@ -181,6 +186,7 @@ public class HaltsAndAdoption : LedgerTestBase
             Assert.That((external.Side, external.Quantity), Is.EqualTo((Side.Sell, Quantity.Parse("0.01"))));
             Assert.That(StoredPosition()!.NetQuantity, Is.EqualTo(Amount.Parse("-0.01")));
             Assert.That(StoredPosition()!.AverageEntryPrice, Is.EqualTo(Price.Parse("64000")), "at the exchange's entry price");
+            Assert.That(StoredPosition()!.LastFilledAt, Is.EqualTo(Start + ExchangeClockAhead), "the cursor is the exchange's time of the adoption");
             Assert.That(after.ActiveHalts, Is.Empty);
             Assert.That(AuditOf(AuditEventType.Reconciliation).Any(e => e.Data.GetValueOrDefault("event", "").StartsWith("position adopted", StringComparison.Ordinal)), Is.True);
         }

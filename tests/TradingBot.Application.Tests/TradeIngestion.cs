@@ -88,6 +88,45 @@ public class TradeIngestion : LedgerTestBase
         }
     }
 
+    // The paper exchange's clock runs 600 times faster than the host's: a halt is noticed half a minute of real time after
+    // its trade, five hours of the exchange's. The halt's hour is the host's, converted, not an hour of the exchange's.
+    [Test]
+    public async Task On_a_fast_exchange_clock_the_halts_hour_is_the_hosts_and_reaches_a_trade_hours_of_exchange_time_before_it()
+    {
+        const int Speed = 600;
+        Exchange
+            .Setup(e => e.ExchangeTimeAtAsync(It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((DateTimeOffset host, CancellationToken _) => Start + (host - Start) * Speed);
+        var order = SeedOpen("open", "8801", side: Side.Sell, quantity: "1");
+        var key = order.IdempotencyKey.Value;
+        var haltedAt = Start.AddMinutes(10);
+        var late = Trade("PAPER-T1", "8801", key, Side.Sell, "64000", "0.4", Start + (haltedAt.AddSeconds(-30) - Start) * Speed);
+        var later = Trade("PAPER-T2", "8801", key, Side.Sell, "64100", "0.6", Start + (haltedAt.AddSeconds(-10) - Start) * Speed);
+        var visible = new List<ExchangeTrade> { later };
+        Exchange
+            .Setup(e => e.GetTradesAsync(BtcUsdt, It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((Symbol _, DateTimeOffset since, CancellationToken _) => (IReadOnlyList<ExchangeTrade>)[.. visible.Where(t => t.Time >= since)]);
+        Clock.Set(haltedAt);
+        var ingest = NewIngestTrades();
+
+        await ingest.CatchUpAsync(BtcUsdt, CancellationToken.None);
+        visible.Add(late);
+        await Ledger.ExecuteAsync(
+            async (session, ct) =>
+            {
+                await session.Halts.SaveAsync(new SymbolHalt(Paper, BtcUsdt, HaltReason.PositionDiffers, "ledger -0.6, exchange -1", haltedAt), ct);
+                return true;
+            },
+            CancellationToken.None);
+        var halted = await ingest.CatchUpAsync(BtcUsdt, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(halted.Recorded, Is.EqualTo(1), "the trade five hours of the exchange's time before the halt");
+            Assert.That(StoredPosition()!.NetQuantity, Is.EqualTo(Amount.Parse("-1")));
+        }
+    }
+
     [Test]
     public async Task A_trade_is_matched_to_its_order_by_client_order_id()
     {
