@@ -69,6 +69,16 @@ public sealed class PaperExchange : IExchange, IDisposable
         try
         {
             _state = _book.Begin();
+            if (_state.Speed is { } speed && speed != options.Speed)
+            {
+                throw new ArgumentException(
+                    $"Exchange:Paper:Speed is {options.Speed}, but the paper exchange in '{options.StatePath}' has run at {speed}: at another speed its " +
+                    $"clock would jump {(options.Speed < speed ? "back" : "ahead")} and its trades' times with it. Set Exchange:Paper:Speed to {speed}, " +
+                    "or start a new paper exchange (another Exchange:Paper:StatePath)",
+                    nameof(options));
+            }
+
+            _state.Speed = options.Speed;
             EnsureSymbols();
             AddForeignOrders();
             _book.Commit(_state);
@@ -503,7 +513,7 @@ public sealed class PaperExchange : IExchange, IDisposable
     private PaperState NewState(Amount balance)
     {
         var now = _time.GetUtcNow();
-        var state = new PaperState { Seed = _options.Seed, RealOrigin = now, VirtualOrigin = now, WalletUnits = balance.Units };
+        var state = new PaperState { Seed = _options.Seed, RealOrigin = now, VirtualOrigin = now, Speed = _options.Speed, WalletUnits = balance.Units };
         foreach (var (symbol, quantity) in PositionsWithoutTrades(_options))
         {
             var s = NewSymbol(symbol, state);

@@ -16,6 +16,9 @@ internal sealed class PaperState
     /// <summary>Simulated time at <see cref="RealOrigin"/>.</summary>
     public DateTimeOffset VirtualOrigin { get; set; }
 
+    /// <summary>Simulated seconds per real second since <see cref="RealOrigin"/>; null in a state of an earlier version (taken from the options).</summary>
+    public int? Speed { get; set; }
+
     public long NextOrderId { get; set; } = 1;
 
     public long NextTradeId { get; set; } = 1;

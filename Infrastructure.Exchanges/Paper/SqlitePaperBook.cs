@@ -12,7 +12,7 @@ namespace TradingBot.Infrastructure.Exchanges.Paper;
 internal sealed class SqlitePaperBook : IPaperBook
 {
     /// <summary>The schema's version, kept in <c>PRAGMA user_version</c>.</summary>
-    private const int Format = 2;
+    private const int Format = 3;
 
     private const string OrderColumns =
         "o.order_id, o.client_order_id, o.symbol, o.side, o.type, o.quantity_units, o.price_units, o.stop_price_units, o.reduce_only, o.filled_units, o.status, o.updated_at, o.visible_at";
@@ -230,6 +230,18 @@ internal sealed class SqlitePaperBook : IPaperBook
             return;
         }
 
+        if (version == 2)
+        {
+            // Format 3 keeps the clock's speed: a restart at another speed would move the simulated clock (back, if slower).
+            Execute(_connection, $$"""
+                BEGIN IMMEDIATE;
+                ALTER TABLE paper_account ADD COLUMN speed INTEGER;
+                PRAGMA user_version = {{Format}};
+                COMMIT;
+                """);
+            return;
+        }
+
         if (version != 0)
         {
             throw new InvalidDataException($"the paper exchange state '{_path}' has format {version}; this version reads format {Format}");
@@ -244,7 +256,8 @@ internal sealed class SqlitePaperBook : IPaperBook
                 virtual_origin INTEGER NOT NULL,
                 next_order_id INTEGER NOT NULL,
                 next_trade_id INTEGER NOT NULL,
-                wallet_units INTEGER NOT NULL);
+                wallet_units INTEGER NOT NULL,
+                speed INTEGER);
             CREATE TABLE IF NOT EXISTS paper_symbols (
                 symbol TEXT PRIMARY KEY,
                 step INTEGER NOT NULL,
@@ -304,7 +317,7 @@ internal sealed class SqlitePaperBook : IPaperBook
     private PaperState? ReadAccount()
     {
         PaperState? state;
-        using (var command = Command("SELECT seed, real_origin, virtual_origin, next_order_id, next_trade_id, wallet_units FROM paper_account WHERE id = 1"))
+        using (var command = Command("SELECT seed, real_origin, virtual_origin, next_order_id, next_trade_id, wallet_units, speed FROM paper_account WHERE id = 1"))
         using (var reader = command.ExecuteReader())
         {
             if (!reader.Read())
@@ -320,6 +333,7 @@ internal sealed class SqlitePaperBook : IPaperBook
                 NextOrderId = reader.GetInt64(3),
                 NextTradeId = reader.GetInt64(4),
                 WalletUnits = reader.GetInt64(5),
+                Speed = reader.IsDBNull(6) ? null : reader.GetInt32(6),
             };
         }
 
@@ -353,7 +367,7 @@ internal sealed class SqlitePaperBook : IPaperBook
         return state;
     }
 
-    private static long[] AccountValues(PaperState state) => [state.NextOrderId, state.NextTradeId, state.WalletUnits];
+    private static long[] AccountValues(PaperState state) => [state.NextOrderId, state.NextTradeId, state.WalletUnits, state.Speed ?? 0];
 
     private static long[] SymbolValues(PaperSymbolState s) =>
         [s.Step, s.MarkUnits, s.IndexUnits, s.FundingRateUnits, s.NetQuantityUnits, s.EntryNotionalUnits, s.RealizedUnits, s.LastFundingTime, s.LowestNetQuantityUnits, s.HighestNetQuantityUnits];
@@ -377,10 +391,10 @@ internal sealed class SqlitePaperBook : IPaperBook
             if (!Unchanged(_readAccount, AccountValues(state)))
             {
                 Run(
-                    "INSERT INTO paper_account (id, seed, real_origin, virtual_origin, next_order_id, next_trade_id, wallet_units) VALUES (1, $seed, $real, $virtual, $nextOrder, $nextTrade, $wallet) " +
-                    "ON CONFLICT (id) DO UPDATE SET next_order_id = excluded.next_order_id, next_trade_id = excluded.next_trade_id, wallet_units = excluded.wallet_units",
+                    "INSERT INTO paper_account (id, seed, real_origin, virtual_origin, next_order_id, next_trade_id, wallet_units, speed) VALUES (1, $seed, $real, $virtual, $nextOrder, $nextTrade, $wallet, $speed) " +
+                    "ON CONFLICT (id) DO UPDATE SET next_order_id = excluded.next_order_id, next_trade_id = excluded.next_trade_id, wallet_units = excluded.wallet_units, speed = excluded.speed",
                     ("$seed", state.Seed), ("$real", state.RealOrigin.UtcTicks), ("$virtual", state.VirtualOrigin.UtcTicks),
-                    ("$nextOrder", state.NextOrderId), ("$nextTrade", state.NextTradeId), ("$wallet", state.WalletUnits));
+                    ("$nextOrder", state.NextOrderId), ("$nextTrade", state.NextTradeId), ("$wallet", state.WalletUnits), ("$speed", (object?)state.Speed ?? DBNull.Value));
             }
 
             foreach (var (symbol, s) in state.Symbols.Where(kv => !Unchanged(_readSymbols.GetValueOrDefault(kv.Key), SymbolValues(kv.Value))))

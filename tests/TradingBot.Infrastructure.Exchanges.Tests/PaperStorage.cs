@@ -147,12 +147,74 @@ public sealed class PaperStorage
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA user_version = 3";
+            command.CommandText = "PRAGMA user_version = 4";
             command.ExecuteNonQuery();
         }
 
         var error = Assert.Throws<InvalidDataException>(() => Open(path, new FakeTimeProvider(Start)).Dispose());
-        Assert.That(error!.Message, Does.Contain("format 3").And.Contain(path));
+        Assert.That(error!.Message, Does.Contain("format 4").And.Contain(path));
+    }
+
+    // Simulated time is the origin plus the real time since it, times the speed: reopened slower, the clock would go back
+    // (trades stamped before earlier ones, a cursor past them); faster, it would leap. Refused, naming both speeds.
+    [Test]
+    public async Task A_state_file_reopened_at_another_speed_is_refused_naming_both_and_at_its_own_it_carries_on()
+    {
+        var path = Path.Combine(_folder, "paper-exchange.db");
+        var time = new FakeTimeProvider(Start);
+        DateTimeOffset before;
+        using (var paper = Open(path, time))
+        {
+            time.Advance(TimeSpan.FromMinutes(10));
+            await paper.PlaceOrderAsync(new OrderRequest(Key(1), BtcUsdt, Side.Sell, OrderType.Market, Quantity.Parse("0.002"), null), CancellationToken.None);
+            before = paper.SimulatedNow;
+        }
+
+        var slower = Assert.Throws<ArgumentException>(() => new PaperExchange(new PaperExchangeOptions { StatePath = path, Speed = 6 }, time).Dispose());
+        var faster = Assert.Throws<ArgumentException>(() => new PaperExchange(new PaperExchangeOptions { StatePath = path, Speed = 600 }, time).Dispose());
+        using var again = Open(path, time);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(slower!.Message, Does.Contain("Exchange:Paper:Speed is 6").And.Contain("has run at 60").And.Contain("back").And.Contain(path));
+            Assert.That(faster!.Message, Does.Contain("Exchange:Paper:Speed is 600").And.Contain("ahead"));
+            Assert.That(again.SimulatedNow, Is.EqualTo(before), "at its own speed the clock goes on from where it was");
+            Assert.That(await again.GetTradesAsync(BtcUsdt, Start, CancellationToken.None), Is.Not.Empty);
+        }
+    }
+
+    // A format-2 file (before the speed was kept) is upgraded in place: its trades stay, and the speed it is next opened at
+    // becomes its own.
+    [Test]
+    public async Task A_state_file_of_the_format_before_the_speed_was_kept_is_upgraded_and_keeps_the_speed_it_is_opened_at()
+    {
+        var path = Path.Combine(_folder, "paper-exchange.db");
+        var time = new FakeTimeProvider(Start);
+        using (var paper = Open(path, time))
+        {
+            await paper.PlaceOrderAsync(new OrderRequest(Key(1), BtcUsdt, Side.Sell, OrderType.Market, Quantity.Parse("0.002"), null), CancellationToken.None);
+        }
+
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "ALTER TABLE paper_account DROP COLUMN speed; PRAGMA user_version = 2";
+            command.ExecuteNonQuery();
+        }
+
+        IReadOnlyList<ExchangeTrade> trades;
+        using (var upgraded = Open(path, time))
+        {
+            trades = await upgraded.GetTradesAsync(BtcUsdt, Start.AddDays(-1), CancellationToken.None);
+        }
+
+        var refused = Assert.Throws<ArgumentException>(() => new PaperExchange(new PaperExchangeOptions { StatePath = path, Speed = 600 }, time).Dispose());
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(trades, Is.Not.Empty);
+            Assert.That(refused!.Message, Does.Contain("has run at 60"));
+        }
     }
 
     /// <summary>
