@@ -26,6 +26,10 @@ namespace TradingBot.Simulation;
 /// Before a ledger command (per 10,000: a seed runs a few thousand), the server ends the worker's connection (Postgres: <c>pg_terminate_backend</c>, as a restart,
 /// a failover or a pooler would), so the command meets a dead connection. Not drawn on SQLite, which has none.
 /// </param>
+/// <param name="HostClockOffsetMinutes">
+/// Through the Binance adapter only: how far the whole host's clock (the worker's and the adapter's) is off the exchange's,
+/// 30 minutes to three hours either way; the adapter measures it with the server's time.
+/// </param>
 public sealed record FaultProfile(
     PaperFaults Paper,
     int ReadFailurePercent,
@@ -38,7 +42,8 @@ public sealed record FaultProfile(
     int CommitLostPerMille,
     int WorkerClockOffsetMilliseconds,
     BinanceFaults? Binance,
-    int ConnectionCutsPer10000)
+    int ConnectionCutsPer10000,
+    int HostClockOffsetMinutes = 0)
 {
     /// <summary>The profile of <paramref name="seed"/>; <paramref name="adapter"/> forces the way to the exchange (null: drawn too).</summary>
     public static FaultProfile Draw(int seed, SimulatedAdapter? adapter = null)
@@ -75,7 +80,12 @@ public sealed record FaultProfile(
 
         var cuts = new Random(unchecked(seed * 13) ^ 0x0C07);
         var cutsPer10000 = cuts.Next(2) == 0 ? 0 : 1 + cuts.Next(20);
-        return new FaultProfile(paper, Maybe(15), Maybe(10), Maybe(10), Maybe(10), Maybe(15), Maybe(15), Maybe(10), Maybe(10), offset, binance, cutsPer10000);
+        // Through the Binance adapter the host's clock may be hours off the exchange's: the adapter measures the difference
+        // and signs with it, and the ledger's windows of trades are converted with it. (Drawn apart, as above; the paper
+        // port shares the exchange's clock, as an in-process exchange does.)
+        var skew = new Random(unchecked(seed * 11) ^ 0x5C3E);
+        var hostMinutes = binance is null || skew.Next(2) == 0 ? 0 : (skew.Next(2) == 0 ? -1 : 1) * (30 + skew.Next(151));
+        return new FaultProfile(paper, Maybe(15), Maybe(10), Maybe(10), Maybe(10), Maybe(15), Maybe(15), Maybe(10), Maybe(10), offset, binance, cutsPer10000, hostMinutes);
     }
 
     /// <summary>A copy of <see cref="Paper"/> for one paper exchange to use (and <see cref="Silence"/> at the end of a run).</summary>
@@ -107,7 +117,7 @@ public sealed record FaultProfile(
         $"reordered {Paper.OutOfOrderTradesPercent}%, late {Paper.LateVisibilitySeconds} s, closes {Paper.ExchangeClosePercent}/6000 per minute, " +
         $"expire {Paper.ExpirePercent}%, foreign orders {(Paper.ForeignOpenOrders ? "yes" : "no")}; reads fail {ReadFailurePercent}%, " +
         $"lost before send {LostBeforeSendPercent}%, -1021 {ClockSkewPercent}%, stalls {StallPercent}%, crashes {CrashPerMille}‰, " +
-        $"lease steals {LeaseStealPerMille}‰, ledger faults {LedgerFaultPerMille}‰, commit answers lost {CommitLostPerMille}‰, connections cut {ConnectionCutsPer10000}/10000 commands (Postgres), worker clock {WorkerClockOffsetMilliseconds:+0;-0;0} ms; " +
+        $"lease steals {LeaseStealPerMille}‰, ledger faults {LedgerFaultPerMille}‰, commit answers lost {CommitLostPerMille}‰, connections cut {ConnectionCutsPer10000}/10000 commands (Postgres), worker clock {WorkerClockOffsetMilliseconds:+0;-0;0} ms{(HostClockOffsetMinutes == 0 ? string.Empty : $" and host clock {HostClockOffsetMinutes:+0;-0} min")}; " +
         (Binance is { } b
             ? $"through the Binance adapter: pages of {b.PageLimit}, HTTP 429 {b.RateLimitPercent}% with Retry-After as {(b.RetryAfterAsDate ? "a date" : "seconds")}"
             : "through the paper port");

@@ -303,8 +303,19 @@ public sealed partial class Simulation
         SimulatedWorker? Self() => self;
 
         var services = new ServiceCollection();
-        services.AddSingleton<TimeProvider>(_time);
-        services.AddSingleton<IClock>(new OffsetClock(_time, TimeSpan.FromMilliseconds(Faults.WorkerClockOffsetMilliseconds)));
+        var workerOffset = TimeSpan.FromMilliseconds(Faults.WorkerClockOffsetMilliseconds);
+        if (Faults.HostClockOffsetMinutes == 0)
+        {
+            services.AddSingleton<TimeProvider>(_time);
+        }
+        else
+        {
+            // The whole host hours off: the Binance adapter's clock too, which measures the offset from the server's time.
+            workerOffset += TimeSpan.FromMinutes(Faults.HostClockOffsetMinutes);
+            services.AddSingleton<TimeProvider>(new OffsetTimeProvider(_time, workerOffset));
+        }
+
+        services.AddSingleton<IClock>(new OffsetClock(_time, workerOffset));
         services.AddSingleton<IInterceptor>(new LedgerCommandFaults(this, Self));
         services.AddSingleton<IInterceptor>(new LedgerCommitFaults(this, Self));
         _ledgers.AddTo(services, _connectionString);

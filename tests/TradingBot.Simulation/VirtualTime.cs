@@ -30,3 +30,21 @@ internal sealed class OffsetClock(TimeProvider time, TimeSpan offset) : IClock
 {
     public DateTimeOffset UtcNow => time.GetUtcNow() + offset;
 }
+
+/// <summary>
+/// A host's clock hours off the simulation's (the exchange's): its time is shifted, its timers and timestamps are the
+/// simulation's, so waits still pass virtually.
+/// </summary>
+internal sealed class OffsetTimeProvider(TimeProvider time, TimeSpan offset) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => time.GetUtcNow() + offset;
+
+    public override TimeZoneInfo LocalTimeZone => time.LocalTimeZone;
+
+    public override long TimestampFrequency => time.TimestampFrequency;
+
+    public override long GetTimestamp() => time.GetTimestamp();
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+        time.CreateTimer(callback, state, dueTime, period);
+}
