@@ -31,9 +31,6 @@ internal sealed class PostgresLedgerProvider : LedgerProvider
     /// <summary>REPEATABLE READ: its snapshot is taken at the first statement.</summary>
     public override IsolationLevel SnapshotIsolation => IsolationLevel.RepeatableRead;
 
-    /// <inheritdoc />
-    public override bool PrefersGroupedJoins => true;
-
     public override bool BatchNeedsTransaction => false;
 
     public override LedgerDialect Dialect => PostgresLedgerDialect.Instance;

@@ -28,9 +28,6 @@ internal sealed class SqliteLedgerProvider : LedgerProvider
     /// </summary>
     public override IsolationLevel SnapshotIsolation => IsolationLevel.ReadUncommitted;
 
-    /// <inheritdoc />
-    public override bool PrefersGroupedJoins => false;
-
     public override bool BatchNeedsTransaction => true;
 
     public override LedgerDialect Dialect => SqliteLedgerDialect.Instance;

@@ -33,6 +33,9 @@ public interface IOrderRepository
     /// <summary>Every order, oldest first (for reports).</summary>
     Task<IReadOnlyList<Order>> GetAllAsync(CancellationToken cancellationToken);
 
-    /// <summary>Every order with the sum of its fills' quantities, one at a time in id order: bounded memory whatever the ledger's size (for verification).</summary>
+    /// <summary>
+    /// Every order with its fills, one order at a time in id order (creation order: ids are time-ordered), reading each
+    /// order and each fill once; memory holds one order's fills whatever the ledger's size (for verification).
+    /// </summary>
     IAsyncEnumerable<OrderWithFills> StreamWithFillsAsync(CancellationToken cancellationToken);
 }

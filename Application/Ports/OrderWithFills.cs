@@ -3,8 +3,11 @@ using TradingBot.Domain.Orders;
 
 namespace TradingBot.Application.Ports;
 
-/// <summary>An order and what its stored fills add up to.</summary>
+/// <summary>An order and its stored fills, each with the order's side, its sequence in its position and its realized PnL.</summary>
 /// <param name="Order">The order.</param>
-/// <param name="Filled">The sum of its fills' quantities.</param>
-/// <param name="Fills">How many fills it has.</param>
-public sealed record OrderWithFills(Order Order, Quantity Filled, long Fills);
+/// <param name="Fills">Its fills, in no particular order.</param>
+public sealed record OrderWithFills(Order Order, IReadOnlyList<RecordedFill> Fills)
+{
+    /// <summary>The sum of its fills' quantities.</summary>
+    public Quantity Filled => new(Fills.Sum(f => f.Fill.Quantity.Units));
+}

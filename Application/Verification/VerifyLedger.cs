@@ -29,6 +29,12 @@ public sealed record VerificationReport(IReadOnlyList<string> Violations, int Or
 public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity, IClock clock, OrderTiming timing)
 {
     /// <summary>
+    /// How many fills the replay holds back, at most, waiting for the fills before them in their position's sequence
+    /// (about 15 MB); past it, the fills are read again sorted by the database.
+    /// </summary>
+    internal int HeldFillsLimit { get; init; } = 50_000;
+
+    /// <summary>
     /// Runs every check. <paramref name="requestValidity"/> is the exchange's (Binance: recvWindow);
     /// <paramref name="resolutionGrace"/> is how long a running worker may take to act on a deadline (a cycle or two).
     /// </summary>
@@ -50,44 +56,44 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
                     payments.AddRange(await session.FundingPayments.GetRangeAsync(exchange, DateTimeOffset.MinValue, DateTimeOffset.MaxValue, ct).ConfigureAwait(false));
                 }
 
+                // One read of orders and fills: each order's fills checked against it, and handed to their position's
+                // replay in its sequence order. Orders come in creation order, so a position's fills arrive nearly in
+                // sequence; the few that come early (an order resting while later ones filled) wait in SequenceOrder. When
+                // more than HeldFillsLimit would wait, or a sequence repeats, the replay starts over on the database's
+                // sort of every fill by sequence (a second read, the way verify always read them before).
                 var orderCount = 0;
+                var replayed = new ReplayState();
+                var inSequence = new SequenceOrder(HeldFillsLimit);
+                var resorted = false;
                 await foreach (var order in session.Orders.StreamWithFillsAsync(ct).ConfigureAwait(false))
                 {
                     orderCount++;
                     CheckOrder(order, requestValidity, resolutionGrace, now, violations);
+                    foreach (var fill in order.Fills)
+                    {
+                        if (!resorted && !inSequence.Add(new PositionFill(order.Order.Exchange, order.Order.Symbol, fill), replayed.Apply))
+                        {
+                            resorted = true;
+                        }
+                    }
                 }
 
-                var fillCount = 0;
-                var days = new Dictionary<(ExchangeName Exchange, Symbol Symbol, DateOnly Day), DailyPnl>();
-                var positionsByKey = allPositions.ToDictionary(p => (p.Exchange, p.Symbol));
-
-                // Each position's fills come in its replay order, positions interleaved (the database sorts on the
-                // sequence, not on exchange and symbol text): one replay per position, as many as there are positions.
-                var replays = new Dictionary<(ExchangeName, Symbol), Replay>();
-                await foreach (var fill in session.Fills.StreamForReplayAsync(ct).ConfigureAwait(false))
+                if (!resorted)
                 {
-                    fillCount++;
-                    if (!replays.TryGetValue((fill.Exchange, fill.Symbol), out var replay))
+                    inSequence.Finish(replayed.Apply);
+                }
+                else
+                {
+                    replayed = new ReplayState();
+                    await foreach (var fill in session.Fills.StreamForReplayAsync(ct).ConfigureAwait(false))
                     {
-                        replay = new Replay(Position.Flat(fill.Exchange, fill.Symbol));
-                        replays.Add((fill.Exchange, fill.Symbol), replay);
+                        replayed.Apply(fill);
                     }
-
-                    var feesBefore = replay.Position.FeesPaid;
-                    var realized = replay.Position.ApplyFill(fill.Recorded.Side, fill.Recorded.Fill);
-                    if (fill.Recorded.RealizedPnl is not { } stored)
-                    {
-                        replay.Unknown++;
-                    }
-                    else if (stored != realized)
-                    {
-                        violations.Add($"fill {fill.Recorded.Fill.ExchangeFillId} ({fill.Exchange}/{fill.Symbol}) records a realized PnL of {stored}, its replay realizes {realized}");
-                    }
-
-                    Add(days, fill.Exchange, new DailyPnl(DailyPnl.DayOf(fill.Recorded.Fill.FilledAt), fill.Symbol, realized, replay.Position.FeesPaid - feesBefore, Amount.Zero));
-                    replay.Fills++;
                 }
 
+                violations.AddRange(replayed.Violations);
+                var (replays, days) = (replayed.Replays, replayed.Days);
+                var positionsByKey = allPositions.ToDictionary(p => (p.Exchange, p.Symbol));
                 foreach (var replay in replays.Values.OrderBy(r => r.Position.Exchange.Value, StringComparer.Ordinal).ThenBy(r => r.Position.Symbol.Value, StringComparer.Ordinal))
                 {
                     Finish(replay.Position, replay.Fills, positionsByKey, payments, days, violations);
@@ -106,7 +112,7 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
                     CheckDays(exchange, stored, days, violations);
                 }
 
-                return (orderCount, fillCount, allPositions.Count);
+                return (orderCount, replayed.Fills, allPositions.Count);
             },
             cancellationToken).ConfigureAwait(false);
 
@@ -115,7 +121,7 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
 
     private void CheckOrder(OrderWithFills checkedOrder, TimeSpan requestValidity, TimeSpan resolutionGrace, DateTimeOffset now, List<string> violations)
     {
-        var (order, filled, _) = checkedOrder;
+        var (order, filled) = (checkedOrder.Order, checkedOrder.Filled);
         if (filled > order.Quantity)
         {
             violations.Add($"order {order.IdempotencyKey} is over-filled: fills sum to {filled}, the order is for {order.Quantity}");
@@ -216,6 +222,115 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
 
     private static string Time(DateTimeOffset? time) => time?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "none";
 
+    /// <summary>
+    /// Every position's replay as its fills come in, each position's in its sequence order: the positions so far, what each
+    /// fill adds to its day, and the fills whose stored realized PnL is not what the replay realizes.
+    /// </summary>
+    private sealed class ReplayState
+    {
+        public Dictionary<(ExchangeName, Symbol), Replay> Replays { get; } = [];
+
+        public Dictionary<(ExchangeName Exchange, Symbol Symbol, DateOnly Day), DailyPnl> Days { get; } = [];
+
+        public List<string> Violations { get; } = [];
+
+        public int Fills { get; private set; }
+
+        public void Apply(PositionFill fill)
+        {
+            Fills++;
+            if (!Replays.TryGetValue((fill.Exchange, fill.Symbol), out var replay))
+            {
+                replay = new Replay(Position.Flat(fill.Exchange, fill.Symbol));
+                Replays.Add((fill.Exchange, fill.Symbol), replay);
+            }
+
+            if (fill.Recorded.Sequence != replay.Fills + 1 && !replay.Misnumbered)
+            {
+                replay.Misnumbered = true; // once per position: every later fill would be off too
+                Violations.Add(
+                    $"{fill.Exchange}/{fill.Symbol}'s fills are not numbered 1, 2, 3, ... in the order they were applied: fill {fill.Recorded.Fill.ExchangeFillId} " +
+                    $"has sequence {fill.Recorded.Sequence} where {replay.Fills + 1} comes next, so its replay order is not the order the position was built in");
+            }
+
+            var feesBefore = replay.Position.FeesPaid;
+            var realized = replay.Position.ApplyFill(fill.Recorded.Side, fill.Recorded.Fill);
+            if (fill.Recorded.RealizedPnl is not { } stored)
+            {
+                replay.Unknown++;
+            }
+            else if (stored != realized)
+            {
+                Violations.Add($"fill {fill.Recorded.Fill.ExchangeFillId} ({fill.Exchange}/{fill.Symbol}) records a realized PnL of {stored}, its replay realizes {realized}");
+            }
+
+            Add(Days, fill.Exchange, new DailyPnl(DailyPnl.DayOf(fill.Recorded.Fill.FilledAt), fill.Symbol, realized, replay.Position.FeesPaid - feesBefore, Amount.Zero));
+            replay.Fills++;
+        }
+    }
+
+    /// <summary>
+    /// Puts fills that arrive nearly in order into each position's sequence order (1, 2, 3, ...: a position numbers its
+    /// fills as it applies them), holding those that come early until the ones before them have come. It gives up, and
+    /// the caller reads the fills sorted instead, when more than <c>limit</c> fills would be held or a sequence comes twice.
+    /// </summary>
+    private sealed class SequenceOrder(int limit)
+    {
+        private readonly Dictionary<(ExchangeName, Symbol), (long Next, Dictionary<long, PositionFill>? Early)> _positions = [];
+        private int _held;
+
+        /// <summary>Hands on <paramref name="fill"/> and any held fills it lets through; false when this order cannot be kept.</summary>
+        public bool Add(PositionFill fill, Action<PositionFill> next)
+        {
+            var key = (fill.Exchange, fill.Symbol);
+            var (expected, early) = _positions.TryGetValue(key, out var state) ? state : (1L, null);
+            var sequence = fill.Recorded.Sequence;
+            if (sequence < expected)
+            {
+                return false; // a sequence seen twice: only the database's sort says which comes first
+            }
+
+            if (sequence > expected)
+            {
+                early ??= [];
+                if (!early.TryAdd(sequence, fill))
+                {
+                    return false;
+                }
+
+                _positions[key] = (expected, early);
+                return ++_held <= limit;
+            }
+
+            next(fill);
+            expected++;
+            while (early is not null && early.Remove(expected, out var held))
+            {
+                _held--;
+                next(held);
+                expected++;
+            }
+
+            _positions[key] = (expected, early);
+            return true;
+        }
+
+        /// <summary>
+        /// At the end of the stream: fills still held follow a gap in their position's sequence; handed on in sequence
+        /// order, as the database's sort would give them.
+        /// </summary>
+        public void Finish(Action<PositionFill> next)
+        {
+            foreach (var (_, early) in _positions.Values.Where(p => p.Early is { Count: > 0 }))
+            {
+                foreach (var sequence in early!.Keys.Order())
+                {
+                    next(early[sequence]);
+                }
+            }
+        }
+    }
+
     /// <summary>One position's replay as its fills stream in: the position so far, its fills, those with no stored realized PnL.</summary>
     private sealed class Replay(Position position)
     {
@@ -224,5 +339,7 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
         public int Fills { get; set; }
 
         public int Unknown { get; set; }
+
+        public bool Misnumbered { get; set; }
     }
 }

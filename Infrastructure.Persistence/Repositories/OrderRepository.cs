@@ -93,35 +93,45 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
         // Not remembered (Seen): a read for verification, and a million orders must not stay in memory.
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
         await Writes.LedgerProvider.Of(db).BeforeWholeTableReadAsync(db, cancellationToken).ConfigureAwait(false);
-        var rows = WithFillsQuery(db);
-        await foreach (var row in rows.AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
+        OrderRow? order = null;
+        var fills = new List<RecordedFill>();
+        await foreach (var row in WithFillsQuery(db).AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            yield return new OrderWithFills(RowMapping.ToDomain(row.Order), new Quantity(row.Filled ?? 0), row.Fills ?? 0);
+            if (order is null || row.Order.Id != order.Id)
+            {
+                if (order is not null)
+                {
+                    yield return new OrderWithFills(RowMapping.ToDomain(order), fills);
+                    fills = [];
+                }
+
+                order = row.Order;
+            }
+
+            if (row.Fill is { } fill)
+            {
+                fills.Add(RowMapping.ToRecorded(fill, order.Side));
+            }
+        }
+
+        if (order is not null)
+        {
+            yield return new OrderWithFills(RowMapping.ToDomain(order), fills);
         }
     }
 
-    /// <summary>Every order with its fills' sum and count, in id order, in the shape the provider reads fastest.</summary>
-    internal static IQueryable<OrderFillsRow> WithFillsQuery(LedgerDbContext db) =>
-        LedgerProvider.Of(db).PrefersGroupedJoins ? WithFillsGrouped(db) : WithFillsCorrelated(db);
-
-    // Fills summed per order in one grouped pass and joined: on Postgres, two subqueries per order took five times as long.
-    private static IQueryable<OrderFillsRow> WithFillsGrouped(LedgerDbContext db) =>
+    /// <summary>
+    /// Every order joined with its fills, in order id order: each order's rows together, each order and fill read once.
+    /// Ids are time-ordered and fills are written after their order, so on Postgres both sides come from their indexes
+    /// (orders_pkey, idx_fills_order_id) in the tables' own order, merged without a sort; SQLite walks the orders' key
+    /// and finds each order's fills through idx_fills_order_id.
+    /// </summary>
+    internal static IQueryable<OrderFillRow> WithFillsQuery(LedgerDbContext db) =>
         from o in db.Orders.AsNoTracking()
-        join s in db.Fills.AsNoTracking().Where(f => f.OrderId != null).GroupBy(f => f.OrderId)
-            .Select(g => new { OrderId = g.Key, Filled = g.Sum(f => f.QuantityBase), Fills = g.LongCount() })
-            on (Guid?)o.Id equals s.OrderId into sums
-        from s in sums.DefaultIfEmpty()
+        join f in db.Fills.AsNoTracking() on (Guid?)o.Id equals f.OrderId into fills
+        from f in fills.DefaultIfEmpty()
         orderby o.Id
-        select new OrderFillsRow { Order = o, Filled = (long?)s.Filled, Fills = (long?)s.Fills };
-
-    // Fills summed per order by subqueries: on SQLite their index probes cost less than materialising the grouped pass.
-    private static IQueryable<OrderFillsRow> WithFillsCorrelated(LedgerDbContext db) =>
-        db.Orders.AsNoTracking().OrderBy(o => o.Id).Select(o => new OrderFillsRow
-        {
-            Order = o,
-            Filled = db.Fills.Where(f => f.OrderId == o.Id).Sum(f => (long?)f.QuantityBase),
-            Fills = db.Fills.LongCount(f => f.OrderId == o.Id),
-        });
+        select new OrderFillRow { Order = o, Fill = f };
 
     /// <summary>Remembers a row this session read (what a later update of it expects) and maps it.</summary>
     private Order? Seen(OrderRow? row)
@@ -168,12 +178,10 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
         "SELECT * FROM orders WHERE " + model.FindEntityType(typeof(OrderRow))!.GetIndexes().Single(i => i.GetDatabaseName() == "idx_orders_status").GetFilter()!;
 }
 
-/// <summary>The row shape of <see cref="OrderRepository.StreamWithFillsAsync"/>'s queries: an order and its fills' sum and count.</summary>
-internal sealed class OrderFillsRow
+/// <summary>The row shape of <see cref="OrderRepository.WithFillsQuery"/>: an order and one of its fills, or none.</summary>
+internal sealed class OrderFillRow
 {
     public OrderRow Order { get; set; } = null!;
 
-    public long? Filled { get; set; }
-
-    public long? Fills { get; set; }
+    public FillRow? Fill { get; set; }
 }

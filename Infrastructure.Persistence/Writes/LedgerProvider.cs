@@ -19,13 +19,6 @@ internal abstract class LedgerProvider
     /// <summary>The isolation level whose transaction reads one snapshot without holding up writers.</summary>
     public abstract IsolationLevel SnapshotIsolation { get; }
 
-    /// <summary>
-    /// True when the database runs a correlated subquery once per outer row (Postgres: a subplan of index probes), so a
-    /// per-row aggregate reads faster as a join to one grouped pass; false when its probes are as cheap as a join's
-    /// (SQLite, in process).
-    /// </summary>
-    public abstract bool PrefersGroupedJoins { get; }
-
     /// <summary>True when a unit's only batch must still run in an explicit transaction (false: the batch is one statement, atomic on its own).</summary>
     public abstract bool BatchNeedsTransaction { get; }
 

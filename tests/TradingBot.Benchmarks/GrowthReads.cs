@@ -116,6 +116,7 @@ internal static class GrowthReads
             return;
         }
 
+        await PartsAsync(ledger, cancellationToken);
         await using var scope = ledger.Services.CreateAsyncScope();
         var contexts = scope.ServiceProvider.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<Infrastructure.Persistence.LedgerDbContext>>();
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -135,6 +136,87 @@ internal static class GrowthReads
             {
                 Console.WriteLine("  " + reader.GetString(reader.FieldCount - 1));
             }
+        }
+    }
+
+    // Where verify's checks spend their time at the largest size: each of its two streams read alone (the command's rows
+    // read raw; then through EF Core; then through the repository, as verify consumes it), medians of 3, after one warm-up.
+    private static async Task PartsAsync(BenchLedger ledger, CancellationToken cancellationToken)
+    {
+        var unitOfWork = ledger.Services.GetRequiredService<IUnitOfWork>();
+        await using var scope = ledger.Services.CreateAsyncScope();
+        var contexts = scope.ServiceProvider.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<Infrastructure.Persistence.LedgerDbContext>>();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        if (db.Database.ProviderName?.Contains("Npgsql", StringComparison.Ordinal) == true)
+        {
+            await Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions.OpenConnectionAsync(db.Database, cancellationToken);
+            await Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions.ExecuteSqlRawAsync(db.Database, "SET jit = off", cancellationToken); // as verify's snapshot
+        }
+
+        async Task<long> RawAsync(IQueryable<object> query)
+        {
+            await using var command = Microsoft.EntityFrameworkCore.RelationalQueryableExtensions.CreateDbCommand(query);
+            command.CommandTimeout = 0;
+            await Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions.OpenConnectionAsync(db.Database, cancellationToken);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var values = new object[reader.FieldCount];
+            var rows = 0L;
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                reader.GetValues(values);
+                rows++;
+            }
+
+            return rows;
+        }
+
+        async Task<long> EfAsync(IQueryable<object> query)
+        {
+            var rows = 0L;
+            await foreach (var _ in Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.AsAsyncEnumerable(query).WithCancellation(cancellationToken))
+            {
+                rows++;
+            }
+
+            return rows;
+        }
+
+        Task<long> RepositoryAsync(Func<ILedgerSession, CancellationToken, IAsyncEnumerable<object>> stream) =>
+            unitOfWork.ReadAsync(
+                async (session, ct) =>
+                {
+                    var rows = 0L;
+                    await foreach (var _ in stream(session, ct).WithCancellation(ct))
+                    {
+                        rows++;
+                    }
+
+                    return rows;
+                },
+                cancellationToken);
+
+        var parts = new (string Name, Func<Task<long>> Run)[]
+        {
+            ("orders with their fills (verify's one read), raw", () => RawAsync(Infrastructure.Persistence.Repositories.OrderRepository.WithFillsQuery(db))),
+            ("orders with their fills (verify's one read), EF Core", () => EfAsync(Infrastructure.Persistence.Repositories.OrderRepository.WithFillsQuery(db))),
+            ("orders with their fills (verify's one read), repository", () => RepositoryAsync((s, ct) => s.Orders.StreamWithFillsAsync(ct))),
+            ("fills sorted by sequence (verify's re-read when it gives up holding), raw", () => RawAsync(Infrastructure.Persistence.Repositories.FillRepository.ReplayQuery(db))),
+            ("fills sorted by sequence (verify's re-read when it gives up holding), repository", () => RepositoryAsync((s, ct) => s.Fills.StreamForReplayAsync(ct))),
+        };
+        Console.WriteLine();
+        Console.WriteLine("verify's streams read alone at the largest size (medians of 3 ms; raw: the command's rows read by ADO.NET; EF Core: its query materialised; repository: mapped to the domain in a snapshot, as verify reads them):");
+        foreach (var (name, run) in parts)
+        {
+            var rows = await run();
+            var times = new List<double>();
+            for (var i = 0; i < 3; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                await run();
+                times.Add(clock.Elapsed.TotalMilliseconds);
+            }
+
+            Console.WriteLine(Invariant($"  {name}: {FillScenario.Median([.. times]):F0} ms ({rows:N0} rows)"));
         }
     }
 

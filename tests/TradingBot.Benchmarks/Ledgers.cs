@@ -117,8 +117,10 @@ internal abstract class LedgerProvider : IAsyncDisposable
 
     /// <summary>
     /// Gives a fresh ledger a history of <paramref name="fills"/> fills: FILLED market orders of ten fills each on ten
-    /// HIST symbols, each fill with a FILL audit event, as years of a bot leave them; then ANALYZE. Bulk SQL, not the use
-    /// case: the history is the scenery, the record-fills after it are what is measured.
+    /// HIST symbols, each fill with a FILL audit event, as years of a bot leave them; then ANALYZE. As the ledger writes
+    /// them: ids that sort in creation order (the ledger's are version 7), each position's fills numbered 1, 2, 3, ... in
+    /// the order they were written. Bulk SQL, not the use case: the history is the scenery, the record-fills after it are
+    /// what is measured.
     /// </summary>
     public abstract Task SeedHistoryAsync(BenchLedger ledger, int fills, CancellationToken cancellationToken);
 

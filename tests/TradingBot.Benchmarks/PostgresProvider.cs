@@ -151,12 +151,13 @@ internal sealed class PostgresProvider(PostgresServer server) : LedgerProvider
         await using var connection = await ledger.OpenConnectionAsync(cancellationToken);
         await ExecuteAsync(connection, string.Create(CultureInfo.InvariantCulture, $"""
             INSERT INTO orders (id, exchange, symbol, side, type, quantity_base, status, idempotency_key, filled_quantity_base, created_at, updated_at)
-            SELECT gen_random_uuid(), 'BINANCE', 'HIST' || (g % 10) || 'USDT', 'BUY', 'MARKET', 1000000, 'FILLED', 'h-' || g, 1000000,
+            SELECT uuid(lpad(to_hex(g), 8, '0') || '-0000-7000-8000-' || lpad(to_hex(g), 12, '0')), 'BINANCE', 'HIST' || (g % 10) || 'USDT', 'BUY', 'MARKET', 1000000, 'FILLED', 'h-' || g, 1000000,
                    now() - ({orders} - g) * interval '1 second', now() - ({orders} - g) * interval '1 second'
             FROM generate_series(1, {orders}) g;
             INSERT INTO fills (id, order_id, exchange_fill_id, price_quote, quantity_base, fee_quote, fee_asset, filled_at, position_sequence, realized_pnl_quote)
-            SELECT gen_random_uuid(), o.id, 'H-' || substr(o.idempotency_key, 3) || '-' || k, 6400000000000, 100000, 2000000, 'USDT', o.created_at,
-                   (substr(o.idempotency_key, 3)::bigint - 1) * 10 + k, 0
+            SELECT uuid(lpad(to_hex(substr(o.idempotency_key, 3)::bigint), 8, '0') || '-' || lpad(to_hex(k), 4, '0') || '-7000-9000-000000000000'), o.id,
+                   'H-' || substr(o.idempotency_key, 3) || '-' || k, 6400000000000, 100000, 2000000, 'USDT', o.created_at,
+                   (substr(o.idempotency_key, 3)::bigint - 1) / 10 * 10 + k, 0
             FROM orders o CROSS JOIN generate_series(1, 10) k WHERE o.idempotency_key LIKE 'h-%' ORDER BY o.created_at, k;
             INSERT INTO pnl_days (id, exchange, symbol, utc_day, trading_pnl_quote, fees_paid_quote, funding_quote)
             SELECT gen_random_uuid(), o.exchange, o.symbol, date_trunc('day', f.filled_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', SUM(f.realized_pnl_quote), SUM(f.fee_quote), 0

@@ -182,7 +182,7 @@ internal sealed class SqliteProvider : LedgerProvider
             WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 10)
             INSERT INTO fills (id, order_id, exchange_fill_id, price_quote, quantity_base, fee_quote, fee_asset, filled_at, position_sequence, realized_pnl_quote, created_at)
             SELECT printf('%08x-%04x-4000-9000-000000000000', CAST(substr(o.idempotency_key, 3) AS INTEGER), i), o.id, 'H-' || substr(o.idempotency_key, 3) || '-' || i,
-                   6400000000000, 100000, 2000000, 'USDT', o.created_at, (CAST(substr(o.idempotency_key, 3) AS INTEGER) - 1) * 10 + i, 0, o.created_at
+                   6400000000000, 100000, 2000000, 'USDT', o.created_at, (CAST(substr(o.idempotency_key, 3) AS INTEGER) - 1) / 10 * 10 + i, 0, o.created_at
             FROM orders o, k WHERE o.idempotency_key LIKE 'h-%' ORDER BY o.created_at, i;
             INSERT INTO pnl_days (id, exchange, symbol, utc_day, trading_pnl_quote, fees_paid_quote, funding_quote)
             SELECT lower(hex(randomblob(16))), o.exchange, o.symbol, substr(f.filled_at, 1, 10) || ' 00:00:00.000000', SUM(f.realized_pnl_quote), SUM(f.fee_quote), 0

@@ -256,11 +256,11 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
             Task.FromResult<IReadOnlyList<Order>>([.. state.Orders.Values.OrderBy(o => o.CreatedAt).Select(Clone)]);
 
         public IAsyncEnumerable<OrderWithFills> StreamWithFillsAsync(CancellationToken cancellationToken) =>
-            state.Orders.Values.OrderBy(o => o.Id.Value).Select(o =>
-            {
-                var fills = state.Fills.Values.Where(f => f.Fill.OrderId == o.Id).ToList();
-                return new OrderWithFills(Clone(o), new Quantity(fills.Sum(f => f.Fill.Quantity.Units)), fills.Count);
-            }).ToAsyncEnumerable();
+            state.Orders.Values.OrderBy(o => o.Id.Value).Select(o => new OrderWithFills(
+                Clone(o),
+                [.. state.Fills.Values.Where(f => f.Fill.OrderId == o.Id)
+                    .Select(f => new RecordedFill(f.Fill, o.Side, f.Sequence, state.Realized.TryGetValue(f.Fill.ExchangeFillId, out var realized) ? realized : null))]))
+            .ToAsyncEnumerable();
 
         public Task<FillTarget?> FindTargetAsync(Fill fill, CancellationToken cancellationToken)
         {

@@ -301,7 +301,13 @@ public abstract class FillsAndPositionsContract : PortContract
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(orders.Select(o => (o.Order.Id, o.Filled, o.Fills)), Is.EquivalentTo(new[] { (a.Id, Quantity.Parse("1"), 2L), (b.Id, Quantity.Zero, 0L), (c.Id, Quantity.Parse("0.5"), 1L) }));
+            Assert.That(orders.Select(o => o.Order.Id), Is.EqualTo(new[] { a.Id, b.Id, c.Id }.OrderBy(id => id.Value)), "in id order, which is creation order");
+            Assert.That(orders.Select(o => (o.Order.Id, o.Filled, string.Join(" ", o.Fills.Select(f => $"{f.Fill.ExchangeFillId.Value} #{f.Sequence} {f.Side} {f.RealizedPnl}").Order(StringComparer.Ordinal)))), Is.EqualTo(new[]
+            {
+                (a.Id, Quantity.Parse("1"), $"f-a-1 #1 Sell {Amount.Zero} f-a-2 #2 Sell {Amount.Zero}"),
+                (b.Id, Quantity.Zero, ""),
+                (c.Id, Quantity.Parse("0.5"), $"f-c-1 #1 Sell {Amount.Zero}"),
+            }.OrderBy(o => o.Item1.Value)));
             Assert.That(fills.Select(f => f.Recorded.Sequence), Is.Ordered, "ordered by sequence, positions interleaved");
             Assert.That(
                 fills.GroupBy(f => $"{f.Exchange}/{f.Symbol}").OrderBy(g => g.Key, StringComparer.Ordinal)

@@ -99,8 +99,64 @@ public abstract class HandEditsContract : DatabaseContract
         }
     }
 
-    private TradingBot.Application.Verification.VerifyLedger NewVerify() =>
-        new(Ledger, Db.Integrity, new TestClock(T0.AddMinutes(2)), OrderTiming.Default);
+    private TradingBot.Application.Verification.VerifyLedger NewVerify(int heldFillsLimit = 50_000) =>
+        new(Ledger, Db.Integrity, new TestClock(T0.AddMinutes(2)), OrderTiming.Default) { HeldFillsLimit = heldFillsLimit };
+
+    // Verify reads orders in creation order with their fills; a position's fills must still be replayed in its sequence.
+    // A SELL limit resting from before the BUY fills after it: read in creation order the sell would open a short and the
+    // buy close it, realizing -10 where the ledger realized +10.
+    private async Task RestingSellFilledAfterALaterBuyAsync()
+    {
+        var sell = await CreateOpenAsync(PendingOrder("rest", Side.Sell, quantity: "1"), "r-1");
+        var millisecond = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(); // a version-7 id orders by its millisecond only
+        SpinWait.SpinUntil(() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() > millisecond);
+        var buy = await CreateOpenAsync(PendingOrder("buy", Side.Buy, quantity: "1"), "r-2");
+        Assert.That(sell.Id.Value.ToString(), Is.LessThan(buy.Id.Value.ToString()), "ids are time-ordered: the resting sell comes first");
+        await NewRecordFill().ExecuteAsync(FillOf(buy, "r-f1", "100", "1", at: T0), CancellationToken.None);
+        await NewRecordFill().ExecuteAsync(FillOf(sell, "r-f2", "110", "1", at: T0.AddHours(1)), CancellationToken.None);
+    }
+
+    [TestCase(50_000, TestName = "{m}(held in memory)")]
+    [TestCase(0, TestName = "{m}(re-read sorted by the database)")]
+    public async Task Verify_replays_a_resting_order_filled_after_a_later_one_in_its_positions_sequence(int heldFillsLimit)
+    {
+        await RestingSellFilledAfterALaterBuyAsync();
+
+        var report = await NewVerify(heldFillsLimit).ExecuteAsync(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(4), CancellationToken.None);
+
+        Assert.That(report.Violations, Is.Empty);
+        Assert.That((report.OrdersChecked, report.FillsChecked, report.PositionsChecked), Is.EqualTo((2, 2, 1)));
+    }
+
+    [Test]
+    public async Task Verify_reports_the_same_violations_whether_it_holds_early_fills_or_re_reads_them_sorted()
+    {
+        await RestingSellFilledAfterALaterBuyAsync();
+        Assert.That(await Db.ExecuteAsync("UPDATE fills SET realized_pnl_quote = 0 WHERE exchange_fill_id = 'r-f2'"), Is.EqualTo(1));
+
+        var held = await NewVerify().ExecuteAsync(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(4), CancellationToken.None);
+        var sorted = await NewVerify(heldFillsLimit: 0).ExecuteAsync(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(4), CancellationToken.None);
+
+        Assert.That(held.Violations, Has.Some.EqualTo("fill r-f2 (BINANCE/BTCUSDT) records a realized PnL of 0, its replay realizes 10"));
+        Assert.That(held.Violations, Is.EqualTo(sorted.Violations));
+    }
+
+    [TestCase(1, "r-f2", 1, 2, TestName = "{m}(twice)")]
+    [TestCase(3, "r-f2", 3, 2, TestName = "{m}(with a gap)")]
+    public async Task Verify_reports_a_position_whose_fills_are_numbered_twice_or_with_a_gap(int sequence, string fill, int has, int next)
+    {
+        await RestingSellFilledAfterALaterBuyAsync();
+        Assert.That(await Db.ExecuteAsync($"UPDATE fills SET position_sequence = {sequence} WHERE exchange_fill_id = '{fill}'"), Is.EqualTo(1));
+
+        var held = await NewVerify().ExecuteAsync(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(4), CancellationToken.None);
+        var sorted = await NewVerify(heldFillsLimit: 0).ExecuteAsync(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(4), CancellationToken.None);
+
+        Assert.That(held.Violations, Is.EqualTo(new[]
+        {
+            $"BINANCE/BTCUSDT's fills are not numbered 1, 2, 3, ... in the order they were applied: fill {fill} has sequence {has} where {next} comes next, so its replay order is not the order the position was built in",
+        }));
+        Assert.That(sorted.Violations, Is.EqualTo(held.Violations));
+    }
 
     private async Task<IReadOnlyList<string>> ViolationsAsync() =>
         (await NewVerify().ExecuteAsync(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(4), CancellationToken.None)).Violations;
