@@ -40,15 +40,18 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
     /// </summary>
     public async Task<VerificationReport> ExecuteAsync(TimeSpan requestValidity, TimeSpan resolutionGrace, CancellationToken cancellationToken)
     {
-        var violations = new List<string>(await integrity.CheckStorageAsync(cancellationToken).ConfigureAwait(false));
+        var storage = await integrity.CheckStorageAsync(cancellationToken).ConfigureAwait(false);
         var now = clock.UtcNow;
 
         // One snapshot: a fill committed by a running worker between two of these reads would otherwise look like an
-        // order whose fills do not add up. Orders and fills stream through it one at a time, so memory stays bounded
-        // whatever the ledger's size; only positions (one per symbol) and their funding payments are held.
-        var (orders, fills, positions) = await ledger.ReadAsync(
+        // order whose fills do not add up. Orders and fills stream through it one order at a time, so memory stays
+        // bounded whatever the ledger's size; held are positions (one per symbol), their funding payments, and at most
+        // HeldFillsLimit fills waiting for their turn. Everything found is built inside: a read the execution strategy
+        // runs again after a transient failure starts from nothing, not from the first attempt's findings.
+        var (violations, orders, fills, positions) = await ledger.ReadAsync(
             async (session, ct) =>
             {
+                var violations = new List<string>();
                 var allPositions = await session.Positions.GetAllAsync(ct).ConfigureAwait(false);
                 var payments = new List<TradingBot.Domain.Funding.FundingPayment>();
                 foreach (var exchange in allPositions.Select(p => p.Exchange).Distinct())
@@ -63,22 +66,21 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
                 // sort of every fill by sequence (a second read, the way verify always read them before).
                 var orderCount = 0;
                 var replayed = new ReplayState();
-                var inSequence = new SequenceOrder(HeldFillsLimit);
-                var resorted = false;
+                SequenceOrder? inSequence = new(HeldFillsLimit);
                 await foreach (var order in session.Orders.StreamWithFillsAsync(ct).ConfigureAwait(false))
                 {
                     orderCount++;
                     CheckOrder(order, requestValidity, resolutionGrace, now, violations);
                     foreach (var fill in order.Fills)
                     {
-                        if (!resorted && !inSequence.Add(new PositionFill(order.Order.Exchange, order.Order.Symbol, fill), replayed.Apply))
+                        if (inSequence is not null && !inSequence.Add(new PositionFill(order.Order.Exchange, order.Order.Symbol, fill), replayed.Apply))
                         {
-                            resorted = true;
+                            inSequence = null; // what it holds is let go: the replay starts over below
                         }
                     }
                 }
 
-                if (!resorted)
+                if (inSequence is not null)
                 {
                     inSequence.Finish(replayed.Apply);
                 }
@@ -91,11 +93,12 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
                     }
                 }
 
-                violations.AddRange(replayed.Violations);
+                // Each position's findings together, positions in name order: the same list whichever way the fills came.
                 var (replays, days) = (replayed.Replays, replayed.Days);
                 var positionsByKey = allPositions.ToDictionary(p => (p.Exchange, p.Symbol));
                 foreach (var replay in replays.Values.OrderBy(r => r.Position.Exchange.Value, StringComparer.Ordinal).ThenBy(r => r.Position.Symbol.Value, StringComparer.Ordinal))
                 {
+                    violations.AddRange(replay.Violations);
                     Finish(replay.Position, replay.Fills, positionsByKey, payments, days, violations);
                     ReportUnknown(replay, violations);
                 }
@@ -106,17 +109,17 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
                 }
 
                 // The exchanges of positions and of fills (a fill without a position is reported above, and its days are still checked).
-                foreach (var exchange in allPositions.Select(p => p.Exchange).Concat(replays.Keys.Select(r => r.Item1)).Distinct())
+                foreach (var exchange in allPositions.Select(p => p.Exchange).Concat(replays.Keys.Select(r => r.Item1)).Distinct().OrderBy(e => e.Value, StringComparer.Ordinal))
                 {
                     var stored = await session.PnlDays.GetRangeAsync(exchange, DateOnly.MinValue, DateOnly.MaxValue, ct).ConfigureAwait(false);
                     CheckDays(exchange, stored, days, violations);
                 }
 
-                return (orderCount, replayed.Fills, allPositions.Count);
+                return (violations, orderCount, replayed.Fills, allPositions.Count);
             },
             cancellationToken).ConfigureAwait(false);
 
-        return new VerificationReport(violations, orders, fills, positions);
+        return new VerificationReport([.. storage, .. violations], orders, fills, positions);
     }
 
     private void CheckOrder(OrderWithFills checkedOrder, TimeSpan requestValidity, TimeSpan resolutionGrace, DateTimeOffset now, List<string> violations)
@@ -184,7 +187,7 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
             }
         }
 
-        foreach (var missing in replayed.Values.OrderBy(d => d.Day))
+        foreach (var missing in replayed.Values.OrderBy(d => d.Day).ThenBy(d => d.Symbol.Value, StringComparer.Ordinal))
         {
             violations.Add(
                 $"PnL of {exchange}/{missing.Symbol} on {missing.Day:yyyy-MM-dd} is not stored; its fills and payments add up to trading {missing.TradingPnl}, fees {missing.Fees}, funding {missing.Funding}");
@@ -232,8 +235,6 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
 
         public Dictionary<(ExchangeName Exchange, Symbol Symbol, DateOnly Day), DailyPnl> Days { get; } = [];
 
-        public List<string> Violations { get; } = [];
-
         public int Fills { get; private set; }
 
         public void Apply(PositionFill fill)
@@ -248,7 +249,7 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
             if (fill.Recorded.Sequence != replay.Fills + 1 && !replay.Misnumbered)
             {
                 replay.Misnumbered = true; // once per position: every later fill would be off too
-                Violations.Add(
+                replay.Violations.Add(
                     $"{fill.Exchange}/{fill.Symbol}'s fills are not numbered 1, 2, 3, ... in the order they were applied: fill {fill.Recorded.Fill.ExchangeFillId} " +
                     $"has sequence {fill.Recorded.Sequence} where {replay.Fills + 1} comes next, so its replay order is not the order the position was built in");
             }
@@ -261,7 +262,7 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
             }
             else if (stored != realized)
             {
-                Violations.Add($"fill {fill.Recorded.Fill.ExchangeFillId} ({fill.Exchange}/{fill.Symbol}) records a realized PnL of {stored}, its replay realizes {realized}");
+                replay.Violations.Add($"fill {fill.Recorded.Fill.ExchangeFillId} ({fill.Exchange}/{fill.Symbol}) records a realized PnL of {stored}, its replay realizes {realized}");
             }
 
             Add(Days, fill.Exchange, new DailyPnl(DailyPnl.DayOf(fill.Recorded.Fill.FilledAt), fill.Symbol, realized, replay.Position.FeesPaid - feesBefore, Amount.Zero));
@@ -341,5 +342,8 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
         public int Unknown { get; set; }
 
         public bool Misnumbered { get; set; }
+
+        /// <summary>What its fills broke, in their sequence order.</summary>
+        public List<string> Violations { get; } = [];
     }
 }

@@ -268,7 +268,7 @@ public abstract class FillsAndPositionsContract : PortContract
     }
 
     [Test]
-    public async Task Verification_streams_each_order_with_its_fill_sum_and_each_positions_fills_in_replay_order()
+    public async Task Verification_streams_each_order_with_its_fills_in_creation_order_and_each_positions_fills_in_replay_order()
     {
         var a = await CreateOpenAsync(PendingOrder("a", quantity: "1"), "1");
         var b = await CreateOpenAsync(PendingOrder("b", symbol: EthUsdt), "2");

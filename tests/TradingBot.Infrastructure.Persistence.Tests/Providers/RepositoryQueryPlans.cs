@@ -175,7 +175,7 @@ public abstract class RepositoryQueryPlans
 
         protected override string ScansWhole(string table) => @"(?m)^SCAN \w+";
 
-        // Correlated subqueries, each a probe of idx_fills_order_id: cheaper in process than materialising a grouped pass.
+        // The orders in key order, each order's fills found by a probe of idx_fills_order_id; no sort.
         protected override string OrdersWithFillsShape => @"SEARCH \w+ USING (COVERING )?INDEX idx_fills_order_id \(";
 
         protected override string OrdersWithFillsNever => @"(?m)^SCAN f\w*\b|TEMP B-TREE";
@@ -218,7 +218,7 @@ public abstract class RepositoryQueryPlans
 
         protected override string ScansWhole(string table) => $@"Seq Scan on {table}\b";
 
-        // One grouped pass over fills, joined: a subplan per order is two index probes for every order.
+        // Two index scans merged on the order id (ids are time-ordered, so both follow the tables' own order); no sort.
         protected override string OrdersWithFillsShape => @"(?s)^(?=.*Merge (Left |Right )?Join)(?=.*Index Scan using orders_pkey)(?=.*Index Scan using idx_fills_order_id)";
 
         protected override string OrdersWithFillsNever => @"SubPlan|\bSort\b|Seq Scan on fills";
