@@ -202,6 +202,8 @@ internal static class GrowthReads
             ("orders with their fills (verify's one read), repository", () => RepositoryAsync((s, ct) => s.Orders.StreamWithFillsAsync(ct))),
             ("fills sorted by sequence (verify's re-read when it gives up holding), raw", () => RawAsync(Infrastructure.Persistence.Repositories.FillRepository.ReplayQuery(db))),
             ("fills sorted by sequence (verify's re-read when it gives up holding), repository", () => RepositoryAsync((s, ct) => s.Fills.StreamForReplayAsync(ct))),
+            ("verify's checks and storage checks (VerifyLedger, as in the rounds)", async () => (await ledger.Services.GetRequiredService<VerifyLedger>().ExecuteAsync(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(4), cancellationToken)).FillsChecked),
+            ("storage checks alone", async () => (await ledger.Services.GetRequiredService<ILedgerIntegrity>().CheckStorageAsync(cancellationToken)).Count),
         };
         Console.WriteLine();
         Console.WriteLine("verify's streams read alone at the largest size (medians of 3 ms; raw: the command's rows read by ADO.NET; EF Core: its query materialised; repository: mapped to the domain in a snapshot, as verify reads them):");
