@@ -277,42 +277,37 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
     /// </summary>
     private sealed class SequenceOrder(int limit)
     {
-        private readonly Dictionary<(ExchangeName, Symbol), (long Next, Dictionary<long, PositionFill>? Early)> _positions = [];
+        private readonly Dictionary<(ExchangeName, Symbol), Slot> _positions = [];
         private int _held;
 
         /// <summary>Hands on <paramref name="fill"/> and any held fills it lets through; false when this order cannot be kept.</summary>
         public bool Add(PositionFill fill, Action<PositionFill> next)
         {
-            var key = (fill.Exchange, fill.Symbol);
-            var (expected, early) = _positions.TryGetValue(key, out var state) ? state : (1L, null);
+            if (!_positions.TryGetValue((fill.Exchange, fill.Symbol), out var slot))
+            {
+                _positions.Add((fill.Exchange, fill.Symbol), slot = new Slot());
+            }
+
             var sequence = fill.Recorded.Sequence;
-            if (sequence < expected)
+            if (sequence < slot.Next)
             {
                 return false; // a sequence seen twice: only the database's sort says which comes first
             }
 
-            if (sequence > expected)
+            if (sequence > slot.Next)
             {
-                early ??= [];
-                if (!early.TryAdd(sequence, fill))
-                {
-                    return false;
-                }
-
-                _positions[key] = (expected, early);
-                return ++_held <= limit;
+                return (slot.Early ??= []).TryAdd(sequence, fill) && ++_held <= limit;
             }
 
             next(fill);
-            expected++;
-            while (early is not null && early.Remove(expected, out var held))
+            slot.Next++;
+            while (slot.Early is not null && slot.Early.Remove(slot.Next, out var held))
             {
                 _held--;
                 next(held);
-                expected++;
+                slot.Next++;
             }
 
-            _positions[key] = (expected, early);
             return true;
         }
 
@@ -322,13 +317,21 @@ public sealed class VerifyLedger(IUnitOfWork ledger, ILedgerIntegrity integrity,
         /// </summary>
         public void Finish(Action<PositionFill> next)
         {
-            foreach (var (_, early) in _positions.Values.Where(p => p.Early is { Count: > 0 }))
+            foreach (var early in _positions.Values.Select(p => p.Early).OfType<Dictionary<long, PositionFill>>())
             {
-                foreach (var sequence in early!.Keys.Order())
+                foreach (var sequence in early.Keys.Order())
                 {
                     next(early[sequence]);
                 }
             }
+        }
+
+        /// <summary>One position: the sequence it hands on next, and the fills that came before their turn.</summary>
+        private sealed class Slot
+        {
+            public long Next { get; set; } = 1;
+
+            public Dictionary<long, PositionFill>? Early { get; set; }
         }
     }
 
