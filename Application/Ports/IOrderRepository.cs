@@ -35,7 +35,7 @@ public interface IOrderRepository
 
     /// <summary>
     /// Every order with its fills, one order at a time in id order (creation order: ids are time-ordered), reading each
-    /// order and each fill once; memory holds one order's fills whatever the ledger's size (for verification).
+    /// order and each fill once; memory holds a bounded batch of orders whatever the ledger's size (for verification).
     /// </summary>
     IAsyncEnumerable<OrderWithFills> StreamWithFillsAsync(CancellationToken cancellationToken);
 }

@@ -88,50 +88,79 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
         return [.. rows.Select(r => Seen(r)!)];
     }
 
-    public async IAsyncEnumerable<OrderWithFills> StreamWithFillsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<OrderWithFills> StreamWithFillsAsync(CancellationToken cancellationToken) =>
+        StreamWithFillsAsync(OrdersPerBatch, cancellationToken);
+
+    /// <summary>
+    /// How many orders verify reads at a time, with their fills: about 50,000 fills at ten an order, a few MB.
+    /// </summary>
+    internal const int OrdersPerBatch = 5_000;
+
+    /// <summary>
+    /// Every order with its fills, in id order, a batch of orders at a time: the next orders by key, then the fills of
+    /// exactly that range of ids. Each order's columns cross the wire once (a join repeated them with every fill: at 10M
+    /// fills that was most of verify's read), both reads walk an index in the tables' own order, and memory holds one
+    /// batch. The batches run in the caller's transaction, so they see one snapshot.
+    /// </summary>
+    internal async IAsyncEnumerable<OrderWithFills> StreamWithFillsAsync(int ordersPerBatch, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ordersPerBatch);
+
         // Not remembered (Seen): a read for verification, and a million orders must not stay in memory.
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
         await Writes.LedgerProvider.Of(db).BeforeWholeTableReadAsync(db, cancellationToken).ConfigureAwait(false);
-        OrderRow? order = null;
-        var fills = new List<RecordedFill>();
-        await foreach (var row in WithFillsQuery(db).AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
+        Guid? after = null;
+        while (true)
         {
-            if (order is null || row.Order.Id != order.Id)
+            var orders = await OrdersAfterQuery(db, after, ordersPerBatch).ToListAsync(cancellationToken).ConfigureAwait(false);
+            if (orders.Count == 0)
             {
-                if (order is not null)
+                yield break;
+            }
+
+            // Both reads come in the database's order of ids, so each fill belongs to the current order or a later one.
+            var next = 0;
+            var fills = new List<RecordedFill>();
+            await foreach (var fill in FillsOfQuery(db, orders[0].Id, orders[^1].Id).AsAsyncEnumerable().WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                while (orders[next].Id != fill.OrderId)
                 {
-                    yield return new OrderWithFills(RowMapping.ToDomain(order), fills);
+                    yield return new OrderWithFills(RowMapping.ToDomain(orders[next]), fills);
                     fills = [];
+                    next++;
+                    if (next == orders.Count)
+                    {
+                        throw new InvalidOperationException($"Fill {fill.Id} came with orders {orders[0].Id}..{orders[^1].Id} but its order {fill.OrderId} was not among them.");
+                    }
                 }
 
-                order = row.Order;
+                fills.Add(RowMapping.ToRecorded(fill, orders[next].Side));
             }
 
-            if (row.Fill is { } fill)
+            for (; next < orders.Count; next++)
             {
-                fills.Add(RowMapping.ToRecorded(fill, order.Side));
+                yield return new OrderWithFills(RowMapping.ToDomain(orders[next]), fills);
+                fills = [];
             }
-        }
 
-        if (order is not null)
-        {
-            yield return new OrderWithFills(RowMapping.ToDomain(order), fills);
+            if (orders.Count < ordersPerBatch)
+            {
+                yield break;
+            }
+
+            after = orders[^1].Id;
         }
     }
 
-    /// <summary>
-    /// Every order joined with its fills, in order id order: each order's rows together, each order and fill read once.
-    /// Ids are time-ordered and fills are written after their order, so on Postgres both sides come from their indexes
-    /// (orders_pkey, idx_fills_order_id) in the tables' own order, merged without a sort; SQLite walks the orders' key
-    /// and finds each order's fills through idx_fills_order_id.
-    /// </summary>
-    internal static IQueryable<OrderFillRow> WithFillsQuery(LedgerDbContext db) =>
-        from o in db.Orders.AsNoTracking()
-        join f in db.Fills.AsNoTracking() on (Guid?)o.Id equals f.OrderId into fills
-        from f in fills.DefaultIfEmpty()
-        orderby o.Id
-        select new OrderFillRow { Order = o, Fill = f };
+    /// <summary>The next <paramref name="count"/> orders after <paramref name="after"/> in id order (ids are time-ordered, so creation order): a range of orders_pkey.</summary>
+    internal static IQueryable<OrderRow> OrdersAfterQuery(LedgerDbContext db, Guid? after, int count) =>
+        (after is { } key ? db.Orders.AsNoTracking().Where(o => o.Id.CompareTo(key) > 0) : db.Orders.AsNoTracking())
+            .OrderBy(o => o.Id).Take(count);
+
+    /// <summary>The fills of the orders with ids from <paramref name="first"/> to <paramref name="last"/>, by order id: a range of idx_fills_order_id.</summary>
+    internal static IQueryable<FillRow> FillsOfQuery(LedgerDbContext db, Guid first, Guid last) =>
+        db.Fills.AsNoTracking().Where(f => f.OrderId != null && f.OrderId.Value.CompareTo(first) >= 0 && f.OrderId.Value.CompareTo(last) <= 0)
+            .OrderBy(f => f.OrderId);
 
     /// <summary>Remembers a row this session read (what a later update of it expects) and maps it.</summary>
     private Order? Seen(OrderRow? row)
@@ -176,12 +205,4 @@ internal sealed class OrderRepository(LedgerSession session) : IOrderRepository
 
     private static string LiveOrdersSql(Microsoft.EntityFrameworkCore.Metadata.IModel model) =>
         "SELECT * FROM orders WHERE " + model.FindEntityType(typeof(OrderRow))!.GetIndexes().Single(i => i.GetDatabaseName() == "idx_orders_status").GetFilter()!;
-}
-
-/// <summary>The row shape of <see cref="OrderRepository.WithFillsQuery"/>: an order and one of its fills, or none.</summary>
-internal sealed class OrderFillRow
-{
-    public OrderRow Order { get; set; } = null!;
-
-    public FillRow? Fill { get; set; }
 }
