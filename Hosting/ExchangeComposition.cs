@@ -33,6 +33,7 @@ internal static class ExchangeComposition
                 Seed = ReadInt(paper, "Seed", 42),
                 Speed = ReadInt(paper, "Speed", 600),
                 StartingBalance = paper["StartingBalance"] ?? "10000",
+                MaxTradesPerMarketOrder = ReadInt(paper, "MaxTradesPerMarketOrder", 3),
                 Faults = new PaperFaults
                 {
                     AnswerLostPercent = ReadInt(paper, "Faults:AnswerLostPercent", 0),

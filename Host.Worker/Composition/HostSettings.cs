@@ -19,7 +19,7 @@ internal static class HostSettings
     [
         "Ledger:Provider", "Ledger:MigrateOnStart", "Ledger:Pooler", "Ledger:Partitioning",
         "Exchange:Kind", "Exchange:MaxSendDelay", "Exchange:VisibilityMargin",
-        "Exchange:Paper:StatePath", "Exchange:Paper:Seed", "Exchange:Paper:Speed", "Exchange:Paper:StartingBalance",
+        "Exchange:Paper:StatePath", "Exchange:Paper:Seed", "Exchange:Paper:Speed", "Exchange:Paper:StartingBalance", "Exchange:Paper:MaxTradesPerMarketOrder",
         "Exchange:Paper:Faults:AnswerLostPercent", "Exchange:Paper:Faults:UnknownPercent", "Exchange:Paper:Faults:RateLimitPercent",
         "Exchange:Paper:Faults:DuplicateTradesPercent", "Exchange:Paper:Faults:OutOfOrderTradesPercent", "Exchange:Paper:Faults:LateVisibilitySeconds",
         "Exchange:Paper:Faults:ExchangeClosePercent", "Exchange:Paper:Faults:ExpirePercent", "Exchange:Paper:Faults:ForeignOpenOrders",

@@ -11,7 +11,8 @@ namespace TradingBot.Infrastructure.Exchanges.Paper;
 /// <summary>
 /// A simulated USDⓈ-M perpetual exchange, the embedded default. Prices move one step per simulated minute
 /// (a seeded random walk of up to ±20 bps, pulled back towards the starting price), funding rates swing between about -2 and +6 basis points, funding is paid at
-/// 00:00, 08:00 and 16:00 simulated UTC, market orders fill in one to three trades with a 4 bps taker fee,
+/// 00:00, 08:00 and 16:00 simulated UTC, market orders fill in one to <see cref="PaperExchangeOptions.MaxTradesPerMarketOrder"/> trades (three by default), each a tick
+/// further from the mark, with a 4 bps taker fee,
 /// limit orders fill when the price crosses them (2 bps maker fee). It keeps Binance's rules: a client order id
 /// is unique among open orders only (the id of an open order returns that order; the id of a closed one makes a
 /// new order), a quantity or price off the symbol's step or tick, under its minimum or under its minimum
@@ -28,6 +29,9 @@ public sealed class PaperExchange : IExchange, IDisposable
     public static readonly ExchangeName PaperName = new("PAPER");
 
     private static readonly Asset Usdt = new("USDT");
+
+    // Binance answers at most 1,000 trades a query: an order of more could not be read back in one.
+    private const int MostTradesPerMarketOrder = 1_000;
     private static readonly TimeSpan StepLength = TimeSpan.FromMinutes(1);
     private const long FundingIntervalSeconds = 8 * 3600;
     private const long TakerFeeRate = 40_000; // 4 bps in 1e-8
@@ -115,6 +119,11 @@ public sealed class PaperExchange : IExchange, IDisposable
         if (!Amount.TryParse(options.StartingBalance, out var balance, out var error) || balance.Units <= 0)
         {
             throw new ArgumentException($"Exchange:Paper:StartingBalance '{options.StartingBalance}' is not a positive amount{(error.Length > 0 ? ": " + error : string.Empty)}", nameof(options));
+        }
+
+        if (options.MaxTradesPerMarketOrder is < 1 or > MostTradesPerMarketOrder)
+        {
+            throw new ArgumentException($"Exchange:Paper:MaxTradesPerMarketOrder is {options.MaxTradesPerMarketOrder}; expected 1 to {MostTradesPerMarketOrder} trades", nameof(options));
         }
 
         PositionsWithoutTrades(options);
@@ -638,7 +647,7 @@ public sealed class PaperExchange : IExchange, IDisposable
                 remaining = remaining / 2 / step * step;
             }
 
-            var parts = 1 + (int)(Mix(order.Symbol, order.OrderId, 3) % 3);
+            var parts = 1 + (int)(Mix(order.Symbol, order.OrderId, 3) % (ulong)_options.MaxTradesPerMarketOrder);
             var target = order.FilledUnits + remaining;
             for (var i = 0; i < parts && remaining > 0; i++)
             {

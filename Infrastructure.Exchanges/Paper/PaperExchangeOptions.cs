@@ -21,6 +21,12 @@ public sealed class PaperExchangeOptions
     /// <summary>The symbols traded (each needs a known starting price: BTCUSDT, ETHUSDT, SOLUSDT, BNBUSDT).</summary>
     public IList<string> Symbols { get; } = ["BTCUSDT", "ETHUSDT"];
 
+    /// <summary>
+    /// The most trades a market order fills in (1 to 1000; 3 by default): each order takes one to this many, a tick further
+    /// from the mark each, as a market order walks a book's levels. A high value makes a worker record many fills a cycle.
+    /// </summary>
+    public int MaxTradesPerMarketOrder { get; set; } = 3;
+
     /// <summary>The USDT wallet balance the account starts with.</summary>
     public string StartingBalance { get; set; } = "10000";
 

@@ -29,6 +29,7 @@ public sealed class BadConfiguration
         yield return new TestCaseData(new Dictionary<string, string> { ["Ledger__Provider"] = "Postgres", ["ConnectionStrings__Ledger"] = "Host=127.0.0.1;Database=ledger", ["Ledger__Partitioning"] = "Weekly" }, "Ledger:Partitioning is 'Weekly'; expected None or Monthly").SetName("unknown partitioning");
         yield return new TestCaseData(new Dictionary<string, string> { ["Exchange__Kind"] = "1" }, "Exchange:Kind").SetName("exchange kind given as a number");
         yield return new TestCaseData(new Dictionary<string, string> { ["Exchange__Paper__StatePath"] = "data/../data/ledger.db" }, "Exchange:Paper:StatePath").SetName("paper exchange state in the ledger's own file");
+        yield return new TestCaseData(new Dictionary<string, string> { ["Exchange__Paper__MaxTradesPerMarketOrder"] = "0" }, "Exchange:Paper:MaxTradesPerMarketOrder is 0; expected 1 to 1000").SetName("paper market orders in no trades");
     }
 
     public static IEnumerable<TestCaseData> ExactMessages()

@@ -322,6 +322,48 @@ public sealed class PaperExchangeBehaviour
     }
 
     [Test]
+    public async Task A_market_order_walks_the_book_in_up_to_the_set_number_of_trades_each_a_tick_further()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var paper = new PaperExchange(new PaperExchangeOptions { StatePath = Path.Combine(_folder, "deep.db"), Speed = 600, MaxTradesPerMarketOrder = 200 }, time);
+        var tick = (await paper.GetInstrumentAsync(BtcUsdt, CancellationToken.None)).TickSize.Units;
+
+        var orders = new List<(PlaceOrderResult.Accepted Placed, List<ExchangeTrade> Trades)>();
+        for (var i = 0; i < 10; i++)
+        {
+            var placed = (PlaceOrderResult.Accepted)await paper.PlaceOrderAsync(new OrderRequest(Key(40 + i), BtcUsdt, i % 2 == 0 ? Side.Buy : Side.Sell, OrderType.Market, Quantity.Parse("0.5"), null), CancellationToken.None);
+            var trades = (await paper.GetTradesAsync(BtcUsdt, DateTimeOffset.UnixEpoch, CancellationToken.None)).Where(t => t.ClientOrderId == Key(40 + i).Value).OrderBy(t => t.ExchangeFillId.Value.Length).ThenBy(t => t.ExchangeFillId.Value, StringComparer.Ordinal).ToList();
+            orders.Add((placed, trades));
+        }
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(orders.Select(o => o.Trades.Count), Has.All.InRange(1, 200));
+            Assert.That(orders.Max(o => o.Trades.Count), Is.GreaterThan(3), "more than the default's three trades");
+            foreach (var (placed, trades) in orders)
+            {
+                Assert.That(placed.State.Status, Is.EqualTo(OrderStatus.Filled));
+                Assert.That(trades.Sum(t => t.Quantity.Units), Is.EqualTo(Quantity.Parse("0.5").Units), "the trades fill the order exactly");
+                var steps = trades.Zip(trades.Skip(1), (a, b) => (b.Price.Units - a.Price.Units) * (placed.State.Side == Side.Buy ? 1 : -1)).ToList();
+                Assert.That(steps, Has.All.EqualTo(tick), "each trade a tick further from the mark, against the taker");
+            }
+        }
+    }
+
+    [TestCase(0)]
+    [TestCase(1001)]
+    public void A_number_of_trades_per_market_order_out_of_range_is_refused_naming_the_setting(int trades)
+    {
+        var options = new PaperExchangeOptions { StatePath = Path.Combine(_folder, "x.db"), MaxTradesPerMarketOrder = trades };
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(() => new PaperExchange(options, new FakeTimeProvider(Start)), Throws.ArgumentException.With.Message.Contains($"Exchange:Paper:MaxTradesPerMarketOrder is {trades}; expected 1 to 1000"));
+            Assert.That(File.Exists(options.StatePath), Is.False, "nothing is created");
+        }
+    }
+
+    [Test]
     public async Task Foreign_open_orders_of_types_the_strategy_never_uses_are_listed_with_their_own_type()
     {
         var time = new FakeTimeProvider(Start);
