@@ -1,9 +1,10 @@
+using TradingBot.Domain.Orders;
 using TradingBot.Infrastructure.Persistence.Rows;
 
 namespace TradingBot.Infrastructure.Persistence.Repositories;
 
 /// <summary>
-/// The order and position rows this ledger's committed units last wrote, and the fill ids they recorded, so that
+/// The live order rows and the position rows this ledger's committed units last wrote, and the fill ids they recorded, so that
 /// record-fill in the steady state sends one write batch and no read. A hint, never the truth: the batch still expects
 /// every concurrency token, so a stale row fails it and the unit runs again from fresh reads (<see cref="LedgerUnitOfWork"/>).
 /// </summary>
@@ -46,6 +47,14 @@ internal sealed class CommittedRows
         {
             foreach (var order in orders)
             {
+                // A filled, cancelled or rejected order takes no more fills in the steady state (a late or repeated one is
+                // answered by a read): only live orders are kept, so what a worker holds does not grow with what it traded.
+                if (OrderStatusRules.Parse(order.Status).IsTerminal())
+                {
+                    _orders.Remove(order.Id);
+                    continue;
+                }
+
                 if (_orders.Count >= Capacity && !_orders.ContainsKey(order.Id))
                 {
                     _orders.Clear();
