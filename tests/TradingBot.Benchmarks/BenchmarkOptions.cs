@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace TradingBot.Benchmarks;
 
-/// <summary>Command line: <c>[--quick] [--rounds N] [--sqlite | --postgres] [--no-fills] [--no-funding] [--partitioned] [--split] [--show-sql] [--many-ledgers] [--copy [N]] [--growth [N] [--reads-only]] [--paper [N]] [--memory [N] [--minutes M]]</c>.</summary>
+/// <summary>Command line: <c>[--quick] [--rounds N] [--sqlite | --postgres] [--no-fills] [--no-funding] [--partitioned] [--split] [--show-sql] [--many-ledgers] [--copy [N]] [--growth [N] [--reads-only]] [--paper [N]] [--memory [N] [--minutes M] [--made N] [--trades-per-order K]]</c>.</summary>
 internal sealed record BenchmarkOptions
 {
     public bool Quick { get; init; }
@@ -41,8 +41,14 @@ internal sealed record BenchmarkOptions
     /// <summary>--memory [N]: the worker's managed heap and RSS over a run on the paper exchange, on a ledger seeded with N fills (default 1,000,000), then exit.</summary>
     public int? MemoryFills { get; init; }
 
-    /// <summary>--minutes M: how long --memory's worker trades (default 60).</summary>
+    /// <summary>--minutes M: how long --memory's worker trades at most (default 60).</summary>
     public int MemoryMinutes { get; init; } = 60;
+
+    /// <summary>--made N: --memory's run ends once its worker has made N fills itself (default: only --minutes ends it).</summary>
+    public long? MemoryMadeFills { get; init; }
+
+    /// <summary>--trades-per-order K: the paper exchange fills each of --memory's market orders in 1 to K trades (default 3, the paper exchange's own).</summary>
+    public int MemoryTradesPerOrder { get; init; } = 3;
 
     /// <summary>--paper [N]: the paper exchange's cost per cycle as its history grows to N cycles (default 100,000), then exit.</summary>
     public int? PaperCycles { get; init; }
@@ -104,7 +110,9 @@ internal sealed record BenchmarkOptions
                         median and p99 at 1k, 10k, 100k... against the first size, state file, heap and RSS; then exit
           --memory [N]  the worker as a process at poll 100 ms on the paper exchange (four symbols) on a ledger seeded with N
                         fills of history (default 1000000), trading for --minutes M (default 60): its managed heap after
-                        a full GC and RSS every 15 s, against the first sample after a tenth of the run; then exit
+                        a full GC and RSS every 15 s, against the first sample after a tenth of the run; then exit.
+                        --made N ends the run once the worker has made N fills itself; --trades-per-order K (1-1000)
+                        lets each market order walk the paper book in up to K trades, so that a run makes a million fills
         """;
 
     public static BenchmarkOptions? Parse(IReadOnlyList<string> args)
@@ -134,6 +142,10 @@ internal sealed record BenchmarkOptions
                 "--memory" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var memoryFills) && memoryFills is >= 10_000 and <= 100_000_000
                     => options with { MemoryFills = int.Parse(args[++i], CultureInfo.InvariantCulture) },
                 "--memory" => options with { MemoryFills = 1_000_000 },
+                "--made" when i + 1 < args.Count && long.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out var made) && made is >= 1 and <= 1_000_000_000
+                    => options with { MemoryMadeFills = made },
+                "--trades-per-order" when i + 1 < args.Count && int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out var perOrder) && perOrder is >= 1 and <= 1_000
+                    => options with { MemoryTradesPerOrder = perOrder },
                 "--minutes" when i + 1 < args.Count && int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out var minutes) && minutes is >= 1 and <= 10_000
                     => options with { MemoryMinutes = minutes },
                 "--growth" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var history) && history is >= 10_000 and <= 100_000_000

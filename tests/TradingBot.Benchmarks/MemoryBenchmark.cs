@@ -11,8 +11,10 @@ namespace TradingBot.Benchmarks;
 
 /// <summary>
 /// The worker's memory over a long run: the built worker (Release) as a process on the paper exchange, at the fastest
-/// poll it accepts (100 ms) on all four paper symbols, trading for M minutes on a ledger seeded with N fills of history
-/// (at most 40 fills a second, a worker cannot make a million fills itself in less than seven hours). Every interval it
+/// poll it accepts (100 ms) on all four paper symbols, trading for M minutes (or until it has made --made fills) on a
+/// ledger seeded with N fills of history. With the paper exchange's default of one to three trades a market order the
+/// worker makes about 40 fills a second; --trades-per-order 1000 lets each order walk the book in up to 1,000 trades,
+/// and the worker makes about 900 a second: a million fills of its own in under 20 minutes. Every interval it
 /// reads the fill count from the ledger, the worker's resident set from /proc and its managed heap after a full
 /// collection (the runtime collects when asked over its diagnostics port, as dotnet-gcdump does; the heap is what
 /// GCHeapStats reports after it). The baseline is the same run's first sample after warm-up (a tenth of the run): a flat
@@ -27,8 +29,10 @@ internal static class MemoryBenchmark
 
     private sealed record Sample(TimeSpan Elapsed, long Fills, long Cycles, double HeapMiB, double RssMiB, double LedgerMiB, double PaperMiB, int FullCollections);
 
-    public static async Task RunAsync(LedgerProvider provider, int history, TimeSpan limit, CancellationToken cancellationToken)
+    public static async Task RunAsync(LedgerProvider provider, int history, BenchmarkOptions options, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        var limit = TimeSpan.FromMinutes(options.MemoryMinutes);
         await using var ledger = await provider.CreateLedgerAsync("memory", null, cancellationToken);
         var seeding = Stopwatch.StartNew();
         await provider.SeedHistoryAsync(ledger, history, cancellationToken);
@@ -42,7 +46,10 @@ internal static class MemoryBenchmark
             start.Environment["Strategy__Symbols__1"] = "ETHUSDT";
             start.Environment["Strategy__Symbols__2"] = "SOLUSDT";
             start.Environment["Strategy__Symbols__3"] = "BNBUSDT";
-            start.Environment["Strategy__OrderQuantity"] = "0.1";
+            // One unit: a whole number of every symbol's market step (0.001 or 0.01), so that an order can walk the paper
+            // book in up to 100 (SOL, BNB) or 1,000 (BTC, ETH) trades when --trades-per-order allows it.
+            start.Environment["Strategy__OrderQuantity"] = "1";
+            start.Environment["Exchange__Paper__MaxTradesPerMarketOrder"] = options.MemoryTradesPerOrder.ToString(CultureInfo.InvariantCulture);
             // Paper time runs so fast that from one cycle to the next (150-250 ms) the funding rate moves on by about half
             // of its six-hour wave, to either side of the one threshold: the strategy opens or closes on about every other
             // cycle (a speed that moved it by a whole wave would alias to few trades). A balance that the fees cannot exhaust.
@@ -50,7 +57,7 @@ internal static class MemoryBenchmark
             start.Environment["Exchange__Paper__StartingBalance"] = "1000000000";
             start.Environment["Strategy__EntryFundingRateBps"] = "2";
             start.Environment["Strategy__ExitFundingRateBps"] = "2";
-            Console.WriteLine(Invariant($"Memory of a long run ({provider.Name}): the worker at poll 100 ms on the paper exchange for {limit.TotalMinutes:F0} minutes; a sample every {Interval.TotalSeconds:F0} s"));
+            Console.WriteLine(Invariant($"Memory of a long run ({provider.Name}): the worker at poll 100 ms on the paper exchange (market orders in 1 to {options.MemoryTradesPerOrder} trades) for {limit.TotalMinutes:F0} minutes{(options.MemoryMadeFills is { } target ? Invariant($" or until it has made {target:N0} fills") : "")}; a sample every {Interval.TotalSeconds:F0} s"));
 
             using var worker = Process.Start(start) ?? throw new InvalidOperationException("could not start the worker");
             var tail = new Queue<string>();
@@ -113,7 +120,7 @@ internal static class MemoryBenchmark
                     var rate = (sample.Fills - (samples.Count > 1 ? samples[^2].Fills : history)) / seconds;
                     var cycleRate = (sample.Cycles - (samples.Count > 1 ? samples[^2].Cycles : 0)) / seconds;
                     Console.WriteLine(Invariant($"    {sample.Elapsed.TotalMinutes,6:F1} min  {sample.Fills,10:N0} fills  {rate,6:F1} fills/s  {cycleRate,5:F1} cycles/s  heap {sample.HeapMiB,6:F1} MiB  RSS {sample.RssMiB,6:F1} MiB  ledger {sample.LedgerMiB,7:F1} MiB  paper {sample.PaperMiB,6:F1} MiB"));
-                    if (clock.Elapsed >= limit)
+                    if (clock.Elapsed >= limit || sample.Fills - history >= options.MemoryMadeFills)
                     {
                         break;
                     }

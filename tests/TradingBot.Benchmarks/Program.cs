@@ -58,14 +58,14 @@ if (options.MemoryFills is { } memoryFills)
     if (options.Sqlite)
     {
         await using var sqlite = new SqliteProvider();
-        await MemoryBenchmark.RunAsync(sqlite, memoryFills, TimeSpan.FromMinutes(options.MemoryMinutes), cancel.Token);
+        await MemoryBenchmark.RunAsync(sqlite, memoryFills, options, cancel.Token);
     }
 
     if (options.Postgres)
     {
         Console.WriteLine("Starting a durable PostgreSQL server (fsync, full_page_writes, synchronous_commit on)...");
         await using var postgres = await PostgresProvider.StartAsync(cancel.Token);
-        await MemoryBenchmark.RunAsync(postgres, memoryFills, TimeSpan.FromMinutes(options.MemoryMinutes), cancel.Token);
+        await MemoryBenchmark.RunAsync(postgres, memoryFills, options, cancel.Token);
     }
 
     return 0;
