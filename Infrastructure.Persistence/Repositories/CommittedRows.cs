@@ -47,8 +47,9 @@ internal sealed class CommittedRows
         {
             foreach (var order in orders)
             {
-                // A filled, cancelled or rejected order takes no more fills in the steady state (a late or repeated one is
-                // answered by a read): only live orders are kept, so what a worker holds does not grow with what it traded.
+                // A filled, cancelled or rejected order takes no more fills in the steady state (a late or repeated one, or
+                // the next fill of an order the exchange placed itself, is answered by a read): only live orders are kept,
+                // so what a worker holds does not grow with what it traded.
                 if (OrderStatusRules.Parse(order.Status).IsTerminal())
                 {
                     _orders.Remove(order.Id);

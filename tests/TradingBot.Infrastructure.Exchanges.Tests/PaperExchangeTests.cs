@@ -350,6 +350,22 @@ public sealed class PaperExchangeBehaviour
         }
     }
 
+    [TestCase(1)]
+    [TestCase(1000)]
+    public async Task The_least_and_the_most_trades_per_market_order_are_accepted(int most)
+    {
+        using var paper = new PaperExchange(new PaperExchangeOptions { StatePath = Path.Combine(_folder, "edge.db"), Speed = 600, MaxTradesPerMarketOrder = most }, new FakeTimeProvider(Start));
+
+        await paper.PlaceOrderAsync(new OrderRequest(Key(60), BtcUsdt, Side.Buy, OrderType.Market, Quantity.Parse("0.01"), null), CancellationToken.None);
+        var trades = await paper.GetTradesAsync(BtcUsdt, DateTimeOffset.UnixEpoch, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(trades.Count, most == 1 ? Is.EqualTo(1) : Is.InRange(1, 10), "at most the quantity's ten steps of 0.001");
+            Assert.That(trades.Sum(t => t.Quantity.Units), Is.EqualTo(Quantity.Parse("0.01").Units));
+        }
+    }
+
     [TestCase(0)]
     [TestCase(1001)]
     public void A_number_of_trades_per_market_order_out_of_range_is_refused_naming_the_setting(int trades)
