@@ -18,7 +18,8 @@ namespace TradingBot.Benchmarks;
 /// reads the fill count from the ledger, the worker's resident set from /proc and its managed heap after a full
 /// collection (the runtime collects when asked over its diagnostics port, as dotnet-gcdump does; the heap is what
 /// GCHeapStats reports after it). The baseline is the same run's first sample after warm-up (a tenth of the run): a flat
-/// run reads about 1.0x.
+/// run reads about 1.0x. Then the worker is stopped with SIGINT, <c>verify</c> runs on the ledger, and the ledger is held
+/// against the paper exchange: each symbol's fills against its trades, and its net position.
 /// </summary>
 internal static class MemoryBenchmark
 {
@@ -77,7 +78,7 @@ internal static class MemoryBenchmark
                 lock (tail)
                 {
                     tail.Enqueue(line);
-                    if (tail.Count > 40)
+                    if (tail.Count > 12)
                     {
                         tail.Dequeue();
                     }
@@ -134,9 +135,24 @@ internal static class MemoryBenchmark
                 }
                 finally
                 {
+                    // Stopped as an operator stops it (SIGINT: the step in progress finishes), so that the ledger can be
+                    // held against the exchange afterwards; killed only if it does not stop within a minute.
                     if (!worker.HasExited)
                     {
-                        worker.Kill(entireProcessTree: true);
+                        var stopping = Stopwatch.StartNew();
+                        using var interrupt = Process.Start("kill", ["-INT", worker.Id.ToString(CultureInfo.InvariantCulture)]);
+                        await interrupt.WaitForExitAsync(CancellationToken.None);
+                        using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+                        try
+                        {
+                            await worker.WaitForExitAsync(patience.Token);
+                            Console.WriteLine(Invariant($"The worker stopped {stopping.Elapsed.TotalSeconds:F1} s after SIGINT (exit {worker.ExitCode}); its last lines:\n{Tail()}"));
+                        }
+                        catch (OperationCanceledException)
+                        {
+                            worker.Kill(entireProcessTree: true);
+                            Console.WriteLine(Invariant($"The worker did not stop within a minute of SIGINT and was killed; its last lines:\n{Tail()}"));
+                        }
                     }
 
                     await worker.WaitForExitAsync(CancellationToken.None);
@@ -144,6 +160,7 @@ internal static class MemoryBenchmark
             }
 
             Report(provider, samples, history);
+            await AgainstTheExchangeAsync(provider, ledger, Path.Combine(folder.FullName, "paper-exchange.db"), cancellationToken);
         }
         finally
         {
@@ -191,6 +208,110 @@ internal static class MemoryBenchmark
         var after = samples.Where(s => s.Elapsed > end.Elapsed / 10).ToList();
         Console.WriteLine();
         Console.WriteLine(Invariant($"Last tenth of the run against its second tenth (medians): heap {heap:F2}x, RSS {rss:F2}x{(heap > Target || rss > Target ? $" (target {Target:F1}x: missed)" : $" (target {Target:F1}x: held)")}; peaks after warm-up {after.Max(s => s.HeapMiB):F1} MiB heap, {after.Max(s => s.RssMiB):F0} MiB RSS; {end.FullCollections} blocking full collections seen."));
+    }
+
+    // After the run: verify on the ledger, and the ledger held against the exchange, which is the truth: every trade the
+    // paper exchange made is a fill in the ledger, and each symbol's position is the exchange's.
+    private static async Task AgainstTheExchangeAsync(LedgerProvider provider, BenchLedger ledger, string paperFile, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var verify = await WorkerRun.VerbAsync(provider, ledger, "verify", cancellationToken);
+        Console.WriteLine(Invariant($"verify after the run: OK in {verify.WallMs / 1000:F1} s, peak RSS {verify.PeakRssMiB:F0} MiB"));
+
+        var inLedger = new SortedDictionary<string, (long Fills, long Net)>(StringComparer.Ordinal);
+        await using (var connection = await ledger.OpenConnectionAsync(cancellationToken))
+        {
+            foreach (var (sql, fills) in new[]
+            {
+                ("SELECT o.symbol, COUNT(*) FROM fills f JOIN orders o ON o.id = f.order_id WHERE o.exchange = 'PAPER' GROUP BY o.symbol", true),
+                ("SELECT symbol, net_quantity_base FROM positions WHERE exchange = 'PAPER'", false),
+            })
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = sql;
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var known = inLedger.GetValueOrDefault(reader.GetString(0));
+                    inLedger[reader.GetString(0)] = fills ? known with { Fills = reader.GetInt64(1) } : known with { Net = reader.GetInt64(1) };
+                }
+            }
+        }
+
+        var atExchange = new SortedDictionary<string, (long Fills, long Net)>(StringComparer.Ordinal);
+        await using (var paper = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={paperFile};Mode=ReadOnly"))
+        {
+            await paper.OpenAsync(cancellationToken);
+            await using var command = paper.CreateCommand();
+            command.CommandText = "SELECT s.symbol, (SELECT COUNT(*) FROM paper_trades t WHERE t.symbol = s.symbol), s.net_quantity_units FROM paper_symbols s";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                atExchange[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2));
+            }
+        }
+
+        var agree = inLedger.Where(kv => kv.Value != default).OrderBy(kv => kv.Key, StringComparer.Ordinal).SequenceEqual(atExchange.Where(kv => kv.Value != default).OrderBy(kv => kv.Key, StringComparer.Ordinal));
+        Console.WriteLine(Invariant($"The ledger against the paper exchange (fills / trades and net position per symbol), {clock.Elapsed.TotalSeconds:F0} s: {(agree ? "they agree" : "THEY DIFFER")}"));
+        foreach (var symbol in inLedger.Keys.Union(atExchange.Keys).Order(StringComparer.Ordinal))
+        {
+            var (fills, net) = inLedger.GetValueOrDefault(symbol);
+            var (trades, exchangeNet) = atExchange.GetValueOrDefault(symbol);
+            Console.WriteLine(Invariant($"  {symbol}: ledger {fills:N0} fills, net {net / 1e8:0.########}; exchange {trades:N0} trades, net {exchangeNet / 1e8:0.########}"));
+        }
+
+        if (!agree)
+        {
+            await WhereTheyDifferAsync(ledger, paperFile, cancellationToken);
+        }
+    }
+
+    // What tells why: each order whose fills in the ledger are not its trades at the exchange, and the ledger's last
+    // errors and its halts.
+    private static async Task WhereTheyDifferAsync(BenchLedger ledger, string paperFile, CancellationToken cancellationToken)
+    {
+        var exchangeOrders = new Dictionary<string, string>(StringComparer.Ordinal);
+        await using (var paper = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={paperFile};Mode=ReadOnly"))
+        {
+            await paper.OpenAsync(cancellationToken);
+            foreach (var row in await RowsAsync(paper, "SELECT o.client_order_id, o.symbol || ' ' || o.side || ' ' || o.type || ' ' || o.status || ' qty ' || o.quantity_units || ' filled ' || o.filled_units || ' trades ' || COUNT(t.trade_id) || ' at ' || o.updated_at FROM paper_orders o LEFT JOIN paper_trades t ON t.order_id = o.order_id GROUP BY o.order_id", cancellationToken))
+            {
+                exchangeOrders[row[0]] = row[1];
+            }
+        }
+
+        await using var connection = await ledger.OpenConnectionAsync(cancellationToken);
+        var ledgerOrders = (await RowsAsync(connection, "SELECT o.idempotency_key, o.symbol || ' ' || o.side || ' ' || o.type || ' ' || o.status || ' qty ' || o.quantity_base || ' filled ' || o.filled_quantity_base || ' trades ' || COUNT(f.id) || ' at ' || o.updated_at FROM orders o LEFT JOIN fills f ON f.order_id = o.id WHERE o.exchange = 'PAPER' GROUP BY o.id", cancellationToken))
+            .ToDictionary(r => r[0], r => r[1], StringComparer.Ordinal);
+        Console.WriteLine("Orders whose fills differ from their trades (client order id: ledger | exchange):");
+        foreach (var id in ledgerOrders.Keys.Union(exchangeOrders.Keys).Where(id => Counted(ledgerOrders.GetValueOrDefault(id)) != Counted(exchangeOrders.GetValueOrDefault(id))).Take(10))
+        {
+            Console.WriteLine($"  {id}: {ledgerOrders.GetValueOrDefault(id) ?? "(none)"} | {exchangeOrders.GetValueOrDefault(id) ?? "(none)"}");
+        }
+
+        Console.WriteLine("The ledger's last errors and its halts:");
+        foreach (var row in (await RowsAsync(connection, "SELECT created_at, event_data FROM audit_log WHERE event_type = 'ERROR' ORDER BY created_at DESC LIMIT 5", cancellationToken))
+            .Concat(await RowsAsync(connection, "SELECT * FROM symbol_halts", cancellationToken)))
+        {
+            Console.WriteLine("  " + string.Join(" | ", row));
+        }
+
+        // The quantity filled and the number of trades, the part both sides state alike.
+        static string? Counted(string? description) => description is null ? null : description[description.IndexOf(" filled ", StringComparison.Ordinal)..description.IndexOf(" at ", StringComparison.Ordinal)];
+    }
+
+    private static async Task<List<string[]>> RowsAsync(System.Data.Common.DbConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<string[]>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add([.. Enumerable.Range(0, reader.FieldCount).Select(i => Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture) ?? "")]);
+        }
+
+        return rows;
     }
 
     private static double Median(List<Sample> samples, Func<Sample, double> value)
