@@ -218,40 +218,16 @@ internal static class MemoryBenchmark
         var verify = await WorkerRun.VerbAsync(provider, ledger, "verify", cancellationToken);
         Console.WriteLine(Invariant($"verify after the run: OK in {verify.WallMs / 1000:F1} s, peak RSS {verify.PeakRssMiB:F0} MiB"));
 
-        var inLedger = new SortedDictionary<string, (long Fills, long Net)>(StringComparer.Ordinal);
-        await using (var connection = await ledger.OpenConnectionAsync(cancellationToken))
-        {
-            foreach (var (sql, fills) in new[]
-            {
-                ("SELECT o.symbol, COUNT(*) FROM fills f JOIN orders o ON o.id = f.order_id WHERE o.exchange = 'PAPER' GROUP BY o.symbol", true),
-                ("SELECT symbol, net_quantity_base FROM positions WHERE exchange = 'PAPER'", false),
-            })
-            {
-                await using var command = connection.CreateCommand();
-                command.CommandText = sql;
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    var known = inLedger.GetValueOrDefault(reader.GetString(0));
-                    inLedger[reader.GetString(0)] = fills ? known with { Fills = reader.GetInt64(1) } : known with { Net = reader.GetInt64(1) };
-                }
-            }
-        }
+        // Every symbol the ledger filled on has its position row: fills counted per position.
+        SortedDictionary<string, (long Fills, long Net)> Counted(List<string[]> rows) =>
+            new(rows.ToDictionary(r => r[0], r => (long.Parse(r[1], CultureInfo.InvariantCulture), long.Parse(r[2], CultureInfo.InvariantCulture))), StringComparer.Ordinal);
+        await using var connection = await ledger.OpenConnectionAsync(cancellationToken);
+        var inLedger = Counted(await RowsAsync(connection, "SELECT p.symbol, (SELECT COUNT(*) FROM fills f JOIN orders o ON o.id = f.order_id WHERE o.exchange = p.exchange AND o.symbol = p.symbol), p.net_quantity_base FROM positions p WHERE p.exchange = 'PAPER'", cancellationToken));
+        await using var paper = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={paperFile};Mode=ReadOnly");
+        await paper.OpenAsync(cancellationToken);
+        var atExchange = Counted(await RowsAsync(paper, "SELECT s.symbol, (SELECT COUNT(*) FROM paper_trades t WHERE t.symbol = s.symbol), s.net_quantity_units FROM paper_symbols s", cancellationToken));
 
-        var atExchange = new SortedDictionary<string, (long Fills, long Net)>(StringComparer.Ordinal);
-        await using (var paper = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={paperFile};Mode=ReadOnly"))
-        {
-            await paper.OpenAsync(cancellationToken);
-            await using var command = paper.CreateCommand();
-            command.CommandText = "SELECT s.symbol, (SELECT COUNT(*) FROM paper_trades t WHERE t.symbol = s.symbol), s.net_quantity_units FROM paper_symbols s";
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                atExchange[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2));
-            }
-        }
-
-        var agree = inLedger.Where(kv => kv.Value != default).OrderBy(kv => kv.Key, StringComparer.Ordinal).SequenceEqual(atExchange.Where(kv => kv.Value != default).OrderBy(kv => kv.Key, StringComparer.Ordinal));
+        var agree = inLedger.Where(kv => kv.Value != default).SequenceEqual(atExchange.Where(kv => kv.Value != default));
         Console.WriteLine(Invariant($"The ledger against the paper exchange (fills / trades and net position per symbol), {clock.Elapsed.TotalSeconds:F0} s: {(agree ? "they agree" : "THEY DIFFER")}"));
         foreach (var symbol in inLedger.Keys.Union(atExchange.Keys).Order(StringComparer.Ordinal))
         {
