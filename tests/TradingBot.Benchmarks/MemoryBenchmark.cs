@@ -18,7 +18,7 @@ namespace TradingBot.Benchmarks;
 /// reads the fill count from the ledger, the worker's resident set from /proc and its managed heap after a full
 /// collection (the runtime collects when asked over its diagnostics port, as dotnet-gcdump does; the heap is what
 /// GCHeapStats reports after it). The baseline is the same run's first sample after warm-up (a tenth of the run): a flat
-/// run reads about 1.0x. Then the worker is stopped with SIGINT, <c>verify</c> runs on the ledger, and the ledger is held
+/// run reads about 1.0x. Then the worker is stopped with SIGTERM, <c>verify</c> runs on the ledger, and the ledger is held
 /// against the paper exchange: each symbol's fills against its trades, and its net position.
 /// </summary>
 internal static class MemoryBenchmark
@@ -77,8 +77,8 @@ internal static class MemoryBenchmark
 
                 lock (tail)
                 {
-                    tail.Enqueue(line);
-                    if (tail.Count > 12)
+                    tail.Enqueue(Invariant($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} {line}"));
+                    if (tail.Count > 40)
                     {
                         tail.Dequeue();
                     }
@@ -135,23 +135,26 @@ internal static class MemoryBenchmark
                 }
                 finally
                 {
-                    // Stopped as an operator stops it (SIGINT: the step in progress finishes), so that the ledger can be
-                    // held against the exchange afterwards; killed only if it does not stop within a minute.
+                    // Stopped as systemd and docker stop it (SIGTERM: the step in progress finishes), so that the ledger can be
+                    // held against the exchange afterwards; killed only if it does not stop within a minute. Not SIGINT: a
+                    // benchmark started in the background by a script (nohup ... &) passes on the SIGINT its shell ignores,
+                    // and the worker then warns at start that SIGINT will not stop it.
                     if (!worker.HasExited)
                     {
                         var stopping = Stopwatch.StartNew();
-                        using var interrupt = Process.Start("kill", ["-INT", worker.Id.ToString(CultureInfo.InvariantCulture)]);
-                        await interrupt.WaitForExitAsync(CancellationToken.None);
+                        Console.WriteLine(Invariant($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} SIGTERM to the worker (process {worker.Id})"));
+                        using var terminate = Process.Start("kill", ["-TERM", worker.Id.ToString(CultureInfo.InvariantCulture)]);
+                        await terminate.WaitForExitAsync(CancellationToken.None);
                         using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(1));
                         try
                         {
                             await worker.WaitForExitAsync(patience.Token);
-                            Console.WriteLine(Invariant($"The worker stopped {stopping.Elapsed.TotalSeconds:F1} s after SIGINT (exit {worker.ExitCode}); its last lines:\n{Tail()}"));
+                            Console.WriteLine(Invariant($"The worker stopped {stopping.Elapsed.TotalSeconds:F1} s after SIGTERM (exit {worker.ExitCode}); its last lines:\n{Tail()}"));
                         }
                         catch (OperationCanceledException)
                         {
                             worker.Kill(entireProcessTree: true);
-                            Console.WriteLine(Invariant($"The worker did not stop within a minute of SIGINT and was killed; its last lines:\n{Tail()}"));
+                            Console.WriteLine(Invariant($"The worker did not stop within a minute of SIGTERM and was killed; its last lines:\n{Tail()}"));
                         }
                     }
 
@@ -375,8 +378,13 @@ internal static class MemoryBenchmark
                 before = _lastFull;
             }
 
-            using (var asking = _client.StartEventPipeSession(new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, GcKeyword | GcHeapCollectKeyword), requestRundown: false))
+            // The asking session carries no events of its own (the listening one sees the collection), and its stream is read
+            // to its end all the same: the runtime's diagnostics thread writes a stopping session's last bytes before it answers
+            // the stop, so a stream nobody reads wedges that thread and the stop with it (dotnet/diagnostics#5628). An
+            // earlier version left it unread and hung after 21 minutes with the worker's diagnostics thread blocked in a send.
+            using (var asking = _client.StartEventPipeSession(new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, GcHeapCollectKeyword), requestRundown: false))
             {
+                var draining = asking.EventStream.CopyToAsync(Stream.Null, cancellationToken);
                 var deadline = Stopwatch.StartNew();
                 while (true)
                 {
@@ -403,6 +411,7 @@ internal static class MemoryBenchmark
                 }
 
                 asking.Stop();
+                await draining;
             }
 
             lock (_gate)
