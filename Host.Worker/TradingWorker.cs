@@ -67,6 +67,12 @@ internal sealed partial class TradingWorker(
             FundingSnapshotInterval = options.FundingSnapshotInterval,
             StateSnapshotInterval = options.StateSnapshotInterval,
         };
+        var ignored = StopSignals.IgnoredNow();
+        if (ignored.Count > 0)
+        {
+            log.StopSignalsIgnored(string.Join(" and ", ignored), StopSignals.Advice(ignored));
+        }
+
         var failures = 0;
         var recovered = false;
         var standbyLogged = false;

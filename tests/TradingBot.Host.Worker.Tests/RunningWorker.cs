@@ -29,9 +29,13 @@ public sealed class RunningWorker : IDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static RunningWorker Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    public static RunningWorker Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
+        Start(WorkerProcess.StartInfo(workingDirectory, environment, arguments));
+
+    /// <summary>Starts the worker as <paramref name="start"/> says (for a test that starts it through a shell).</summary>
+    public static RunningWorker Start(ProcessStartInfo start)
     {
-        var start = WorkerProcess.StartInfo(workingDirectory, environment, arguments);
+        ArgumentNullException.ThrowIfNull(start);
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the worker");
         var worker = new RunningWorker(process);
         process.OutputDataReceived += (_, e) => worker.Append(e.Data);
