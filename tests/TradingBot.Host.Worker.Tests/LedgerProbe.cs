@@ -116,6 +116,10 @@ public sealed class LedgerProbe(Func<DbConnection> open, string paperStatePath)
         return (orders, fills, positions);
     }
 
+    /// <summary>The paper exchange's number of trades of each order, by client order id.</summary>
+    public Dictionary<string, long> PaperTradesPerOrder() =>
+        PaperRows("SELECT client_order_id, COUNT(*) FROM paper_trades GROUP BY client_order_id").ToDictionary(r => (string)r[0], r => (long)r[1]);
+
     // The paper exchange's own tables (its SQLite state file), read-only beside the worker that trades on it.
     private List<object[]> PaperRows(string sql)
     {

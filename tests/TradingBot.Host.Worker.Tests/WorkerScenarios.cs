@@ -61,6 +61,9 @@ public abstract class WorkerScenarios
         {
             Assert.That(exitCode, Is.Zero, worker.Output);
             Assert.That(worker.Output, Does.Contain("Stopping: the step in progress is finished"));
+            // The worker inherits the test's own dispositions: it warns exactly when this process ignores a stop signal too.
+            var inherited = TradingBot.Host.Worker.Composition.StopSignals.IgnoredNow();
+            Assert.That(worker.Output, inherited.Count == 0 ? Does.Not.Contain("This process ignores") : Does.Contain($"This process ignores {string.Join(" and ", inherited)},"));
             Assert.That(verify.ExitCode, Is.Zero, verify.Output + verify.Error);
             Assert.That(verify.Output, Does.Contain("every invariant holds"));
             Assert.That(report.ExitCode, Is.Zero, report.Error);
@@ -148,6 +151,51 @@ public abstract class WorkerScenarios
 
         // How long it took is reported, not asserted: a busy machine is slow, not wrong (CI's total is watched instead).
         TestContext.Progress.WriteLine($"seed {seed}: the kill -9 scenario took {took.Elapsed.TotalSeconds:F0} s");
+    }
+
+    [Test]
+    public async Task Killed_while_an_order_of_up_to_a_thousand_trades_is_being_recorded_the_next_start_records_the_rest_once()
+    {
+        // An order that walks a thin book: up to 1,000 trades, each a fill of its own, recorded one transaction at a time.
+        Environment["Exchange__Paper__MaxTradesPerMarketOrder"] = "1000";
+        Environment["Exchange__Paper__StartingBalance"] = "1000000000";
+        Environment["Strategy__OrderQuantity"] = "1";
+        var output = new System.Text.StringBuilder();
+        var cut = new List<string>();
+        for (var attempt = 0; attempt < 5 && cut.Count == 0; attempt++)
+        {
+            // The moment is a state: the ledger holds some of an order's fills. The kill comes as soon as that is seen, and
+            // whether it landed before the order's last fill is read afterwards, against the exchange's trades.
+            using var worker = RunningWorker.Start(Folder, Environment, "run");
+            await Probe.WaitForCountAtLeastAsync("SELECT COUNT(*) FROM orders WHERE status = 'PARTIALLY_FILLED'", 1, Patience, () => output + worker.Output);
+            worker.Kill();
+            output.AppendLine($"--- attempt {attempt}: killed with an order partly recorded").AppendLine(worker.Output);
+            cut = await OrdersShortOfTheirTradesAsync();
+        }
+
+        Assert.That(cut, Is.Not.Empty, $"no kill landed before an order's last fill was recorded:\n{output}");
+        TestContext.Progress.WriteLine($"killed with orders cut short: {string.Join(", ", cut)}");
+        output.AppendLine("--- last run").AppendLine(await ResolveWhatIsLeftAsync(output.ToString()));
+        var verify = await VerbAsync("verify");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(await OrdersShortOfTheirTradesAsync(), Is.Empty, $"orders cut short by the kill: {string.Join(", ", cut)}\n{output}");
+            Assert.That(verify.ExitCode, Is.Zero, verify.Output + verify.Error);
+        }
+
+        await Probe.AssertLedgerMatchesExchangeAsync();
+    }
+
+    // The ledger's orders with fewer fills than the exchange has trades of them ("key: ledger of exchange").
+    private async Task<List<string>> OrdersShortOfTheirTradesAsync()
+    {
+        var exchange = Probe.PaperTradesPerOrder();
+        var ledger = (await Probe.RowsAsync("SELECT o.idempotency_key, COUNT(f.id) FROM orders o JOIN fills f ON f.order_id = o.id GROUP BY o.idempotency_key"))
+            .ToDictionary(r => r[0], r => long.Parse(r[1], System.Globalization.CultureInfo.InvariantCulture));
+        return [.. exchange
+            .Where(e => ledger.GetValueOrDefault(e.Key) < e.Value)
+            .Select(e => $"{e.Key}: {ledger.GetValueOrDefault(e.Key)} of {e.Value}")];
     }
 
     [Test]
