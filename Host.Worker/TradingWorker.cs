@@ -67,10 +67,9 @@ internal sealed partial class TradingWorker(
             FundingSnapshotInterval = options.FundingSnapshotInterval,
             StateSnapshotInterval = options.StateSnapshotInterval,
         };
-        var ignored = StopSignals.IgnoredNow();
-        if (ignored.Count > 0)
+        if (StopSignals.InterruptIgnoredNow())
         {
-            log.StopSignalsIgnored(string.Join(" and ", ignored), StopSignals.Advice(ignored));
+            log.InterruptIgnored();
         }
 
         var failures = 0;

@@ -76,8 +76,8 @@ internal static partial class WorkerLog
     [LoggerMessage(Level = LogLevel.Critical, Message = "Configuration error: {Problem}. The worker stops before any decision.")]
     public static partial void ConfigurationRefused(this ILogger logger, string problem);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "This process ignores {Signals}, inherited from what started it (a script's background job ignores SIGINT), and a signal it ignores does not stop the worker: {Advice}.")]
-    public static partial void StopSignalsIgnored(this ILogger logger, string signals, string advice);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "This process ignores SIGINT, inherited from what started it (a non-interactive shell's background job ignores it): SIGINT and Ctrl+C do not stop the worker. Stop it with SIGTERM (kill PID, systemctl stop, docker stop), which finishes the step in progress.")]
+    public static partial void InterruptIgnored(this ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: the step in progress is finished; nothing is left half-written.")]
     public static partial void Stopping(this ILogger logger);

@@ -3,30 +3,30 @@ using TradingBot.Host.Worker.Composition;
 namespace TradingBot.Host.Worker.Tests;
 
 /// <summary>
-/// A worker started the way a script starts a background job (<c>nohup dotnet ... &amp;</c>) inherits SIGINT ignored, and a
-/// SIGINT then never reaches it: the long benchmark run that sent one saw the worker trade on until it was killed. The
-/// worker says so at start, and SIGTERM still stops it cleanly.
+/// A worker started the way a script starts a background job (<c>dotnet ... &amp;</c> in a non-interactive shell) inherits
+/// SIGINT ignored, and a SIGINT then never reaches it: the long benchmark run that sent one saw the worker trade on until
+/// it was killed. The worker says so at start, and SIGTERM still stops it cleanly.
 /// </summary>
 [TestFixture]
 public sealed class IgnoredStopSignals
 {
-    [TestCase("SigIgn:\t0000000000001006", "SIGINT")] // a background job of a non-interactive shell: SIGINT, SIGQUIT, SIGPIPE
-    [TestCase("SigIgn:\t0000000000005006", "SIGINT", "SIGTERM")]
-    [TestCase("SigIgn:\t0000000000004000", "SIGTERM")]
-    [TestCase("SigIgn:\t0000000000001000")] // SIGPIPE only, as the runtime itself sets
-    [TestCase("SigIgn:\tnot hex")]
-    public void The_ignored_stop_signals_are_read_from_the_status_mask(string line, params string[] expected)
+    [TestCase("SigIgn:\t0000000000001006", true)] // a non-interactive shell's background job: SIGINT, SIGQUIT, SIGPIPE
+    [TestCase("SigIgn:\t0000000000000002", true)]
+    [TestCase("SigIgn:\t0000000000001000", false)] // SIGPIPE only, as the runtime itself sets
+    [TestCase("SigIgn:\t0000000000000004", false)] // SIGQUIT only
+    [TestCase("SigIgn:\tnot hex", false)]
+    public void Whether_SIGINT_is_ignored_is_read_from_the_status_mask(string line, bool ignored)
     {
-        string[] status = ["Name:\tdotnet", "SigBlk:\t0000000000000000", line, "SigCgt:\t00000003000244f8"];
+        string[] status = ["Name:\tdotnet", "SigBlk:\t0000000000000002", line, "SigCgt:\t00000003000244f8"];
 
-        Assert.That(StopSignals.Ignored(status), Is.EqualTo(expected));
+        Assert.That(StopSignals.InterruptIgnored(status), Is.EqualTo(ignored));
     }
 
     [Test]
-    public void Without_a_mask_nothing_is_reported() => Assert.That(StopSignals.Ignored(["Name:\tdotnet"]), Is.Empty);
+    public void Without_a_mask_nothing_is_reported() => Assert.That(StopSignals.InterruptIgnored(["Name:\tdotnet", "SigBlk:\t0000000000000002"]), Is.False);
 
     [Test]
-    public async Task Started_with_SIGINT_ignored_the_worker_warns_that_SIGINT_will_not_stop_it_and_SIGTERM_does()
+    public async Task Started_with_SIGINT_ignored_the_worker_says_so_trades_on_through_a_SIGINT_and_stops_on_SIGTERM()
     {
         var folder = Directory.CreateTempSubdirectory("tradingbot-signals-").FullName;
         try
@@ -36,10 +36,9 @@ public sealed class IgnoredStopSignals
                 ["Exchange__Paper__Speed"] = "3000",
                 ["Worker__PollInterval"] = "00:00:00.300",
             };
-            // As sh does for a background job: SIGINT ignored, then the worker exec'd with that disposition.
+            // As sh does for a background job: SIGINT ignored, then the worker exec'd (same process) with that disposition.
             var start = WorkerProcess.StartInfo(folder, environment, "run");
-            var command = new List<string> { "-c", "trap '' INT; exec \"$@\"", "sh", start.FileName };
-            command.AddRange(start.ArgumentList);
+            string[] command = ["-c", "trap '' INT; exec \"$@\"", "sh", start.FileName, .. start.ArgumentList];
             start.FileName = "sh";
             start.ArgumentList.Clear();
             foreach (var argument in command)
@@ -49,11 +48,20 @@ public sealed class IgnoredStopSignals
 
             using var worker = RunningWorker.Start(start);
             await worker.WaitForOutputAsync("Cycle:", TimeSpan.FromSeconds(90));
+            using (var interrupt = System.Diagnostics.Process.Start("kill", ["-INT", worker.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await interrupt.WaitForExitAsync();
+            }
+
+            // A state, not a duration: two more cycles after the SIGINT, and no stop begun.
+            await worker.WaitForCountAsync("Cycle:", worker.Count("Cycle:") + 2, TimeSpan.FromSeconds(90));
+            var beforeTerm = worker.Output;
             var exitCode = await worker.StopAsync(TimeSpan.FromSeconds(60));
 
             using (Assert.EnterMultipleScope())
             {
-                Assert.That(worker.Output, Does.Contain("This process ignores SIGINT, inherited from what started it").And.Contain("stop it with SIGTERM"));
+                Assert.That(beforeTerm, Does.Contain("This process ignores SIGINT, inherited from what started it").And.Contain("Stop it with SIGTERM"));
+                Assert.That(beforeTerm, Does.Not.Contain("Application is shutting down"), "the SIGINT did not reach the host");
                 Assert.That(exitCode, Is.Zero, worker.Output);
                 Assert.That(worker.Output, Does.Contain("Stopping: the step in progress is finished"));
             }
