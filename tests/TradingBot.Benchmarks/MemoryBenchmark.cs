@@ -137,7 +137,7 @@ internal static class MemoryBenchmark
                 {
                     // Stopped as systemd and docker stop it (SIGTERM: the step in progress finishes), so that the ledger can be
                     // held against the exchange afterwards; killed only if it does not stop within a minute. Not SIGINT: a
-                    // benchmark started in the background by a script (nohup ... &) passes on the SIGINT its shell ignores,
+                    // benchmark started in the background by a script (... &) passes on the SIGINT its shell ignores,
                     // and the worker then warns at start that SIGINT will not stop it.
                     if (!worker.HasExited)
                     {

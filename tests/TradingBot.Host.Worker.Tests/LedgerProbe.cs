@@ -63,7 +63,7 @@ public sealed class LedgerProbe(Func<DbConnection> open, string paperStatePath)
     }
 
     /// <summary>Waits until <paramref name="sql"/> counts at least <paramref name="least"/>.</summary>
-    public async Task WaitForCountAtLeastAsync(string sql, long least, TimeSpan timeout, Func<string> diagnostics)
+    public async Task WaitForCountAtLeastAsync(string sql, long least, TimeSpan timeout, Func<string> diagnostics, TimeSpan? poll = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (await CountAsync(sql) < least)
@@ -73,7 +73,7 @@ public sealed class LedgerProbe(Func<DbConnection> open, string paperStatePath)
                 Assert.Fail($"'{sql}' did not count {least} within {timeout}:\n{diagnostics()}");
             }
 
-            await Task.Delay(250);
+            await Task.Delay(poll ?? TimeSpan.FromMilliseconds(250));
         }
     }
 
