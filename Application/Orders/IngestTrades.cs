@@ -73,8 +73,19 @@ public sealed class IngestTrades(IUnitOfWork ledger, IExchange exchange, RecordF
     {
         var trades = await exchange.GetTradesAsync(symbol, since, cancellationToken).ConfigureAwait(false);
         int recorded = 0, duplicates = 0, foreign = 0, refused = 0, corrections = 0;
+
+        // Most of what the overlap re-reads is stored already: one read tells which, and only the rest is looked up and recorded.
+        var stored = trades.Count == 0
+            ? new HashSet<ExchangeFillId>()
+            : await ledger.ExecuteAsync((session, ct) => session.Fills.WhichAreStoredAsync([.. trades.Select(t => t.ExchangeFillId)], ct), cancellationToken).ConfigureAwait(false);
         foreach (var trade in trades)
         {
+            if (stored.Contains(trade.ExchangeFillId))
+            {
+                duplicates++;
+                continue;
+            }
+
             var order = await ledger.ExecuteAsync((session, ct) => FindOrderAsync(session, trade, ct), cancellationToken).ConfigureAwait(false);
             var result = order is null
                 ? await recordFill.ExecuteExternalAsync(exchange.Name, trade, cancellationToken).ConfigureAwait(false)

@@ -23,6 +23,12 @@ public interface IFillRepository
     /// <summary>True when a fill with this exchange fill id is stored.</summary>
     Task<bool> ContainsAsync(ExchangeFillId exchangeFillId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Which of these exchange fill ids are stored, read on the UNIQUE index in batches of a bounded size: the trades
+    /// re-read each cycle (the cursor steps back an hour) cost one read together, not a lookup and a record each.
+    /// </summary>
+    Task<IReadOnlySet<ExchangeFillId>> WhichAreStoredAsync(IReadOnlyCollection<ExchangeFillId> exchangeFillIds, CancellationToken cancellationToken);
+
     /// <summary>The fills of one order, oldest first.</summary>
     Task<IReadOnlyList<Fill>> GetByOrderAsync(OrderId orderId, CancellationToken cancellationToken);
 

@@ -88,6 +88,32 @@ internal sealed class FillRepository(LedgerSession session) : IFillRepository
         return await FillExists.For(db)(db, exchangeFillId.Value, cancellationToken).ConfigureAwait(false);
     }
 
+    // Ids per read of WhichAreStored: well under SQLite's 32,766 and Postgres's 65,535 parameters, and one page of trades.
+    internal const int IdsPerRead = 500;
+
+    public async Task<IReadOnlySet<ExchangeFillId>> WhichAreStoredAsync(IReadOnlyCollection<ExchangeFillId> exchangeFillIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(exchangeFillIds);
+        var stored = new HashSet<ExchangeFillId>();
+        if (exchangeFillIds.Count == 0)
+        {
+            return stored;
+        }
+
+        var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var ids in exchangeFillIds.Select(id => id.Value).Distinct(StringComparer.Ordinal).Chunk(IdsPerRead))
+        {
+            var found = await StoredOfQuery(db, ids).ToListAsync(cancellationToken).ConfigureAwait(false);
+            stored.UnionWith(found.Select(id => new ExchangeFillId(id)));
+        }
+
+        return stored;
+    }
+
+    /// <summary>The stored ones of these exchange fill ids: served by the UNIQUE index on exchange_fill_id.</summary>
+    internal static IQueryable<string> StoredOfQuery(LedgerDbContext db, string[] exchangeFillIds) =>
+        db.Fills.AsNoTracking().Where(f => exchangeFillIds.Contains(f.ExchangeFillId)).Select(f => f.ExchangeFillId);
+
     public async Task<IReadOnlyList<Fill>> GetByOrderAsync(OrderId orderId, CancellationToken cancellationToken)
     {
         var db = await session.ForReadAsync(cancellationToken).ConfigureAwait(false);

@@ -41,6 +41,40 @@ public class TradeIngestion : LedgerTestBase
         }
     }
 
+    [Test]
+    public async Task Trades_read_again_that_the_ledger_has_cost_one_unit_of_work_together_and_only_the_new_one_is_recorded()
+    {
+        // The cursor steps back an hour, so every cycle reads again what the last ones recorded: an order that walked the
+        // book in a thousand trades used to cost two units of work per trade, every cycle, for an hour.
+        var order = SeedOpen("open", "8801", quantity: "1");
+        var key = order.IdempotencyKey.Value;
+        var trades = Enumerable.Range(1, 5).Select(i => Trade($"PAPER-T{i}", "8801", key, Side.Buy, "64000", "0.1", Start.AddMinutes(i))).ToList();
+        var next = Trade("PAPER-T6", "8801", key, Side.Buy, "64000", "0.1", Start.AddMinutes(6));
+        Exchange
+            .SetupSequence(e => e.GetTradesAsync(BtcUsdt, It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(trades)
+            .ReturnsAsync([.. trades])
+            .ReturnsAsync([.. trades, next]);
+
+        await Ingest();
+        var before = Ledger.Commits;
+        var again = await Ingest();
+        var readAgain = Ledger.Commits - before;
+        before = Ledger.Commits;
+        var withOneNew = await Ingest();
+        var withOneNewCost = Ledger.Commits - before;
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(again, Is.EqualTo(new Orders.TradeIngestion(Recorded: 0, Duplicates: 5, Foreign: 0, Refused: 0)));
+            Assert.That(readAgain, Is.EqualTo(1), "one read tells which trades are stored");
+            Assert.That(withOneNew, Is.EqualTo(new Orders.TradeIngestion(Recorded: 1, Duplicates: 5, Foreign: 0, Refused: 0)));
+            Assert.That(withOneNewCost, Is.EqualTo(3), "that read, then the new trade's order lookup and its record");
+            Assert.That(Ledger.Fills, Has.Count.EqualTo(6));
+            Assert.That(StoredPosition()!.NetQuantity, Is.EqualTo(Amount.Parse("0.6")));
+        }
+    }
+
     // The halt is stamped with this host's clock, the trades with the exchange's: the window is converted, so a host clock two
     // hours fast (the exchange behind) still reaches the late trade, and one two hours slow does not read two hours too many.
     [TestCase(0)]

@@ -212,6 +212,9 @@ public sealed class InMemoryLedger : IUnitOfWork, IDisposable
         public Task<bool> ContainsAsync(ExchangeFillId exchangeFillId, CancellationToken cancellationToken) =>
             Task.FromResult(state.Fills.ContainsKey(exchangeFillId));
 
+        public Task<IReadOnlySet<ExchangeFillId>> WhichAreStoredAsync(IReadOnlyCollection<ExchangeFillId> exchangeFillIds, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlySet<ExchangeFillId>>(exchangeFillIds.Where(state.Fills.ContainsKey).ToHashSet());
+
         public Task<OrderCreation> CreateAsync(Order order, CancellationToken cancellationToken)
         {
             WriteStep("Orders.Create");

@@ -150,6 +150,13 @@ public abstract class FillsAndPositionsContract : PortContract
             Assert.That(target!.Order.ApplyFill(fill, T0.AddMinutes(2)), Is.EqualTo(FillApplication.Applied), "the fill's target order");
             Assert.That(target.AlreadyRecorded, Is.True, "the fill repository knows the fill");
             Assert.That(await Read((s, ct) => s.Fills.ContainsAsync(fill.ExchangeFillId, ct)), Is.True);
+            Assert.That(
+                await Read((s, ct) => s.Fills.WhichAreStoredAsync([new ExchangeFillId("BINANCE:BTCUSDT:404"), fill.ExchangeFillId, fill.ExchangeFillId], ct)),
+                Is.EquivalentTo((ExchangeFillId[])[fill.ExchangeFillId]),
+                "of several ids (one twice), the stored one");
+            Assert.That(await Read((s, ct) => s.Fills.WhichAreStoredAsync([], ct)), Is.Empty);
+            ExchangeFillId[] many = [.. Enumerable.Range(0, 1_200).Select(i => i == 700 ? fill.ExchangeFillId : new ExchangeFillId($"BINANCE:BTCUSDT:x{i}"))];
+            Assert.That(await Read((s, ct) => s.Fills.WhichAreStoredAsync(many, ct)), Is.EquivalentTo((ExchangeFillId[])[fill.ExchangeFillId]), "more ids than one read takes");
         }
     }
 

@@ -76,6 +76,21 @@ public abstract class RepositoryQueryPlans
     }
 
     [Test]
+    public async Task Which_trades_are_stored_is_read_through_an_exchange_fill_id_index()
+    {
+        await using var context = await _db.Contexts.CreateDbContextAsync();
+        var ids = await context.Fills.AsNoTracking().OrderBy(f => f.ExchangeFillId).Select(f => f.ExchangeFillId).Take(3).ToListAsync();
+
+        var plan = await ExplainAsync(context, FillRepository.StoredOfQuery(context, [.. ids, "PAPER:BTCUSDT:not-stored"]));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(plan, Does.Match(UsesIndex("(fills_exchange_fill_id_key|idx_fills_exchange_fill_id)", "fills")), plan);
+            Assert.That(plan, Does.Not.Match(ScansWhole("fills")), plan);
+        }
+    }
+
+    [Test]
     public async Task The_open_and_pending_order_queries_use_the_status_indexes()
     {
         await using var context = await _db.Contexts.CreateDbContextAsync();
