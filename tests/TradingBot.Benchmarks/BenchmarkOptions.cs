@@ -53,6 +53,9 @@ internal sealed record BenchmarkOptions
     /// <summary>--paper [N]: the paper exchange's cost per cycle as its history grows to N cycles (default 100,000), then exit.</summary>
     public int? PaperCycles { get; init; }
 
+    /// <summary>--reingest N: trade ingestion reading again N trades the ledger has, against the path before it; then exit.</summary>
+    public int? ReingestTrades { get; init; }
+
     /// <summary>
     /// --split: record Npgsql's command activities, to split one writer's time per fill into inside and between
     /// commands. Off by default: recording them costs the raw baseline more than the EF path (about 6 KiB per fill
@@ -108,6 +111,8 @@ internal sealed record BenchmarkOptions
                         tables) and report on each; then exit. --reads-only skips the record-fill rounds, --no-verify verify
           --paper [N]   the paper exchange's cost per trading cycle as its history grows to N cycles (default 100000):
                         median and p99 at 1k, 10k, 100k... against the first size, state file, heap and RSS; then exit
+          --reingest [N] trade ingestion reading again N trades of one order that the ledger has (default 1000; each cycle
+                        reads the last hour again), against the path before it (each trade looked up and recorded); then exit
           --memory [N]  the worker as a process at poll 100 ms on the paper exchange (four symbols) on a ledger seeded with N
                         fills of history (default 1000000), trading for --minutes M (default 60): its managed heap after
                         a full GC and RSS every 15 s, against the first sample after a tenth of the run; then exit.
@@ -139,6 +144,9 @@ internal sealed record BenchmarkOptions
                 "--paper" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var cycles) && cycles is >= 1_000 and <= 10_000_000
                     => options with { PaperCycles = int.Parse(args[++i], CultureInfo.InvariantCulture) },
                 "--paper" => options with { PaperCycles = 100_000 },
+                "--reingest" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var reread) && reread is >= 1 and <= 100_000
+                    => options with { ReingestTrades = int.Parse(args[++i], CultureInfo.InvariantCulture) },
+                "--reingest" => options with { ReingestTrades = 1_000 },
                 "--memory" when i + 1 < args.Count && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var memoryFills) && memoryFills is >= 10_000 and <= 100_000_000
                     => options with { MemoryFills = int.Parse(args[++i], CultureInfo.InvariantCulture) },
                 "--memory" => options with { MemoryFills = 1_000_000 },

@@ -25,84 +25,42 @@ Console.CancelKeyPress += (_, e) =>
 
 if (options.CopyFills is { } copyFills)
 {
-    Console.WriteLine(Invariant($"TradingBot ledger benchmark — copy-ledger, started {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC"));
-    foreach (var (name, value) in Machine.Describe(Path.GetTempPath()))
-    {
-        Console.WriteLine($"  {name}: {value}");
-    }
-
+    Header("copy-ledger");
     await CopyBenchmark.RunAsync(copyFills, cancel.Token);
     return 0;
 }
 
 if (options.PaperCycles is { } paperCycles)
 {
-    Console.WriteLine(Invariant($"TradingBot ledger benchmark — paper exchange, started {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC"));
-    foreach (var (name, value) in Machine.Describe(Path.GetTempPath()))
-    {
-        Console.WriteLine($"  {name}: {value}");
-    }
-
+    Header("paper exchange");
     await PaperBenchmark.RunAsync(paperCycles, cancel.Token);
+    return 0;
+}
+
+if (options.ReingestTrades is { } reingest)
+{
+    Header("trades read again");
+    await OnEachProviderAsync(provider => ReingestBenchmark.RunAsync(provider, reingest, cancel.Token));
     return 0;
 }
 
 if (options.MemoryFills is { } memoryFills)
 {
-    Console.WriteLine(Invariant($"TradingBot ledger benchmark — memory of a long run, started {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC"));
-    foreach (var (name, value) in Machine.Describe(Path.GetTempPath()))
-    {
-        Console.WriteLine($"  {name}: {value}");
-    }
-
-    if (options.Sqlite)
-    {
-        await using var sqlite = new SqliteProvider();
-        await MemoryBenchmark.RunAsync(sqlite, memoryFills, options, cancel.Token);
-    }
-
-    if (options.Postgres)
-    {
-        Console.WriteLine("Starting a durable PostgreSQL server (fsync, full_page_writes, synchronous_commit on)...");
-        await using var postgres = await PostgresProvider.StartAsync(cancel.Token);
-        await MemoryBenchmark.RunAsync(postgres, memoryFills, options, cancel.Token);
-    }
-
+    Header("memory of a long run");
+    await OnEachProviderAsync(provider => MemoryBenchmark.RunAsync(provider, memoryFills, options, cancel.Token));
     return 0;
 }
 
 if (options.GrowthFills is not null)
 {
-    Console.WriteLine(Invariant($"TradingBot ledger benchmark — record-fill as the ledger grows, started {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC"));
-    foreach (var (name, value) in Machine.Describe(Path.GetTempPath()))
-    {
-        Console.WriteLine($"  {name}: {value}");
-    }
-
-    if (options.Sqlite)
-    {
-        await using var sqlite = new SqliteProvider();
-        await GrowthBenchmark.RunAsync(sqlite, options.GrowthSizes, options, cancel.Token);
-    }
-
-    if (options.Postgres)
-    {
-        Console.WriteLine("Starting a durable PostgreSQL server (fsync, full_page_writes, synchronous_commit on)...");
-        await using var postgres = await PostgresProvider.StartAsync(cancel.Token);
-        await GrowthBenchmark.RunAsync(postgres, options.GrowthSizes, options, cancel.Token);
-    }
-
+    Header("record-fill as the ledger grows");
+    await OnEachProviderAsync(provider => GrowthBenchmark.RunAsync(provider, options.GrowthSizes, options, cancel.Token));
     return 0;
 }
 
 if (options.ManyLedgers)
 {
-    Console.WriteLine(Invariant($"TradingBot ledger benchmark — many ledgers on one Postgres, started {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC"));
-    foreach (var (name, value) in Machine.Describe(Path.GetTempPath()))
-    {
-        Console.WriteLine($"  {name}: {value}");
-    }
-
+    Header("many ledgers on one Postgres");
     await ManyLedgersBenchmark.RunAsync(options, cancel.Token);
     return 0;
 }
@@ -333,5 +291,32 @@ async Task ShowSqlAsync(LedgerProvider provider, CancellationToken token)
         {
             Console.WriteLine(entry);
         }
+    }
+}
+
+// The run's title and the machine it runs on, first in every mode's output.
+static void Header(string title)
+{
+    Console.WriteLine(Invariant($"TradingBot ledger benchmark — {title}, started {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC"));
+    foreach (var (name, value) in Machine.Describe(Path.GetTempPath()))
+    {
+        Console.WriteLine($"  {name}: {value}");
+    }
+}
+
+// A mode that runs on each provider chosen (--sqlite, --postgres; both by default), a durable Postgres started for it.
+async Task OnEachProviderAsync(Func<LedgerProvider, Task> run)
+{
+    if (options.Sqlite)
+    {
+        await using var sqlite = new SqliteProvider();
+        await run(sqlite);
+    }
+
+    if (options.Postgres)
+    {
+        Console.WriteLine("Starting a durable PostgreSQL server (fsync, full_page_writes, synchronous_commit on)...");
+        await using var postgres = await PostgresProvider.StartAsync(cancel.Token);
+        await run(postgres);
     }
 }
