@@ -38,20 +38,17 @@ public sealed class IgnoredStopSignals
             };
             // As sh does for a background job: SIGINT ignored, then the worker exec'd (same process) with that disposition.
             var start = WorkerProcess.StartInfo(folder, environment, "run");
-            string[] command = ["-c", "trap '' INT; exec \"$@\"", "sh", start.FileName, .. start.ArgumentList];
-            start.FileName = "sh";
-            start.ArgumentList.Clear();
-            foreach (var argument in command)
+            string[] shell = ["-c", "trap '' INT; exec \"$@\"", "sh", start.FileName];
+            for (var i = 0; i < shell.Length; i++)
             {
-                start.ArgumentList.Add(argument);
+                start.ArgumentList.Insert(i, shell[i]);
             }
+
+            start.FileName = "sh";
 
             using var worker = RunningWorker.Start(start);
             await worker.WaitForOutputAsync("Cycle:", TimeSpan.FromSeconds(90));
-            using (var interrupt = System.Diagnostics.Process.Start("kill", ["-INT", worker.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await interrupt.WaitForExitAsync();
-            }
+            worker.Signal("INT");
 
             // A state, not a duration: two more cycles after the SIGINT, and no stop begun.
             await worker.WaitForCountAsync("Cycle:", worker.Count("Cycle:") + 2, TimeSpan.FromSeconds(90));

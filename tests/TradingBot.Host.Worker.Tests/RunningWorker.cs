@@ -141,7 +141,8 @@ public sealed class RunningWorker : IDisposable
         }
     }
 
-    private void Signal(string signal)
+    /// <summary>Sends a signal by name (INT, TERM, KILL) with kill(1).</summary>
+    public void Signal(string signal)
     {
         using var kill = Process.Start("kill", $"-{signal} {_process.Id}");
         kill.WaitForExit();

@@ -193,8 +193,9 @@ public abstract class WorkerScenarios
         var ledger = (await Probe.RowsAsync("SELECT o.idempotency_key, COUNT(f.id) FROM orders o JOIN fills f ON f.order_id = o.id GROUP BY o.idempotency_key"))
             .ToDictionary(r => r[0], r => long.Parse(r[1], System.Globalization.CultureInfo.InvariantCulture));
         return [.. exchange
-            .Where(e => ledger.GetValueOrDefault(e.Key) is > 0 and var recorded && recorded < e.Value)
-            .Select(e => $"{e.Key}: {ledger.GetValueOrDefault(e.Key)} of {e.Value}")];
+            .Select(e => (e.Key, Recorded: ledger.GetValueOrDefault(e.Key), Trades: e.Value))
+            .Where(o => o.Recorded > 0 && o.Recorded < o.Trades)
+            .Select(o => $"{o.Key}: {o.Recorded} of {o.Trades}")];
     }
 
     [Test]
