@@ -111,8 +111,8 @@ internal sealed record BenchmarkOptions
                         tables) and report on each; then exit. --reads-only skips the record-fill rounds, --no-verify verify
           --paper [N]   the paper exchange's cost per trading cycle as its history grows to N cycles (default 100000):
                         median and p99 at 1k, 10k, 100k... against the first size, state file, heap and RSS; then exit
-          --reingest [N] trade ingestion reading again N trades of one order that the ledger has (default 1000; each cycle
-                        reads the last hour again), against the path before it (each trade looked up and recorded); then exit
+          --reingest [N] trade ingestion reading again N trades of one order that the ledger has (default 1000; each cycle reads
+                        again the hour before the latest fill), against the path before it (each trade looked up and recorded); then exit
           --memory [N]  the worker as a process at poll 100 ms on the paper exchange (four symbols) on a ledger seeded with N
                         fills of history (default 1000000), trading for --minutes M (default 60): its managed heap after
                         a full GC and RSS every 15 s, against the first sample after a tenth of the run; then exit.
